@@ -1,0 +1,16 @@
+#pragma once
+// One exception family for the whole bridge. Retry loops retry TransientError only; everything
+// else is final. ConfigError maps to exit code 2, the rest of the family to exit code 1.
+#include <Poco/Exception.h>
+
+namespace evalbridge {
+
+POCO_DECLARE_EXCEPTION(, EvalbridgeError, Poco::RuntimeException)
+// Worth trying again later: timeouts, resets, 408/425/429/5xx.
+POCO_DECLARE_EXCEPTION(, TransientError, EvalbridgeError)
+// Trying again will not help until a person changes something: 400/401/403/404/422, bad data.
+POCO_DECLARE_EXCEPTION(, PermanentError, EvalbridgeError)
+// Bad configuration or mapping file; the message names the file, the key and the problem.
+POCO_DECLARE_EXCEPTION(, ConfigError, EvalbridgeError)
+
+}  // namespace evalbridge

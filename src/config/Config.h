@@ -1,0 +1,101 @@
+#pragma once
+// The whole configuration file (SPEC section 3), read once into typed structs and validated at
+// start-up. Every error names the file, the JSON key and the problem (ConfigError, exit code 2).
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace evalbridge {
+
+struct RetrySettings {
+  int maxAttempts = 10;
+  int initialMs = 500;
+  int maxMs = 60000;
+  int maxElapsedS = 900;
+};
+
+struct ExportSettings {
+  int maxWindowS = 24 * 3600;  // "maxWindow": ISO 8601 duration, e.g. "PT24H"
+  int overlapS = 600;          // "overlap": ISO 8601 duration, e.g. "PT10M"
+  int pollInitialMs = 500;
+  int pollMaxMs = 30000;
+  int jobTimeoutS = 1800;
+  int maxResubmits = 3;
+  int pageSize = 100;
+  // Paths are configurable (SPEC section 6); {id} is replaced by the job id.
+  std::string createPath = "/api/v2/quality/evaluations/export";
+  std::string statusPath = "/api/v2/quality/exports/{id}";
+  std::string resultsPath = "/api/v2/quality/exports/{id}/results";
+};
+
+struct OrgSettings {
+  std::string name;      // "genesys.orgs[i].name": unique, used in logs and the CLI
+  std::string orgId;     // expected organization.id from tokens/me
+  std::string region;    // region name or domain as written in the file
+  std::string apiBase;   // resolved: override or https://api.{domain}
+  std::string loginBase; // resolved: override or https://login.{domain}
+  std::string clientId;
+  std::string clientSecret;     // secret: never logged
+  std::string mappingPath;      // resolved relative to the config file's folder
+  std::string startFrom;        // ISO 8601; first window start when there is no checkpoint
+  std::string source = "export";  // "export" or "analytics"
+  std::optional<int> intervalS;   // overrides sync.intervalS
+  std::string caFile;
+  RetrySettings retry;            // Genesys calls (token, export, polling, pages)
+  int timeoutMs = 30000;
+  ExportSettings exportSettings;  // copy of genesys.export (orgs may not override yet)
+};
+
+struct ServiceNowAuth {
+  std::string type = "basic";  // "basic" or "oauth"
+  std::string username;
+  std::string password;        // secret
+  std::string tokenUrl;        // oauth: default {instanceUrl}/oauth_token.do
+  std::string clientId;
+  std::string clientSecret;    // secret
+  std::string grant = "client_credentials";  // or "password"
+};
+
+struct ServiceNowSettings {
+  std::string instanceUrl;  // no trailing slash
+  std::string table = "incident";
+  ServiceNowAuth auth;
+  int maxConcurrency = 8;
+  int maxRequestsPerSecond = 20;
+  RetrySettings retry;
+  int timeoutMs = 30000;
+  bool inputDisplayValue = true;
+  std::string caFile;
+};
+
+struct SyncSettings {
+  int intervalS = 300;
+  int pullIntervalS = 60;
+};
+
+struct ServerSettings {
+  std::string listenHost = "127.0.0.1";
+  int listenPort = 8089;
+  std::string webhookSecret;  // secret; empty means the webhook endpoint is disabled
+};
+
+struct Config {
+  std::string sourceFile;  // the file this was read from (for messages)
+  std::string ledgerPath = "evalbridge.db";  // resolved relative to the config file's folder
+  std::vector<OrgSettings> orgs;
+  ExportSettings exportSettings;
+  SyncSettings sync;
+  ServiceNowSettings servicenow;
+  ServerSettings server;
+
+  const OrgSettings* findOrg(const std::string& name) const;
+};
+
+// Reads and validates FILE. Throws ConfigError naming the file, key and problem.
+Config loadConfig(const std::string& path);
+
+// Where the config comes from when --config is not given: $EVALBRIDGE_CONFIG, then ./evalbridge.json.
+std::string defaultConfigPath();
+
+}  // namespace evalbridge

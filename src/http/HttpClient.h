@@ -1,0 +1,69 @@
+#pragma once
+// The one HTTP client every outbound call goes through (Genesys and ServiceNow).
+// - https:// with certificate verification (system CA store plus an optional caFile);
+//   http:// only to loopback hosts (checked by UrlPolicy before a request is sent).
+// - Keep-alive sessions are pooled per scheme+host+port and reused; safe to use from many threads.
+// - HTTPS_PROXY / HTTP_PROXY / NO_PROXY (and lower-case forms) are honoured.
+// - Connection failures, resets and timeouts throw TransientError; the response is returned
+//   for every HTTP status (the caller classifies it, see RetryPolicy.h).
+#include <functional>
+#include <istream>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace evalbridge {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;  // absolute: scheme://host[:port]/path?query
+  HttpHeaders headers;
+  std::string body;  // sent when non-empty (or when method is POST/PUT/PATCH)
+};
+
+struct HttpResponseHead {
+  int status = 0;
+  std::string reason;
+  HttpHeaders headers;
+  // Case-insensitive header lookup; "" when absent.
+  std::string header(const std::string& name) const;
+};
+
+struct HttpResponse : HttpResponseHead {
+  std::string body;
+};
+
+struct HttpClientOptions {
+  int timeoutMs = 30000;   // connect, send and receive timeout
+  std::string caFile;      // extra CA bundle (PEM); the system store is always used too
+  bool useProxyFromEnvironment = true;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Sends the request and reads the whole body.
+  HttpResponse send(const HttpRequest& request);
+
+  // Sends the request and hands the body to `consume` as a stream, so large bodies are never
+  // held in memory. The stream must be read by `consume` before it returns.
+  using BodyConsumer = std::function<void(const HttpResponseHead&, std::istream& body)>;
+  void sendStreaming(const HttpRequest& request, const BodyConsumer& consume);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay as they are).
+std::string urlEncode(const std::string& value);
+
+}  // namespace evalbridge

@@ -1,0 +1,42 @@
+#pragma once
+// A mapping file (SPEC section 4) turns one Genesys evaluation into the fields of a ServiceNow
+// incident, or into a "skip" with the reason. Loading validates everything up front; applying
+// never throws for data reasons (missing fields render as "" or their ?? default).
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+
+namespace evalbridge {
+
+using IncidentFields = std::vector<std::pair<std::string, std::string>>;  // in file order
+
+struct MappingResult {
+  bool matched = false;
+  std::string skipReason;  // when !matched: which conditions failed, with the values seen
+  IncidentFields fields;   // when matched
+};
+
+class Mapping {
+ public:
+  // Throws ConfigError "<file>: <json path>: <reason>" (e.g. "m.json: $.when.any[1]: unknown operator 'gte'").
+  static Mapping loadFile(const std::string& path);
+  static Mapping parse(const std::string& jsonText, const std::string& sourceName);
+
+  const std::string& name() const;
+  const std::string& sourceName() const;
+  MappingResult apply(const Poco::JSON::Object::Ptr& evaluation) const;
+
+  Mapping(Mapping&&) noexcept;
+  Mapping& operator=(Mapping&&) noexcept;
+  ~Mapping();
+
+ private:
+  struct Impl;
+  explicit Mapping(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace evalbridge

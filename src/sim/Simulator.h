@@ -1,0 +1,135 @@
+#pragma once
+// evalbridge-sim: real Poco HTTP servers on 127.0.0.1 that play several Genesys Cloud orgs (each
+// on its own port, i.e. its own "region"), one ServiceNow instance, a pre-signed download host
+// and a JSON control endpoint (SPEC section 8). Used by tests (in-process), by `evalbridge demo`
+// and by the evalbridge-sim executable. Deterministic: the same options give the same data.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+
+namespace evalbridge::sim {
+
+struct OrgSpec {
+  std::string name = "acme-us";                        // label; also the key in control calls
+  std::string orgId = "8c7d8a7e-1111-2222-3333-444455556666";
+  std::string orgName = "Acme US";
+  std::string clientId = "acme-us-client";
+  std::string clientSecret = "acme-us-secret";
+  std::set<std::string> permissions = {"quality:evaluation:view", "analytics:conversationDetail:view",
+                                       "architect:datatable:view", "architect:datatableRow:edit"};
+  int evaluationCount = 40;              // seeded evaluations
+  std::string firstEvaluation = "2026-11-01T00:00:00Z";  // changedDate of the first; others follow
+  int spacingSeconds = 3600;             // between consecutive evaluations
+  double failingShare = 0.3;             // share with a low score or a failed kill question
+  int tokenExpiresInS = 86400;
+  int jobPollsUntilDone = 2;             // status polls answering RUNNING before COMPLETED
+  int pageSize = 25;                     // entities per results page
+  bool useDownloadUrl = false;           // completed jobs carry a downloadUrl instead of pages
+  bool exportApiAvailable = true;        // false: the export endpoints answer 404
+  std::uint64_t seed = 1;
+};
+
+struct ServiceNowSpec {
+  std::string username = "svc_evalbridge";
+  std::string password = "sn-password";
+  std::string oauthClientId = "sn-client";
+  std::string oauthClientSecret = "sn-client-secret";
+  std::set<std::string> tablesReadable = {"incident"};  // others answer 403
+  std::string webhookUrl;     // when set, incident changes are POSTed there, signed (SPEC section 7)
+  std::string webhookSecret;
+};
+
+struct SimulatorOptions {
+  std::vector<OrgSpec> orgs = {OrgSpec{}};
+  ServiceNowSpec servicenow;
+  std::uint16_t controlPort = 0;  // 0 = ephemeral (the same for every server below)
+};
+
+// A fault rule: requests matching (server, method, pathPrefix) are hit with `kind` with the given
+// probability, at most `count` times (-1 = unlimited). Deterministic given the rule's seed.
+struct FaultRule {
+  std::string server;       // "servicenow", "download", or an org name
+  std::string method;       // "" = any
+  std::string pathPrefix;   // "" = any
+  std::string kind;         // "status" | "reset" | "latency" | "ambiguous" | "jobStatus" | "badJson"
+  int status = 503;         // kind "status"
+  std::string retryAfter;   // kind "status": Retry-After header value, "" = none
+  int latencyMs = 0;        // kind "latency" (added before answering; also applies to others if > 0)
+  std::string jobStatus = "FAILED";  // kind "jobStatus": FAILED | CANCELLED | EXPIRED
+  double probability = 1.0;
+  int count = -1;
+  std::uint64_t seed = 7;
+};
+
+struct RecordedRequest {
+  std::uint64_t seq = 0;
+  double time = 0;           // Unix seconds with fraction, when the request arrived
+  std::string server;        // "servicenow", "download", "control", or an org name
+  std::string method;
+  std::string path;          // without the query
+  std::string query;         // raw query string
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  int status = 0;            // what the simulator answered (0 = connection reset, no answer)
+};
+
+class Simulator {
+ public:
+  explicit Simulator(SimulatorOptions options = {});
+  ~Simulator();  // stops the servers
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  void start();
+  void stop();
+
+  // Base URLs (http://127.0.0.1:PORT), valid after start().
+  std::string controlUrl() const;
+  std::string serviceNowUrl() const;
+  std::string orgUrl(const std::string& orgName) const;  // serves both /oauth/token and /api/v2
+  std::string downloadUrl() const;
+
+  // Everything below is also reachable over the control endpoint (see sim/README.md) and is
+  // thread-safe.
+  void addFault(const FaultRule& rule);
+  void clearFaults();
+  void revokePermission(const std::string& orgName, const std::string& permission);
+  void grantPermission(const std::string& orgName, const std::string& permission);
+  // Adds `count` new evaluations to an org, changedDate spaced from `from`; returns their ids.
+  std::vector<std::string> addEvaluations(const std::string& orgName, int count, const std::string& from);
+  // Rescores an evaluation: new totalScore, changedDate = `changedDate`, rescore=true.
+  void rescore(const std::string& orgName, const std::string& evaluationId, double newScore,
+               const std::string& changedDate);
+  // Every evaluation of an org, in changedDate order.
+  std::vector<Poco::JSON::Object::Ptr> evaluations(const std::string& orgName) const;
+  // The ServiceNow incident store, in creation order.
+  std::vector<Poco::JSON::Object::Ptr> incidents() const;
+  // Changes an incident as a ServiceNow user would (e.g. {"state":"6","close_code":"Solved"}):
+  // bumps sys_mod_count and sys_updated_on, and sends the webhook when configured.
+  void updateIncident(const std::string& sysId, const Poco::JSON::Object::Ptr& changes);
+  // Data table rows written by the bridge (write-back): datatableId -> rowId -> row.
+  std::map<std::string, std::map<std::string, Poco::JSON::Object::Ptr>> dataTableRows() const;
+  std::vector<RecordedRequest> requests() const;
+  void clearRequests();
+  // The bearer tokens this org issued (to check that tokens never cross orgs).
+  std::set<std::string> tokensIssuedBy(const std::string& orgName) const;
+  // Expires every token an org issued so far (the next call with one gets 401 bad.credentials).
+  void expireTokens(const std::string& orgName);
+
+  const SimulatorOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads simulator options from JSON (the evalbridge-sim --scenario file format; see sim/README.md).
+SimulatorOptions optionsFromJson(const Poco::JSON::Object::Ptr& json);
+
+}  // namespace evalbridge::sim
