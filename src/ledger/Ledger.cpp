@@ -1,0 +1,329 @@
+#include "ledger/Ledger.h"
+
+#include <Poco/DateTime.h>
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+
+#include "common/Errors.h"
+#include "ledger/Database.h"
+#include "ledger/Migrations.h"
+#include "ledger/Statement.h"
+#include "ledger/Transaction.h"
+
+namespace evalbridge {
+namespace {
+
+// The hash that stands for "the mapping did not match", so a record that keeps not matching
+// is Unchanged, and one that stops matching is a change.
+const std::string kSkippedHash = "skipped";
+
+const char* kColumns =
+    "org_id, evaluation_id, org_name, status, operation, correlation_id, changed_date, content_hash,"
+    " fields_json, previous_fields_json, raw_json, skip_reason, sys_id, incident_number,"
+    " incident_state, incident_updated_on, incident_mod_count, assignment_group, close_code,"
+    " close_notes, attempts, last_error, first_seen_at, updated_at";
+
+LedgerRecord readRecord(const Statement& row) {
+  LedgerRecord record;
+  record.orgId = row.text(0);
+  record.evaluationId = row.text(1);
+  record.orgName = row.text(2);
+  record.status = recordStatusFromString(row.text(3));
+  std::string operation = row.text(4);
+  record.operation = operation == "create" ? Operation::Create
+                     : operation == "update" ? Operation::Update
+                                             : Operation::None;
+  record.correlationId = row.text(5);
+  record.changedDate = row.text(6);
+  record.contentHash = row.text(7);
+  record.fieldsJson = row.text(8);
+  record.previousFieldsJson = row.text(9);
+  record.rawJson = row.text(10);
+  record.skipReason = row.text(11);
+  record.incident.sysId = row.text(12);
+  record.incident.number = row.text(13);
+  record.incident.state = row.text(14);
+  record.incident.updatedOn = row.text(15);
+  record.incident.modCount = row.optionalInteger(16);
+  record.assignmentGroup = row.text(17);
+  record.closeCode = row.text(18);
+  record.closeNotes = row.text(19);
+  record.attempts = static_cast<int>(row.integer(20));
+  record.lastError = row.text(21);
+  record.firstSeenAt = row.text(22);
+  record.updatedAt = row.text(23);
+  return record;
+}
+
+std::optional<std::string> nonEmpty(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return text;
+}
+
+}  // namespace
+
+const char* toString(Decision decision) {
+  switch (decision) {
+    case Decision::Create: return "create";
+    case Decision::Update: return "update";
+    case Decision::Skip: return "skip";
+    case Decision::Unchanged: return "unchanged";
+    case Decision::Stale: return "stale";
+    case Decision::StillDead: return "still-dead";
+  }
+  return "unknown";
+}
+
+std::string sha256Hex(const std::string& text) {
+  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+  engine.update(text);
+  return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+std::string utcNowIso() {
+  return Poco::DateTimeFormatter::format(Poco::DateTime(), "%Y-%m-%dT%H:%M:%SZ");
+}
+
+Ledger::Ledger(const std::string& path) : db_(std::make_unique<Database>(path)) {
+  schemaVersion_ = applyMigrations(*db_);
+}
+
+Ledger::~Ledger() = default;
+
+const std::string& Ledger::path() const { return db_->path(); }
+int Ledger::schemaVersion() const { return schemaVersion_; }
+
+std::vector<Decision> Ledger::observe(const std::vector<Observation>& observations) {
+  std::vector<Decision> decisions;
+  decisions.reserve(observations.size());
+  Transaction transaction(*db_);
+  for (const Observation& observation : observations) decisions.push_back(observeOne(observation));
+  transaction.commit();
+  return decisions;
+}
+
+Decision Ledger::observeOne(const Observation& in) {
+  const std::string now = utcNowIso();
+  const std::string hash = in.matched ? sha256Hex(in.fieldsJson) : kSkippedHash;
+  std::optional<LedgerRecord> existing = find(in.orgId, in.evaluationId);
+
+  if (!existing) {
+    Statement insert(*db_,
+                     "INSERT INTO evaluations (org_id, evaluation_id, org_name, status, operation, correlation_id,"
+                     " changed_date, content_hash, fields_json, raw_json, skip_reason, first_seen_at, updated_at)"
+                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    insert.bind(1, in.orgId).bind(2, in.evaluationId).bind(3, in.orgName);
+    insert.bind(4, in.matched ? "pending" : "skipped");
+    insert.bind(5, in.matched ? std::optional<std::string>("create") : std::nullopt);
+    insert.bind(6, correlationIdFor(in.orgId, in.evaluationId)).bind(7, nonEmpty(in.changedDate)).bind(8, hash);
+    insert.bind(9, in.matched ? nonEmpty(in.fieldsJson) : std::nullopt);
+    insert.bind(10, in.matched ? nonEmpty(in.rawJson) : std::nullopt);
+    insert.bind(11, in.matched ? std::nullopt : nonEmpty(in.skipReason));
+    insert.bind(12, now).bind(13, now).run();
+    addHistory(in.orgId, in.evaluationId, in.matched ? "intent-create" : "skipped",
+               in.matched ? "" : in.skipReason);
+    return in.matched ? Decision::Create : Decision::Skip;
+  }
+
+  const LedgerRecord& row = *existing;
+  // ISO 8601 UTC timestamps of one format compare correctly as text.
+  if (!in.changedDate.empty() && !row.changedDate.empty() && in.changedDate < row.changedDate)
+    return Decision::Stale;
+  if (hash == row.contentHash) {
+    if (row.status == RecordStatus::Dead) return Decision::StillDead;
+    if (row.status == RecordStatus::Pending) return row.operation == Operation::Update ? Decision::Update : Decision::Create;
+    return Decision::Unchanged;
+  }
+
+  const bool hasIncident = !row.incident.sysId.empty();
+  if (!in.matched && !hasIncident) {
+    // Still (or again) not matching and nothing was ever delivered: a skip with a fresh reason.
+    // A pending create that stops matching before it was delivered is dropped to skipped; if the
+    // first POST had in fact landed, the correlation lookup on a later match adopts it.
+    Statement update(*db_,
+                     "UPDATE evaluations SET status='skipped', operation=NULL, changed_date=?, content_hash=?,"
+                     " fields_json=NULL, raw_json=NULL, skip_reason=?, updated_at=? WHERE org_id=? AND evaluation_id=?");
+    update.bind(1, nonEmpty(in.changedDate)).bind(2, hash).bind(3, in.skipReason).bind(4, now);
+    update.bind(5, in.orgId).bind(6, in.evaluationId).run();
+    addHistory(in.orgId, in.evaluationId, "skipped", in.skipReason);
+    return Decision::Skip;
+  }
+
+  // The content changed: a create if no incident is known yet, else an update of it. The fields
+  // the incident has now (as last delivered) are kept to say what changed in the work note.
+  const Operation operation = hasIncident ? Operation::Update : Operation::Create;
+  std::string previous = row.previousFieldsJson;
+  if (row.status == RecordStatus::Created || row.status == RecordStatus::Updated) previous = row.fieldsJson;
+  Statement update(*db_,
+                   "UPDATE evaluations SET status='pending', operation=?, changed_date=?, content_hash=?,"
+                   " fields_json=?, previous_fields_json=?, raw_json=?, skip_reason=?, attempts=0, last_error=NULL,"
+                   " updated_at=? WHERE org_id=? AND evaluation_id=?");
+  update.bind(1, toString(operation)).bind(2, nonEmpty(in.changedDate)).bind(3, hash);
+  update.bind(4, in.matched ? in.fieldsJson : std::string("{}")).bind(5, nonEmpty(previous));
+  update.bind(6, nonEmpty(in.rawJson)).bind(7, in.matched ? std::nullopt : nonEmpty(in.skipReason));
+  update.bind(8, now).bind(9, in.orgId).bind(10, in.evaluationId).run();
+  addHistory(in.orgId, in.evaluationId, operation == Operation::Create ? "intent-create" : "intent-update",
+             in.matched ? "content changed" : "no longer matches: " + in.skipReason);
+  return operation == Operation::Create ? Decision::Create : Decision::Update;
+}
+
+std::optional<LedgerRecord> Ledger::find(const std::string& orgId, const std::string& evaluationId) const {
+  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  Statement query(*db_, std::string("SELECT ") + kColumns + " FROM evaluations WHERE org_id=? AND evaluation_id=?");
+  query.bind(1, orgId).bind(2, evaluationId);
+  if (!query.step()) return std::nullopt;
+  return readRecord(query);
+}
+
+std::optional<LedgerRecord> Ledger::findByKey(const std::string& key) const {
+  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  const std::string select = std::string("SELECT ") + kColumns + " FROM evaluations WHERE ";
+  for (const char* where : {"correlation_id=?1", "org_id || ':' || evaluation_id = ?1", "incident_number=?1",
+                            "sys_id=?1", "evaluation_id=?1"}) {
+    Statement query(*db_, select + where + " LIMIT 2");
+    query.bind(1, key);
+    if (!query.step()) continue;
+    LedgerRecord record = readRecord(query);
+    if (query.step()) {
+      throw PermanentError("'" + key + "' matches more than one ledger record; use orgId:evaluationId");
+    }
+    return record;
+  }
+  return std::nullopt;
+}
+
+std::vector<LedgerRecord> Ledger::list(const RecordFilter& filter) const {
+  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  std::string sql = std::string("SELECT ") + kColumns + " FROM evaluations WHERE 1=1";
+  if (filter.orgId) sql += " AND org_id=:org";
+  if (filter.status) sql += " AND status=:status";
+  if (filter.incidentState) sql += " AND incident_state=:state";
+  sql += " ORDER BY org_id, changed_date, evaluation_id LIMIT :limit";
+  Statement query(*db_, sql);
+  int index = 1;
+  if (filter.orgId) query.bind(index++, *filter.orgId);
+  if (filter.status) query.bind(index++, toString(*filter.status));
+  if (filter.incidentState) query.bind(index++, *filter.incidentState);
+  query.bind(index, filter.limit);
+  std::vector<LedgerRecord> records;
+  while (query.step()) records.push_back(readRecord(query));
+  return records;
+}
+
+std::vector<LedgerRecord> Ledger::pending(const std::string& orgId) const {
+  RecordFilter filter;
+  filter.orgId = orgId;
+  filter.status = RecordStatus::Pending;
+  filter.limit = 1 << 30;
+  return list(filter);
+}
+
+void Ledger::markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident) {
+  Transaction transaction(*db_);
+  std::optional<LedgerRecord> row = find(orgId, evaluationId);
+  if (!row) throw PermanentError("ledger has no record " + orgId + ":" + evaluationId);
+  const bool wasUpdate = row->operation == Operation::Update;
+  Statement update(*db_,
+                   "UPDATE evaluations SET status=?, operation=NULL, raw_json=NULL, previous_fields_json=NULL,"
+                   " sys_id=?, incident_number=COALESCE(?, incident_number),"
+                   " incident_state=COALESCE(?, incident_state), incident_updated_on=COALESCE(?, incident_updated_on),"
+                   " incident_mod_count=COALESCE(?, incident_mod_count), last_error=NULL, updated_at=?"
+                   " WHERE org_id=? AND evaluation_id=?");
+  update.bind(1, wasUpdate ? "updated" : "created").bind(2, incident.sysId);
+  update.bind(3, nonEmpty(incident.number)).bind(4, nonEmpty(incident.state)).bind(5, nonEmpty(incident.updatedOn));
+  update.bind(6, incident.modCount).bind(7, utcNowIso()).bind(8, orgId).bind(9, evaluationId).run();
+  addHistory(orgId, evaluationId, wasUpdate ? "updated" : "created",
+             incident.number + " (sys_id " + incident.sysId + ")");
+  transaction.commit();
+}
+
+void Ledger::markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error) {
+  Transaction transaction(*db_);
+  Statement update(*db_,
+                   "UPDATE evaluations SET attempts=attempts+1, last_error=?, updated_at=?"
+                   " WHERE org_id=? AND evaluation_id=?");
+  update.bind(1, error).bind(2, utcNowIso()).bind(3, orgId).bind(4, evaluationId).run();
+  addHistory(orgId, evaluationId, "attempt-failed", error);
+  transaction.commit();
+}
+
+void Ledger::markDead(const std::string& orgId, const std::string& evaluationId, const std::string& reason) {
+  Transaction transaction(*db_);
+  Statement update(*db_,
+                   "UPDATE evaluations SET status='dead', last_error=?, updated_at=? WHERE org_id=? AND evaluation_id=?");
+  update.bind(1, reason).bind(2, utcNowIso()).bind(3, orgId).bind(4, evaluationId).run();
+  addHistory(orgId, evaluationId, "dead", reason);
+  transaction.commit();
+}
+
+int Ledger::replay(const std::string& orgId, const std::string& evaluationId) {
+  Transaction transaction(*db_);
+  std::string where = " WHERE status='dead'";
+  if (!orgId.empty()) where += " AND org_id=?1 AND evaluation_id=?2";
+  std::vector<std::pair<std::string, std::string>> keys;
+  {
+    Statement select(*db_, "SELECT org_id, evaluation_id FROM evaluations" + where);
+    if (!orgId.empty()) select.bind(1, orgId).bind(2, evaluationId);
+    while (select.step()) keys.emplace_back(select.text(0), select.text(1));
+  }
+  Statement update(*db_,
+                   "UPDATE evaluations SET status='pending',"
+                   " operation=CASE WHEN sys_id IS NULL OR sys_id='' THEN 'create' ELSE 'update' END,"
+                   " attempts=0, updated_at=?3" + where);
+  update.bind(3, utcNowIso());
+  if (!orgId.empty()) update.bind(1, orgId).bind(2, evaluationId);
+  update.run();
+  for (const auto& [org, evaluation] : keys) addHistory(org, evaluation, "replay", "moved from dead letter to pending");
+  transaction.commit();
+  return static_cast<int>(keys.size());
+}
+
+std::map<std::string, StatusCounts> Ledger::statsByOrg() const {
+  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  Statement query(*db_, "SELECT org_id, status, COUNT(*) FROM evaluations GROUP BY org_id, status");
+  std::map<std::string, StatusCounts> stats;
+  while (query.step()) {
+    StatusCounts& counts = stats[query.text(0)];
+    counts.byStatus[query.text(1)] = query.integer(2);
+    counts.total += query.integer(2);
+  }
+  return stats;
+}
+
+std::vector<HistoryEntry> Ledger::history(const std::string& orgId, const std::string& evaluationId) const {
+  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  Statement query(*db_, "SELECT at, event, COALESCE(detail,'') FROM history WHERE org_id=? AND evaluation_id=? ORDER BY id");
+  query.bind(1, orgId).bind(2, evaluationId);
+  std::vector<HistoryEntry> entries;
+  while (query.step()) entries.push_back({query.text(0), query.text(1), query.text(2)});
+  return entries;
+}
+
+void Ledger::addHistory(const std::string& orgId, const std::string& evaluationId, const std::string& event,
+                        const std::string& detail) {
+  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  Statement insert(*db_, "INSERT INTO history (org_id, evaluation_id, at, event, detail) VALUES (?,?,?,?,?)");
+  insert.bind(1, orgId).bind(2, evaluationId).bind(3, utcNowIso()).bind(4, event).bind(5, nonEmpty(detail)).run();
+}
+
+std::optional<std::string> Ledger::checkpoint(const std::string& orgId) const {
+  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  Statement query(*db_, "SELECT window_end FROM checkpoints WHERE org_id=?");
+  query.bind(1, orgId);
+  if (!query.step()) return std::nullopt;
+  return query.text(0);
+}
+
+void Ledger::setCheckpoint(const std::string& orgId, const std::string& orgName, const std::string& windowEnd) {
+  Transaction transaction(*db_);
+  Statement upsert(*db_,
+                   "INSERT INTO checkpoints (org_id, org_name, window_end, updated_at) VALUES (?,?,?,?)"
+                   " ON CONFLICT(org_id) DO UPDATE SET org_name=excluded.org_name,"
+                   " window_end=MAX(window_end, excluded.window_end), updated_at=excluded.updated_at");
+  upsert.bind(1, orgId).bind(2, orgName).bind(3, windowEnd).bind(4, utcNowIso()).run();
+  transaction.commit();
+}
+
+}  // namespace evalbridge

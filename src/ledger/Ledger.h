@@ -1,0 +1,104 @@
+#pragma once
+// The bridge's memory (SPEC section 5). Every exported evaluation gets one row keyed by
+// (orgId, evaluationId); the intent to create or update an incident is committed here before any
+// request leaves, and the outcome after. Thread-safe: one connection, serialized.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/LedgerRecord.h"
+
+namespace evalbridge {
+
+class Database;
+
+// One exported evaluation after mapping: what the ledger is told.
+struct Observation {
+  std::string orgId;
+  std::string orgName;
+  std::string evaluationId;
+  std::string changedDate;  // ISO 8601 from the evaluation; "" when absent
+  bool matched = false;
+  std::string fieldsJson;   // mapped fields when matched
+  std::string skipReason;   // when not matched
+  std::string rawJson;      // the evaluation, kept while the record is pending or dead
+};
+
+// What the ledger decided for an observation.
+enum class Decision {
+  Create,     // new pending create: deliver it
+  Update,     // pending update of an existing incident: deliver it
+  Skip,       // recorded as skipped (new, or still not matching)
+  Unchanged,  // seen before with the same content (window overlap): nothing to do
+  Stale,      // older than what the ledger has (out-of-order export): ignored
+  StillDead,  // in the dead letter with the same content: waits for `ledger replay`
+};
+const char* toString(Decision decision);
+
+struct StatusCounts {
+  std::map<std::string, long long> byStatus;  // status name -> count
+  long long total = 0;
+};
+
+struct RecordFilter {
+  std::optional<std::string> orgId;
+  std::optional<RecordStatus> status;
+  std::optional<std::string> incidentState;
+  int limit = 1000;
+};
+
+struct HistoryEntry {
+  std::string at;
+  std::string event;
+  std::string detail;
+};
+
+class Ledger {
+ public:
+  // Opens (creating if needed) and migrates the ledger file.
+  explicit Ledger(const std::string& path);
+  ~Ledger();
+
+  const std::string& path() const;
+  int schemaVersion() const;
+
+  // Records a batch of observations in one transaction; returns one decision per observation.
+  std::vector<Decision> observe(const std::vector<Observation>& observations);
+
+  std::optional<LedgerRecord> find(const std::string& orgId, const std::string& evaluationId) const;
+  // Accepts "orgId:evaluationId", a correlation_id, an evaluation id (if unique) or an incident number.
+  std::optional<LedgerRecord> findByKey(const std::string& key) const;
+  std::vector<LedgerRecord> list(const RecordFilter& filter) const;
+  std::vector<LedgerRecord> pending(const std::string& orgId) const;
+
+  // Outcomes.
+  void markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident);
+  void markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error);
+  void markDead(const std::string& orgId, const std::string& evaluationId, const std::string& reason);
+  // Moves dead records back to pending (create, or update when an incident is known).
+  // Returns the number moved. `orgId`/`evaluationId` empty = every dead record.
+  int replay(const std::string& orgId, const std::string& evaluationId);
+
+  std::map<std::string, StatusCounts> statsByOrg() const;  // orgId -> counts
+  std::vector<HistoryEntry> history(const std::string& orgId, const std::string& evaluationId) const;
+  void addHistory(const std::string& orgId, const std::string& evaluationId, const std::string& event,
+                  const std::string& detail);
+
+  std::optional<std::string> checkpoint(const std::string& orgId) const;
+  void setCheckpoint(const std::string& orgId, const std::string& orgName, const std::string& windowEnd);
+
+ private:
+  Decision observeOne(const Observation& observation);
+  std::unique_ptr<Database> db_;
+  int schemaVersion_ = 0;
+};
+
+// SHA-256 hex of the text (content hashes in the ledger).
+std::string sha256Hex(const std::string& text);
+
+// Now as "YYYY-MM-DDTHH:MM:SSZ" (UTC).
+std::string utcNowIso();
+
+}  // namespace evalbridge

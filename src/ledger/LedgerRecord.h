@@ -1,0 +1,53 @@
+#pragma once
+// One row of the ledger: what became of one exported evaluation (see db/001_initial.sql).
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace evalbridge {
+
+enum class RecordStatus { Pending, Created, Updated, Skipped, Dead };
+enum class Operation { None, Create, Update };
+
+const char* toString(RecordStatus status);
+const char* toString(Operation operation);
+RecordStatus recordStatusFromString(const std::string& text);  // throws PermanentError
+
+struct IncidentRef {
+  std::string sysId;
+  std::string number;
+  std::string state;
+  std::string updatedOn;
+  std::optional<std::int64_t> modCount;
+};
+
+struct LedgerRecord {
+  std::string orgId;
+  std::string evaluationId;
+  std::string orgName;
+  RecordStatus status = RecordStatus::Pending;
+  Operation operation = Operation::None;
+  std::string correlationId;
+  std::string changedDate;
+  std::string contentHash;
+  std::string fieldsJson;          // mapped incident fields (the intent), "" when skipped
+  std::string previousFieldsJson;  // for updates: what the incident had, to say what changed
+  std::string rawJson;             // the evaluation as exported; kept while pending or dead
+  std::string skipReason;
+  IncidentRef incident;            // sysId empty until an incident is known
+  std::string assignmentGroup;
+  std::string closeCode;
+  std::string closeNotes;
+  int attempts = 0;
+  std::string lastError;
+  std::string firstSeenAt;
+  std::string updatedAt;
+
+  // "orgId:evaluationId", the key used on the command line.
+  std::string key() const { return orgId + ":" + evaluationId; }
+};
+
+// The bridge's correlation_id for an evaluation (SPEC section 4).
+std::string correlationIdFor(const std::string& orgId, const std::string& evaluationId);
+
+}  // namespace evalbridge

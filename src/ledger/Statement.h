@@ -1,0 +1,46 @@
+#pragma once
+// A prepared statement with positional binds (1-based) and typed column reads (0-based).
+#include <cstdint>
+#include <optional>
+#include <string>
+
+struct sqlite3_stmt;
+
+namespace evalbridge {
+
+class Database;
+
+class Statement {
+ public:
+  Statement(Database& db, const std::string& sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int index, const std::string& value);
+  Statement& bind(int index, const char* value);
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+  Statement& bind(int index, const std::optional<std::string>& value);
+  Statement& bind(int index, const std::optional<std::int64_t>& value);
+  Statement& bindNull(int index);
+
+  // Steps once: true when a row is available, false when done.
+  bool step();
+  // Steps to completion (for statements without results).
+  void run();
+  void reset();
+
+  bool isNull(int column) const;
+  std::string text(int column) const;  // "" for NULL
+  std::optional<std::string> optionalText(int column) const;
+  std::int64_t integer(int column) const;
+  std::optional<std::int64_t> optionalInteger(int column) const;
+
+ private:
+  Database& db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  std::string sql_;
+};
+
+}  // namespace evalbridge

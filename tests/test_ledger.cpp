@@ -1,0 +1,220 @@
+// The ledger on a real SQLite file: migrations, decisions for every kind of re-export, outcomes,
+// dead letter and replay, checkpoints, and that state survives reopening.
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include "ledger/Database.h"
+#include "ledger/Ledger.h"
+#include "ledger/Migrations.h"
+#include "ledger/SqliteError.h"
+#include "ledger/Statement.h"
+#include "support/TempDir.h"
+
+using namespace evalbridge;
+using evalbridge::test::TempDir;
+
+namespace {
+
+Observation matched(const std::string& id, const std::string& fields, const std::string& changed = "2026-11-01T00:00:00Z") {
+  Observation o;
+  o.orgId = "org-1";
+  o.orgName = "acme";
+  o.evaluationId = id;
+  o.changedDate = changed;
+  o.matched = true;
+  o.fieldsJson = fields;
+  o.rawJson = "{\"id\":\"" + id + "\"}";
+  return o;
+}
+
+Observation skipped(const std::string& id, const std::string& reason = "score 90 not lt 70",
+                    const std::string& changed = "2026-11-01T00:00:00Z") {
+  Observation o = matched(id, "", changed);
+  o.matched = false;
+  o.fieldsJson.clear();
+  o.skipReason = reason;
+  return o;
+}
+
+IncidentRef incident(const std::string& number) { return {"sys" + number, number, "1", "2026-11-01 00:00:01", 0}; }
+
+}  // namespace
+
+TEST_CASE("migrations create the schema once and record the version") {
+  TempDir dir;
+  {
+    Ledger ledger(dir.file("l.db"));
+    CHECK(ledger.schemaVersion() == static_cast<int>(embeddedMigrations().size()));
+  }
+  Database db(dir.file("l.db"));
+  CHECK(schemaVersion(db) == static_cast<int>(embeddedMigrations().size()));
+  CHECK(applyMigrations(db) == schemaVersion(db));  // second run is a no-op
+  Statement mode(db, "PRAGMA journal_mode");
+  REQUIRE(mode.step());
+  CHECK(mode.text(0) == "wal");
+}
+
+TEST_CASE("a ledger newer than the binary is refused") {
+  TempDir dir;
+  Database db(dir.file("l.db"));
+  applyMigrations(db);
+  db.exec("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')");
+  CHECK_THROWS_WITH(applyMigrations(db), Catch::Contains("newer than this evalbridge knows"));
+}
+
+TEST_CASE("a failing migration leaves no trace") {
+  TempDir dir;
+  Database db(dir.file("l.db"));
+  std::vector<Migration> broken = {{1, "001_ok.sql", "CREATE TABLE a (x INTEGER);"},
+                                   {2, "002_bad.sql", "CREATE TABLE b (x INTEGER); SELECT * FROM nowhere;"}};
+  CHECK_THROWS_AS(applyMigrations(db, broken), SqliteError);
+  CHECK(schemaVersion(db) == 1);
+  Statement tables(db, "SELECT COUNT(*) FROM sqlite_master WHERE name='b'");
+  tables.step();
+  CHECK(tables.integer(0) == 0);
+}
+
+TEST_CASE("first sight: matched becomes a pending create, unmatched is recorded as skipped") {
+  TempDir dir;
+  Ledger ledger(dir.file("l.db"));
+  auto decisions = ledger.observe({matched("e1", "{\"a\":\"1\"}"), skipped("e2")});
+  CHECK(decisions == std::vector<Decision>{Decision::Create, Decision::Skip});
+
+  auto pending = ledger.pending("org-1");
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0].evaluationId == "e1");
+  CHECK(pending[0].operation == Operation::Create);
+  CHECK(pending[0].correlationId == "evalbridge:org-1:e1");
+  CHECK(pending[0].rawJson == "{\"id\":\"e1\"}");
+
+  auto skip = ledger.find("org-1", "e2");
+  REQUIRE(skip);
+  CHECK(skip->status == RecordStatus::Skipped);
+  CHECK(skip->skipReason == "score 90 not lt 70");
+  CHECK(skip->rawJson.empty());
+}
+
+TEST_CASE("re-export of the same content changes nothing; a rescore becomes an update") {
+  TempDir dir;
+  Ledger ledger(dir.file("l.db"));
+  ledger.observe({matched("e1", "{\"a\":\"1\"}")});
+  ledger.markDelivered("org-1", "e1", incident("INC001"));
+  CHECK(ledger.find("org-1", "e1")->status == RecordStatus::Created);
+  CHECK(ledger.find("org-1", "e1")->rawJson.empty());
+
+  CHECK(ledger.observe({matched("e1", "{\"a\":\"1\"}")})[0] == Decision::Unchanged);
+  CHECK(ledger.observe({matched("e1", "{\"a\":\"2\"}", "2026-11-02T00:00:00Z")})[0] == Decision::Update);
+  auto row = ledger.find("org-1", "e1");
+  CHECK(row->status == RecordStatus::Pending);
+  CHECK(row->operation == Operation::Update);
+  CHECK(row->previousFieldsJson == "{\"a\":\"1\"}");
+  CHECK(row->fieldsJson == "{\"a\":\"2\"}");
+  CHECK(row->incident.number == "INC001");
+
+  ledger.markDelivered("org-1", "e1", IncidentRef{"sysINC001", "", "", "", 1});
+  row = ledger.find("org-1", "e1");
+  CHECK(row->status == RecordStatus::Updated);
+  CHECK(row->incident.number == "INC001");  // kept when the update response omits it
+  CHECK(row->incident.modCount == 1);
+}
+
+TEST_CASE("an older changedDate than the ledger's is stale and ignored") {
+  TempDir dir;
+  Ledger ledger(dir.file("l.db"));
+  ledger.observe({matched("e1", "{\"a\":\"2\"}", "2026-11-05T00:00:00Z")});
+  CHECK(ledger.observe({matched("e1", "{\"a\":\"1\"}", "2026-11-01T00:00:00Z")})[0] == Decision::Stale);
+  CHECK(ledger.find("org-1", "e1")->fieldsJson == "{\"a\":\"2\"}");
+}
+
+TEST_CASE("a skipped evaluation that later matches becomes a create; a delivered one that stops matching is updated") {
+  TempDir dir;
+  Ledger ledger(dir.file("l.db"));
+  ledger.observe({skipped("e1")});
+  CHECK(ledger.observe({skipped("e1")})[0] == Decision::Unchanged);
+  CHECK(ledger.observe({matched("e1", "{\"a\":\"1\"}", "2026-11-02T00:00:00Z")})[0] == Decision::Create);
+  ledger.markDelivered("org-1", "e1", incident("INC7"));
+  CHECK(ledger.observe({skipped("e1", "score 95 not lt 70", "2026-11-03T00:00:00Z")})[0] == Decision::Update);
+  auto row = ledger.find("org-1", "e1");
+  CHECK(row->fieldsJson == "{}");
+  CHECK(row->skipReason == "score 95 not lt 70");
+}
+
+TEST_CASE("dead letter keeps the record and replay brings it back") {
+  TempDir dir;
+  Ledger ledger(dir.file("l.db"));
+  ledger.observe({matched("e1", "{\"a\":\"1\"}"), matched("e2", "{\"a\":\"2\"}")});
+  ledger.markAttemptFailed("org-1", "e1", "HTTP 503");
+  ledger.markDead("org-1", "e1", "HTTP 400: invalid field urgency");
+  ledger.markDead("org-1", "e2", "HTTP 403: ACL");
+  auto dead = ledger.find("org-1", "e1");
+  CHECK(dead->status == RecordStatus::Dead);
+  CHECK(dead->lastError == "HTTP 400: invalid field urgency");
+  CHECK(dead->rawJson == "{\"id\":\"e1\"}");
+  CHECK(dead->attempts == 1);
+  CHECK(ledger.observe({matched("e1", "{\"a\":\"1\"}")})[0] == Decision::StillDead);
+
+  CHECK(ledger.replay("org-1", "e1") == 1);
+  CHECK(ledger.find("org-1", "e1")->status == RecordStatus::Pending);
+  CHECK(ledger.find("org-1", "e1")->attempts == 0);
+  CHECK(ledger.find("org-1", "e2")->status == RecordStatus::Dead);
+  CHECK(ledger.replay("", "") == 1);
+  CHECK(ledger.pending("org-1").size() == 2);
+  auto events = ledger.history("org-1", "e1");
+  REQUIRE(events.size() == 4);
+  CHECK(events[0].event == "intent-create");
+  CHECK(events[3].event == "replay");
+}
+
+TEST_CASE("stats count every record by org and status") {
+  TempDir dir;
+  Ledger ledger(dir.file("l.db"));
+  ledger.observe({matched("e1", "{}"), skipped("e2"), skipped("e3")});
+  Observation other = matched("x1", "{}");
+  other.orgId = "org-2";
+  ledger.observe({other});
+  ledger.markDelivered("org-1", "e1", incident("INC1"));
+  auto stats = ledger.statsByOrg();
+  CHECK(stats["org-1"].total == 3);
+  CHECK(stats["org-1"].byStatus["created"] == 1);
+  CHECK(stats["org-1"].byStatus["skipped"] == 2);
+  CHECK(stats["org-2"].byStatus["pending"] == 1);
+}
+
+TEST_CASE("findByKey accepts the forms people paste") {
+  TempDir dir;
+  Ledger ledger(dir.file("l.db"));
+  ledger.observe({matched("e1", "{}")});
+  ledger.markDelivered("org-1", "e1", incident("INC0010001"));
+  for (const char* key : {"org-1:e1", "evalbridge:org-1:e1", "INC0010001", "e1", "sysINC0010001"}) {
+    INFO(key);
+    auto row = ledger.findByKey(key);
+    REQUIRE(row);
+    CHECK(row->evaluationId == "e1");
+  }
+  CHECK_FALSE(ledger.findByKey("nope"));
+}
+
+TEST_CASE("checkpoints only move forward and survive reopening") {
+  TempDir dir;
+  {
+    Ledger ledger(dir.file("l.db"));
+    CHECK_FALSE(ledger.checkpoint("org-1"));
+    ledger.setCheckpoint("org-1", "acme", "2026-11-02T00:00:00Z");
+    ledger.setCheckpoint("org-1", "acme", "2026-11-01T00:00:00Z");
+    ledger.observe({matched("e1", "{}")});
+  }
+  Ledger reopened(dir.file("l.db"));
+  CHECK(reopened.checkpoint("org-1") == std::string("2026-11-02T00:00:00Z"));
+  CHECK(reopened.pending("org-1").size() == 1);
+}
+
+TEST_CASE("the schema itself refuses a second row for one evaluation") {
+  TempDir dir;
+  Ledger ledger(dir.file("l.db"));
+  ledger.observe({matched("e1", "{}")});
+  Database db(dir.file("l.db"));
+  CHECK_THROWS_AS(db.exec("INSERT INTO evaluations (org_id, evaluation_id, org_name, status, correlation_id,"
+                          " content_hash, first_seen_at, updated_at) VALUES ('org-1','e1','a','skipped','x','h','t','t')"),
+                  SqliteError);
+}
