@@ -17,6 +17,9 @@ struct MappingResult {
   bool matched = false;
   std::string skipReason;  // when !matched: which conditions failed, with the values seen
   IncidentFields fields;   // when matched
+  // Set only if applying failed for a reason other than the data (e.g. out of memory); matched is
+  // then false. Treat it as a permanent failure (dead letter), not as a skip.
+  std::string error;
 };
 
 class Mapping {
@@ -27,6 +30,9 @@ class Mapping {
 
   const std::string& name() const;
   const std::string& sourceName() const;
+  const std::string& description() const;  // "" when the file has none
+  // Never throws; const and safe to call from many threads at once. A null pointer is treated as
+  // an empty evaluation (every field missing).
   MappingResult apply(const Poco::JSON::Object::Ptr& evaluation) const;
 
   Mapping(Mapping&&) noexcept;

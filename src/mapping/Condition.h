@@ -1,0 +1,47 @@
+#pragma once
+// The `when` tree of a mapping: any / all / not over leaf conditions
+// {"field": PATH, OP: VALUE} with OP one of eq, ne, lt, le, gt, ge, in, exists.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
+
+#include "mapping/FieldPath.h"
+#include "mapping/Value.h"
+
+namespace evalbridge {
+namespace mapping {
+
+class Condition {
+ public:
+  // Throws ConfigError "<jsonPath>: <reason>" (the path of the offending node or key).
+  static std::unique_ptr<Condition> parse(const Poco::Dynamic::Var& node, const std::string& jsonPath);
+
+  bool matches(const Poco::JSON::Object& evaluation) const;
+
+  // Why the condition's truth differs from `wanted`: one entry per leaf responsible, each
+  // "<location> <path> is <value seen> (wanted [not ]<op> <operand>)". `location` is the JSON
+  // path below `when` ("any[1]", "all[0].not"); empty for a bare leaf at the root.
+  void explain(const Poco::JSON::Object& evaluation, bool wanted, const std::string& location,
+               std::vector<std::string>& out) const;
+
+  enum class Kind { Any, All, Not, Leaf };
+  enum class Op { Eq, Ne, Lt, Le, Gt, Ge, In, Exists };
+
+ private:
+  bool test(const Value& value) const;  // leaf only
+  std::string operandJson() const;
+
+  Kind kind_ = Kind::Leaf;
+  std::vector<std::unique_ptr<Condition>> children_;  // Any/All: the list; Not: one
+  FieldPath path_;
+  Op op_ = Op::Eq;
+  Literal operand_;               // eq ne lt le gt ge
+  std::vector<Literal> choices_;  // in
+  bool exists_ = true;            // exists
+};
+
+}  // namespace mapping
+}  // namespace evalbridge

@@ -1,0 +1,158 @@
+#include "mapping/Mapping.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <typeinfo>
+
+#include "common/Errors.h"
+#include "mapping/Condition.h"
+#include "mapping/FieldRule.h"
+#include "mapping/JsonReader.h"
+#include "mapping/Value.h"
+
+namespace evalbridge {
+
+namespace {
+
+using mapping::childPath;
+using mapping::jsonTypeName;
+
+constexpr std::size_t kMaxSkipReason = 600;
+
+[[noreturn]] void fail(const std::string& jsonPath, const std::string& reason) {
+  throw ConfigError(jsonPath + ": " + reason);
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+struct Mapping::Impl {
+  std::string name;
+  std::string description;
+  std::string sourceName;
+  std::unique_ptr<mapping::Condition> when;  // null: everything matches
+  std::vector<std::pair<std::string, mapping::FieldRule>> fields;
+};
+
+Mapping::Mapping(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Mapping::Mapping(Mapping&&) noexcept = default;
+Mapping& Mapping::operator=(Mapping&&) noexcept = default;
+Mapping::~Mapping() = default;
+
+const std::string& Mapping::name() const {
+  return impl_->name;
+}
+const std::string& Mapping::sourceName() const {
+  return impl_->sourceName;
+}
+const std::string& Mapping::description() const {
+  return impl_->description;
+}
+
+Mapping Mapping::loadFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError(path + ": cannot read mapping file: it is a directory");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open mapping file: " + std::strerror(errno));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw ConfigError(path + ": cannot read mapping file");
+  return parse(text, path);
+}
+
+Mapping Mapping::parse(const std::string& jsonText, const std::string& sourceName) {
+  const std::string source = sourceName.empty() ? std::string("mapping") : sourceName;
+  auto impl = std::make_unique<Impl>();
+  impl->sourceName = sourceName;
+  try {
+    Poco::Dynamic::Var root = mapping::readJson(jsonText);
+    if (root.type() != typeid(Poco::JSON::Object::Ptr))
+      fail("$", "a mapping must be a JSON object, got " + jsonTypeName(root));
+    const Poco::JSON::Object::Ptr obj = root.extract<Poco::JSON::Object::Ptr>();
+
+    std::vector<std::string> keys;
+    obj->getNames(keys);
+    for (const std::string& k : keys) {
+      if (k != "name" && k != "description" && k != "when" && k != "fields")
+        fail("$", "unknown key '" + k + "' (allowed: name, description, when, fields)");
+    }
+
+    if (!obj->has("name")) fail("$", "missing 'name'");
+    const Poco::Dynamic::Var name = obj->get("name");
+    if (name.type() != typeid(std::string) || name.extract<std::string>().empty())
+      fail("$.name", "must be a non-empty string, got " +
+                         (name.type() == typeid(std::string) ? std::string("\"\"") : jsonTypeName(name)));
+    impl->name = name.extract<std::string>();
+
+    if (obj->has("description")) {
+      const Poco::Dynamic::Var d = obj->get("description");
+      if (d.type() != typeid(std::string)) fail("$.description", "must be a string, got " + jsonTypeName(d));
+      impl->description = d.extract<std::string>();
+    }
+
+    if (obj->has("when")) impl->when = mapping::Condition::parse(obj->get("when"), "$.when");
+
+    if (!obj->has("fields")) fail("$", "missing 'fields'");
+    const Poco::Dynamic::Var fieldsVar = obj->get("fields");
+    if (fieldsVar.type() != typeid(Poco::JSON::Object::Ptr))
+      fail("$.fields", "must be an object, got " + jsonTypeName(fieldsVar));
+    const Poco::JSON::Object::Ptr fields = fieldsVar.extract<Poco::JSON::Object::Ptr>();
+    std::vector<std::string> names;
+    fields->getNames(names);  // file order (the reader preserves it)
+    if (names.empty()) fail("$.fields", "must not be empty");
+    for (const std::string& field : names) {
+      const std::string fieldPath = childPath("$.fields", field);
+      if (field.empty()) fail(fieldPath, "field names must not be empty");
+      const std::string l = lower(field);
+      if (l == "correlation_id" || l == "correlation_display")
+        fail(fieldPath, "set by evalbridge; a mapping cannot override it");
+      impl->fields.emplace_back(field, mapping::FieldRule::parse(fields->get(field), fieldPath));
+    }
+  } catch (const ConfigError& e) {
+    throw ConfigError(source + ": " + e.message());
+  }
+  return Mapping(std::move(impl));
+}
+
+MappingResult Mapping::apply(const Poco::JSON::Object::Ptr& evaluation) const {
+  MappingResult result;
+  try {
+    static const Poco::JSON::Object kEmpty;
+    const Poco::JSON::Object& ev = evaluation.isNull() ? kEmpty : *evaluation;
+    if (impl_->when && !impl_->when->matches(ev)) {
+      std::vector<std::string> why;
+      impl_->when->explain(ev, true, std::string(), why);
+      std::string reason = "when did not match: ";
+      for (std::size_t i = 0; i < why.size(); ++i) {
+        if (i) reason += "; ";
+        reason += why[i];
+        if (reason.size() > kMaxSkipReason) break;
+      }
+      result.skipReason = mapping::truncateText(reason, kMaxSkipReason);
+      return result;
+    }
+    result.fields.reserve(impl_->fields.size());
+    for (const auto& field : impl_->fields) {
+      std::optional<std::string> text = field.second.render(ev);
+      if (text) result.fields.emplace_back(field.first, std::move(*text));
+    }
+    result.matched = true;
+  } catch (const std::exception& e) {
+    result = MappingResult();
+    result.error = std::string("mapping '") + impl_->name + "' failed: " + e.what();
+  } catch (...) {
+    result = MappingResult();
+    result.error = std::string("mapping '") + impl_->name + "' failed: unknown exception";
+  }
+  return result;
+}
+
+}  // namespace evalbridge
