@@ -119,10 +119,22 @@ class Simulator {
   void clearRequests();
   // The bearer tokens this org issued (to check that tokens never cross orgs).
   std::set<std::string> tokensIssuedBy(const std::string& orgName) const;
-  // Expires every token an org issued so far (the next call with one gets 401 bad.credentials).
+  // Expires every token an org issued so far (the next call with one gets 401
+  // credentials.expired; a token the org never issued gets 401 bad.credentials).
   void expireTokens(const std::string& orgName);
 
   const SimulatorOptions& options() const;
+
+  // --- additions (see sim/README.md) ---
+  // The GET /control/state document:
+  // {"control","servicenow","download","orgs":{name:{"url","orgId","clientId"}}}.
+  Poco::JSON::Object::Ptr stateDocument() const;
+  std::vector<FaultRule> faults() const;
+  // Data table rows written to one org (dataTableRows() above merges every org's).
+  std::map<std::string, std::map<std::string, Poco::JSON::Object::Ptr>> dataTableRows(
+      const std::string& orgName) const;
+  std::vector<RecordedRequest> requestsSince(std::uint64_t seq) const;
+  bool running() const;
 
  private:
   struct Impl;
@@ -130,6 +142,11 @@ class Simulator {
 };
 
 // Reads simulator options from JSON (the evalbridge-sim --scenario file format; see sim/README.md).
+// Throws evalbridge::ConfigError naming the key for unknown keys, wrong types and bad values.
 SimulatorOptions optionsFromJson(const Poco::JSON::Object::Ptr& json);
+
+// The scenario evalbridge-sim runs without --scenario: two orgs, "acme-us" and "acme-eu", with
+// different ids, clients and seeds, and the default ServiceNow instance.
+SimulatorOptions defaultScenario();
 
 }  // namespace evalbridge::sim

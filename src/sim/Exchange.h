@@ -1,0 +1,44 @@
+#pragma once
+// One request and the answer being built for it. Handlers fill the answer here instead of
+// writing to the socket, so the common code around them can still record it, corrupt it
+// (badJson) or drop it after the work was done (ambiguous).
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/Simulator.h"
+
+namespace evalbridge::sim {
+
+struct Exchange {
+  // The request.
+  std::string method;
+  std::string path;                                              // without the query
+  std::string query;                                             // raw
+  std::vector<std::pair<std::string, std::string>> queryParams;  // decoded
+  std::map<std::string, std::string> headers;                    // lower-case names
+  std::string body;
+  std::map<std::string, std::string> pathParams;  // {name} segments of the matched route
+  std::optional<FaultRule> fault;                 // a fault the handler itself must act on (kind "jobStatus")
+
+  // The answer.
+  int status = 200;
+  std::string contentType = "application/json";
+  std::string responseBody;
+  std::vector<std::pair<std::string, std::string>> responseHeaders;
+
+  std::string header(const std::string& lowerCaseName) const;
+  std::optional<std::string> queryParam(const std::string& name) const;
+  std::string pathParam(const std::string& name) const;
+
+  void reply(int statusCode, const Poco::JSON::Object::Ptr& document);
+  void replyText(int statusCode, const std::string& type, const std::string& text);
+  void addHeader(const std::string& name, const std::string& value);
+};
+
+}  // namespace evalbridge::sim

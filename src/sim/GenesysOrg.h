@@ -1,0 +1,36 @@
+#pragma once
+// Everything one simulated Genesys Cloud org holds: its identity (OrgSpec), who may call it
+// (OrgAccess), its evaluations, its export and analytics jobs, and its data tables. Each part
+// guards itself; the org only groups them so handlers get one reference.
+#include <string>
+
+#include "sim/DataTableStore.h"
+#include "sim/EvaluationStore.h"
+#include "sim/JobTracker.h"
+#include "sim/OrgAccess.h"
+#include "sim/Simulator.h"
+
+namespace evalbridge::sim {
+
+class DownloadSigner;
+
+struct GenesysOrg {
+  GenesysOrg(const OrgSpec& orgSpec, const DownloadSigner& downloadSigner)
+      : spec(orgSpec),
+        access(orgSpec.clientId, orgSpec.clientSecret, orgSpec.permissions, orgSpec.tokenExpiresInS),
+        evaluations(orgSpec),
+        exportJobs(orgSpec.jobPollsUntilDone),
+        analyticsJobs(orgSpec.jobPollsUntilDone),
+        signer(downloadSigner) {}
+
+  const OrgSpec spec;  // permissions here are the initial ones; `access` has the current ones
+  OrgAccess access;
+  EvaluationStore evaluations;
+  JobTracker exportJobs;
+  JobTracker analyticsJobs;
+  DataTableStore dataTables;
+  const DownloadSigner& signer;
+  std::string downloadBaseUrl;  // set once by the Simulator before the servers start
+};
+
+}  // namespace evalbridge::sim

@@ -1,0 +1,96 @@
+#include "sim/JobTracker.h"
+
+#include <Poco/Exception.h>
+#include <Poco/NumberParser.h>
+
+#include "sim/JsonText.h"
+#include "sim/RandomIds.h"
+
+namespace evalbridge::sim {
+namespace {
+
+std::string errorMessageFor(const std::string& failure) {
+  if (failure == "CANCELLED") return "The export job was cancelled.";
+  if (failure == "EXPIRED") return "The export job expired before its results were read.";
+  return "The export job failed: internal error while collecting evaluations.";
+}
+
+// Cursors are opaque to clients; here they carry the next offset, prefixed so that a number a
+// client made up is rejected rather than silently accepted.
+std::string cursorFor(std::size_t offset) {
+  return "sim-" + std::to_string(offset);
+}
+
+std::size_t offsetOf(const std::string& cursor) {
+  if (cursor.empty()) return 0;
+  unsigned offset = 0;
+  if (cursor.compare(0, 4, "sim-") != 0 || !Poco::NumberParser::tryParseUnsigned(cursor.substr(4), offset)) {
+    throw Poco::InvalidArgumentException("cursor: not a cursor this server issued: '" + cursor + "'");
+  }
+  return offset;
+}
+
+}  // namespace
+
+JobTracker::JobTracker(int pollsUntilDone) : pollsUntilDone_(pollsUntilDone) {}
+
+std::string JobTracker::create(std::vector<Poco::JSON::Object::Ptr> items) {
+  std::string id = randomUuid();
+  std::lock_guard<std::mutex> lock(mutex_);
+  jobs_[id] = Job{std::move(items), 0, ""};
+  return id;
+}
+
+bool JobTracker::exists(const std::string& jobId) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return jobs_.count(jobId) > 0;
+}
+
+JobTracker::Phase JobTracker::phaseOf(const Job& job) const {
+  if (!job.failure.empty()) return Phase::Failed;
+  if (pollsUntilDone_ <= 0) return Phase::Done;
+  if (job.polls <= 1) return Phase::Queued;
+  return job.polls <= pollsUntilDone_ + 1 ? Phase::Running : Phase::Done;
+}
+
+JobTracker::Status JobTracker::poll(const std::string& jobId, const std::optional<std::string>& injectedFailure) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = jobs_.find(jobId);
+  if (it == jobs_.end()) throw Poco::NotFoundException("job " + jobId);
+  Job& job = it->second;
+  ++job.polls;
+  if (injectedFailure && job.failure.empty()) job.failure = *injectedFailure;
+  Status status;
+  status.phase = phaseOf(job);
+  if (status.phase == Phase::Failed) {
+    status.failure = job.failure;
+    status.errorMessage = errorMessageFor(job.failure);
+  }
+  return status;
+}
+
+JobTracker::Page JobTracker::page(const std::string& jobId, const std::string& cursor, int pageSize) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = jobs_.find(jobId);
+  if (it == jobs_.end()) throw Poco::NotFoundException("job " + jobId);
+  const Job& job = it->second;
+  if (phaseOf(job) != Phase::Done) throw Poco::InvalidArgumentException("job " + jobId + " is not complete");
+  const std::size_t offset = offsetOf(cursor);
+  if (offset > job.items.size()) throw Poco::InvalidArgumentException("cursor: past the end");
+  const std::size_t end = std::min(job.items.size(), offset + static_cast<std::size_t>(pageSize));
+  Page page;
+  for (std::size_t i = offset; i < end; ++i) page.items.push_back(deepCopy(job.items[i]));
+  if (end < job.items.size()) page.nextCursor = cursorFor(end);
+  return page;
+}
+
+std::optional<std::vector<Poco::JSON::Object::Ptr>> JobTracker::allItems(const std::string& jobId) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = jobs_.find(jobId);
+  if (it == jobs_.end() || phaseOf(it->second) != Phase::Done) return std::nullopt;
+  std::vector<Poco::JSON::Object::Ptr> items;
+  for (const auto& item : it->second.items) items.push_back(deepCopy(item));
+  return items;
+}
+
+}  // namespace evalbridge::sim

@@ -1,0 +1,55 @@
+#pragma once
+// Asynchronous jobs of one org (quality exports, analytics conversation-detail jobs). A job holds
+// a snapshot of its items taken when it was created, so data that changes later (a rescore) shows
+// up in the next job, as with the real APIs. It reports "queued" on the first poll, "running" for
+// the next `pollsUntilDone` polls, then "done"; an injected failure makes it fail for good.
+// Results are read in pages addressed by opaque cursors. Thread-safe.
+#include <Poco/JSON/Object.h>
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace evalbridge::sim {
+
+class JobTracker {
+ public:
+  enum class Phase { Queued, Running, Done, Failed };
+  struct Status {
+    Phase phase = Phase::Queued;
+    std::string failure;       // FAILED | CANCELLED | EXPIRED when phase == Failed
+    std::string errorMessage;  // idem
+  };
+  struct Page {
+    std::vector<Poco::JSON::Object::Ptr> items;
+    std::optional<std::string> nextCursor;
+  };
+
+  explicit JobTracker(int pollsUntilDone);
+
+  std::string create(std::vector<Poco::JSON::Object::Ptr> items);
+  bool exists(const std::string& jobId) const;
+  // Counts a poll. `injectedFailure` (FAILED/CANCELLED/EXPIRED) makes the job fail from now on.
+  // Throws NotFoundException for an unknown job.
+  Status poll(const std::string& jobId, const std::optional<std::string>& injectedFailure);
+  // Throws NotFoundException (unknown job), InvalidArgumentException (not done, bad cursor).
+  Page page(const std::string& jobId, const std::string& cursor, int pageSize) const;
+  // Every item of a finished job; nullopt if unknown or not done.
+  std::optional<std::vector<Poco::JSON::Object::Ptr>> allItems(const std::string& jobId) const;
+
+ private:
+  struct Job {
+    std::vector<Poco::JSON::Object::Ptr> items;  // never modified after creation
+    int polls = 0;
+    std::string failure;
+  };
+  Phase phaseOf(const Job& job) const;
+
+  const int pollsUntilDone_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Job> jobs_;
+};
+
+}  // namespace evalbridge::sim

@@ -1,0 +1,30 @@
+#pragma once
+// Every request every simulated server answered, so tests can assert on the wire (what was sent,
+// to which server, with which headers, and what the simulator answered). Thread-safe.
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "sim/Simulator.h"
+
+namespace evalbridge::sim {
+
+class RequestLog {
+ public:
+  // Sequence numbers are assigned when the answer is decided (just before it is sent), so a
+  // reader that saw seq N and asks for "since N" never misses an entry that finished later.
+  std::uint64_t record(RecordedRequest request);
+  std::vector<RecordedRequest> all() const;
+  std::vector<RecordedRequest> since(std::uint64_t seq) const;
+  // Drops the entries; sequence numbers keep growing so "since" stays meaningful.
+  void clear();
+
+ private:
+  static constexpr std::size_t kMaxEntries = 100000;  // a long-running demo must not grow forever
+  mutable std::mutex mutex_;
+  std::deque<RecordedRequest> entries_;
+  std::uint64_t lastSeq_ = 0;
+};
+
+}  // namespace evalbridge::sim

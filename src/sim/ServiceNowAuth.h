@@ -1,0 +1,36 @@
+#pragma once
+// Who may call the simulated ServiceNow instance: Basic auth with the integration user, or a
+// Bearer token from POST /oauth_token.do (client_credentials with the OAuth client, or password
+// with the client and the user). Tokens live 1800 s, as ServiceNow's default. Thread-safe.
+#include <Poco/Timestamp.h>
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "sim/Simulator.h"
+
+namespace evalbridge::sim {
+
+class ServiceNowAuth {
+ public:
+  static constexpr int kTokenLifetimeS = 1800;
+
+  explicit ServiceNowAuth(const ServiceNowSpec& spec);
+
+  // The acting user name when `authorizationHeader` is acceptable, else nullopt.
+  std::optional<std::string> authenticate(const std::string& authorizationHeader) const;
+  // `form` holds the token request's fields (grant_type, client_id, ...); nullopt = access_denied.
+  std::optional<std::string> issueToken(const std::map<std::string, std::string>& form);
+
+ private:
+  const std::string username_;
+  const std::string password_;
+  const std::string clientId_;
+  const std::string clientSecret_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Poco::Timestamp> tokenExpiry_;
+};
+
+}  // namespace evalbridge::sim
