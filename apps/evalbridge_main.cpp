@@ -1,2 +1,4 @@
-// Placeholder until the CLI lands.
-int main() { return 0; }
+// Thin main: everything lives in evalbridge_core (src/app/Cli.cpp).
+#include "app/Cli.h"
+
+int main(int argc, char** argv) { return evalbridge::runCli(argc, argv); }

@@ -12,5 +12,7 @@ POCO_DECLARE_EXCEPTION(, TransientError, EvalbridgeError)
 POCO_DECLARE_EXCEPTION(, PermanentError, EvalbridgeError)
 // Bad configuration or mapping file; the message names the file, the key and the problem.
 POCO_DECLARE_EXCEPTION(, ConfigError, EvalbridgeError)
+// A command line that does not parse (exit code 2, like ConfigError).
+POCO_DECLARE_EXCEPTION(, UsageError, ConfigError)
 
 }  // namespace evalbridge

@@ -69,6 +69,7 @@ const char* toString(Decision decision) {
     case Decision::Create: return "create";
     case Decision::Update: return "update";
     case Decision::Skip: return "skip";
+    case Decision::Dead: return "dead";
     case Decision::Unchanged: return "unchanged";
     case Decision::Stale: return "stale";
     case Decision::StillDead: return "still-dead";
@@ -108,6 +109,19 @@ Decision Ledger::observeOne(const Observation& in) {
   const std::string now = utcNowIso();
   const std::string hash = in.matched ? sha256Hex(in.fieldsJson) : kSkippedHash;
   std::optional<LedgerRecord> existing = find(in.orgId, in.evaluationId);
+
+  if (!in.deadReason.empty()) {
+    // Kept whole (raw record and reason) so nothing is lost; `ledger replay` re-reads it.
+    if (existing) return existing->status == RecordStatus::Dead ? Decision::StillDead : Decision::Unchanged;
+    Statement insert(*db_,
+                     "INSERT INTO evaluations (org_id, evaluation_id, org_name, status, correlation_id, changed_date,"
+                     " content_hash, raw_json, last_error, first_seen_at, updated_at) VALUES (?,?,?,'dead',?,?,?,?,?,?,?)");
+    insert.bind(1, in.orgId).bind(2, in.evaluationId).bind(3, in.orgName);
+    insert.bind(4, correlationIdFor(in.orgId, in.evaluationId)).bind(5, nonEmpty(in.changedDate));
+    insert.bind(6, sha256Hex(in.rawJson)).bind(7, in.rawJson).bind(8, in.deadReason).bind(9, now).bind(10, now).run();
+    addHistory(in.orgId, in.evaluationId, "dead", in.deadReason);
+    return Decision::Dead;
+  }
 
   if (!existing) {
     Statement insert(*db_,

@@ -24,6 +24,7 @@ struct Observation {
   std::string fieldsJson;   // mapped fields when matched
   std::string skipReason;   // when not matched
   std::string rawJson;      // the evaluation, kept while the record is pending or dead
+  std::string deadReason;   // set for a record that cannot be mapped at all (goes to the dead letter)
 };
 
 // What the ledger decided for an observation.
@@ -31,6 +32,7 @@ enum class Decision {
   Create,     // new pending create: deliver it
   Update,     // pending update of an existing incident: deliver it
   Skip,       // recorded as skipped (new, or still not matching)
+  Dead,       // recorded in the dead letter (malformed record)
   Unchanged,  // seen before with the same content (window overlap): nothing to do
   Stale,      // older than what the ledger has (out-of-order export): ignored
   StillDead,  // in the dead letter with the same content: waits for `ledger replay`

@@ -1,0 +1,52 @@
+#include "app/Cli.h"
+
+#include <iostream>
+
+#include <Poco/Net/NetSSL.h>
+
+#include "app/CommandLine.h"
+#include "app/Commands.h"
+#include "app/Logging.h"
+#include "common/Errors.h"
+#include "config/Config.h"
+
+namespace evalbridge {
+
+std::string configPathFor(const CommandLine& line) {
+  if (auto path = line.value("config")) return *path;
+  return defaultConfigPath();
+}
+
+int runCli(int argc, const char* const argv[]) {
+  try {
+    CommandLine line = parseCommandLine(argc, argv, {"once", "json", "all", "verbose", "quiet", "help"});
+    setUpLogging(line.has("verbose") ? LogLevel::Verbose : line.has("quiet") ? LogLevel::Quiet : LogLevel::Normal);
+    if (line.command.empty() || line.command == "help" || line.has("help")) {
+      std::cout << usageText();
+      return line.command.empty() && !line.has("help") ? kExitUsage : kExitOk;
+    }
+    Poco::Net::initializeSSL();
+    struct SslCleanup {
+      ~SslCleanup() { Poco::Net::uninitializeSSL(); }
+    } sslCleanup;
+    if (line.command == "sync") return runSyncCommand(line, std::cout);
+    if (line.command == "map") return runMapCommand(line, std::cout);
+    if (line.command == "ledger") return runLedgerCommand(line, std::cout);
+    if (line.command == "demo") return runDemoCommand(line, std::cout);
+    throw UsageError("unknown command '" + line.command + "' (run `evalbridge help`)");
+  } catch (const UsageError& e) {
+    std::cerr << "evalbridge: " << e.message() << "\n";
+    return kExitUsage;
+  } catch (const ConfigError& e) {
+    std::cerr << "evalbridge: configuration error: " << e.message() << "\n";
+    return kExitUsage;
+  } catch (const Poco::Exception& e) {
+    std::cerr << "evalbridge: " << e.message() << "\n";
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    std::cerr << "evalbridge: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace evalbridge

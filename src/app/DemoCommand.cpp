@@ -1,0 +1,141 @@
+// `evalbridge demo`: the whole pipeline against the bundled simulators, in-process, twice: the
+// first cycle creates the incidents, the second proves that re-exporting creates nothing new.
+#include <fstream>
+#include <ostream>
+
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <Poco/TemporaryFile.h>
+
+#include "app/Commands.h"
+#include "app/DemoMapping.h"
+#include "app/SyncReportPrinter.h"
+#include "common/Errors.h"
+#include "http/ShutdownToken.h"
+#include "ledger/Ledger.h"
+#include "sim/Simulator.h"
+#include "sync/SyncEngine.h"
+
+namespace evalbridge {
+namespace {
+
+void writeFile(const std::string& path, const std::string& text) {
+  std::ofstream file(path);
+  file << text;
+  if (!file) throw PermanentError("demo: cannot write " + path);
+}
+
+sim::SimulatorOptions demoScenario() {
+  sim::SimulatorOptions options;
+  sim::OrgSpec us;
+  us.name = "acme-us";
+  us.evaluationCount = 40;
+  us.seed = 11;
+  sim::OrgSpec eu;
+  eu.name = "acme-eu";
+  eu.orgId = "0f9e8d7c-aaaa-bbbb-cccc-ddddeeeeffff";
+  eu.orgName = "Acme EU";
+  eu.clientId = "acme-eu-client";
+  eu.clientSecret = "acme-eu-secret";
+  eu.evaluationCount = 30;
+  eu.seed = 22;
+  eu.useDownloadUrl = true;  // the other result variant: one pre-signed download
+  options.orgs = {us, eu};
+  return options;
+}
+
+std::string demoConfig(const sim::Simulator& simulator) {
+  std::string orgs;
+  for (const auto& org : simulator.options().orgs) {
+    if (!orgs.empty()) orgs += ",\n";
+    orgs += R"(      { "name": ")" + org.name + R"(", "orgId": ")" + org.orgId + R"(", "region": "us-east-1",
+        "apiBase": ")" + simulator.orgUrl(org.name) + R"(", "loginBase": ")" + simulator.orgUrl(org.name) + R"(",
+        "clientId": ")" + org.clientId + R"(", "clientSecret": "${file:secrets/)" + org.name + R"(.secret}",
+        "mapping": "qa-failures.json", "startFrom": "2026-11-01T00:00:00Z" })";
+  }
+  return R"({
+  "ledger": { "path": "evalbridge.db" },
+  "genesys": {
+    "orgs": [
+)" + orgs + R"(
+    ],
+    "export": { "maxWindow": "P7D", "overlap": "PT10M", "pollInitialMs": 50, "pollMaxMs": 500 }
+  },
+  "servicenow": {
+    "instanceUrl": ")" + simulator.serviceNowUrl() + R"(",
+    "auth": { "type": "basic", "username": ")" + simulator.options().servicenow.username +
+         R"(", "password": "${file:secrets/servicenow.secret}" },
+    "maxConcurrency": 8, "maxRequestsPerSecond": 50
+  }
+}
+)";
+}
+
+}  // namespace
+
+int runDemoCommand(const CommandLine& line, std::ostream& out) {
+  allowOnly(line, {"keep"});
+  const bool keep = line.has("keep");
+  const std::string dir = keep ? Poco::Path(line.required("keep")).absolute().toString()
+                               : Poco::TemporaryFile::tempName() + "-evalbridge-demo";
+  Poco::File(dir + "/secrets").createDirectories();
+  struct Cleanup {
+    std::string dir;
+    bool keep;
+    ~Cleanup() {
+      if (keep) return;
+      try {
+        Poco::File(dir).remove(true);
+      } catch (...) {
+      }
+    }
+  } cleanup{dir, keep};
+
+  sim::Simulator simulator(demoScenario());
+  simulator.start();
+  out << "evalbridge demo: simulators on 127.0.0.1 (ServiceNow " << simulator.serviceNowUrl() << ")\n";
+  for (const auto& org : simulator.options().orgs)
+    out << "  Genesys Cloud org " << org.name << " (" << org.orgId << ") at " << simulator.orgUrl(org.name) << ", "
+        << simulator.evaluations(org.name).size() << " evaluations\n";
+
+  for (const auto& org : simulator.options().orgs) writeFile(dir + "/secrets/" + org.name + ".secret", org.clientSecret);
+  writeFile(dir + "/secrets/servicenow.secret", simulator.options().servicenow.password);
+  writeFile(dir + "/qa-failures.json", demoMappingText());
+  writeFile(dir + "/evalbridge.json", demoConfig(simulator));
+  Config config = loadConfig(dir + "/evalbridge.json");
+  out << "  working folder: " << dir << (keep ? "" : " (removed at exit; --keep DIR keeps it)") << "\n\n";
+
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+
+  out << "cycle 1: export, map, deliver\n";
+  auto first = engine.syncOnce("", {});
+  printReportsText(first, out);
+  const size_t incidentsAfterFirst = simulator.incidents().size();
+  out << "ServiceNow now holds " << incidentsAfterFirst << " incident(s)";
+  if (incidentsAfterFirst > 0) {
+    auto sample = simulator.incidents().front();
+    out << "; e.g. " << sample->optValue<std::string>("number", "") << ": "
+        << sample->optValue<std::string>("short_description", "") << " -> "
+        << sample->optValue<std::string>("assignment_group", "");
+  }
+  out << "\n\ncycle 2: the same evaluations again, from the start\n";
+  auto second = engine.syncOnce("", SyncRange{std::string("2026-11-01T00:00:00Z"), std::nullopt});
+  printReportsText(second, out);
+  const size_t incidentsAfterSecond = simulator.incidents().size();
+  out << "ServiceNow holds " << incidentsAfterSecond << " incident(s): "
+      << (incidentsAfterSecond == incidentsAfterFirst ? "no duplicates" : "DUPLICATES CREATED") << "\n\n";
+
+  out << "ledger " << config.ledgerPath << ":\n";
+  for (const auto& [orgId, counts] : engine.ledger().statsByOrg()) {
+    out << "  " << orgId << ": " << counts.total << " exported";
+    for (const auto& [status, count] : counts.byStatus) out << ", " << count << " " << status;
+    out << "\n";
+  }
+  if (keep) out << "\ntry: evalbridge --config " << dir << "/evalbridge.json ledger list\n";
+  int code = std::max(exitCodeFor(first), exitCodeFor(second));
+  if (incidentsAfterSecond != incidentsAfterFirst) code = kExitFailure;
+  return code;
+}
+
+}  // namespace evalbridge

@@ -1,0 +1,17 @@
+#pragma once
+// ISO 8601 instants as the bridge writes them: UTC, second resolution, "YYYY-MM-DDTHH:MM:SSZ",
+// so that text order is time order (the ledger compares them as text).
+#include <optional>
+#include <string>
+
+#include <Poco/Timestamp.h>
+
+namespace evalbridge {
+
+// Accepts any ISO 8601 form Poco understands (offsets, fractions); nothing on failure.
+std::optional<Poco::Timestamp> parseIsoTime(const std::string& text);
+std::string formatIsoTime(const Poco::Timestamp& time);
+// Normalizes to formatIsoTime's form; returns the input unchanged when it does not parse.
+std::string normalizeIsoTime(const std::string& text);
+
+}  // namespace evalbridge

@@ -1,0 +1,28 @@
+#pragma once
+// Where evaluations come from. The export-job source (SPEC section 6) and, later, the analytics
+// source implement it; tests and the simulator plug in through it.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+
+namespace evalbridge {
+
+struct TimeWindow {
+  std::string start;  // ISO 8601 UTC, inclusive
+  std::string end;    // ISO 8601 UTC, exclusive
+};
+
+// Receives evaluations a page at a time (so memory stays bounded by the page size).
+using EvaluationPageHandler = std::function<void(const std::vector<Poco::JSON::Object::Ptr>& page)>;
+
+class EvaluationSource {
+ public:
+  virtual ~EvaluationSource() = default;
+  // Delivers every evaluation of the window to `handler`; throws on failure (TransientError when
+  // a later cycle may succeed, PermanentError/GenesysApiError when a person must act).
+  virtual void fetch(const TimeWindow& window, const EvaluationPageHandler& handler) = 0;
+};
+
+}  // namespace evalbridge

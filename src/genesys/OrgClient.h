@@ -1,0 +1,68 @@
+#pragma once
+// Everything the bridge says to one Genesys Cloud org goes through its own OrgClient: its own
+// connection pool, its own token (cached, renewed before expiry and once on a 401), sent only to
+// that org's apiBase. Two orgs never share a token or a connection.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "config/Config.h"
+#include "genesys/GenesysError.h"
+#include "http/HttpClient.h"
+#include "http/RetryPolicy.h"
+
+namespace evalbridge {
+
+class ShutdownToken;
+
+struct OrgIdentity {
+  std::string orgId;
+  std::string orgName;
+  std::string clientId;
+  std::string clientName;
+};
+
+class OrgClient {
+ public:
+  OrgClient(const OrgSettings& org, ShutdownToken& shutdown, RetryObserver onRetry = {});
+  ~OrgClient();
+
+  const OrgSettings& org() const { return org_; }
+
+  // A valid access token (fetched or renewed as needed). Throws GenesysApiError on a login
+  // refusal (e.g. invalid_client: wrong secret or wrong region).
+  std::string accessToken();
+
+  // Calls {apiBase}{pathAndQuery} with the org's token; retries transient failures; renews the
+  // token once on 401. Returns 2xx responses; throws GenesysApiError (explained) otherwise.
+  HttpResponse call(const std::string& method, const std::string& pathAndQuery, const std::string& jsonBody = "");
+
+  // Like call(), but returns any final response instead of throwing on 4xx (for probes).
+  HttpResponse probe(const std::string& method, const std::string& pathAndQuery, const std::string& jsonBody = "");
+
+  // Reads a pre-signed URL: never sends the Authorization header (the URL is its own credential).
+  HttpResponse download(const std::string& url);
+
+  // GET /api/v2/tokens/me.
+  OrgIdentity identity();
+
+  // Throws GenesysApiError-like explanation for a failed response of this org.
+  [[noreturn]] void fail(const HttpResponse& response, const std::string& request) const;
+
+ private:
+  HttpResponse send(const std::string& method, const std::string& pathAndQuery, const std::string& body);
+  void fetchToken();
+
+  OrgSettings org_;
+  ShutdownToken& shutdown_;
+  RetryObserver onRetry_;
+  HttpClient http_;
+  Backoff backoff_;
+  std::mutex tokenMutex_;
+  std::string token_;
+  std::chrono::steady_clock::time_point renewAt_{};
+};
+
+}  // namespace evalbridge

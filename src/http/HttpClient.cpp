@@ -1,0 +1,455 @@
+#include "http/HttpClient.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/String.h>
+#include <Poco/URI.h>
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <sstream>
+
+#include "common/Errors.h"
+#include "http/UrlPolicy.h"
+
+namespace evalbridge {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A pooled connection idle longer than this is closed instead of reused: many servers and load
+// balancers drop idle keep-alive connections after 15..60 s.
+constexpr std::chrono::seconds kMaxIdle(15);
+constexpr std::size_t kMaxIdlePerHost = 32;
+
+struct Target {
+  std::string scheme;  // "http" or "https"
+  std::string host;    // without brackets
+  Poco::UInt16 port = 0;
+  std::string pathAndQuery;
+  std::string path;      // for messages: never the query (it may carry signatures or keys)
+  std::string hostPort;  // "host:port", IPv6 in brackets
+  std::string key;       // pool key: scheme://host:port
+};
+
+Target parseTarget(const std::string& url) {
+  Poco::URI uri;
+  try {
+    uri = Poco::URI(url);
+  } catch (const Poco::Exception&) {
+    throw PermanentError("invalid request URL (not a URL)");
+  }
+  Target t;
+  t.scheme = Poco::toLower(uri.getScheme());
+  t.host = uri.getHost();
+  if ((t.scheme != "http" && t.scheme != "https") || t.host.empty())
+    throw PermanentError("invalid request URL: need an absolute http:// or https:// URL");
+  t.port = uri.getPort();
+  t.path = uri.getPath().empty() ? "/" : uri.getPath();
+  t.pathAndQuery = uri.getPathAndQuery();
+  if (t.pathAndQuery.empty() || t.pathAndQuery[0] != '/') t.pathAndQuery = "/" + t.pathAndQuery;
+  t.hostPort = (t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host) + ":" + std::to_string(t.port);
+  t.key = t.scheme + "://" + t.hostPort;
+  if (t.scheme == "http" && !isLoopbackHost(t.host))
+    throw PermanentError("refusing plain http:// to " + t.hostPort + " (only loopback hosts may use http; use https)");
+  return t;
+}
+
+struct ProxyEndpoint {
+  std::string host;
+  Poco::UInt16 port = 0;
+  std::string username;
+  std::string password;
+  std::string hostPort;  // for messages (never the credentials)
+};
+
+const char* firstEnv(const char* lower, const char* upper, const char** which) {
+  // The lower-case form wins (curl's convention); empty values count as unset.
+  for (const char* name : {lower, upper}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') {
+      *which = name;
+      return value;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<ProxyEndpoint> proxyFromEnv(const char* lower, const char* upper) {
+  const char* which = nullptr;
+  const char* raw = firstEnv(lower, upper, &which);
+  if (raw == nullptr) return std::nullopt;
+  std::string value = Poco::trim(std::string(raw));
+  if (value.find("://") == std::string::npos) value = "http://" + value;
+  Poco::URI uri;
+  try {
+    uri = Poco::URI(value);
+  } catch (const Poco::Exception&) {
+    throw ConfigError(std::string(which) + ": not a valid proxy URL");
+  }
+  if (Poco::toLower(uri.getScheme()) != "http")
+    throw ConfigError(std::string(which) + ": only http:// proxies are supported (https is tunnelled with CONNECT)");
+  if (uri.getHost().empty()) throw ConfigError(std::string(which) + ": proxy URL has no host");
+  ProxyEndpoint proxy;
+  proxy.host = uri.getHost();
+  proxy.port = uri.getPort() != 0 ? uri.getPort() : 80;
+  const std::string userInfo = uri.getUserInfo();
+  if (!userInfo.empty()) {
+    const auto colon = userInfo.find(':');
+    proxy.username = userInfo.substr(0, colon);
+    if (colon != std::string::npos) proxy.password = userInfo.substr(colon + 1);
+  }
+  proxy.hostPort = proxy.host + ":" + std::to_string(proxy.port);
+  return proxy;
+}
+
+void ignoreSigpipeOnce() {
+  // A write to a socket the peer has closed must become an error, not kill the process.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) std::signal(SIGPIPE, SIG_IGN);
+  });
+}
+
+bool isIdempotent(const std::string& method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
+}
+
+bool isCertificateProblem(const Poco::Exception& e) {
+  if (dynamic_cast<const Poco::Net::CertificateValidationException*>(&e) != nullptr) return true;
+  if (dynamic_cast<const Poco::Net::InvalidCertificateException*>(&e) != nullptr) return true;
+  if (dynamic_cast<const Poco::Net::SSLException*>(&e) != nullptr) {
+    const std::string text = Poco::toLower(e.displayText());
+    return text.find("certificate") != std::string::npos;
+  }
+  return false;
+}
+
+// Failures that mean "the connection was already dead": nothing of the response was read.
+bool isDeadConnection(const Poco::Exception& e) {
+  return dynamic_cast<const Poco::Net::NoMessageException*>(&e) != nullptr ||
+         dynamic_cast<const Poco::Net::ConnectionResetException*>(&e) != nullptr ||
+         dynamic_cast<const Poco::Net::ConnectionAbortedException*>(&e) != nullptr ||
+         dynamic_cast<const Poco::Net::SSLConnectionUnexpectedlyClosedException*>(&e) != nullptr;
+}
+
+std::string describe(const Poco::Exception& e, int timeoutMs) {
+  if (dynamic_cast<const Poco::TimeoutException*>(&e) != nullptr)
+    return "timed out (no answer within " + std::to_string(timeoutMs) + " ms)";
+  if (dynamic_cast<const Poco::Net::ConnectionRefusedException*>(&e) != nullptr) return "connection refused";
+  if (dynamic_cast<const Poco::Net::ConnectionResetException*>(&e) != nullptr) return "connection reset by peer";
+  if (dynamic_cast<const Poco::Net::ConnectionAbortedException*>(&e) != nullptr) return "connection aborted";
+  if (dynamic_cast<const Poco::Net::NoMessageException*>(&e) != nullptr)
+    return "connection closed by the server before any response";
+  if (dynamic_cast<const Poco::Net::HostNotFoundException*>(&e) != nullptr ||
+      dynamic_cast<const Poco::Net::NoAddressFoundException*>(&e) != nullptr)
+    return "cannot resolve host name";
+  if (dynamic_cast<const Poco::Net::MessageException*>(&e) != nullptr)
+    return "invalid HTTP response (" + e.message() + ")";
+  if (dynamic_cast<const Poco::Net::SSLConnectionUnexpectedlyClosedException*>(&e) != nullptr)
+    return "TLS connection closed unexpectedly";
+  // Poco's displayText names the class and the OS/OpenSSL reason; it never contains the URL.
+  return e.displayText();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+std::string HttpResponseHead::header(const std::string& name) const {
+  for (const auto& h : headers)
+    if (Poco::icompare(h.first, name) == 0) return h.second;
+  return {};
+}
+
+std::string urlEncode(const std::string& value) {
+  static const char* const hex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(value.size() * 3);
+  for (unsigned char c : value) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 0x0F]);
+    }
+  }
+  return out;
+}
+
+struct HttpClient::Impl {
+  struct Idle {
+    std::unique_ptr<Poco::Net::HTTPClientSession> session;
+    Clock::time_point since;
+  };
+
+  HttpClientOptions options;
+  Poco::Net::Context::Ptr tls;
+  std::optional<ProxyEndpoint> httpProxy;
+  std::optional<ProxyEndpoint> httpsProxy;
+  std::vector<std::string> noProxy;  // lower-case host suffixes; "*" means every host
+  std::mutex mutex;
+  std::map<std::string, std::vector<Idle>> idle;
+
+  explicit Impl(HttpClientOptions opts) : options(std::move(opts)) {
+    if (options.useProxyFromEnvironment) {
+      httpProxy = proxyFromEnv("http_proxy", "HTTP_PROXY");
+      httpsProxy = proxyFromEnv("https_proxy", "HTTPS_PROXY");
+      const char* which = nullptr;
+      if (const char* list = firstEnv("no_proxy", "NO_PROXY", &which)) {
+        std::istringstream in(list);
+        std::string entry;
+        while (std::getline(in, entry, ',')) {
+          entry = Poco::toLower(Poco::trim(entry));
+          if (entry.empty()) continue;
+          // "host:port" entries: the port is ignored (the host matches on every port).
+          if (entry.front() != '[' && entry.find(':') == entry.rfind(':') && entry.find(':') != std::string::npos)
+            entry = entry.substr(0, entry.find(':'));
+          if (entry.front() == '[' && entry.find(']') != std::string::npos)
+            entry = entry.substr(1, entry.find(']') - 1);
+          if (entry.size() > 1 && entry.front() == '*' && entry[1] == '.') entry = entry.substr(1);
+          if (entry.front() == '.') entry = entry.substr(1);
+          noProxy.push_back(entry);
+        }
+      }
+    }
+    Poco::Net::Context::Params params;
+    params.caLocation = options.caFile;
+    params.loadDefaultCAs = true;
+    params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
+    params.verificationDepth = 9;
+    params.cipherList = "DEFAULT:!aNULL:!eNULL:!MD5:!RC4";
+    try {
+      tls = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+    } catch (const Poco::Exception& e) {
+      throw ConfigError("cannot load CA bundle '" + options.caFile + "': " + e.displayText());
+    }
+    tls->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    // Poco routes chain-verification failures through a process-wide event (SSLManager's
+    // ClientVerificationError) that any other component could answer with "accept". Use
+    // OpenSSL's own verdict instead: a bad chain always fails the handshake. The host name is
+    // still checked by Poco after the handshake (VERIFY_STRICT, also for localhost).
+    SSL_CTX_set_verify(tls->sslContext(), SSL_VERIFY_PEER, nullptr);
+  }
+
+  bool bypassProxy(const std::string& host) const {
+    if (isLoopbackHost(host)) return true;
+    const std::string h = Poco::toLower(host);
+    for (const auto& entry : noProxy) {
+      if (entry == "*" || h == entry) return true;
+      if (h.size() > entry.size() && h.compare(h.size() - entry.size(), entry.size(), entry) == 0 &&
+          h[h.size() - entry.size() - 1] == '.')
+        return true;
+    }
+    return false;
+  }
+
+  const ProxyEndpoint* proxyFor(const Target& t) const {
+    const auto& proxy = t.scheme == "https" ? httpsProxy : httpProxy;
+    if (!proxy || bypassProxy(t.host)) return nullptr;
+    return &*proxy;
+  }
+
+  std::unique_ptr<Poco::Net::HTTPClientSession> create(const Target& t) const {
+    std::unique_ptr<Poco::Net::HTTPClientSession> session;
+    if (t.scheme == "https")
+      session = std::make_unique<Poco::Net::HTTPSClientSession>(t.host, t.port, tls);
+    else
+      session = std::make_unique<Poco::Net::HTTPClientSession>(t.host, t.port);
+    const Poco::Timespan timeout(static_cast<Poco::Timespan::TimeDiff>(options.timeoutMs) * 1000);
+    session->setTimeout(timeout, timeout, timeout);
+    session->setKeepAlive(true);
+    session->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(kMaxIdle.count()) + 5, 0));
+    if (const ProxyEndpoint* proxy = proxyFor(t)) {
+      Poco::Net::HTTPClientSession::ProxyConfig config;
+      config.host = proxy->host;
+      config.port = proxy->port;
+      config.username = proxy->username;
+      config.password = proxy->password;
+      session->setProxyConfig(config);
+    } else {
+      // Never fall back to a process-wide proxy set by someone else.
+      session->setProxyConfig(Poco::Net::HTTPClientSession::ProxyConfig());
+    }
+    return session;
+  }
+
+  // A pooled connection that is still open and has nothing to read; else nullptr.
+  std::unique_ptr<Poco::Net::HTTPClientSession> takeIdle(const Target& t) {
+    std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> discard;  // closed outside the lock
+    std::unique_ptr<Poco::Net::HTTPClientSession> found;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto it = idle.find(t.key);
+      if (it == idle.end()) return nullptr;
+      auto& list = it->second;
+      const auto now = Clock::now();
+      while (!list.empty()) {
+        Idle entry = std::move(list.back());
+        list.pop_back();
+        if (now - entry.since <= kMaxIdle) {
+          found = std::move(entry.session);
+          break;
+        }
+        discard.push_back(std::move(entry.session));
+      }
+    }
+    if (found) {
+      // Readable while idle means the server closed it (EOF) or sent junk: not reusable.
+      bool usable = found->connected();
+      if (usable) {
+        try {
+          usable = !found->socket().poll(Poco::Timespan(0),
+                                         Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR);
+        } catch (const Poco::Exception&) {
+          usable = false;
+        }
+      }
+      if (!usable) found.reset();
+    }
+    return found;
+  }
+
+  void giveBack(const Target& t, std::unique_ptr<Poco::Net::HTTPClientSession> session) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto& list = idle[t.key];
+    if (list.size() >= kMaxIdlePerHost) return;  // session closes when it goes out of scope
+    list.push_back(Idle{std::move(session), Clock::now()});
+  }
+
+  void dropIdle(const Target& t) {
+    std::vector<Idle> victims;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto it = idle.find(t.key);
+      if (it != idle.end()) victims.swap(it->second);
+    }
+  }
+};
+
+HttpClient::HttpClient(HttpClientOptions options) {
+  ignoreSigpipeOnce();
+  Poco::Net::initializeSSL();
+  try {
+    impl_ = std::make_unique<Impl>(std::move(options));
+  } catch (...) {
+    Poco::Net::uninitializeSSL();
+    throw;
+  }
+}
+
+HttpClient::~HttpClient() {
+  impl_.reset();
+  Poco::Net::uninitializeSSL();
+}
+
+HttpResponse HttpClient::send(const HttpRequest& request) {
+  HttpResponse result;
+  sendStreaming(request, [&result](const HttpResponseHead& head, std::istream& body) {
+    static_cast<HttpResponseHead&>(result) = head;
+    Poco::StreamCopier::copyToString(body, result.body);
+  });
+  return result;
+}
+
+void HttpClient::sendStreaming(const HttpRequest& request, const BodyConsumer& consume) {
+  const Target target = parseTarget(request.url);
+  const std::string method = Poco::toUpper(request.method.empty() ? std::string("GET") : request.method);
+  const bool idempotent = isIdempotent(method);
+  const bool withBody = !request.body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
+  const int timeoutMs = impl_->options.timeoutMs;
+  const ProxyEndpoint* proxy = impl_->proxyFor(target);
+  const std::string where = method + " " + target.scheme + "://" + target.hostPort + target.path +
+                            (proxy != nullptr ? " (via proxy " + proxy->hostPort + ")" : std::string());
+
+  for (int round = 0;; ++round) {
+    std::unique_ptr<Poco::Net::HTTPClientSession> session = round == 0 ? impl_->takeIdle(target) : nullptr;
+    const bool reused = session != nullptr;
+    if (!session) session = impl_->create(target);
+
+    Poco::Net::HTTPRequest req(method, target.pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setKeepAlive(true);
+    for (const auto& h : request.headers) {
+      if (Poco::icompare(h.first, "Content-Length") == 0 || Poco::icompare(h.first, "Host") == 0) continue;
+      req.add(h.first, h.second);
+    }
+    if (withBody) req.setContentLength(static_cast<std::streamsize>(request.body.size()));
+
+    Poco::Net::HTTPResponse response;
+    std::istream* body = nullptr;
+    try {
+      std::ostream& out = session->sendRequest(req);  // connects (and handshakes) when needed
+      if (withBody) out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
+      body = &session->receiveResponse(response);
+    } catch (const Poco::Exception& e) {
+      session.reset();
+      if (reused && isDeadConnection(e)) {
+        impl_->dropIdle(target);  // its siblings are probably just as stale
+        if (idempotent && round == 0) continue;
+        throw TransientError(where + ": reused keep-alive connection failed before any response (" +
+                             describe(e, timeoutMs) + "); " + method +
+                             " is not retried automatically: the server may or may not have received it");
+      }
+      if (isCertificateProblem(e))
+        throw PermanentError(where + ": TLS certificate verification failed: " + e.displayText());
+      throw TransientError(where + ": " + describe(e, timeoutMs));
+    }
+
+    HttpResponseHead head;
+    head.status = static_cast<int>(response.getStatus());
+    head.reason = response.getReason();
+    for (const auto& h : response) head.headers.emplace_back(h.first, h.second);
+
+    // Reading the body: a network failure makes the stream throw (badbit), so a consumer never
+    // mistakes a truncated body for a complete one.
+    body->exceptions(std::ios::badbit);
+    try {
+      consume(head, *body);
+    } catch (const Poco::Exception& e) {
+      const bool network = session->networkException() != nullptr;
+      session.reset();
+      if (network)
+        throw TransientError(where + ": connection lost while reading the response body: " + describe(e, timeoutMs));
+      throw;
+    } catch (...) {
+      const bool network = session->networkException() != nullptr;
+      session.reset();
+      if (network) throw TransientError(where + ": connection lost while reading the response body");
+      throw;
+    }
+
+    // Reuse the connection only when the body was read to its end and the server keeps it open.
+    bool reusable = response.getKeepAlive();
+    if (reusable) {
+      try {
+        body->exceptions(std::ios::goodbit);
+        if (body->bad() || body->fail())
+          reusable = body->eof() && !body->bad();  // a read that hit the end sets failbit too
+        else
+          reusable = (body->eof() || body->peek() == std::char_traits<char>::eof()) && !body->bad();
+      } catch (...) {
+        reusable = false;
+      }
+    }
+    if (reusable && session->networkException() == nullptr) impl_->giveBack(target, std::move(session));
+    return;
+  }
+}
+
+}  // namespace evalbridge

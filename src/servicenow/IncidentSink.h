@@ -1,0 +1,54 @@
+#pragma once
+// Delivers pending ledger records to ServiceNow, exactly once (SPEC section 5):
+// - the intent is already committed (Ledger::observe) before anything is sent;
+// - after any uncertain outcome (timeout, reset, 5xx), and before the first POST of a record left
+//   pending by an earlier run, the incident is looked up by correlation_id and adopted if found;
+//   two or more matches are reported (dead letter), never guessed;
+// - 429 means "not processed": wait (Retry-After) and post again without a lookup;
+// - permanent failures (400/401/403/404/422) go to the dead letter with ServiceNow's reason;
+// - transient failures that outlast the retry budget stay pending for the next cycle.
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "config/Config.h"
+#include "ledger/LedgerRecord.h"
+
+namespace evalbridge {
+
+class Ledger;
+class ServiceNowClient;
+class ShutdownToken;
+
+struct DeliveryCounts {
+  int created = 0;
+  int updated = 0;
+  int adopted = 0;      // found by correlation_id after an uncertain outcome or a restart
+  int dead = 0;
+  int retries = 0;
+  int leftPending = 0;  // retry budget used up; tried again next cycle
+};
+
+class IncidentSink {
+ public:
+  IncidentSink(ServiceNowClient& client, Ledger& ledger, ShutdownToken& shutdown);
+
+  // Delivers `records` with up to servicenow.maxConcurrency in flight. `verifyFirst` makes every
+  // create start with a correlation_id lookup (records that may have been posted before).
+  DeliveryCounts deliver(const std::vector<LedgerRecord>& records, bool verifyFirst);
+
+ private:
+  enum class Outcome { Created, Updated, Adopted, Dead, LeftPending };
+  Outcome deliverOne(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries);
+  Outcome create(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries);
+  Outcome update(const LedgerRecord& record, std::atomic<int>& retries);
+
+  ServiceNowClient& client_;
+  Ledger& ledger_;
+  ShutdownToken& shutdown_;
+};
+
+// The work note for an update: what changed between the delivered fields and the new ones.
+std::string describeChange(const LedgerRecord& record);
+
+}  // namespace evalbridge

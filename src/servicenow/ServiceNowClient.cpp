@@ -1,0 +1,136 @@
+#include "servicenow/ServiceNowClient.h"
+
+#include <sstream>
+
+#include <Poco/Base64Encoder.h>
+#include <Poco/JSON/Parser.h>
+
+#include "common/Errors.h"
+#include "http/ShutdownToken.h"
+
+namespace evalbridge {
+namespace {
+
+std::string textOf(const Poco::JSON::Object::Ptr& object, const std::string& key) {
+  if (!object || !object->has(key)) return {};
+  Poco::Dynamic::Var value = object->get(key);
+  if (value.isEmpty()) return {};
+  if (value.type() == typeid(Poco::JSON::Object::Ptr)) {
+    auto inner = value.extract<Poco::JSON::Object::Ptr>();
+    // Reference fields come back as {link, value} (or {display_value, value}).
+    return inner->optValue<std::string>("value", inner->optValue<std::string>("display_value", ""));
+  }
+  return value.toString();
+}
+
+std::string basicAuth(const std::string& user, const std::string& password) {
+  std::ostringstream encoded;
+  Poco::Base64Encoder encoder(encoded);
+  encoder.rdbuf()->setLineLength(0);
+  encoder << user << ':' << password;
+  encoder.close();
+  return "Basic " + encoded.str();
+}
+
+}  // namespace
+
+Incident incidentFromJson(const Poco::JSON::Object::Ptr& result) {
+  Incident incident;
+  incident.sysId = textOf(result, "sys_id");
+  incident.number = textOf(result, "number");
+  incident.state = textOf(result, "state");
+  incident.updatedOn = textOf(result, "sys_updated_on");
+  std::string modCount = textOf(result, "sys_mod_count");
+  if (!modCount.empty()) {
+    try {
+      incident.modCount = std::stoll(modCount);
+    } catch (const std::exception&) {
+    }
+  }
+  incident.correlationId = textOf(result, "correlation_id");
+  incident.assignmentGroup = textOf(result, "assignment_group");
+  incident.closeCode = textOf(result, "close_code");
+  incident.closeNotes = textOf(result, "close_notes");
+  return incident;
+}
+
+std::string describeServiceNowError(const HttpResponse& response) {
+  std::string text = "HTTP " + std::to_string(response.status);
+  if (!response.reason.empty()) text += " " + response.reason;
+  try {
+    Poco::JSON::Parser parser;
+    auto body = parser.parse(response.body).extract<Poco::JSON::Object::Ptr>();
+    if (auto error = body->getObject("error")) {
+      std::string message = error->optValue<std::string>("message", "");
+      std::string detail = error->optValue<std::string>("detail", "");
+      if (!message.empty()) text += ": " + message;
+      if (!detail.empty()) text += ": " + detail;
+      return text;
+    }
+  } catch (const std::exception&) {
+    // Poco::Exception derives from std::exception: a body that is not ServiceNow's error JSON.
+  }
+  if (!response.body.empty()) text += ": " + response.body.substr(0, 200);
+  return text;
+}
+
+void validateQueryValue(const std::string& value, const std::string& what) {
+  if (value.empty()) throw PermanentError(what + " is empty; refusing to query ServiceNow with it");
+  if (value.find_first_of("^\r\n") != std::string::npos)
+    throw PermanentError(what + " '" + value + "' contains '^' or a line break, which would change the encoded query");
+}
+
+ServiceNowClient::ServiceNowClient(const ServiceNowSettings& settings, ShutdownToken& shutdown)
+    : settings_(settings),
+      shutdown_(shutdown),
+      http_(HttpClientOptions{settings.timeoutMs, settings.caFile, true}),
+      limiter_(settings.maxRequestsPerSecond, settings.maxConcurrency) {}
+
+ServiceNowClient::~ServiceNowClient() = default;
+
+std::string ServiceNowClient::authorization() {
+  // OAuth arrives with the delivery work; basic auth covers the simulator and most instances.
+  return basicAuth(settings_.auth.username, settings_.auth.password);
+}
+
+HttpResponse ServiceNowClient::send(const std::string& method, const std::string& pathAndQuery, const std::string& body) {
+  auto permit = limiter_.acquire(shutdown_);
+  if (!permit) throw TransientError("shutting down before " + method + " " + pathAndQuery.substr(0, pathAndQuery.find('?')));
+  HttpRequest request;
+  request.method = method;
+  request.url = settings_.instanceUrl + pathAndQuery;
+  request.headers = {{"Authorization", authorization()}, {"Accept", "application/json"}};
+  if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+  request.body = body;
+  return http_.send(request);
+}
+
+HttpResponse ServiceNowClient::create(const Poco::JSON::Object& fields) {
+  std::ostringstream body;
+  fields.stringify(body);
+  std::string path = "/api/now/table/" + settings_.table;
+  if (settings_.inputDisplayValue) path += "?sysparm_input_display_value=true";
+  return send("POST", path, body.str());
+}
+
+HttpResponse ServiceNowClient::patch(const std::string& sysId, const Poco::JSON::Object& fields) {
+  validateQueryValue(sysId, "sys_id");
+  std::ostringstream body;
+  fields.stringify(body);
+  std::string path = "/api/now/table/" + settings_.table + "/" + urlEncode(sysId);
+  if (settings_.inputDisplayValue) path += "?sysparm_input_display_value=true";
+  return send("PATCH", path, body.str());
+}
+
+HttpResponse ServiceNowClient::findByCorrelation(const std::string& correlationId) {
+  validateQueryValue(correlationId, "correlation_id");
+  return send("GET",
+              "/api/now/table/" + settings_.table + "?sysparm_query=" + urlEncode("correlation_id=" + correlationId) +
+                  "&sysparm_fields=" + urlEncode("sys_id,number,state,sys_updated_on,sys_mod_count") +
+                  "&sysparm_limit=2",
+              "");
+}
+
+HttpResponse ServiceNowClient::get(const std::string& pathAndQuery) { return send("GET", pathAndQuery, ""); }
+
+}  // namespace evalbridge

@@ -1,0 +1,67 @@
+#pragma once
+// The ServiceNow Table API as the bridge uses it (SPEC section 7): create, find by
+// correlation_id, patch. It adds auth and JSON headers and keeps to the rate limit; it does not
+// retry: whether a failed create may be sent again is the sink's decision (IncidentSink).
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+
+#include "config/Config.h"
+#include "http/HttpClient.h"
+#include "http/RateLimiter.h"
+
+namespace evalbridge {
+
+class ShutdownToken;
+
+struct Incident {
+  std::string sysId;
+  std::string number;
+  std::string state;
+  std::string updatedOn;
+  std::optional<long long> modCount;
+  std::string correlationId;
+  std::string assignmentGroup;
+  std::string closeCode;
+  std::string closeNotes;
+};
+
+// Reads an incident from a Table API "result" object (values may be plain or {value, display_value}).
+Incident incidentFromJson(const Poco::JSON::Object::Ptr& result);
+
+// "HTTP 400 Bad Request: <error.message>: <error.detail>" from a ServiceNow error body.
+std::string describeServiceNowError(const HttpResponse& response);
+
+// Rejects keys that could change the meaning of an encoded query (^, newlines) or are empty.
+void validateQueryValue(const std::string& value, const std::string& what);
+
+class ServiceNowClient {
+ public:
+  ServiceNowClient(const ServiceNowSettings& settings, ShutdownToken& shutdown);
+  ~ServiceNowClient();
+
+  const ServiceNowSettings& settings() const { return settings_; }
+
+  // POST /api/now/table/{table}. Returns the raw response (the caller classifies it).
+  HttpResponse create(const Poco::JSON::Object& fields);
+  // PATCH /api/now/table/{table}/{sysId}.
+  HttpResponse patch(const std::string& sysId, const Poco::JSON::Object& fields);
+  // GET ... sysparm_query=correlation_id={key}; throws TransientError on a transient status.
+  HttpResponse findByCorrelation(const std::string& correlationId);
+  // Any GET under /api/now/ (pull of incident state, doctor probes).
+  HttpResponse get(const std::string& pathAndQuery);
+
+ private:
+  HttpResponse send(const std::string& method, const std::string& pathAndQuery, const std::string& body);
+  std::string authorization();
+
+  ServiceNowSettings settings_;
+  ShutdownToken& shutdown_;
+  HttpClient http_;
+  RateLimiter limiter_;
+};
+
+}  // namespace evalbridge

@@ -1,0 +1,183 @@
+#include "sync/OrgSync.h"
+
+#include <sstream>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/JSONString.h>
+#include <Poco/Logger.h>
+#include <Poco/Timespan.h>
+
+#include "common/Errors.h"
+#include "common/IsoTime.h"
+#include "config/Config.h"
+#include "genesys/EvaluationSource.h"
+#include "genesys/OrgClient.h"
+#include "http/ShutdownToken.h"
+#include "ledger/Ledger.h"
+#include "mapping/Mapping.h"
+
+namespace evalbridge {
+namespace {
+
+Poco::Logger& logger() { return Poco::Logger::get("evalbridge.sync"); }
+
+std::string stringify(const Poco::JSON::Object::Ptr& object) {
+  std::ostringstream out;
+  object->stringify(out);
+  return out.str();
+}
+
+std::string fieldsToJson(const IncidentFields& fields) {
+  Poco::JSON::Object object(Poco::JSON_PRESERVE_KEY_ORDER);
+  for (const auto& [name, value] : fields) object.set(name, value);
+  std::ostringstream out;
+  object.stringify(out);
+  return out.str();
+}
+
+Poco::Timestamp requireTime(const std::string& text, const std::string& what) {
+  auto parsed = parseIsoTime(text);
+  if (!parsed) throw ConfigError(what + ": '" + text + "' is not an ISO 8601 time (e.g. 2026-11-01T00:00:00Z)");
+  return *parsed;
+}
+
+}  // namespace
+
+void addDelivery(DeliveryCounts& total, const DeliveryCounts& more) {
+  total.created += more.created;
+  total.updated += more.updated;
+  total.adopted += more.adopted;
+  total.dead += more.dead;
+  total.retries += more.retries;
+  total.leftPending += more.leftPending;
+}
+
+OrgSync::OrgSync(const OrgSettings& org, OrgClient& client, EvaluationSource& source, const Mapping& mapping,
+                 Ledger& ledger, IncidentSink& sink, ShutdownToken& shutdown)
+    : org_(org), client_(client), source_(source), mapping_(mapping), ledger_(ledger), sink_(sink), shutdown_(shutdown) {}
+
+OrgSyncReport OrgSync::run(const SyncRange& range) {
+  OrgSyncReport report;
+  report.orgName = org_.name;
+  report.orgId = org_.orgId;
+  try {
+    // A token is only ever valid in its own org: refuse to export when the credentials belong
+    // to another org than the one configured (the ledger keys everything by orgId).
+    OrgIdentity identity = client_.identity();
+    if (identity.orgId != org_.orgId) {
+      throw PermanentError("org " + org_.name + ": the configured orgId is " + org_.orgId +
+                           ", but the OAuth client " + org_.clientId + " belongs to org " + identity.orgId + " (" +
+                           identity.orgName + "). Fix genesys.orgs[].orgId, or use the OAuth client of org " +
+                           org_.name + "; refusing to export.");
+    }
+
+    // What an earlier run left pending may already be in ServiceNow: look before posting.
+    deliverPending(true, report);
+
+    const Poco::Timespan overlap(static_cast<long>(org_.exportSettings.overlapS), 0);
+    const Poco::Timespan maxWindow(static_cast<long>(org_.exportSettings.maxWindowS), 0);
+    Poco::Timestamp start;
+    if (range.from) {
+      start = requireTime(*range.from, "--from");
+    } else if (auto checkpoint = ledger_.checkpoint(org_.orgId)) {
+      start = requireTime(*checkpoint, "ledger checkpoint") - overlap;
+    } else {
+      start = requireTime(org_.startFrom, "genesys.orgs[" + org_.name + "].startFrom");
+    }
+    const Poco::Timestamp end = range.to ? requireTime(*range.to, "--to") : Poco::Timestamp();
+    if (end < start) throw ConfigError("--to is before the start of the export (" + formatIsoTime(start) + ")");
+
+    for (Poco::Timestamp windowStart = start; windowStart < end && !shutdown_.stopRequested();) {
+      Poco::Timestamp windowEnd = windowStart + maxWindow;
+      if (windowEnd > end) windowEnd = end;
+      TimeWindow window{formatIsoTime(windowStart), formatIsoTime(windowEnd)};
+      ++report.windows;
+      source_.fetch(window, [&](const std::vector<Poco::JSON::Object::Ptr>& page) { processPage(page, report); });
+      // Only a window with nothing left pending may be checkpointed.
+      if (ledger_.pending(org_.orgId).empty()) {
+        ledger_.setCheckpoint(org_.orgId, org_.name, window.end);
+      } else {
+        report.ok = false;
+        report.error = "org " + org_.name + ": some incidents could not be delivered yet (kept pending; retried next cycle)";
+        break;
+      }
+      windowStart = windowEnd;
+    }
+    if (shutdown_.stopRequested() && report.ok) {
+      report.ok = false;
+      report.error = "stopped before the export finished";
+    }
+  } catch (const Poco::Exception& e) {
+    report.ok = false;
+    report.error = e.message();
+    logger().error("org %s: cycle failed: %s", org_.name, e.message());
+  }
+  report.checkpoint = ledger_.checkpoint(org_.orgId).value_or("");
+  return report;
+}
+
+void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& page, OrgSyncReport& report) {
+  std::vector<Observation> observations;
+  observations.reserve(page.size());
+  for (const auto& evaluation : page) {
+    ++report.exported;
+    Observation observation;
+    observation.orgId = org_.orgId;
+    observation.orgName = org_.name;
+    observation.rawJson = evaluation->has("__malformed") ? evaluation->getValue<std::string>("__malformed")
+                                                          : stringify(evaluation);
+    Poco::Dynamic::Var id = evaluation->has("id") ? evaluation->get("id") : Poco::Dynamic::Var();
+    if (!id.isString() || id.toString().empty()) {
+      // Without an id the record cannot be keyed; keep it under its content hash so it is not lost.
+      observation.evaluationId = "malformed-" + sha256Hex(observation.rawJson).substr(0, 16);
+      observation.deadReason = evaluation->has("__malformed") ? "result page entry is not a JSON object"
+                                                              : "evaluation has no usable \"id\" (string)";
+      observations.push_back(std::move(observation));
+      continue;
+    }
+    observation.evaluationId = id.toString();
+    observation.changedDate = normalizeIsoTime(evaluation->optValue<std::string>("changedDate", ""));
+    MappingResult result = mapping_.apply(evaluation);
+    if (!result.error.empty()) {
+      observation.deadReason = "mapping " + mapping_.name() + " failed: " + result.error;
+      observations.push_back(std::move(observation));
+      continue;
+    }
+    observation.matched = result.matched;
+    if (result.matched) {
+      observation.fieldsJson = fieldsToJson(result.fields);
+    } else {
+      observation.skipReason = result.skipReason;
+      observation.rawJson.clear();  // a skip needs no raw copy
+    }
+    observations.push_back(std::move(observation));
+  }
+  std::vector<Decision> decisions = ledger_.observe(observations);
+  std::vector<LedgerRecord> toDeliver;
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    switch (decisions[i]) {
+      case Decision::Create:
+      case Decision::Update:
+        ++report.matched;
+        if (auto record = ledger_.find(org_.orgId, observations[i].evaluationId)) toDeliver.push_back(*record);
+        break;
+      case Decision::Skip: ++report.skipped; break;
+      case Decision::Unchanged:
+      case Decision::StillDead: ++report.unchanged; break;
+      case Decision::Stale: ++report.stale; break;
+      case Decision::Dead: ++report.malformed; break;
+    }
+  }
+  // Intents recorded on this page were never posted (older pending ones were settled, with a
+  // lookup, at the start of the cycle): no lookup is needed before their first POST.
+  addDelivery(report.delivery, sink_.deliver(toDeliver, false));
+}
+
+void OrgSync::deliverPending(bool verifyFirst, OrgSyncReport& report) {
+  std::vector<LedgerRecord> pending = ledger_.pending(org_.orgId);
+  if (pending.empty()) return;
+  addDelivery(report.delivery, sink_.deliver(pending, verifyFirst));
+}
+
+}  // namespace evalbridge

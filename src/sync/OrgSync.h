@@ -1,0 +1,65 @@
+#pragma once
+// One sync cycle for one org: settle what an earlier run left pending, then export every window
+// from the checkpoint (minus the overlap) up to now, map each evaluation, record it in the ledger
+// and deliver what must be created or updated. The checkpoint only moves past a window once
+// nothing from it is pending, so a crash or outage never skips evaluations.
+#include <optional>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+#include <string>
+
+#include "servicenow/IncidentSink.h"
+
+namespace evalbridge {
+
+class EvaluationSource;
+class Ledger;
+class Mapping;
+class OrgClient;
+class ShutdownToken;
+struct OrgSettings;
+
+struct OrgSyncReport {
+  std::string orgName;
+  std::string orgId;
+  bool ok = true;
+  std::string error;       // why the org failed (explained), when !ok
+  int windows = 0;
+  int exported = 0;        // evaluations read from Genesys
+  int matched = 0;         // mapped to a create or update this cycle
+  int skipped = 0;         // newly recorded as not matching
+  int unchanged = 0;       // seen before with the same content (overlap)
+  int stale = 0;
+  int malformed = 0;       // dead-lettered because unreadable
+  DeliveryCounts delivery;
+  std::string checkpoint;  // after the cycle
+};
+
+struct SyncRange {
+  std::optional<std::string> from;  // ISO 8601; default: checkpoint - overlap, else org startFrom
+  std::optional<std::string> to;    // ISO 8601; default: now
+};
+
+class OrgSync {
+ public:
+  OrgSync(const OrgSettings& org, OrgClient& client, EvaluationSource& source, const Mapping& mapping, Ledger& ledger,
+          IncidentSink& sink, ShutdownToken& shutdown);
+  OrgSyncReport run(const SyncRange& range);
+
+ private:
+  void processPage(const std::vector<Poco::JSON::Object::Ptr>& page, OrgSyncReport& report);
+  void deliverPending(bool verifyFirst, OrgSyncReport& report);
+
+  const OrgSettings& org_;
+  OrgClient& client_;
+  EvaluationSource& source_;
+  const Mapping& mapping_;
+  Ledger& ledger_;
+  IncidentSink& sink_;
+  ShutdownToken& shutdown_;
+};
+
+void addDelivery(DeliveryCounts& total, const DeliveryCounts& more);
+
+}  // namespace evalbridge

@@ -1,0 +1,40 @@
+#pragma once
+// The assembled bridge: one OrgClient, export source and mapping per org (each org isolated),
+// one ledger, one ServiceNow client and sink shared by all. Built once from the Config; mapping
+// files are loaded (and validated) here, so a bad one fails at start with exit code 2.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/Config.h"
+#include "sync/OrgSync.h"
+
+namespace evalbridge {
+
+class Ledger;
+class ShutdownToken;
+class ServiceNowClient;
+
+class SyncEngine {
+ public:
+  SyncEngine(const Config& config, ShutdownToken& shutdown);
+  ~SyncEngine();
+
+  // One cycle for each selected org (all when `orgName` is empty), the orgs concurrently and
+  // independently: one org's failure never stops another's delivery.
+  std::vector<OrgSyncReport> syncOnce(const std::string& orgName, const SyncRange& range);
+
+  Ledger& ledger();
+  ServiceNowClient& serviceNow();
+
+ private:
+  struct OrgParts;
+  const Config& config_;
+  ShutdownToken& shutdown_;
+  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<ServiceNowClient> serviceNow_;
+  std::vector<std::unique_ptr<OrgParts>> orgs_;
+};
+
+}  // namespace evalbridge

@@ -1,0 +1,82 @@
+#pragma once
+// A running simulator plus a config folder (config, mapping, secrets) pointing the bridge at it:
+// what every integration test starts from. Everything is real: HTTP on 127.0.0.1, a SQLite file.
+#include <fstream>
+#include <string>
+
+#include <Poco/Net/NetSSL.h>
+
+#include "sim/Simulator.h"
+#include "support/TempDir.h"
+
+namespace evalbridge::test {
+
+inline void writeText(const std::string& path, const std::string& text) {
+  std::ofstream file(path);
+  file << text;
+}
+
+inline sim::OrgSpec secondOrg() {
+  sim::OrgSpec eu;
+  eu.name = "acme-eu";
+  eu.orgId = "0f9e8d7c-aaaa-bbbb-cccc-ddddeeeeffff";
+  eu.orgName = "Acme EU";
+  eu.clientId = "acme-eu-client";
+  eu.clientSecret = "acme-eu-secret";
+  eu.evaluationCount = 20;
+  eu.seed = 2;
+  return eu;
+}
+
+class BridgeFixture {
+ public:
+  explicit BridgeFixture(sim::SimulatorOptions options = {}) : simulator(std::move(options)) {
+    Poco::Net::initializeSSL();
+    simulator.start();
+    writeText(dir.file("mapping.json"), R"({
+  "name": "test-failures",
+  "when": { "any": [ { "field": "answers.anyFailedKillQuestions", "eq": true },
+                     { "field": "answers.totalScore", "lt": 70 } ] },
+  "fields": {
+    "short_description": "QA fail: {{agent.name}} scored {{answers.totalScore}} on {{evaluationForm.name}}",
+    "urgency": { "from": "answers.totalScore", "ranges": [ { "lt": 50, "value": "1" }, { "lt": 70, "value": "2" } ], "default": "3" },
+    "assignment_group": { "from": "queue.name", "map": { "Billing": "Billing QA" }, "default": "Contact Center QA" }
+  }
+})");
+    writeConfig();
+  }
+  ~BridgeFixture() { Poco::Net::uninitializeSSL(); }
+
+  // Extra JSON members for genesys.export and servicenow (e.g. "\"maxConcurrency\": 2").
+  void writeConfig(const std::string& exportExtra = "", const std::string& serviceNowExtra = "") {
+    std::string orgs;
+    for (const auto& org : simulator.options().orgs) {
+      writeText(dir.file(org.name + ".secret"), org.clientSecret);
+      if (!orgs.empty()) orgs += ",";
+      orgs += R"({ "name": ")" + org.name + R"(", "orgId": ")" + org.orgId + R"(", "region": "us-east-1",
+        "apiBase": ")" + simulator.orgUrl(org.name) + R"(", "loginBase": ")" + simulator.orgUrl(org.name) + R"(",
+        "clientId": ")" + org.clientId + R"(", "clientSecret": "${file:)" + org.name + R"(.secret}",
+        "mapping": "mapping.json", "startFrom": "2026-10-31T00:00:00Z" })";
+    }
+    writeText(dir.file("sn.secret"), simulator.options().servicenow.password);
+    writeText(configPath(), R"({
+  "ledger": { "path": "ledger.db" },
+  "genesys": { "orgs": [ )" + orgs + R"( ],
+    "export": { "maxWindow": "P30D", "pollInitialMs": 10, "pollMaxMs": 50)" +
+                                (exportExtra.empty() ? "" : ", " + exportExtra) + R"( } },
+  "servicenow": { "instanceUrl": ")" + simulator.serviceNowUrl() + R"(",
+    "auth": { "type": "basic", "username": ")" + simulator.options().servicenow.username +
+                                R"(", "password": "${file:sn.secret}" },
+    "retry": { "maxAttempts": 8, "initialMs": 20, "maxMs": 200, "maxElapsedS": 60 })" +
+                                (serviceNowExtra.empty() ? "" : ", " + serviceNowExtra) + R"( }
+})");
+  }
+
+  std::string configPath() const { return dir.file("evalbridge.json"); }
+  std::string ledgerPath() const { return dir.file("ledger.db"); }
+
+  TempDir dir;
+  sim::Simulator simulator;
+};
+
+}  // namespace evalbridge::test
