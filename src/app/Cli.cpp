@@ -33,6 +33,8 @@ int runCli(int argc, const char* const argv[]) {
     if (line.command == "map") return runMapCommand(line, std::cout);
     if (line.command == "ledger") return runLedgerCommand(line, std::cout);
     if (line.command == "demo") return runDemoCommand(line, std::cout);
+    if (line.command == "doctor") return runDoctorCommand(line, std::cout);
+    if (line.command == "run") return runRunCommand(line, std::cout);
     throw UsageError("unknown command '" + line.command + "' (run `evalbridge help`)");
   } catch (const UsageError& e) {
     std::cerr << "evalbridge: " << e.message() << "\n";

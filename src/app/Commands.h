@@ -13,6 +13,8 @@ int runSyncCommand(const CommandLine& line, std::ostream& out);
 int runMapCommand(const CommandLine& line, std::ostream& out);
 int runLedgerCommand(const CommandLine& line, std::ostream& out);
 int runDemoCommand(const CommandLine& line, std::ostream& out);
+int runDoctorCommand(const CommandLine& line, std::ostream& out);
+int runRunCommand(const CommandLine& line, std::ostream& out);
 
 // The config file named by --config, $EVALBRIDGE_CONFIG or ./evalbridge.json.
 std::string configPathFor(const CommandLine& line);

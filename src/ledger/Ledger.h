@@ -64,6 +64,9 @@ class Ledger {
   ~Ledger();
 
   const std::string& path() const;
+  // The underlying connection, for stores that keep their own tables in the same file
+  // (e.g. incident state sync); use Transaction/Statement on it.
+  Database& database() const { return *db_; }
   int schemaVersion() const;
 
   // Records a batch of observations in one transaction; returns one decision per observation.
