@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include <Poco/File.h>
+#include <Poco/Logger.h>
 #include <Poco/Path.h>
 #include <Poco/TemporaryFile.h>
 
@@ -75,6 +76,8 @@ std::string demoConfig(const sim::Simulator& simulator) {
 
 int runDemoCommand(const CommandLine& line, std::ostream& out) {
   allowOnly(line, {"keep"});
+  // The demo's story is on stdout; per-record logs would drown it (--verbose brings them back).
+  if (!line.has("verbose")) Poco::Logger::setLevel("", Poco::Message::PRIO_WARNING);
   const bool keep = line.has("keep");
   const std::string dir = keep ? Poco::Path(line.required("keep")).absolute().toString()
                                : Poco::TemporaryFile::tempName() + "-evalbridge-demo";

@@ -1,0 +1,156 @@
+// The command line as users meet it: the real evalbridge binary, its exit codes and messages.
+#include <catch2/catch.hpp>
+
+#include <Poco/JSON/Parser.h>
+
+#include "support/BridgeFixture.h"
+#include "support/RunProcess.h"
+
+using namespace evalbridge;
+using evalbridge::test::BridgeFixture;
+using evalbridge::test::runEvalbridge;
+using evalbridge::test::writeText;
+
+namespace {
+
+Poco::JSON::Object::Ptr parseObject(const std::string& text) {
+  return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::string readText(const std::string& path) {
+  std::ifstream file(path);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+void replaceInFile(const std::string& path, const std::string& from, const std::string& to) {
+  std::string text = readText(path);
+  auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  writeText(path, text);
+}
+
+}  // namespace
+
+TEST_CASE("usage errors exit 2 and say what is wrong") {
+  auto none = runEvalbridge({});
+  CHECK(none.exitCode == 2);
+  CHECK(none.out.find("usage: evalbridge") != std::string::npos);
+
+  auto unknown = runEvalbridge({"frobnicate"});
+  CHECK(unknown.exitCode == 2);
+  CHECK(unknown.err.find("unknown command 'frobnicate'") != std::string::npos);
+
+  auto typo = runEvalbridge({"sync", "--once", "--orgg", "x"});
+  CHECK(typo.exitCode == 2);
+  CHECK(typo.err.find("unknown option --orgg") != std::string::npos);
+}
+
+TEST_CASE("bad configuration exits 2 naming the file and the key") {
+  BridgeFixture fixture;
+  const std::string config = fixture.configPath();
+
+  SECTION("a secret from a missing environment variable") {
+    replaceInFile(config, "${file:sn.secret}", "${env:EVALBRIDGE_TEST_UNSET_SECRET}");
+    auto result = runEvalbridge({"--config", config, "sync", "--once"});
+    CHECK(result.exitCode == 2);
+    CHECK(result.err.find("evalbridge.json") != std::string::npos);
+    CHECK(result.err.find("servicenow.auth.password") != std::string::npos);
+    CHECK(result.err.find("EVALBRIDGE_TEST_UNSET_SECRET") != std::string::npos);
+  }
+  SECTION("plain http to a host that is not loopback") {
+    replaceInFile(config, fixture.simulator.serviceNowUrl(), "http://acme.service-now.com");
+    auto result = runEvalbridge({"--config", config, "sync", "--once"});
+    CHECK(result.exitCode == 2);
+    CHECK(result.err.find("servicenow.instanceUrl") != std::string::npos);
+    CHECK(result.err.find("https") != std::string::npos);
+  }
+  SECTION("a mapping with an unknown operator") {
+    replaceInFile(fixture.dir.file("mapping.json"), "\"lt\": 70", "\"lower\": 70");
+    auto result = runEvalbridge({"--config", config, "sync", "--once"});
+    CHECK(result.exitCode == 2);
+    CHECK(result.err.find("mapping.json") != std::string::npos);
+    CHECK(result.err.find("lower") != std::string::npos);
+    CHECK(fixture.simulator.incidents().empty());
+  }
+  SECTION("the config file itself is missing") {
+    auto result = runEvalbridge({"--config", fixture.dir.file("nope.json"), "sync", "--once"});
+    CHECK(result.exitCode == 2);
+    CHECK(result.err.find("nope.json") != std::string::npos);
+  }
+  SECTION("EVALBRIDGE_CONFIG is the default config path") {
+    replaceInFile(config, "${file:sn.secret}", "${env:EVALBRIDGE_TEST_UNSET_SECRET}");
+    auto result = runEvalbridge({"sync", "--once"}, {{"EVALBRIDGE_CONFIG", config}});
+    CHECK(result.exitCode == 2);
+    CHECK(result.err.find("EVALBRIDGE_TEST_UNSET_SECRET") != std::string::npos);
+  }
+}
+
+TEST_CASE("sync --once twice: the second run creates nothing; ledger commands show every record") {
+  BridgeFixture fixture;
+  const std::string config = fixture.configPath();
+  auto first = runEvalbridge({"--config", config, "sync", "--once", "--json"});
+  INFO(first.err);
+  REQUIRE(first.exitCode == 0);
+  auto report = parseObject(first.out)->getArray("orgs")->getObject(0);
+  const int created = report->getValue<int>("created");
+  const int exported = report->getValue<int>("exported");
+  CHECK(created > 0);
+  CHECK(created == static_cast<int>(fixture.simulator.incidents().size()));
+  CHECK(report->getValue<int>("skipped") == exported - created);
+
+  auto second = runEvalbridge({"--config", config, "sync", "--once", "--from", "2026-10-31T00:00:00Z", "--json"});
+  REQUIRE(second.exitCode == 0);
+  auto again = parseObject(second.out)->getArray("orgs")->getObject(0);
+  CHECK(again->getValue<int>("exported") == exported);
+  CHECK(again->getValue<int>("created") == 0);
+  CHECK(fixture.simulator.incidents().size() == static_cast<size_t>(created));
+
+  auto stats = runEvalbridge({"--config", config, "ledger", "stats", "--json"});
+  REQUIRE(stats.exitCode == 0);
+  auto org = parseObject(stats.out)->getObject(fixture.simulator.options().orgs[0].orgId);
+  REQUIRE(org);
+  CHECK(org->getValue<int>("exported") == exported);
+  CHECK(org->getValue<int>("created") == created);
+  CHECK(org->getValue<int>("skipped") == exported - created);
+
+  auto list = runEvalbridge({"--config", config, "ledger", "list", "--status", "created", "--json"});
+  REQUIRE(list.exitCode == 0);
+  auto rows = Poco::JSON::Parser().parse(list.out).extract<Poco::JSON::Array::Ptr>();
+  REQUIRE(rows->size() == static_cast<size_t>(created));
+  const std::string number = rows->getObject(0)->getValue<std::string>("incidentNumber");
+  CHECK(number.rfind("INC", 0) == 0);
+
+  auto show = runEvalbridge({"--config", config, "ledger", "show", number});
+  CHECK(show.exitCode == 0);
+  CHECK(show.out.find("status:         created") != std::string::npos);
+  CHECK(show.out.find("intent-create") != std::string::npos);
+
+  auto missing = runEvalbridge({"--config", config, "ledger", "show", "INC9999999"});
+  CHECK(missing.exitCode == 1);
+}
+
+TEST_CASE("map previews incidents offline and explains skips") {
+  BridgeFixture fixture;
+  const std::string input = fixture.dir.file("evaluations.json");
+  writeText(input, R"([
+  {"id":"e-fail","agent":{"name":"Sam"},"queue":{"name":"Billing"},"evaluationForm":{"name":"F"},
+   "answers":{"totalScore":45,"anyFailedKillQuestions":false}},
+  {"id":"e-pass","agent":{"name":"Kim"},"queue":{"name":"Sales"},"evaluationForm":{"name":"F"},
+   "answers":{"totalScore":95,"anyFailedKillQuestions":false}}
+])");
+  auto result = runEvalbridge({"map", "--mapping", fixture.dir.file("mapping.json"), "--input", input, "--json"});
+  INFO(result.err);
+  REQUIRE(result.exitCode == 0);
+  auto root = parseObject(result.out);
+  CHECK(root->getValue<int>("incidents") == 1);
+  auto results = root->getArray("results");
+  auto incident = results->getObject(0)->getObject("incident");
+  CHECK(incident->getValue<std::string>("short_description") == "QA fail: Sam scored 45 on F");
+  CHECK(incident->getValue<std::string>("urgency") == "1");
+  CHECK(incident->getValue<std::string>("assignment_group") == "Billing QA");
+  CHECK_FALSE(results->getObject(1)->getValue<bool>("matched"));
+  CHECK(results->getObject(1)->getValue<std::string>("skipReason").find("95") != std::string::npos);
+  // No network: nothing reached the simulator.
+  CHECK(fixture.simulator.requests().empty());
+}
