@@ -26,22 +26,12 @@ void writeFile(const std::string& path, const std::string& text) {
   if (!file) throw PermanentError("demo: cannot write " + path);
 }
 
+// The simulator's default two orgs; acme-eu serves its results as one pre-signed download, so
+// the demo shows both result variants.
 sim::SimulatorOptions demoScenario() {
-  sim::SimulatorOptions options;
-  sim::OrgSpec us;
-  us.name = "acme-us";
-  us.evaluationCount = 40;
-  us.seed = 11;
-  sim::OrgSpec eu;
-  eu.name = "acme-eu";
-  eu.orgId = "0f9e8d7c-aaaa-bbbb-cccc-ddddeeeeffff";
-  eu.orgName = "Acme EU";
-  eu.clientId = "acme-eu-client";
-  eu.clientSecret = "acme-eu-secret";
-  eu.evaluationCount = 30;
-  eu.seed = 22;
-  eu.useDownloadUrl = true;  // the other result variant: one pre-signed download
-  options.orgs = {us, eu};
+  sim::SimulatorOptions options = sim::defaultScenario();
+  options.orgs.at(1).evaluationCount = 30;
+  options.orgs.at(1).useDownloadUrl = true;
   return options;
 }
 

@@ -16,15 +16,10 @@ inline void writeText(const std::string& path, const std::string& text) {
   file << text;
 }
 
+// The simulator's second default org (acme-eu), smaller so tests stay fast.
 inline sim::OrgSpec secondOrg() {
-  sim::OrgSpec eu;
-  eu.name = "acme-eu";
-  eu.orgId = "0f9e8d7c-aaaa-bbbb-cccc-ddddeeeeffff";
-  eu.orgName = "Acme EU";
-  eu.clientId = "acme-eu-client";
-  eu.clientSecret = "acme-eu-secret";
+  sim::OrgSpec eu = sim::defaultScenario().orgs.at(1);
   eu.evaluationCount = 20;
-  eu.seed = 2;
   return eu;
 }
 
