@@ -604,6 +604,29 @@ TEST_CASE("server.listen", "[config]") {
         file + ": server.listen: ':8089' has no host (use 0.0.0.0:PORT to listen on every interface)");
 }
 
+TEST_CASE("per-org writeBack and server.maxBodyBytes", "[config]") {
+  Fixture fx;
+  const std::string file = fx.dir.file("evalbridge.json");
+  const Config plain = loadConfig(fx.write(specConfig()));
+  CHECK(plain.orgs[0].writeBackDatatableId.empty());
+  CHECK(plain.server.maxBodyBytes == 64 * 1024);
+
+  const Config with = loadConfig(fx.write(replaceOnce(specConfig(R"(, "writeBack": { "datatableId": "dt-0042" })"),
+                                                      R"("webhookSecret")", R"("maxBodyBytes": 4096, "webhookSecret")")));
+  CHECK(with.orgs[0].writeBackDatatableId == "dt-0042");
+  CHECK(with.orgs[1].writeBackDatatableId.empty());
+  CHECK(with.server.maxBodyBytes == 4096);
+
+  CHECK(errorFor(fx, specConfig(R"(, "writeBack": {})")) ==
+        file + ": genesys.orgs[0].writeBack.datatableId: required key is missing");
+  CHECK(errorFor(fx, specConfig(R"(, "writeBack": { "datatableId": "a/b" })")) ==
+        file + ": genesys.orgs[0].writeBack.datatableId: 'a/b' must be a data table id (letters, digits, '-')");
+  CHECK_THAT(errorFor(fx, specConfig(R"(, "writeBack": { "tableId": "x" })")),
+             Catch::StartsWith(file + ": genesys.orgs[0].writeBack.tableId: unknown key"));
+  CHECK(errorFor(fx, replaceOnce(specConfig(), R"("webhookSecret")", R"("maxBodyBytes": 10, "webhookSecret")")) ==
+        file + ": server.maxBodyBytes: must be an integer from 1024 to 16777216 (got 10)");
+}
+
 TEST_CASE("relative paths resolve against the config file's folder, not the working directory", "[config]") {
   Fixture fx;
   const std::string json = replaceOnce(specConfig(), R"("path": "evalbridge.db")", R"("path": "data/ledger.db")");

@@ -9,6 +9,7 @@
 #include "app/Logging.h"
 #include "common/Errors.h"
 #include "config/Config.h"
+#include "config/Redaction.h"
 
 namespace evalbridge {
 
@@ -17,10 +18,17 @@ std::string configPathFor(const CommandLine& line) {
   return defaultConfigPath();
 }
 
+Config loadCommandConfig(const CommandLine& line) {
+  Config config = loadConfig(configPathFor(line));
+  redactLogsWith(Redactor(config));
+  return config;
+}
+
 int runCli(int argc, const char* const argv[]) {
   try {
     CommandLine line = parseCommandLine(argc, argv, {"once", "json", "all", "verbose", "quiet", "help"});
-    setUpLogging(line.has("verbose") ? LogLevel::Verbose : line.has("quiet") ? LogLevel::Quiet : LogLevel::Normal);
+    setUpLogging(line.has("verbose") ? LogLevel::Verbose : line.has("quiet") ? LogLevel::Quiet : LogLevel::Normal,
+                 logFormatFrom(line.value("log-format")));
     if (line.command.empty() || line.command == "help" || line.has("help")) {
       std::cout << usageText();
       return line.command.empty() && !line.has("help") ? kExitUsage : kExitOk;

@@ -63,11 +63,14 @@ commands:
   ledger stats [--json]
   ledger dead [--json]
   ledger replay KEY|--all
+  doctor [--org NAME] [--json]  preflight every org and ServiceNow; explain each failure and its fix
+  run [--port-file FILE]        daemon: scheduled sync per org, state pull, HTTP server; SIGTERM drains
   demo [--keep DIR]             start the bundled simulators and run a full cycle twice
 
 global options:
   --config FILE   default $EVALBRIDGE_CONFIG, then ./evalbridge.json
   --verbose       debug logs on stderr;  --quiet  warnings and errors only
+  --log-format text|json        one log line per event (default text)
 
 exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error, 3 finished with dead letters
 )";

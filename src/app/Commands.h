@@ -4,6 +4,7 @@
 #include <iosfwd>
 
 #include "app/CommandLine.h"
+#include "config/Config.h"
 
 namespace evalbridge {
 
@@ -18,5 +19,8 @@ int runRunCommand(const CommandLine& line, std::ostream& out);
 
 // The config file named by --config, $EVALBRIDGE_CONFIG or ./evalbridge.json.
 std::string configPathFor(const CommandLine& line);
+
+// Loads that config and, from then on, replaces every secret it holds by "***" in every log line.
+Config loadCommandConfig(const CommandLine& line);
 
 }  // namespace evalbridge

@@ -1,4 +1,8 @@
 #include <iomanip>
+#include <map>
+#include <optional>
+#include <typeinfo>
+#include <vector>
 #include <ostream>
 
 #include <Poco/JSON/Array.h>
@@ -10,6 +14,8 @@
 #include "common/Errors.h"
 #include "config/Config.h"
 #include "ledger/Ledger.h"
+#include "mapping/Mapping.h"
+#include "sync/OrgSync.h"
 
 namespace evalbridge {
 namespace {
@@ -161,6 +167,90 @@ int stats(Ledger& ledger, bool json, std::ostream& out) {
   return kExitOk;
 }
 
+// `ledger replay`: a dead record is mapped again from its raw evaluation with its org's current
+// mapping (the usual fix for a mapping error is a fixed mapping file), then moved back to pending;
+// the next sync delivers it, looking up its correlation_id first. Without a configuration (only
+// --ledger) or a raw record, it is moved back as it is.
+class Replayer {
+ public:
+  Replayer(Ledger& ledger, const CommandLine& line, std::ostream& out) : ledger_(ledger), out_(out) {
+    try {
+      config_ = loadConfig(configPathFor(line));
+    } catch (const ConfigError& e) {
+      if (!line.value("ledger")) throw;
+      out_ << "note: no usable configuration (" << e.message() << "); records are replayed without mapping them again\n";
+    }
+  }
+
+  void replay(const LedgerRecord& record) {
+    const Mapping* mapping = mappingFor(record.orgId);
+    Poco::JSON::Object::Ptr evaluation;
+    if (mapping && !record.rawJson.empty()) {
+      try {
+        Poco::Dynamic::Var raw = Poco::JSON::Parser().parse(record.rawJson);
+        if (raw.type() == typeid(Poco::JSON::Object::Ptr)) evaluation = raw.extract<Poco::JSON::Object::Ptr>();
+      } catch (const Poco::Exception&) {
+        // not JSON: handled below as still unreadable
+      }
+      if (!evaluation) evaluation = malformed(record.rawJson);
+    }
+    if (!evaluation) {
+      moved_ += ledger_.replay(record.orgId, record.evaluationId);
+      return;
+    }
+    Observation observation = observationOf(record.orgId, record.orgName, *mapping, evaluation);
+    if (!observation.deadReason.empty() || observation.evaluationId != record.evaluationId) {
+      std::string reason = observation.deadReason.empty() ? "the raw record now reads as another evaluation"
+                                                          : observation.deadReason;
+      ledger_.markDead(record.orgId, record.evaluationId, "replay: still cannot be mapped: " + reason);
+      stillDead_.push_back(record.key() + ": " + reason);
+      return;
+    }
+    Remapping remapping{observation.matched, observation.fieldsJson, observation.skipReason};
+    if (!ledger_.replayRemapped(record.orgId, record.evaluationId, remapping)) return;
+    ++moved_;
+    ++remapped_;
+    if (!remapping.matched && record.incident.sysId.empty()) ++nowSkipped_;
+  }
+
+  int report() {
+    out_ << moved_ << " record(s) moved from the dead letter";
+    if (remapped_ > 0) out_ << " (" << remapped_ << " mapped again with the current mapping, " << nowSkipped_
+                            << " of them no longer match and are now skipped)";
+    out_ << "; the next `evalbridge sync --once` (or the running daemon) delivers the pending ones\n";
+    for (const auto& line : stillDead_) out_ << "still dead: " << line << "\n";
+    return stillDead_.empty() ? kExitOk : kExitDeadLetters;
+  }
+
+ private:
+  static Poco::JSON::Object::Ptr malformed(const std::string& raw) {
+    Poco::JSON::Object::Ptr entry = new Poco::JSON::Object;
+    entry->set("__malformed", raw);
+    entry->set("__reason", "the raw record is not a JSON object");
+    return entry;
+  }
+
+  const Mapping* mappingFor(const std::string& orgId) {
+    if (!config_) return nullptr;
+    auto found = mappings_.find(orgId);
+    if (found != mappings_.end()) return &found->second;
+    for (const auto& org : config_->orgs) {
+      if (org.orgId != orgId) continue;
+      return &mappings_.emplace(orgId, Mapping::loadFile(org.mappingPath)).first->second;
+    }
+    return nullptr;  // the org is no longer configured
+  }
+
+  Ledger& ledger_;
+  std::ostream& out_;
+  std::optional<Config> config_;
+  std::map<std::string, Mapping> mappings_;
+  int moved_ = 0;
+  int remapped_ = 0;
+  int nowSkipped_ = 0;
+  std::vector<std::string> stillDead_;
+};
+
 }  // namespace
 
 int runLedgerCommand(const CommandLine& line, std::ostream& out) {
@@ -181,19 +271,23 @@ int runLedgerCommand(const CommandLine& line, std::ostream& out) {
     return show(ledger, line.words[1], json, out);
   }
   if (verb == "replay") {
-    int moved = 0;
+    std::vector<LedgerRecord> targets;
     if (line.has("all")) {
-      moved = ledger.replay("", "");
+      RecordFilter filter;
+      filter.status = RecordStatus::Dead;
+      filter.limit = 1 << 30;
+      targets = ledger.list(filter);
     } else {
       if (line.words.size() != 2) throw UsageError("evalbridge ledger replay: give one KEY, or --all");
       auto record = ledger.findByKey(line.words[1]);
       if (!record) throw UsageError("evalbridge ledger replay: no ledger record for '" + line.words[1] + "'");
       if (record->status != RecordStatus::Dead)
         throw UsageError("evalbridge ledger replay: " + record->key() + " is " + toString(record->status) + ", not dead");
-      moved = ledger.replay(record->orgId, record->evaluationId);
+      targets.push_back(*record);
     }
-    out << moved << " record(s) moved from the dead letter to pending; the next `evalbridge sync --once` (or the running daemon) delivers them\n";
-    return kExitOk;
+    Replayer replayer(ledger, line, out);
+    for (const auto& record : targets) replayer.replay(record);
+    return replayer.report();
   }
   throw UsageError("evalbridge ledger: unknown subcommand '" + verb + "'");
 }

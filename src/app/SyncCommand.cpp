@@ -11,7 +11,7 @@ namespace evalbridge {
 int runSyncCommand(const CommandLine& line, std::ostream& out) {
   allowOnly(line, {"once", "org", "from", "to", "json"});
   if (!line.has("once")) throw UsageError("evalbridge sync: --once is required (the daemon is `evalbridge run`)");
-  Config config = loadConfig(configPathFor(line));
+  Config config = loadCommandConfig(line);
   ShutdownToken shutdown;
   SyncEngine engine(config, shutdown);
   SyncRange range{line.value("from"), line.value("to")};

@@ -455,6 +455,17 @@ ExportSettings readExport(const Reader& r, const Object::Ptr& genesys) {
   return s;
 }
 
+AnalyticsSettings readAnalytics(const Reader& r, const Object::Ptr& genesys) {
+  AnalyticsSettings s;
+  Object::Ptr o = r.object(genesys, "genesys", "analytics", false);
+  if (!o) return s;
+  const std::string p = "genesys.analytics";
+  r.checkKeys(o, p, {"lookback", "maxConcurrency"});
+  if (auto v = r.optDuration(o, p, "lookback", 0, 366LL * 86400)) s.lookbackS = static_cast<int>(*v);
+  s.maxConcurrency = r.integer(o, p, "maxConcurrency", s.maxConcurrency, 1, 32);
+  return s;
+}
+
 // ISO 8601 date-time with an explicit zone (or a bare date) -> "YYYY-MM-DDTHH:MM:SSZ".
 std::string normalizeTimestamp(const Reader& r, const std::string& key, const std::string& text) {
   static const std::regex shape(R"(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2}))?)");
@@ -502,10 +513,10 @@ void readListen(const Reader& r, const std::string& key, const std::string& text
 }
 
 OrgSettings readOrg(const Reader& r, const Object::Ptr& o, const std::string& p, const Object::Ptr& genesys,
-                    const ExportSettings& exportSettings) {
+                    const ExportSettings& exportSettings, const AnalyticsSettings& analytics) {
   r.checkKeys(o, p,
               {"name", "orgId", "region", "apiBase", "loginBase", "clientId", "clientSecret", "mapping", "startFrom",
-               "source", "intervalS", "caFile", "retry", "timeoutMs"});
+               "source", "intervalS", "caFile", "retry", "timeoutMs", "writeBack"});
   OrgSettings org;
   org.name = r.reqString(o, p, "name");
   static const std::regex namePattern("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -557,6 +568,15 @@ OrgSettings readOrg(const Reader& r, const Object::Ptr& o, const std::string& p,
   org.timeoutMs =
       r.integer(o, p, "timeoutMs", r.integer(genesys, "genesys", "timeoutMs", 30000, 100, 600000), 100, 600000);
   org.exportSettings = exportSettings;
+  org.analytics = analytics;
+  if (Object::Ptr writeBack = r.object(o, p, "writeBack", false)) {
+    const std::string w = join(p, "writeBack");
+    r.checkKeys(writeBack, w, {"datatableId"});
+    org.writeBackDatatableId = r.reqString(writeBack, w, "datatableId");
+    static const std::regex idPattern("[A-Za-z0-9._-]{1,128}");
+    if (!std::regex_match(org.writeBackDatatableId, idPattern))
+      r.fail(join(w, "datatableId"), quoted(org.writeBackDatatableId) + " must be a data table id (letters, digits, '-')");
+  }
   return org;
 }
 
@@ -652,8 +672,9 @@ Config loadConfig(const std::string& path) {
 
   // genesys
   Object::Ptr genesys = r.object(root, "", "genesys", true);
-  r.checkKeys(genesys, "genesys", {"orgs", "export", "retry", "timeoutMs", "caFile"});
+  r.checkKeys(genesys, "genesys", {"orgs", "export", "analytics", "retry", "timeoutMs", "caFile"});
   config.exportSettings = readExport(r, genesys);
+  config.analytics = readAnalytics(r, genesys);
   if (!genesys->has("orgs")) r.fail("genesys.orgs", "required key is missing (list at least one org)");
   Var orgsVar = genesys->get("orgs");
   if (orgsVar.type() != typeid(Array::Ptr))
@@ -664,7 +685,7 @@ Config loadConfig(const std::string& path) {
     const std::string p = "genesys.orgs[" + std::to_string(i) + "]";
     Var item = orgs->get(static_cast<unsigned>(i));
     if (item.type() != typeid(Object::Ptr)) r.fail(p, "must be an object (got " + typeName(item) + ")");
-    OrgSettings org = readOrg(r, item.extract<Object::Ptr>(), p, genesys, config.exportSettings);
+    OrgSettings org = readOrg(r, item.extract<Object::Ptr>(), p, genesys, config.exportSettings, config.analytics);
     for (std::size_t j = 0; j < config.orgs.size(); ++j) {
       if (Poco::icompare(config.orgs[j].name, org.name) == 0)
         r.fail(join(p, "name"),
@@ -705,9 +726,11 @@ Config loadConfig(const std::string& path) {
 
   // server
   if (Object::Ptr server = r.object(root, "", "server", false)) {
-    r.checkKeys(server, "server", {"listen", "webhookSecret"});
+    r.checkKeys(server, "server", {"listen", "webhookSecret", "maxBodyBytes"});
     if (auto listen = r.optString(server, "server", "listen")) readListen(r, "server.listen", *listen, config.server);
     config.server.webhookSecret = r.string(server, "server", "webhookSecret", "");
+    config.server.maxBodyBytes =
+        r.integer(server, "server", "maxBodyBytes", config.server.maxBodyBytes, 1024, 16 * 1024 * 1024);
   }
   return config;
 }

@@ -29,6 +29,16 @@ struct ExportSettings {
   std::string resultsPath = "/api/v2/quality/exports/{id}/results";
 };
 
+// The "analytics" source (genesys.analytics): conversation-detail jobs find evaluations, then each
+// one is read in full. Job polling, timeout and resubmits use genesys.export's settings.
+struct AnalyticsSettings {
+  // The job interval filters on conversation time, not evaluation time: a window [start, end) is
+  // queried as [start - lookback, end) so that an evaluation completed (or rescored) up to
+  // `lookback` after its conversation is still found. "lookback": ISO 8601 duration, e.g. "P30D".
+  int lookbackS = 30 * 86400;
+  int maxConcurrency = 4;  // parallel GETs of full evaluations, per org
+};
+
 struct OrgSettings {
   std::string name;      // "genesys.orgs[i].name": unique, used in logs and the CLI
   std::string orgId;     // expected organization.id from tokens/me
@@ -45,6 +55,10 @@ struct OrgSettings {
   RetrySettings retry;            // Genesys calls (token, export, polling, pages)
   int timeoutMs = 30000;
   ExportSettings exportSettings;  // copy of genesys.export (orgs may not override yet)
+  AnalyticsSettings analytics;    // copy of genesys.analytics
+  // "writeBack": {"datatableId": ...}: incident number and state are upserted into this Architect
+  // data table (row key = evaluation id) when they change. Empty = no write-back.
+  std::string writeBackDatatableId;
 };
 
 struct ServiceNowAuth {
@@ -78,6 +92,7 @@ struct ServerSettings {
   std::string listenHost = "127.0.0.1";
   int listenPort = 8089;
   std::string webhookSecret;  // secret; empty means the webhook endpoint is disabled
+  int maxBodyBytes = 64 * 1024;  // "maxBodyBytes": larger webhook bodies get 413
 };
 
 struct Config {
@@ -85,6 +100,7 @@ struct Config {
   std::string ledgerPath = "evalbridge.db";  // resolved relative to the config file's folder
   std::vector<OrgSettings> orgs;
   ExportSettings exportSettings;
+  AnalyticsSettings analytics;
   SyncSettings sync;
   ServiceNowSettings servicenow;
   ServerSettings server;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <sstream>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -11,8 +12,10 @@
 #include <Poco/String.h>
 
 #include "common/Errors.h"
+#include "genesys/ExportResultReader.h"
 #include "genesys/OrgClient.h"
 #include "http/HttpClient.h"
+#include "http/RetryPolicy.h"
 #include "http/ShutdownToken.h"
 
 namespace evalbridge {
@@ -43,31 +46,29 @@ Poco::JSON::Object::Ptr parseObject(const std::string& body, const std::string& 
   return value.extract<Poco::JSON::Object::Ptr>();
 }
 
-std::vector<Poco::JSON::Object::Ptr> entitiesOf(const Poco::JSON::Object::Ptr& page, const std::string& what) {
-  std::vector<Poco::JSON::Object::Ptr> out;
-  auto entities = page->getArray("entities");
-  if (!entities) {
-    if (page->has("entities")) throw TransientError(what + ": \"entities\" is not an array");
-    return out;
-  }
-  out.reserve(entities->size());
-  for (size_t i = 0; i < entities->size(); ++i) {
-    auto entity = entities->getObject(static_cast<unsigned>(i));
-    // A non-object entry is kept as a wrapper so the pipeline can dead-letter it with the raw text.
-    if (!entity) {
-      entity = new Poco::JSON::Object;
-      std::ostringstream raw;
-      Poco::JSON::Stringifier::stringify(entities->get(static_cast<unsigned>(i)), raw);
-      entity->set("__malformed", raw.str());
-    }
-    out.push_back(entity);
-  }
-  return out;
+// A result element that is not an evaluation object (or a whole page that is not JSON): kept as
+// a wrapper so the sync dead-letters it with its raw text instead of losing it.
+Poco::JSON::Object::Ptr malformedEntry(const std::string& raw, const std::string& reason) {
+  Poco::JSON::Object::Ptr entry = new Poco::JSON::Object;
+  entry->set("__malformed", raw);
+  entry->set("__reason", reason);
+  return entry;
 }
+
+// A result page that stayed unreadable after every attempt; its text goes to the dead letter.
+struct BadPage {
+  std::string raw;
+  std::string reason;
+};
 
 }  // namespace
 
-ExportJobSource::ExportJobSource(OrgClient& client, ShutdownToken& shutdown) : client_(client), shutdown_(shutdown) {}
+ExportJobSource::ExportJobSource(OrgClient& client, ShutdownToken& shutdown)
+    : client_(client),
+      shutdown_(shutdown),
+      streaming_(std::make_unique<HttpClient>(HttpClientOptions{client.org().timeoutMs, client.org().caFile, true})) {}
+
+ExportJobSource::~ExportJobSource() = default;
 
 void ExportJobSource::fetch(const TimeWindow& window, const EvaluationPageHandler& handler) {
   const ExportSettings& settings = client_.org().exportSettings;
@@ -117,12 +118,20 @@ Poco::JSON::Object::Ptr ExportJobSource::waitUntilDone(const std::string& jobId)
   std::string lastStatus = "none";
   for (;;) {
     HttpResponse response = client_.call("GET", withId(settings.statusPath, jobId));
-    auto job = parseObject(response.body, "org " + client_.org().name + ": export job " + jobId + " status");
+    Poco::JSON::Object::Ptr job;
+    try {
+      job = parseObject(response.body, "org " + client_.org().name + ": export job " + jobId + " status");
+    } catch (const TransientError& e) {
+      // A garbled status answer changes nothing: poll again (still bounded by jobTimeoutS).
+      logger().warning("%s; polling again", e.message());
+      job = new Poco::JSON::Object;
+      job->set("status", "UNREADABLE");
+    }
     lastStatus = Poco::toUpper(job->optValue<std::string>("status", ""));
     if (lastStatus == "COMPLETED" || lastStatus == "FULFILLED") return job;
     if (lastStatus == "FAILED" || lastStatus == "CANCELLED" || lastStatus == "EXPIRED")
       throw JobFailed{lastStatus, job->optValue<std::string>("errorMessage", "")};
-    if (lastStatus != "QUEUED" && lastStatus != "PENDING" && lastStatus != "RUNNING")
+    if (lastStatus != "QUEUED" && lastStatus != "PENDING" && lastStatus != "RUNNING" && lastStatus != "UNREADABLE")
       logger().warning("org %s: export job %s has unknown status '%s'; waiting", client_.org().name, jobId, lastStatus);
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
@@ -137,6 +146,51 @@ Poco::JSON::Object::Ptr ExportJobSource::waitUntilDone(const std::string& jobId)
   }
 }
 
+void ExportJobSource::pauseBeforeRetry(int attempt, const std::string& what) {
+  Backoff backoff(client_.org().retry);
+  if (!shutdown_.sleepFor(backoff.delay(attempt))) throw TransientError("shutting down while reading " + what);
+}
+
+Poco::JSON::Object::Ptr ExportJobSource::readPage(const std::string& path, const std::string& what,
+                                                  std::vector<Poco::JSON::Object::Ptr>& entities) {
+  ExportResultReader reader;
+  auto collect = [&entities](const Poco::JSON::Object::Ptr& entity, const std::string& raw) {
+    entities.push_back(entity ? entity : malformedEntry(raw, "result page entry is not a JSON object"));
+  };
+  std::string failure;
+  for (int attempt = 1;; ++attempt) {
+    entities.clear();
+    const bool last = attempt >= kResultAttempts;
+    std::string text;
+    try {
+      if (!last) {
+        Poco::JSON::Object::Ptr rest;
+        HttpRequest request;
+        request.url = client_.org().apiBase + path;  // the token goes to this org's API host only
+        request.headers = {{"Authorization", "Bearer " + client_.accessToken()}, {"Accept", "application/json"}};
+        streaming_->sendStreaming(request, [&](const HttpResponseHead& head, std::istream& body) {
+          if (head.status >= 200 && head.status <= 299) rest = reader.read(body, collect);
+        });
+        if (rest) return rest;
+        // Refused (expired token, throttling, an error): OrgClient::call renews the token once,
+        // retries transient statuses and explains the rest.
+      }
+      // The last attempt keeps the text, so a page that stays bad can be kept in the dead letter.
+      text = client_.call("GET", path).body;
+      std::istringstream in(text);
+      return reader.read(in, collect);
+    } catch (const MalformedResultError& e) {
+      failure = "not valid JSON: " + e.message();
+      if (last) throw BadPage{text, what + " is " + failure + " (after " + std::to_string(attempt) + " attempts)"};
+    } catch (const TransientError& e) {
+      if (last) throw;
+      failure = e.message();
+    }
+    logger().warning("%s: %s; reading it again (attempt %d of %d)", what, failure, attempt + 1, kResultAttempts);
+    pauseBeforeRetry(attempt, what);
+  }
+}
+
 void ExportJobSource::readPages(const std::string& jobId, const EvaluationPageHandler& handler) {
   const ExportSettings& settings = client_.org().exportSettings;
   std::string cursor;
@@ -144,26 +198,77 @@ void ExportJobSource::readPages(const std::string& jobId, const EvaluationPageHa
     std::string path = withId(settings.resultsPath, jobId) + "?pageSize=" + std::to_string(settings.pageSize);
     if (!cursor.empty()) path += "&cursor=" + urlEncode(cursor);
     std::string what = "org " + client_.org().name + ": export job " + jobId + " result page " + std::to_string(page);
-    HttpResponse response = client_.call("GET", path);
-    auto body = parseObject(response.body, what);
-    handler(entitiesOf(body, what));
-    std::string next = body->optValue<std::string>("cursor", "");
-    if (next.empty()) return;
-    if (next == cursor) throw TransientError(what + ": the cursor did not advance");
-    cursor = next;
+    std::vector<Poco::JSON::Object::Ptr> entities;
+    Poco::JSON::Object::Ptr rest;
+    try {
+      rest = readPage(path, what, entities);
+    } catch (const BadPage& bad) {
+      handler({malformedEntry(bad.raw, bad.reason)});
+      throw TransientError(bad.reason + "; its text is kept in the dead letter (`evalbridge ledger dead`). The rest of "
+                           "the window cannot be read without the page's cursor, so the window is not checkpointed "
+                           "and is exported again next cycle.");
+    }
+    handler(entities);
+    Poco::Dynamic::Var next = rest->has("cursor") ? rest->get("cursor") : Poco::Dynamic::Var();
+    if (next.isEmpty() || next.toString().empty()) return;
+    if (!next.isString()) throw TransientError(what + ": \"cursor\" is not a string");
+    if (next.toString() == cursor) throw TransientError(what + ": the cursor did not advance");
+    cursor = next.toString();
   }
 }
 
 void ExportJobSource::readDownload(const std::string& url, const EvaluationPageHandler& handler) {
-  HttpResponse response = client_.download(url);
-  std::string what = "org " + client_.org().name + ": export download";
-  auto body = parseObject(response.body, what);
-  auto all = entitiesOf(body, what);
+  const std::string what = "org " + client_.org().name + ": export download";
   const size_t pageSize = static_cast<size_t>(std::max(1, client_.org().exportSettings.pageSize));
-  for (size_t start = 0; start < all.size(); start += pageSize) {
-    std::vector<Poco::JSON::Object::Ptr> page(all.begin() + static_cast<long>(start),
-                                              all.begin() + static_cast<long>(std::min(all.size(), start + pageSize)));
-    handler(page);
+  size_t handedOver = 0;  // entities already given to the handler (skipped when reading again)
+  std::vector<Poco::JSON::Object::Ptr> batch;
+  batch.reserve(pageSize);
+  auto flush = [&] {
+    if (batch.empty()) return;
+    handler(batch);
+    handedOver += batch.size();
+    batch.clear();
+  };
+  std::string failure;
+  for (int attempt = 1;; ++attempt) {
+    batch.clear();
+    size_t seen = 0;
+    int refusedStatus = 0;
+    ExportResultReader reader;
+    try {
+      HttpRequest request;
+      request.url = url;  // pre-signed: it is its own credential, so no Authorization header
+      request.headers = {{"Accept", "application/json"}};
+      streaming_->sendStreaming(request, [&](const HttpResponseHead& head, std::istream& body) {
+        if (head.status < 200 || head.status > 299) {
+          refusedStatus = head.status;
+          return;
+        }
+        reader.read(body, [&](const Poco::JSON::Object::Ptr& entity, const std::string& raw) {
+          if (seen++ < handedOver) return;
+          batch.push_back(entity ? entity : malformedEntry(raw, "export download entry is not a JSON object"));
+          if (batch.size() >= pageSize) flush();
+        });
+        flush();
+      });
+      if (refusedStatus == 0) return;
+      // The URL carries its own signature: never log it whole.
+      failure = "HTTP " + std::to_string(refusedStatus);
+      if (!isTransientStatus(refusedStatus))
+        throw PermanentError(what + " failed with " + failure + " (the pre-signed URL may have expired)");
+    } catch (const MalformedResultError& e) {
+      failure = "not valid JSON: " + e.message();
+    } catch (const TransientError& e) {
+      failure = e.message();
+    }
+    if (attempt >= kResultAttempts) {
+      throw TransientError(what + " failed " + std::to_string(attempt) + " times (last: " + failure + ") after " +
+                           std::to_string(handedOver) + " evaluations were read; the window is not checkpointed and "
+                           "is exported again next cycle");
+    }
+    logger().warning("%s: %s; reading it again from evaluation %d (attempt %d of %d)", what, failure,
+                     static_cast<int>(handedOver), attempt + 1, kResultAttempts);
+    pauseBeforeRetry(attempt, what);
   }
 }
 

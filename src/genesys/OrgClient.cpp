@@ -6,6 +6,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
 
+#include "genesys/GenesysRetry.h"
 #include "http/ShutdownToken.h"
 
 namespace evalbridge {
@@ -30,8 +31,7 @@ OrgClient::OrgClient(const OrgSettings& org, ShutdownToken& shutdown, RetryObser
     : org_(org),
       shutdown_(shutdown),
       onRetry_(std::move(onRetry)),
-      http_(HttpClientOptions{org.timeoutMs, org.caFile, true}),
-      backoff_(org.retry) {}
+      http_(HttpClientOptions{org.timeoutMs, org.caFile, true}) {}
 
 OrgClient::~OrgClient() = default;
 
@@ -43,7 +43,7 @@ void OrgClient::fetchToken() {
                      {"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
   request.body = "grant_type=client_credentials";
-  HttpResponse response = sendWithRetry(http_, request, backoff_, shutdown_, onRetry_);
+  HttpResponse response = sendRetrying(request, "POST /oauth/token");
   if (response.status != 200) fail(response, "POST /oauth/token");
   try {
     Poco::JSON::Parser parser;
@@ -75,13 +75,15 @@ HttpResponse OrgClient::send(const std::string& method, const std::string& pathA
   request.url = org_.apiBase + pathAndQuery;
   request.body = body;
   for (int attempt = 0;; ++attempt) {
-    request.headers = {{"Authorization", "Bearer " + accessToken()}, {"Accept", "application/json"}};
+    const std::string token = accessToken();
+    request.headers = {{"Authorization", "Bearer " + token}, {"Accept", "application/json"}};
     if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
-    HttpResponse response = sendWithRetry(http_, request, backoff_, shutdown_, onRetry_);
+    HttpResponse response = sendRetrying(request, method + " " + pathOnly(pathAndQuery));
     if (response.status == 401 && attempt == 0) {
-      // Expired or revoked token: renew once and try again; a second 401 is final.
+      // Expired or revoked token: renew once and try again; a second 401 is final. Only the
+      // token this call used is dropped, so concurrent callers do not renew it over and over.
       std::lock_guard<std::mutex> lock(tokenMutex_);
-      token_.clear();
+      if (token_ == token) token_.clear();
       logger().information("org %s: %s %s answered 401; renewing the token once", org_.name, method,
                            pathOnly(pathAndQuery));
       continue;
@@ -104,13 +106,18 @@ HttpResponse OrgClient::download(const std::string& url) {
   HttpRequest request;
   request.url = url;
   request.headers = {{"Accept", "application/json"}};
-  HttpResponse response = sendWithRetry(http_, request, backoff_, shutdown_, onRetry_);
+  // The URL carries its own signature: never log it whole.
+  HttpResponse response = sendRetrying(request, "GET (pre-signed export download)");
   if (response.status < 200 || response.status > 299) {
     // The URL carries its own signature: never log it whole.
     throw PermanentError("org " + org_.name + ": download of export results failed with HTTP " +
                          std::to_string(response.status) + " (the pre-signed URL may have expired)");
   }
   return response;
+}
+
+HttpResponse OrgClient::sendRetrying(const HttpRequest& request, const std::string& what) {
+  return sendToGenesys(http_, request, org_.retry, shutdown_, GenesysCallSite{org_.name, what}, onRetry_);
 }
 
 OrgIdentity OrgClient::identity() {
@@ -126,6 +133,10 @@ OrgIdentity OrgClient::identity() {
     if (auto client = body->getObject("OAuthClient")) {
       identity.clientId = client->optValue<std::string>("id", "");
       identity.clientName = client->optValue<std::string>("name", "");
+    }
+    if (auto division = body->getObject("homeDivision")) {
+      identity.homeDivisionId = division->optValue<std::string>("id", "");
+      identity.homeDivisionName = division->optValue<std::string>("name", "");
     }
   } catch (const Poco::Exception& e) {
     throw PermanentError("org " + org_.name + ": GET /api/v2/tokens/me returned an unreadable body: " + e.message());

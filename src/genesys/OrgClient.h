@@ -22,6 +22,8 @@ struct OrgIdentity {
   std::string orgName;
   std::string clientId;
   std::string clientName;
+  std::string homeDivisionId;    // where a role assignment "in the home division" lands
+  std::string homeDivisionName;
 };
 
 class OrgClient {
@@ -37,6 +39,7 @@ class OrgClient {
 
   // Calls {apiBase}{pathAndQuery} with the org's token; retries transient failures; renews the
   // token once on 401. Returns 2xx responses; throws GenesysApiError (explained) otherwise.
+  // Thread-safe: the analytics source reads evaluations from several threads.
   HttpResponse call(const std::string& method, const std::string& pathAndQuery, const std::string& jsonBody = "");
 
   // Like call(), but returns any final response instead of throwing on 4xx (for probes).
@@ -53,13 +56,13 @@ class OrgClient {
 
  private:
   HttpResponse send(const std::string& method, const std::string& pathAndQuery, const std::string& body);
+  HttpResponse sendRetrying(const HttpRequest& request, const std::string& what);
   void fetchToken();
 
   OrgSettings org_;
   ShutdownToken& shutdown_;
   RetryObserver onRetry_;
   HttpClient http_;
-  Backoff backoff_;
   std::mutex tokenMutex_;
   std::string token_;
   std::chrono::steady_clock::time_point renewAt_{};

@@ -166,7 +166,48 @@ std::string describe(const Poco::Exception& e, int timeoutMs) {
   return e.displayText();
 }
 
+std::mutex observerMutex;
+std::shared_ptr<const HttpExchangeObserver> exchangeObserver;
+
+std::shared_ptr<const HttpExchangeObserver> currentObserver() {
+  std::lock_guard<std::mutex> lock(observerMutex);
+  return exchangeObserver;
+}
+
+// Reports the request to the observer when it goes out of scope, however it ended.
+class ExchangeReport {
+ public:
+  ExchangeReport(const Target& target, const std::string& method) : observer_(currentObserver()) {
+    if (!observer_) return;
+    exchange_.method = method;
+    exchange_.scheme = target.scheme;
+    exchange_.host = target.host;
+    exchange_.port = target.port;
+    started_ = Clock::now();
+  }
+  ~ExchangeReport() {
+    if (!observer_) return;
+    exchange_.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+    try {
+      (*observer_)(exchange_);
+    } catch (...) {
+      // An observer must never turn a finished request into a failure.
+    }
+  }
+  void setStatus(int status) { exchange_.status = status; }
+
+ private:
+  std::shared_ptr<const HttpExchangeObserver> observer_;
+  HttpExchange exchange_;
+  Clock::time_point started_;
+};
+
 }  // namespace
+
+void setHttpExchangeObserver(HttpExchangeObserver observer) {
+  std::lock_guard<std::mutex> lock(observerMutex);
+  exchangeObserver = observer ? std::make_shared<const HttpExchangeObserver>(std::move(observer)) : nullptr;
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -377,6 +418,7 @@ void HttpClient::sendStreaming(const HttpRequest& request, const BodyConsumer& c
   const ProxyEndpoint* proxy = impl_->proxyFor(target);
   const std::string where = method + " " + target.scheme + "://" + target.hostPort + target.path +
                             (proxy != nullptr ? " (via proxy " + proxy->hostPort + ")" : std::string());
+  ExchangeReport report(target, method);
 
   for (int round = 0;; ++round) {
     std::unique_ptr<Poco::Net::HTTPClientSession> session = round == 0 ? impl_->takeIdle(target) : nullptr;
@@ -413,6 +455,7 @@ void HttpClient::sendStreaming(const HttpRequest& request, const BodyConsumer& c
 
     HttpResponseHead head;
     head.status = static_cast<int>(response.getStatus());
+    report.setStatus(head.status);
     head.reason = response.getReason();
     for (const auto& h : response) head.headers.emplace_back(h.first, h.second);
 

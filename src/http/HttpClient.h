@@ -63,6 +63,23 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// One finished request, as seen by the process-wide observer (latency histograms). `status` is 0
+// when no response arrived (connection failure, timeout); URLs are not included (they may carry
+// signatures), only the target host.
+struct HttpExchange {
+  std::string method;
+  std::string scheme;
+  std::string host;
+  int port = 0;
+  int status = 0;
+  double seconds = 0;
+};
+using HttpExchangeObserver = std::function<void(const HttpExchange&)>;
+
+// Installs (or, with an empty function, removes) the observer every HttpClient reports to after
+// each request. Process-wide so the metrics need no plumbing through every client; thread-safe.
+void setHttpExchangeObserver(HttpExchangeObserver observer);
+
 // Percent-encodes a query parameter value (RFC 3986 unreserved characters stay as they are).
 std::string urlEncode(const std::string& value);
 

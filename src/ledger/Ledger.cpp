@@ -8,6 +8,7 @@
 
 #include "common/Errors.h"
 #include "ledger/Database.h"
+#include "ledger/GroupCommit.h"
 #include "ledger/Migrations.h"
 #include "ledger/Statement.h"
 #include "ledger/Transaction.h"
@@ -87,7 +88,8 @@ std::string utcNowIso() {
   return Poco::DateTimeFormatter::format(Poco::DateTime(), "%Y-%m-%dT%H:%M:%SZ");
 }
 
-Ledger::Ledger(const std::string& path) : db_(std::make_unique<Database>(path)) {
+Ledger::Ledger(const std::string& path)
+    : db_(std::make_unique<Database>(path)), outcomes_(std::make_unique<GroupCommit>(*db_)) {
   schemaVersion_ = applyMigrations(*db_);
 }
 
@@ -235,41 +237,41 @@ std::vector<LedgerRecord> Ledger::pending(const std::string& orgId) const {
 }
 
 void Ledger::markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident) {
-  Transaction transaction(*db_);
-  std::optional<LedgerRecord> row = find(orgId, evaluationId);
-  if (!row) throw PermanentError("ledger has no record " + orgId + ":" + evaluationId);
-  const bool wasUpdate = row->operation == Operation::Update;
-  Statement update(*db_,
-                   "UPDATE evaluations SET status=?, operation=NULL, raw_json=NULL, previous_fields_json=NULL,"
-                   " sys_id=?, incident_number=COALESCE(?, incident_number),"
-                   " incident_state=COALESCE(?, incident_state), incident_updated_on=COALESCE(?, incident_updated_on),"
-                   " incident_mod_count=COALESCE(?, incident_mod_count), last_error=NULL, updated_at=?"
-                   " WHERE org_id=? AND evaluation_id=?");
-  update.bind(1, wasUpdate ? "updated" : "created").bind(2, incident.sysId);
-  update.bind(3, nonEmpty(incident.number)).bind(4, nonEmpty(incident.state)).bind(5, nonEmpty(incident.updatedOn));
-  update.bind(6, incident.modCount).bind(7, utcNowIso()).bind(8, orgId).bind(9, evaluationId).run();
-  addHistory(orgId, evaluationId, wasUpdate ? "updated" : "created",
-             incident.number + " (sys_id " + incident.sysId + ")");
-  transaction.commit();
+  outcomes_->run([&] {
+    std::optional<LedgerRecord> row = find(orgId, evaluationId);
+    if (!row) throw PermanentError("ledger has no record " + orgId + ":" + evaluationId);
+    const bool wasUpdate = row->operation == Operation::Update;
+    Statement update(*db_,
+                     "UPDATE evaluations SET status=?, operation=NULL, raw_json=NULL, previous_fields_json=NULL,"
+                     " sys_id=?, incident_number=COALESCE(?, incident_number),"
+                     " incident_state=COALESCE(?, incident_state), incident_updated_on=COALESCE(?, incident_updated_on),"
+                     " incident_mod_count=COALESCE(?, incident_mod_count), last_error=NULL, updated_at=?"
+                     " WHERE org_id=? AND evaluation_id=?");
+    update.bind(1, wasUpdate ? "updated" : "created").bind(2, incident.sysId);
+    update.bind(3, nonEmpty(incident.number)).bind(4, nonEmpty(incident.state)).bind(5, nonEmpty(incident.updatedOn));
+    update.bind(6, incident.modCount).bind(7, utcNowIso()).bind(8, orgId).bind(9, evaluationId).run();
+    addHistory(orgId, evaluationId, wasUpdate ? "updated" : "created",
+               incident.number + " (sys_id " + incident.sysId + ")");
+  });
 }
 
 void Ledger::markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error) {
-  Transaction transaction(*db_);
-  Statement update(*db_,
-                   "UPDATE evaluations SET attempts=attempts+1, last_error=?, updated_at=?"
-                   " WHERE org_id=? AND evaluation_id=?");
-  update.bind(1, error).bind(2, utcNowIso()).bind(3, orgId).bind(4, evaluationId).run();
-  addHistory(orgId, evaluationId, "attempt-failed", error);
-  transaction.commit();
+  outcomes_->run([&] {
+    Statement update(*db_,
+                     "UPDATE evaluations SET attempts=attempts+1, last_error=?, updated_at=?"
+                     " WHERE org_id=? AND evaluation_id=?");
+    update.bind(1, error).bind(2, utcNowIso()).bind(3, orgId).bind(4, evaluationId).run();
+    addHistory(orgId, evaluationId, "attempt-failed", error);
+  });
 }
 
 void Ledger::markDead(const std::string& orgId, const std::string& evaluationId, const std::string& reason) {
-  Transaction transaction(*db_);
-  Statement update(*db_,
-                   "UPDATE evaluations SET status='dead', last_error=?, updated_at=? WHERE org_id=? AND evaluation_id=?");
-  update.bind(1, reason).bind(2, utcNowIso()).bind(3, orgId).bind(4, evaluationId).run();
-  addHistory(orgId, evaluationId, "dead", reason);
-  transaction.commit();
+  outcomes_->run([&] {
+    Statement update(*db_,
+                     "UPDATE evaluations SET status='dead', last_error=?, updated_at=? WHERE org_id=? AND evaluation_id=?");
+    update.bind(1, reason).bind(2, utcNowIso()).bind(3, orgId).bind(4, evaluationId).run();
+    addHistory(orgId, evaluationId, "dead", reason);
+  });
 }
 
 int Ledger::replay(const std::string& orgId, const std::string& evaluationId) {
@@ -292,6 +294,34 @@ int Ledger::replay(const std::string& orgId, const std::string& evaluationId) {
   for (const auto& [org, evaluation] : keys) addHistory(org, evaluation, "replay", "moved from dead letter to pending");
   transaction.commit();
   return static_cast<int>(keys.size());
+}
+
+bool Ledger::replayRemapped(const std::string& orgId, const std::string& evaluationId, const Remapping& remapping) {
+  Transaction transaction(*db_);
+  std::optional<LedgerRecord> row = find(orgId, evaluationId);
+  if (!row || row->status != RecordStatus::Dead) return false;
+  const bool hasIncident = !row->incident.sysId.empty();
+  const std::string now = utcNowIso();
+  if (!remapping.matched && !hasIncident) {
+    Statement update(*db_,
+                     "UPDATE evaluations SET status='skipped', operation=NULL, content_hash=?, fields_json=NULL,"
+                     " raw_json=NULL, skip_reason=?, attempts=0, last_error=NULL, updated_at=?"
+                     " WHERE org_id=? AND evaluation_id=?");
+    update.bind(1, kSkippedHash).bind(2, remapping.skipReason).bind(3, now).bind(4, orgId).bind(5, evaluationId).run();
+    addHistory(orgId, evaluationId, "replay", "mapped again: no longer matches (" + remapping.skipReason + ")");
+    transaction.commit();
+    return true;
+  }
+  const std::string fields = remapping.matched ? remapping.fieldsJson : std::string("{}");
+  Statement update(*db_,
+                   "UPDATE evaluations SET status='pending', operation=?, content_hash=?, fields_json=?,"
+                   " skip_reason=?, attempts=0, updated_at=? WHERE org_id=? AND evaluation_id=?");
+  update.bind(1, hasIncident ? "update" : "create").bind(2, remapping.matched ? sha256Hex(fields) : kSkippedHash);
+  update.bind(3, fields).bind(4, remapping.matched ? std::nullopt : nonEmpty(remapping.skipReason)).bind(5, now);
+  update.bind(6, orgId).bind(7, evaluationId).run();
+  addHistory(orgId, evaluationId, "replay", "mapped again with the current mapping; moved from dead letter to pending");
+  transaction.commit();
+  return true;
 }
 
 std::map<std::string, StatusCounts> Ledger::statsByOrg() const {

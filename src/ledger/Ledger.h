@@ -13,6 +13,7 @@
 namespace evalbridge {
 
 class Database;
+class GroupCommit;
 
 // One exported evaluation after mapping: what the ledger is told.
 struct Observation {
@@ -38,6 +39,13 @@ enum class Decision {
   StillDead,  // in the dead letter with the same content: waits for `ledger replay`
 };
 const char* toString(Decision decision);
+
+// A dead record's raw evaluation mapped again with the org's current mapping (`ledger replay`).
+struct Remapping {
+  bool matched = false;
+  std::string fieldsJson;  // when matched
+  std::string skipReason;  // when not
+};
 
 struct StatusCounts {
   std::map<std::string, long long> byStatus;  // status name -> count
@@ -78,13 +86,18 @@ class Ledger {
   std::vector<LedgerRecord> list(const RecordFilter& filter) const;
   std::vector<LedgerRecord> pending(const std::string& orgId) const;
 
-  // Outcomes.
+  // Outcomes. Each returns once its write is committed; concurrent callers share commits
+  // (GroupCommit), so many delivery workers do not wait for one fsync each.
   void markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident);
   void markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error);
   void markDead(const std::string& orgId, const std::string& evaluationId, const std::string& reason);
   // Moves dead records back to pending (create, or update when an incident is known).
   // Returns the number moved. `orgId`/`evaluationId` empty = every dead record.
   int replay(const std::string& orgId, const std::string& evaluationId);
+  // Moves one dead record back to pending with freshly mapped fields: a create, or an update when
+  // an incident is known. One that no longer matches becomes skipped when it has no incident (a
+  // pending update with a work note when it has one). Returns false when the record is not dead.
+  bool replayRemapped(const std::string& orgId, const std::string& evaluationId, const Remapping& remapping);
 
   std::map<std::string, StatusCounts> statsByOrg() const;  // orgId -> counts
   std::vector<HistoryEntry> history(const std::string& orgId, const std::string& evaluationId) const;
@@ -97,6 +110,7 @@ class Ledger {
  private:
   Decision observeOne(const Observation& observation);
   std::unique_ptr<Database> db_;
+  std::unique_ptr<GroupCommit> outcomes_;  // markDelivered / markAttemptFailed / markDead
   int schemaVersion_ = 0;
 };
 

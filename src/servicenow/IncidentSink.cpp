@@ -1,7 +1,6 @@
 #include "servicenow/IncidentSink.h"
 
-#include <chrono>
-#include <thread>
+#include <optional>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -12,6 +11,8 @@
 #include "http/RetryPolicy.h"
 #include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
+#include "servicenow/AttemptLoop.h"
+#include "servicenow/DeliveryQueue.h"
 #include "servicenow/ServiceNowClient.h"
 
 namespace evalbridge {
@@ -24,10 +25,18 @@ Poco::JSON::Object::Ptr parseObject(const std::string& text) {
   return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
 }
 
-// Reads the incident out of a 200/201 Table API response.
+// The body of a 2xx Table API answer. An unreadable one is an uncertain outcome (the request may
+// have been processed), hence TransientError: the caller looks up before posting again.
+Poco::JSON::Object::Ptr answerOf(const HttpResponse& response) {
+  try {
+    return parseObject(response.body);
+  } catch (const std::exception&) {
+    throw TransientError("ServiceNow answered " + std::to_string(response.status) + " with a body that is not a JSON object");
+  }
+}
+
 Incident incidentOf(const HttpResponse& response) {
-  auto body = parseObject(response.body);
-  auto result = body->getObject("result");
+  auto result = answerOf(response)->getObject("result");
   if (!result) throw TransientError("ServiceNow answered " + std::to_string(response.status) + " without a result object");
   return incidentFromJson(result);
 }
@@ -38,12 +47,52 @@ IncidentRef refOf(const Incident& incident) {
 }
 
 bool isPermanentStatus(int status) { return status >= 400 && status < 500 && !isTransientStatus(status); }
+bool isSuccess(int status) { return status == 200 || status == 201; }
 
 std::string fieldText(const Poco::JSON::Object::Ptr& object, const std::string& key) {
   return object && object->has(key) ? object->get(key).toString() : std::string();
 }
 
+// Why a record cannot be sent at all: its mapped fields are missing or unreadable.
+std::optional<std::string> unusableFields(const LedgerRecord& record, Poco::JSON::Object::Ptr& fields) {
+  if (record.fieldsJson.empty()) {
+    return "no mapped fields to send: the record was never mapped (" +
+           (record.lastError.empty() ? std::string("malformed evaluation or mapping error") : record.lastError) +
+           "). Fix the mapping (or the data), then `evalbridge ledger replay " + record.key() +
+           "`: replay maps the raw record again with the org's current mapping";
+  }
+  try {
+    fields = parseObject(record.fieldsJson);
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    return std::string("the ledger's mapped fields are not a JSON object (") + e.what() +
+           "); `evalbridge ledger replay " + record.key() + "` maps the raw record again";
+  }
+}
+
+AttemptHooks hooksFor(Ledger& ledger, const LedgerRecord& record, std::atomic<int>& retries) {
+  AttemptHooks hooks;
+  hooks.onFailure = [&ledger, &record, &retries](int, const std::string& failure) {
+    ++retries;
+    ledger.markAttemptFailed(record.orgId, record.evaluationId, failure);
+  };
+  hooks.onRetry = [&record](int attempt, const std::string& failure, std::chrono::milliseconds delay) {
+    logger().information("%s: attempt %d failed (%s); retrying in %d ms", record.key(), attempt, failure,
+                         static_cast<int>(delay.count()));
+  };
+  return hooks;
+}
+
 }  // namespace
+
+void addDelivery(DeliveryCounts& total, const DeliveryCounts& more) {
+  total.created += more.created;
+  total.updated += more.updated;
+  total.adopted += more.adopted;
+  total.dead += more.dead;
+  total.retries += more.retries;
+  total.leftPending += more.leftPending;
+}
 
 std::string describeChange(const LedgerRecord& record) {
   std::string note = "evalbridge: the evaluation changed in Genesys Cloud";
@@ -72,181 +121,154 @@ std::string describeChange(const LedgerRecord& record) {
 IncidentSink::IncidentSink(ServiceNowClient& client, Ledger& ledger, ShutdownToken& shutdown)
     : client_(client), ledger_(ledger), shutdown_(shutdown) {}
 
+int IncidentSink::maxConcurrency() const { return std::max(1, client_.settings().maxConcurrency); }
+
 DeliveryCounts IncidentSink::deliver(const std::vector<LedgerRecord>& records, bool verifyFirst) {
-  DeliveryCounts counts;
-  if (records.empty()) return counts;
-  std::atomic<size_t> next{0};
-  std::atomic<int> created{0}, updated{0}, adopted{0}, dead{0}, left{0}, retries{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < records.size(); i = next++) {
-      Outcome outcome;
-      try {
-        outcome = deliverOne(records[i], verifyFirst, retries);
-      } catch (const Poco::Exception& e) {
-        // Anything unexpected (e.g. the ledger itself failing) leaves the record pending.
-        logger().error("%s: delivery stopped: %s", records[i].key(), e.displayText());
-        outcome = Outcome::LeftPending;
-      }
-      switch (outcome) {
-        case Outcome::Created: ++created; break;
-        case Outcome::Updated: ++updated; break;
-        case Outcome::Adopted: ++adopted; break;
-        case Outcome::Dead: ++dead; break;
-        case Outcome::LeftPending: ++left; break;
-      }
-    }
-  };
-  const int threads = std::max(1, std::min<int>(client_.settings().maxConcurrency, static_cast<int>(records.size())));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
-  for (auto& thread : pool) thread.join();
-  counts.created = created;
-  counts.updated = updated;
-  counts.adopted = adopted;
-  counts.dead = dead;
-  counts.leftPending = left;
-  counts.retries = retries;
-  return counts;
+  if (records.empty()) return {};
+  DeliveryQueue queue(*this, static_cast<int>(records.size()));
+  queue.submit(records, verifyFirst);
+  return queue.drain();
 }
 
-IncidentSink::Outcome IncidentSink::deliverOne(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries) {
-  if (record.operation == Operation::Update) return update(record, retries);
-  return create(record, verifyFirst, retries);
-}
-
-IncidentSink::Outcome IncidentSink::create(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries) {
-  Poco::JSON::Object::Ptr fields;
+DeliveryOutcome IncidentSink::deliverOne(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries) {
   try {
-    fields = parseObject(record.fieldsJson);
-  } catch (const Poco::Exception& e) {
-    ledger_.markDead(record.orgId, record.evaluationId, "the ledger's mapped fields are not valid JSON: " + e.message());
-    return Outcome::Dead;
+    if (record.operation == Operation::Update) return update(record, retries);
+    return create(record, verifyFirst, retries);
+  } catch (const PermanentError& e) {
+    // e.g. a correlation_id or sys_id that must not enter a query: no request can fix it.
+    ledger_.markDead(record.orgId, record.evaluationId, e.message());
+    logger().error("%s: %s", record.key(), e.message());
+    return DeliveryOutcome::Dead;
+  }
+}
+
+struct IncidentSink::Lookup {
+  std::optional<DeliveryOutcome> settled;  // Adopted or Dead
+  bool none = false;                       // no incident carries the key: safe to post
+  AttemptVerdict verdict;                  // when neither: a transient failure
+};
+
+IncidentSink::Lookup IncidentSink::lookUp(const LedgerRecord& record) {
+  Lookup lookup;
+  HttpResponse found = client_.findByCorrelation(record.correlationId);
+  if (found.status == 200) {
+    auto result = answerOf(found)->getArray("result");
+    if (!result) throw TransientError("lookup: ServiceNow answered 200 without a result array");
+    const size_t matches = result->size();
+    if (matches == 0) {
+      lookup.none = true;
+    } else if (matches == 1) {
+      Incident incident = incidentFromJson(result->getObject(0));
+      ledger_.markDelivered(record.orgId, record.evaluationId, refOf(incident));
+      logger().information("%s: adopted existing incident %s (found by correlation_id)", record.key(), incident.number);
+      lookup.settled = DeliveryOutcome::Adopted;
+    } else {
+      std::string numbers;
+      for (size_t i = 0; i < matches; ++i)
+        numbers += (i ? ", " : "") + incidentFromJson(result->getObject(static_cast<unsigned>(i))).number;
+      const std::string reason = "more than one incident carries correlation_id " + record.correlationId + " (" +
+                                 numbers + "); merge them by hand in ServiceNow, then `evalbridge ledger replay " +
+                                 record.key() + "`";
+      ledger_.markDead(record.orgId, record.evaluationId, reason);
+      logger().error("%s: %s", record.key(), reason);
+      lookup.settled = DeliveryOutcome::Dead;
+    }
+  } else if (isPermanentStatus(found.status)) {
+    ledger_.markDead(record.orgId, record.evaluationId,
+                     "looking up correlation_id failed: " + describeServiceNowError(found));
+    lookup.settled = DeliveryOutcome::Dead;
+  } else {
+    lookup.verdict = AttemptVerdict::retry("lookup: " + describeServiceNowError(found),
+                                           parseRetryAfter(found.header("Retry-After")));
+  }
+  return lookup;
+}
+
+DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries) {
+  Poco::JSON::Object::Ptr fields;
+  if (auto why = unusableFields(record, fields)) {
+    ledger_.markDead(record.orgId, record.evaluationId, *why);
+    return DeliveryOutcome::Dead;
   }
   // The bridge's own correlation fields always win over anything mapped (SPEC section 4).
   fields->set("correlation_id", record.correlationId);
   fields->set("correlation_display", "evalbridge");
 
-  Backoff backoff(client_.settings().retry);
-  const auto started = std::chrono::steady_clock::now();
+  DeliveryOutcome outcome = DeliveryOutcome::LeftPending;
   bool lookupFirst = verifyFirst || record.attempts > 0;
-  std::string lastError;
-  for (int attempt = 1;; ++attempt) {
-    std::optional<std::chrono::milliseconds> retryAfter;
-    try {
-      if (lookupFirst) {
-        HttpResponse found = client_.findByCorrelation(record.correlationId);
-        if (found.status == 200) {
-          auto result = parseObject(found.body)->getArray("result");
-          size_t matches = result ? result->size() : 0;
-          if (matches == 1) {
-            Incident incident = incidentFromJson(result->getObject(0));
-            ledger_.markDelivered(record.orgId, record.evaluationId, refOf(incident));
-            logger().information("%s: adopted existing incident %s (found by correlation_id)", record.key(),
-                                 incident.number);
-            return Outcome::Adopted;
-          }
-          if (matches > 1) {
-            std::string numbers;
-            for (size_t i = 0; i < matches; ++i)
-              numbers += (i ? ", " : "") + incidentFromJson(result->getObject(static_cast<unsigned>(i))).number;
-            ledger_.markDead(record.orgId, record.evaluationId,
-                             std::to_string(matches) + " incidents carry correlation_id " + record.correlationId +
-                                 " (" + numbers + "); merge them by hand, then `evalbridge ledger replay " +
-                                 record.key() + "`");
-            return Outcome::Dead;
-          }
-          lookupFirst = false;  // none found: safe to post
-        } else if (isPermanentStatus(found.status)) {
-          ledger_.markDead(record.orgId, record.evaluationId,
-                           "looking up correlation_id failed: " + describeServiceNowError(found));
-          return Outcome::Dead;
-        } else {
-          lastError = "lookup: " + describeServiceNowError(found);
-          retryAfter = parseRetryAfter(found.header("Retry-After"));
-        }
+  auto attempt = [&](int) -> AttemptVerdict {
+    if (lookupFirst) {
+      Lookup lookup = lookUp(record);
+      if (lookup.settled) {
+        outcome = *lookup.settled;
+        return AttemptVerdict::done();
       }
-      if (!lookupFirst) {
-        HttpResponse response = client_.create(*fields);
-        if (response.status == 201 || response.status == 200) {
-          Incident incident = incidentOf(response);
-          ledger_.markDelivered(record.orgId, record.evaluationId, refOf(incident));
-          logger().information("%s: created incident %s", record.key(), incident.number);
-          return Outcome::Created;
-        }
-        lastError = describeServiceNowError(response);
-        if (isPermanentStatus(response.status)) {
-          ledger_.markDead(record.orgId, record.evaluationId, "create failed: " + lastError);
-          logger().error("%s: create failed permanently: %s", record.key(), lastError);
-          return Outcome::Dead;
-        }
-        retryAfter = parseRetryAfter(response.header("Retry-After"));
-        // 429 was refused before processing; any other transient status may have created it.
-        lookupFirst = response.status != 429;
-      }
-    } catch (const TransientError& e) {
-      lastError = e.message();
-      lookupFirst = true;  // the request may have landed: look before posting again
+      if (!lookup.none) return lookup.verdict;
+      lookupFirst = false;
     }
-    ++retries;
-    ledger_.markAttemptFailed(record.orgId, record.evaluationId, lastError);
-    const auto& retry = client_.settings().retry;
-    auto elapsed = std::chrono::steady_clock::now() - started;
-    if (attempt >= retry.maxAttempts || elapsed >= std::chrono::seconds(retry.maxElapsedS)) {
-      logger().warning("%s: still undelivered after %d attempts (%s); kept pending for the next cycle", record.key(),
-                       attempt, lastError);
-      return Outcome::LeftPending;
+    // Until an answer proves otherwise, the POST may have landed: a timeout or reset (thrown as
+    // TransientError) leaves lookupFirst set, so the next attempt looks before posting again.
+    lookupFirst = true;
+    HttpResponse response = client_.create(*fields);
+    if (isSuccess(response.status)) {
+      Incident incident = incidentOf(response);
+      ledger_.markDelivered(record.orgId, record.evaluationId, refOf(incident));
+      logger().information("%s: created incident %s", record.key(), incident.number);
+      outcome = DeliveryOutcome::Created;
+      return AttemptVerdict::done();
     }
-    auto delay = backoff.delay(attempt, retryAfter);
-    logger().information("%s: attempt %d failed (%s); retrying in %d ms", record.key(), attempt, lastError,
-                         static_cast<int>(delay.count()));
-    if (!shutdown_.sleepFor(delay)) return Outcome::LeftPending;
-  }
+    const std::string error = describeServiceNowError(response);
+    if (isPermanentStatus(response.status)) {
+      ledger_.markDead(record.orgId, record.evaluationId, "create failed: " + error);
+      logger().error("%s: create failed permanently: %s", record.key(), error);
+      outcome = DeliveryOutcome::Dead;
+      return AttemptVerdict::done();
+    }
+    // 429 is refused before processing; any other status may have created the incident.
+    lookupFirst = response.status != 429;
+    return AttemptVerdict::retry(error, parseRetryAfter(response.header("Retry-After")));
+  };
+  if (runAttempts(client_.settings().retry, shutdown_, attempt, hooksFor(ledger_, record, retries)) ==
+      LoopEnd::OutOfBudget)
+    logger().warning("%s: still undelivered after the retry budget; kept pending for the next cycle", record.key());
+  return outcome;
 }
 
-IncidentSink::Outcome IncidentSink::update(const LedgerRecord& record, std::atomic<int>& retries) {
-  Poco::JSON::Object::Ptr fields;
-  try {
-    fields = parseObject(record.fieldsJson.empty() ? "{}" : record.fieldsJson);
-  } catch (const Poco::Exception& e) {
-    ledger_.markDead(record.orgId, record.evaluationId, "the ledger's mapped fields are not valid JSON: " + e.message());
-    return Outcome::Dead;
+DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int>& retries) {
+  Poco::JSON::Object::Ptr fields = new Poco::JSON::Object;
+  if (!record.fieldsJson.empty()) {
+    if (auto why = unusableFields(record, fields)) {
+      ledger_.markDead(record.orgId, record.evaluationId, *why);
+      return DeliveryOutcome::Dead;
+    }
   }
   fields->remove("correlation_id");
   fields->remove("correlation_display");
   fields->set("work_notes", describeChange(record));
 
-  Backoff backoff(client_.settings().retry);
-  const auto started = std::chrono::steady_clock::now();
-  std::string lastError;
-  for (int attempt = 1;; ++attempt) {
-    std::optional<std::chrono::milliseconds> retryAfter;
-    try {
-      // PATCH of the same fields is idempotent, so it is simply sent again after any failure.
-      HttpResponse response = client_.patch(record.incident.sysId, *fields);
-      if (response.status == 200) {
-        Incident incident = incidentOf(response);
-        if (incident.sysId.empty()) incident.sysId = record.incident.sysId;
-        ledger_.markDelivered(record.orgId, record.evaluationId, refOf(incident));
-        logger().information("%s: updated incident %s", record.key(), record.incident.number);
-        return Outcome::Updated;
-      }
-      lastError = describeServiceNowError(response);
-      if (isPermanentStatus(response.status)) {
-        ledger_.markDead(record.orgId, record.evaluationId,
-                         "update of " + record.incident.number + " failed: " + lastError);
-        return Outcome::Dead;
-      }
-      retryAfter = parseRetryAfter(response.header("Retry-After"));
-    } catch (const TransientError& e) {
-      lastError = e.message();
+  DeliveryOutcome outcome = DeliveryOutcome::LeftPending;
+  auto attempt = [&](int) -> AttemptVerdict {
+    // A PATCH of the same fields is idempotent, so it is simply sent again after any failure
+    // (a repeated work note is the worst case).
+    HttpResponse response = client_.patch(record.incident.sysId, *fields);
+    if (response.status == 200) {
+      Incident incident = incidentOf(response);
+      if (incident.sysId.empty()) incident.sysId = record.incident.sysId;
+      ledger_.markDelivered(record.orgId, record.evaluationId, refOf(incident));
+      logger().information("%s: updated incident %s", record.key(), record.incident.number);
+      outcome = DeliveryOutcome::Updated;
+      return AttemptVerdict::done();
     }
-    ++retries;
-    ledger_.markAttemptFailed(record.orgId, record.evaluationId, lastError);
-    const auto& retry = client_.settings().retry;
-    auto elapsed = std::chrono::steady_clock::now() - started;
-    if (attempt >= retry.maxAttempts || elapsed >= std::chrono::seconds(retry.maxElapsedS)) return Outcome::LeftPending;
-    if (!shutdown_.sleepFor(backoff.delay(attempt, retryAfter))) return Outcome::LeftPending;
-  }
+    const std::string error = describeServiceNowError(response);
+    if (isPermanentStatus(response.status)) {
+      ledger_.markDead(record.orgId, record.evaluationId, "update of " + record.incident.number + " failed: " + error);
+      outcome = DeliveryOutcome::Dead;
+      return AttemptVerdict::done();
+    }
+    return AttemptVerdict::retry(error, parseRetryAfter(response.header("Retry-After")));
+  };
+  runAttempts(client_.settings().retry, shutdown_, attempt, hooksFor(ledger_, record, retries));
+  return outcome;
 }
 
 }  // namespace evalbridge

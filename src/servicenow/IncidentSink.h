@@ -1,12 +1,13 @@
 #pragma once
 // Delivers pending ledger records to ServiceNow, exactly once (SPEC section 5):
 // - the intent is already committed (Ledger::observe) before anything is sent;
-// - after any uncertain outcome (timeout, reset, 5xx), and before the first POST of a record left
-//   pending by an earlier run, the incident is looked up by correlation_id and adopted if found;
-//   two or more matches are reported (dead letter), never guessed;
+// - after any uncertain outcome (timeout, reset, 5xx, an unreadable answer), and before the first
+//   POST of a record left pending by an earlier run, the incident is looked up by correlation_id
+//   and adopted if found; two or more matches are reported (dead letter), never guessed;
 // - 429 means "not processed": wait (Retry-After) and post again without a lookup;
 // - permanent failures (400/401/403/404/422) go to the dead letter with ServiceNow's reason;
 // - transient failures that outlast the retry budget stay pending for the next cycle.
+// Every outcome that names an incident records its sys_id, number, state and sys_mod_count.
 #include <atomic>
 #include <string>
 #include <vector>
@@ -29,19 +30,30 @@ struct DeliveryCounts {
   int leftPending = 0;  // retry budget used up; tried again next cycle
 };
 
+enum class DeliveryOutcome { Created, Updated, Adopted, Dead, LeftPending };
+
 class IncidentSink {
  public:
   IncidentSink(ServiceNowClient& client, Ledger& ledger, ShutdownToken& shutdown);
 
-  // Delivers `records` with up to servicenow.maxConcurrency in flight. `verifyFirst` makes every
-  // create start with a correlation_id lookup (records that may have been posted before).
+  // Delivers `records` with up to servicenow.maxConcurrency in flight and waits for all of them.
+  // `verifyFirst` makes every create start with a correlation_id lookup (records that may have
+  // been posted before). See DeliveryQueue for delivery that overlaps with reading the export.
   DeliveryCounts deliver(const std::vector<LedgerRecord>& records, bool verifyFirst);
 
+  // Delivers one record (blocking, with retries); `retries` counts failed attempts. Never throws
+  // for ServiceNow's answers; a ledger failure propagates.
+  DeliveryOutcome deliverOne(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries);
+
+  int maxConcurrency() const;
+
  private:
-  enum class Outcome { Created, Updated, Adopted, Dead, LeftPending };
-  Outcome deliverOne(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries);
-  Outcome create(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries);
-  Outcome update(const LedgerRecord& record, std::atomic<int>& retries);
+  DeliveryOutcome create(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries);
+  DeliveryOutcome update(const LedgerRecord& record, std::atomic<int>& retries);
+  // Looks the incident up by correlation_id: adopts one match, dead-letters several; returns
+  // nothing when there is none (safe to post), or a transient verdict.
+  struct Lookup;
+  Lookup lookUp(const LedgerRecord& record);
 
   ServiceNowClient& client_;
   Ledger& ledger_;
@@ -50,5 +62,8 @@ class IncidentSink {
 
 // The work note for an update: what changed between the delivered fields and the new ones.
 std::string describeChange(const LedgerRecord& record);
+
+// Adds `more` into `total`.
+void addDelivery(DeliveryCounts& total, const DeliveryCounts& more);
 
 }  // namespace evalbridge

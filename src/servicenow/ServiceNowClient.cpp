@@ -7,6 +7,7 @@
 
 #include "common/Errors.h"
 #include "http/ShutdownToken.h"
+#include "servicenow/ServiceNowOAuth.h"
 
 namespace evalbridge {
 namespace {
@@ -84,25 +85,48 @@ ServiceNowClient::ServiceNowClient(const ServiceNowSettings& settings, ShutdownT
     : settings_(settings),
       shutdown_(shutdown),
       http_(HttpClientOptions{settings.timeoutMs, settings.caFile, true}),
-      limiter_(settings.maxRequestsPerSecond, settings.maxConcurrency) {}
+      limiter_(settings.maxRequestsPerSecond, settings.maxConcurrency) {
+  if (settings_.auth.type == "oauth") {
+    if (settings_.auth.tokenUrl.empty()) settings_.auth.tokenUrl = settings_.instanceUrl + "/oauth_token.do";
+    oauth_ = std::make_unique<ServiceNowOAuth>(settings_, shutdown_, [this](const HttpRequest& request) {
+      return sendLimited(request, "POST " + settings_.auth.tokenUrl);
+    });
+  }
+}
 
 ServiceNowClient::~ServiceNowClient() = default;
 
 std::string ServiceNowClient::authorization() {
-  // OAuth arrives with the delivery work; basic auth covers the simulator and most instances.
+  if (oauth_) return "Bearer " + oauth_->accessToken();
   return basicAuth(settings_.auth.username, settings_.auth.password);
 }
 
-HttpResponse ServiceNowClient::send(const std::string& method, const std::string& pathAndQuery, const std::string& body) {
+HttpResponse ServiceNowClient::sendLimited(const HttpRequest& request, const std::string& what) {
   auto permit = limiter_.acquire(shutdown_);
-  if (!permit) throw TransientError("shutting down before " + method + " " + pathAndQuery.substr(0, pathAndQuery.find('?')));
+  if (!permit) throw TransientError("shutting down before " + what);
+  return http_.send(request);
+}
+
+HttpResponse ServiceNowClient::send(const std::string& method, const std::string& pathAndQuery, const std::string& body) {
   HttpRequest request;
   request.method = method;
   request.url = settings_.instanceUrl + pathAndQuery;
-  request.headers = {{"Authorization", authorization()}, {"Accept", "application/json"}};
-  if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
   request.body = body;
-  return http_.send(request);
+  const std::string what = method + " " + pathAndQuery.substr(0, pathAndQuery.find('?'));
+  for (int attempt = 0;; ++attempt) {
+    // The token is fetched before the permit is taken: a token request takes its own permit.
+    const std::string auth = authorization();
+    request.headers = {{"Authorization", auth}, {"Accept", "application/json"}};
+    if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
+    HttpResponse response = sendLimited(request, what);
+    // A 401 with a bearer token usually means it was revoked or expired early: renew once. The
+    // request was refused before processing, so sending it again cannot duplicate anything.
+    if (response.status == 401 && oauth_ && attempt == 0) {
+      oauth_->invalidate(auth.substr(7));
+      continue;
+    }
+    return response;
+  }
 }
 
 HttpResponse ServiceNowClient::create(const Poco::JSON::Object& fields) {

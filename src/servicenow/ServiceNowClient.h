@@ -1,7 +1,10 @@
 #pragma once
 // The ServiceNow Table API as the bridge uses it (SPEC section 7): create, find by
-// correlation_id, patch. It adds auth and JSON headers and keeps to the rate limit; it does not
-// retry: whether a failed create may be sent again is the sink's decision (IncidentSink).
+// correlation_id, patch. It adds auth (basic, or an OAuth bearer token renewed before expiry and
+// once on a 401) and JSON headers, and keeps to servicenow.maxConcurrency and
+// maxRequestsPerSecond (RateLimiter: every request, token requests included, takes a permit).
+// It does not retry: whether a failed create may be sent again is the sink's decision
+// (IncidentSink). TLS verification, caFile, HTTPS_PROXY/NO_PROXY and keep-alive: HttpClient.
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +19,7 @@
 namespace evalbridge {
 
 class ShutdownToken;
+class ServiceNowOAuth;
 
 struct Incident {
   std::string sysId;
@@ -56,12 +60,14 @@ class ServiceNowClient {
 
  private:
   HttpResponse send(const std::string& method, const std::string& pathAndQuery, const std::string& body);
+  HttpResponse sendLimited(const HttpRequest& request, const std::string& what);
   std::string authorization();
 
   ServiceNowSettings settings_;
   ShutdownToken& shutdown_;
   HttpClient http_;
   RateLimiter limiter_;
+  std::unique_ptr<ServiceNowOAuth> oauth_;  // set when servicenow.auth.type is "oauth"
 };
 
 }  // namespace evalbridge

@@ -1,6 +1,6 @@
 #include "sim/DownloadSigner.h"
 
-#include "sim/HmacSha256.h"
+#include "common/HmacSha256.h"
 #include "sim/RandomIds.h"
 
 namespace evalbridge::sim {

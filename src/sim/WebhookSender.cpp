@@ -9,7 +9,7 @@
 #include <Poco/Timestamp.h>
 #include <Poco/URI.h>
 
-#include "sim/HmacSha256.h"
+#include "common/HmacSha256.h"
 #include "sim/JsonText.h"
 
 namespace evalbridge::sim {

@@ -16,6 +16,7 @@
 #include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
 #include "mapping/Mapping.h"
+#include "servicenow/DeliveryQueue.h"
 
 namespace evalbridge {
 namespace {
@@ -44,15 +45,6 @@ Poco::Timestamp requireTime(const std::string& text, const std::string& what) {
 
 }  // namespace
 
-void addDelivery(DeliveryCounts& total, const DeliveryCounts& more) {
-  total.created += more.created;
-  total.updated += more.updated;
-  total.adopted += more.adopted;
-  total.dead += more.dead;
-  total.retries += more.retries;
-  total.leftPending += more.leftPending;
-}
-
 OrgSync::OrgSync(const OrgSettings& org, OrgClient& client, EvaluationSource& source, const Mapping& mapping,
                  Ledger& ledger, IncidentSink& sink, ShutdownToken& shutdown)
     : org_(org), client_(client), source_(source), mapping_(mapping), ledger_(ledger), sink_(sink), shutdown_(shutdown) {}
@@ -73,7 +65,7 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
     }
 
     // What an earlier run left pending may already be in ServiceNow: look before posting.
-    deliverPending(true, report);
+    deliverPending(report);
 
     const Poco::Timespan overlap(static_cast<long>(org_.exportSettings.overlapS), 0);
     const Poco::Timespan maxWindow(static_cast<long>(org_.exportSettings.maxWindowS), 0);
@@ -93,7 +85,19 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
       if (windowEnd > end) windowEnd = end;
       TimeWindow window{formatIsoTime(windowStart), formatIsoTime(windowEnd)};
       ++report.windows;
-      source_.fetch(window, [&](const std::vector<Poco::JSON::Object::Ptr>& page) { processPage(page, report); });
+      {
+        // Delivery runs alongside the export; the window is only judged once all of it settled.
+        DeliveryQueue queue(sink_);
+        try {
+          source_.fetch(window, [&](const std::vector<Poco::JSON::Object::Ptr>& page) {
+            processPage(page, report, queue);
+          });
+        } catch (...) {
+          addDelivery(report.delivery, queue.drain());
+          throw;
+        }
+        addDelivery(report.delivery, queue.drain());
+      }
       // Only a window with nothing left pending may be checkpointed.
       if (ledger_.pending(org_.orgId).empty()) {
         ledger_.setCheckpoint(org_.orgId, org_.name, window.end);
@@ -117,50 +121,72 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
   return report;
 }
 
-void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& page, OrgSyncReport& report) {
+bool isMalformedEntry(const Poco::JSON::Object::Ptr& evaluation) {
+  return evaluation && evaluation->has("__malformed");
+}
+
+Observation observationOf(const std::string& orgId, const std::string& orgName, const Mapping& mapping,
+                          const Poco::JSON::Object::Ptr& evaluation) {
+  Observation observation;
+  observation.orgId = orgId;
+  observation.orgName = orgName;
+  const bool malformed = isMalformedEntry(evaluation);
+  // The raw text is kept only for records that are delivered or dead-lettered (most are skipped).
+  auto keepRaw = [&] {
+    if (observation.rawJson.empty())
+      observation.rawJson = malformed ? evaluation->optValue<std::string>("__malformed", "") : stringify(evaluation);
+  };
+  Poco::Dynamic::Var id = !malformed && evaluation->has("id") ? evaluation->get("id") : Poco::Dynamic::Var();
+  if (!id.isString() || id.toString().empty()) {
+    // Without an id the record cannot be keyed; keep it under its content hash so it is not lost.
+    keepRaw();
+    observation.evaluationId = "malformed-" + sha256Hex(observation.rawJson).substr(0, 16);
+    observation.deadReason = malformed ? evaluation->optValue<std::string>("__reason", "not a JSON object")
+                                       : "evaluation has no usable \"id\" (a non-empty string)";
+    return observation;
+  }
+  observation.evaluationId = id.toString();
+  Poco::Dynamic::Var changed = evaluation->has("changedDate") ? evaluation->get("changedDate") : Poco::Dynamic::Var();
+  if (!changed.isEmpty() && !changed.isString()) {
+    keepRaw();
+    observation.deadReason = "evaluation " + observation.evaluationId + ": \"changedDate\" is not a string";
+    return observation;
+  }
+  observation.changedDate = normalizeIsoTime(changed.isEmpty() ? std::string() : changed.toString());
+  MappingResult result = mapping.apply(evaluation);
+  if (!result.error.empty()) {
+    keepRaw();
+    observation.deadReason = "mapping " + mapping.name() + " failed: " + result.error;
+    return observation;
+  }
+  observation.matched = result.matched;
+  if (result.matched) {
+    keepRaw();
+    observation.fieldsJson = fieldsToJson(result.fields);
+  } else {
+    observation.skipReason = result.skipReason;  // a skip needs no raw copy
+  }
+  return observation;
+}
+
+void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& page, OrgSyncReport& report,
+                          DeliveryQueue& queue) {
   std::vector<Observation> observations;
   observations.reserve(page.size());
   for (const auto& evaluation : page) {
     ++report.exported;
-    Observation observation;
-    observation.orgId = org_.orgId;
-    observation.orgName = org_.name;
-    observation.rawJson = evaluation->has("__malformed") ? evaluation->getValue<std::string>("__malformed")
-                                                          : stringify(evaluation);
-    Poco::Dynamic::Var id = evaluation->has("id") ? evaluation->get("id") : Poco::Dynamic::Var();
-    if (!id.isString() || id.toString().empty()) {
-      // Without an id the record cannot be keyed; keep it under its content hash so it is not lost.
-      observation.evaluationId = "malformed-" + sha256Hex(observation.rawJson).substr(0, 16);
-      observation.deadReason = evaluation->has("__malformed") ? "result page entry is not a JSON object"
-                                                              : "evaluation has no usable \"id\" (string)";
-      observations.push_back(std::move(observation));
-      continue;
-    }
-    observation.evaluationId = id.toString();
-    observation.changedDate = normalizeIsoTime(evaluation->optValue<std::string>("changedDate", ""));
-    MappingResult result = mapping_.apply(evaluation);
-    if (!result.error.empty()) {
-      observation.deadReason = "mapping " + mapping_.name() + " failed: " + result.error;
-      observations.push_back(std::move(observation));
-      continue;
-    }
-    observation.matched = result.matched;
-    if (result.matched) {
-      observation.fieldsJson = fieldsToJson(result.fields);
-    } else {
-      observation.skipReason = result.skipReason;
-      observation.rawJson.clear();  // a skip needs no raw copy
-    }
-    observations.push_back(std::move(observation));
+    observations.push_back(observationOf(org_.orgId, org_.name, mapping_, evaluation));
   }
   std::vector<Decision> decisions = ledger_.observe(observations);
-  std::vector<LedgerRecord> toDeliver;
+  std::vector<LedgerRecord> fresh;
+  std::vector<LedgerRecord> unsettled;
   for (size_t i = 0; i < decisions.size(); ++i) {
     switch (decisions[i]) {
       case Decision::Create:
       case Decision::Update:
         ++report.matched;
-        if (auto record = ledger_.find(org_.orgId, observations[i].evaluationId)) toDeliver.push_back(*record);
+        if (auto record = ledger_.find(org_.orgId, observations[i].evaluationId))
+          (unsettled_.count(record->key()) ? unsettled : fresh).push_back(*record);
         break;
       case Decision::Skip: ++report.skipped; break;
       case Decision::Unchanged:
@@ -169,15 +195,18 @@ void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& page, OrgS
       case Decision::Dead: ++report.malformed; break;
     }
   }
-  // Intents recorded on this page were never posted (older pending ones were settled, with a
-  // lookup, at the start of the cycle): no lookup is needed before their first POST.
-  addDelivery(report.delivery, sink_.deliver(toDeliver, false));
+  // Intents recorded on this page were never posted: no lookup is needed before their first
+  // POST (the sink still looks first for any record with failed attempts). Pending rows from an
+  // earlier run that the settling pass could not settle are looked up first.
+  queue.submit(fresh, false);
+  queue.submit(unsettled, true);
 }
 
-void OrgSync::deliverPending(bool verifyFirst, OrgSyncReport& report) {
+void OrgSync::deliverPending(OrgSyncReport& report) {
   std::vector<LedgerRecord> pending = ledger_.pending(org_.orgId);
   if (pending.empty()) return;
-  addDelivery(report.delivery, sink_.deliver(pending, verifyFirst));
+  addDelivery(report.delivery, sink_.deliver(pending, true));
+  for (const auto& record : ledger_.pending(org_.orgId)) unsettled_.insert(record.key());
 }
 
 }  // namespace evalbridge

@@ -4,17 +4,19 @@
 // and deliver what must be created or updated. The checkpoint only moves past a window once
 // nothing from it is pending, so a crash or outage never skips evaluations.
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include <Poco/JSON/Object.h>
-#include <string>
 
+#include "ledger/Ledger.h"
 #include "servicenow/IncidentSink.h"
 
 namespace evalbridge {
 
+class DeliveryQueue;
 class EvaluationSource;
-class Ledger;
 class Mapping;
 class OrgClient;
 class ShutdownToken;
@@ -48,8 +50,8 @@ class OrgSync {
   OrgSyncReport run(const SyncRange& range);
 
  private:
-  void processPage(const std::vector<Poco::JSON::Object::Ptr>& page, OrgSyncReport& report);
-  void deliverPending(bool verifyFirst, OrgSyncReport& report);
+  void processPage(const std::vector<Poco::JSON::Object::Ptr>& page, OrgSyncReport& report, DeliveryQueue& queue);
+  void deliverPending(OrgSyncReport& report);
 
   const OrgSettings& org_;
   OrgClient& client_;
@@ -58,8 +60,18 @@ class OrgSync {
   Ledger& ledger_;
   IncidentSink& sink_;
   ShutdownToken& shutdown_;
+  // Records an earlier run left pending that are still pending after the settling pass: when a
+  // page brings one of them again, it is delivered with a lookup first, never a blind POST.
+  std::set<std::string> unsettled_;
 };
 
-void addDelivery(DeliveryCounts& total, const DeliveryCounts& more);
+// What the ledger is told about one exported evaluation: its key, and its mapped fields, skip
+// reason, or why it cannot be mapped (dead letter, raw text kept). Used by the sync and by
+// `ledger replay`, which maps a dead record's raw evaluation again.
+Observation observationOf(const std::string& orgId, const std::string& orgName, const Mapping& mapping,
+                          const Poco::JSON::Object::Ptr& evaluation);
+
+// The raw text of a record that could not be read as an evaluation (see ExportJobSource).
+bool isMalformedEntry(const Poco::JSON::Object::Ptr& evaluation);
 
 }  // namespace evalbridge

@@ -1,8 +1,13 @@
 #include "sync/SyncEngine.h"
 
+#include <exception>
+#include <functional>
 #include <future>
 
+#include <Poco/Logger.h>
+
 #include "common/Errors.h"
+#include "genesys/AnalyticsSource.h"
 #include "genesys/ExportJobSource.h"
 #include "genesys/OrgClient.h"
 #include "ledger/Ledger.h"
@@ -19,12 +24,39 @@ struct SyncEngine::OrgParts {
   std::unique_ptr<EvaluationSource> source;
 
   OrgParts(const OrgSettings& org, ShutdownToken& shutdown)
-      : settings(org), mapping(Mapping::loadFile(org.mappingPath)), client(org, shutdown) {
-    if (org.source != "export")
-      throw ConfigError("genesys.orgs[" + org.name + "].source: '" + org.source + "' is not available yet (use \"export\")");
-    source = std::make_unique<ExportJobSource>(client, shutdown);
+      : settings(org), mapping(Mapping::loadFile(org.mappingPath)), client(org, shutdown), source(makeSource(shutdown)) {}
+
+  std::unique_ptr<EvaluationSource> makeSource(ShutdownToken& shutdown) {
+    if (settings.source == "analytics") return std::make_unique<AnalyticsSource>(client, shutdown);
+    if (settings.source == "export") return std::make_unique<ExportJobSource>(client, shutdown);
+    throw ConfigError("genesys.orgs[" + settings.name + "].source: '" + settings.source +
+                      "' must be \"export\" or \"analytics\"");
   }
 };
+
+namespace {
+
+// One org's cycle, never throwing: whatever escapes OrgSync (it catches the bridge's own
+// exceptions) becomes this org's failure, so the other orgs' reports and deliveries stand.
+OrgSyncReport isolated(const OrgSettings& org, const std::function<OrgSyncReport()>& cycle) {
+  OrgSyncReport failed;
+  failed.orgName = org.name;
+  failed.orgId = org.orgId;
+  failed.ok = false;
+  try {
+    return cycle();
+  } catch (const Poco::Exception& e) {
+    failed.error = "org " + org.name + ": " + e.message();
+  } catch (const std::exception& e) {
+    failed.error = "org " + org.name + ": unexpected error: " + e.what();
+  } catch (...) {
+    failed.error = "org " + org.name + ": unexpected error";
+  }
+  Poco::Logger::get("evalbridge.sync").error(failed.error);
+  return failed;
+}
+
+}  // namespace
 
 SyncEngine::SyncEngine(const Config& config, ShutdownToken& shutdown)
     : config_(config),
@@ -47,8 +79,10 @@ std::vector<OrgSyncReport> SyncEngine::syncOnce(const std::string& orgName, cons
   for (auto& org : orgs_) {
     if (!orgName.empty() && org->settings.name != orgName) continue;
     running.push_back(std::async(std::launch::async, [&, parts = org.get()] {
-      OrgSync sync(parts->settings, parts->client, *parts->source, parts->mapping, *ledger_, sink, shutdown_);
-      return sync.run(range);
+      return isolated(parts->settings, [&] {
+        OrgSync sync(parts->settings, parts->client, *parts->source, parts->mapping, *ledger_, sink, shutdown_);
+        return sync.run(range);
+      });
     }));
   }
   std::vector<OrgSyncReport> reports;

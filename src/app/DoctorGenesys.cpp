@@ -1,0 +1,204 @@
+#include "app/DoctorGenesys.h"
+
+#include <algorithm>
+#include <set>
+
+#include <Poco/URI.h>
+
+#include "common/Errors.h"
+#include "config/Regions.h"
+#include "genesys/GenesysError.h"
+#include "genesys/OrgClient.h"
+#include "genesys/PermissionProbes.h"
+
+namespace evalbridge {
+namespace {
+
+std::string hostOf(const std::string& base) {
+  try {
+    Poco::URI uri(base);
+    return uri.getAuthority();
+  } catch (const Poco::Exception&) {
+    return base;
+  }
+}
+
+// Doctor answers in seconds, not after a 15-minute retry budget: one retry, short timeouts.
+OrgSettings quickSettings(OrgSettings org) {
+  org.retry.maxAttempts = std::min(org.retry.maxAttempts, 2);
+  org.retry.initialMs = std::min(org.retry.initialMs, 200);
+  org.retry.maxMs = std::max(org.retry.initialMs, std::min(org.retry.maxMs, 1000));
+  org.retry.maxElapsedS = std::min(org.retry.maxElapsedS, 10);
+  org.timeoutMs = std::min(org.timeoutMs, 10000);
+  return org;
+}
+
+std::string describeRegion(const OrgSettings& org) {
+  if (org.region.empty()) return "no region is configured (loginBase " + org.loginBase + ")";
+  auto region = resolveRegion(org.region);
+  return "the region is configured as " + (region ? region->name + " (" + region->domain + ")" : org.region);
+}
+
+std::string seen(const GenesysErrorInfo& info, const std::string& request, const std::string& host) {
+  std::string text = request + " on " + host + " answered HTTP " + std::to_string(info.status);
+  if (!info.code.empty()) text += " " + info.code;
+  if (!info.message.empty()) text += ": " + info.message;
+  if (!info.correlationId.empty()) text += " [inin-correlation-id " + info.correlationId + "]";
+  return text;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+std::string divisionHint(const OrgIdentity& identity) {
+  if (identity.homeDivisionName.empty()) return "the division(s) that hold the evaluated conversations";
+  return "the division(s) that hold the evaluated conversations (the org's home division is \"" +
+         identity.homeDivisionName + "\"" + (identity.homeDivisionId.empty() ? "" : ", " + identity.homeDivisionId) +
+         "; choose all divisions to be sure)";
+}
+
+class OrgDoctor {
+ public:
+  OrgDoctor(const OrgSettings& org, ShutdownToken& shutdown)
+      : org_(quickSettings(org)), subject_("org " + org.name), client_(org_, shutdown) {}
+
+  DoctorChecks run() {
+    if (login()) {
+      identity();
+      for (const auto& probe : permissionProbesFor(org_.source)) permission(probe);
+    } else {
+      checks_.push_back(DoctorCheck::skipped(subject_, "org identity", "needs a token"));
+      for (const auto& probe : permissionProbesFor(org_.source))
+        checks_.push_back(DoctorCheck::skipped(subject_, probe.check, "needs a token"));
+    }
+    return checks_;
+  }
+
+ private:
+  bool login() {
+    const std::string loginHost = hostOf(org_.loginBase);
+    try {
+      client_.accessToken();
+      checks_.push_back(DoctorCheck::ok(subject_, "login",
+                                        "client " + org_.clientId + " got a token from " + loginHost + " (" +
+                                            describeRegion(org_) + ")"));
+      return true;
+    } catch (const GenesysApiError& e) {
+      const auto& info = e.info();
+      std::string fix;
+      if (info.code == "invalid_client" || info.code == "unauthorized_client" || info.status == 400 ||
+          info.status == 401) {
+        fix = "wrong clientId/secret or wrong region: this org's login host is " + loginHost + "; " +
+              describeRegion(org_) +
+              ". An OAuth client exists only in its own org and region: check in org " + org_.name +
+              " (Admin > Integrations > OAuth) that client " + org_.clientId +
+              " exists with the Client Credentials grant and that genesys.orgs[" + org_.name +
+              "].clientSecret is its current secret; if the org lives in another region, set \"region\" to it.";
+      } else {
+        fix = "the login host refused the client; check the client's grant type (Client Credentials) in org " +
+              org_.name + ".";
+      }
+      checks_.push_back(DoctorCheck::fail(subject_, "login", seen(info, "POST /oauth/token", loginHost), fix));
+    } catch (const Poco::Exception& e) {
+      checks_.push_back(DoctorCheck::fail(
+          subject_, "login", "POST /oauth/token on " + loginHost + ": " + e.message(),
+          "the login host " + loginHost + " cannot be reached: check the network path (proxy: HTTPS_PROXY), " +
+              describeRegion(org_) + ", and that it is the org's own region."));
+    }
+    return false;
+  }
+
+  void identity() {
+    try {
+      identity_ = client_.identity();
+    } catch (const GenesysApiError& e) {
+      checks_.push_back(DoctorCheck::fail(subject_, "org identity",
+                                          seen(e.info(), "GET /api/v2/tokens/me", hostOf(org_.apiBase)),
+                                          "the token was refused by the API host " + hostOf(org_.apiBase) +
+                                              ": apiBase and loginBase must belong to the same region."));
+      return;
+    } catch (const Poco::Exception& e) {
+      checks_.push_back(DoctorCheck::fail(subject_, "org identity", e.message(),
+                                          "check that the API host " + hostOf(org_.apiBase) + " is reachable."));
+      return;
+    }
+    const std::string seenText = "tokens/me on " + hostOf(org_.apiBase) + " says org " + identity_.orgId + " (" +
+                                 identity_.orgName + ")";
+    if (identity_.orgId == org_.orgId) {
+      checks_.push_back(DoctorCheck::ok(subject_, "org identity", seenText));
+    } else {
+      checks_.push_back(DoctorCheck::fail(
+          subject_, "org identity", seenText + ", but genesys.orgs[" + org_.name + "].orgId is " + org_.orgId,
+          "the OAuth client " + org_.clientId + " belongs to org " + identity_.orgId + " (" + identity_.orgName +
+              "), not to the configured one; sync refuses to export. Either set genesys.orgs[" + org_.name +
+              "].orgId to " + identity_.orgId + " (if that is the org you meant) or use the clientId/clientSecret "
+              "of an OAuth client created in org " + org_.orgId + "."));
+    }
+  }
+
+  void permission(const PermissionProbe& probe) {
+    const std::string host = hostOf(org_.apiBase);
+    HttpResponse response;
+    try {
+      response = client_.probe(probe.method, probe.path, probe.body);
+    } catch (const Poco::Exception& e) {
+      checks_.push_back(DoctorCheck::fail(subject_, probe.check, probe.shownRequest + " on " + host + ": " + e.message(),
+                                          "check that the API host " + host + " is reachable."));
+      return;
+    }
+    const GenesysErrorInfo info = parseGenesysError(response);
+    if (probe.passing.count(response.status)) {
+      checks_.push_back(DoctorCheck::ok(subject_, probe.check,
+                                        probe.shownRequest + " on " + host + " answered HTTP " +
+                                            std::to_string(response.status) + " (allowed)"));
+      return;
+    }
+    if (response.status == 403 && (info.code == "missing.permissions" || info.code == "missing.any.permissions")) {
+      const std::string missing = info.permissions.empty() ? probe.permission : joined(info.permissions);
+      if (!reportedMissing_.insert(missing).second) {
+        // Said once with its fix already; a second identical failure would only be noise.
+        checks_.push_back(DoctorCheck::skipped(subject_, probe.check, "cannot tell while " + missing + " is missing"));
+        return;
+      }
+      checks_.push_back(DoctorCheck::fail(
+          subject_, probe.check, seen(info, probe.shownRequest, host),
+          "OAuth client " + org_.clientId + " of org " + org_.name + " lacks " + missing +
+              (info.code == "missing.any.permissions" ? " (any one of them)" : "") +
+              ". In Genesys Cloud org " + org_.name + ": Admin > Roles/Permissions, add " + missing +
+              " to a role; then Admin > Integrations > OAuth > " + org_.clientId +
+              " > Roles, assign that role in " + divisionHint(identity_) +
+              ". OAuth scopes do not apply to client credentials; the role does."));
+      return;
+    }
+    if (probe.availabilityCheck && (response.status == 404 || response.status == 501)) {
+      checks_.push_back(DoctorCheck::fail(
+          subject_, probe.check, seen(info, probe.shownRequest, host),
+          "org " + org_.name + " does not offer the evaluation export API. Set \"source\": \"analytics\" on "
+          "genesys.orgs[" + org_.name + "] (it uses only the public analytics conversation-details jobs and "
+          "needs " + std::string(kConversationDetailViewPermission) + " as well as " + kEvaluationViewPermission +
+          " on the OAuth client's role)."));
+      return;
+    }
+    GenesysErrorContext where{org_.name, org_.orgId, org_.clientId, host, probe.shownRequest};
+    checks_.push_back(DoctorCheck::fail(subject_, probe.check, seen(info, probe.shownRequest, host),
+                                        explainGenesysError(info, where)));
+  }
+
+  OrgSettings org_;
+  std::string subject_;
+  OrgClient client_;
+  OrgIdentity identity_;
+  DoctorChecks checks_;
+  std::set<std::string> reportedMissing_;
+};
+
+}  // namespace
+
+DoctorChecks checkGenesysOrg(const OrgSettings& org, ShutdownToken& shutdown) {
+  return OrgDoctor(org, shutdown).run();
+}
+
+}  // namespace evalbridge

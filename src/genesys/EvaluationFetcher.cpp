@@ -1,0 +1,81 @@
+#include "genesys/EvaluationFetcher.h"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
+
+#include "common/Errors.h"
+#include "genesys/OrgClient.h"
+
+namespace evalbridge {
+namespace {
+
+Poco::Logger& logger() { return Poco::Logger::get("evalbridge.analytics"); }
+
+}  // namespace
+
+EvaluationFetcher::EvaluationFetcher(OrgClient& client, int maxConcurrency)
+    : client_(client), maxConcurrency_(std::max(1, maxConcurrency)) {}
+
+Poco::JSON::Object::Ptr EvaluationFetcher::fetchOne(const EvaluationRef& ref) {
+  const std::string path = evaluationPath(ref);
+  HttpResponse response = client_.probe("GET", path);
+  if (response.status == 404) {
+    logger().warning("org %s: evaluation %s of conversation %s is gone (404); skipped", client_.org().name,
+                     ref.evaluationId, ref.conversationId);
+    return nullptr;
+  }
+  if (response.status < 200 || response.status > 299)
+    client_.fail(response, "GET /api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}");
+  try {
+    Poco::JSON::Parser parser;
+    auto value = parser.parse(response.body);
+    if (value.type() == typeid(Poco::JSON::Object::Ptr)) return value.extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception&) {
+  }
+  throw TransientError("org " + client_.org().name + ": evaluation " + ref.evaluationId +
+                       ": the response is not a JSON object");
+}
+
+std::vector<Poco::JSON::Object::Ptr> EvaluationFetcher::fetch(const std::vector<EvaluationRef>& refs) {
+  std::vector<Poco::JSON::Object::Ptr> results(refs.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr firstError;
+  std::mutex errorMutex;
+
+  auto work = [&] {
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= refs.size() || failed.load()) return;
+      try {
+        results[i] = fetchOne(refs[i]);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(errorMutex);
+        if (!firstError) firstError = std::current_exception();
+        failed.store(true);
+        return;
+      }
+    }
+  };
+  const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(maxConcurrency_), refs.size());
+  std::vector<std::thread> threads;
+  threads.reserve(workers);
+  for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(work);
+  if (workers > 0) work();  // this thread is a worker too
+  for (auto& thread : threads) thread.join();
+  if (firstError) std::rethrow_exception(firstError);
+
+  std::vector<Poco::JSON::Object::Ptr> evaluations;
+  evaluations.reserve(results.size());
+  for (auto& evaluation : results)
+    if (evaluation) evaluations.push_back(std::move(evaluation));
+  return evaluations;
+}
+
+}  // namespace evalbridge

@@ -1,0 +1,56 @@
+#pragma once
+// Reads one export results document -- {"entities": [...], "cursor": ...} from a result page or
+// the single pre-signed download -- from a stream, one entity at a time, so memory holds one
+// evaluation (plus whatever batch the caller keeps), never the whole document.
+//
+// Why not hand the whole stream to Poco::JSON::Parser with a handler: Poco 1.11's parser (pdjson)
+// copies an std::istream into one string before parsing, so it would hold the full export. Here a
+// small scanner walks the document's outer structure (object, "entities" array) byte by byte and
+// cuts out each element's exact text, which Poco::JSON::Parser then parses on its own. The scanner
+// is strict: anything that is not JSON, a truncated body, or nesting deeper than kMaxDepth throws
+// MalformedResultError with the byte offset.
+#include <cstddef>
+#include <functional>
+#include <istream>
+#include <string>
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+namespace evalbridge {
+
+POCO_DECLARE_EXCEPTION(, MalformedResultError, Poco::DataFormatException)
+
+class ExportResultReader {
+ public:
+  static constexpr int kMaxDepth = 64;
+  static constexpr std::size_t kDefaultMaxValueBytes = 16 * 1024 * 1024;
+
+  // `entity` is the element when it is a JSON object, else null (a malformed record: `raw` is its
+  // text, so it can be kept in the dead letter).
+  using EntityHandler = std::function<void(const Poco::JSON::Object::Ptr& entity, const std::string& raw)>;
+
+  explicit ExportResultReader(std::size_t maxValueBytes = kDefaultMaxValueBytes);
+
+  // Reads the whole document from `in`, calling `onEntity` for each element of "entities" in
+  // order. Returns the document's other members (e.g. "cursor"). Throws MalformedResultError.
+  Poco::JSON::Object::Ptr read(std::istream& in, const EntityHandler& onEntity);
+
+ private:
+  int peek();
+  int next();
+  void skipSpace();
+  void expect(char wanted, const char* context);
+  std::string captureValue();
+  void captureString(std::string& out);
+  Poco::Dynamic::Var parse(const std::string& text);
+  [[noreturn]] void fail(const std::string& what) const;
+
+  std::size_t maxValueBytes_;
+  std::streambuf* in_ = nullptr;
+  std::size_t offset_ = 0;
+  Poco::JSON::Parser parser_;
+};
+
+}  // namespace evalbridge

@@ -1,0 +1,36 @@
+#include "server/ReadyHandler.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPServerRequest.h>
+
+#include "ledger/Database.h"
+#include "ledger/Ledger.h"
+#include "ledger/Statement.h"
+#include "server/JsonReply.h"
+#include "sync/SyncStatusBoard.h"
+
+namespace evalbridge {
+
+void ReadyHandler::handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& response) {
+  Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+  bool ready = true;
+  try {
+    std::lock_guard<std::recursive_mutex> lock(context_.ledger.database().mutex());
+    Statement probe(context_.ledger.database(), "SELECT COUNT(*) FROM checkpoints");
+    probe.step();
+    body->set("ledger", "ok");
+  } catch (const Poco::Exception& e) {
+    ready = false;
+    body->set("ledger", context_.redact ? context_.redact(e.message()) : e.message());
+  }
+  std::vector<std::pair<std::string, std::string>> notReady;
+  if (!context_.status.ready(notReady)) ready = false;
+  Poco::JSON::Object::Ptr orgs = new Poco::JSON::Object;
+  for (const auto& status : context_.status.all()) orgs->set(status.orgName, "ok");
+  for (const auto& [org, why] : notReady) orgs->set(org, context_.redact ? context_.redact(why) : why);
+  body->set("orgs", orgs);
+  body->set("ready", ready);
+  replyJson(response, ready ? 200 : 503, body);
+}
+
+}  // namespace evalbridge

@@ -1,0 +1,121 @@
+#include "servicenow/ServiceNowOAuth.h"
+
+#include <algorithm>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
+
+#include "common/Errors.h"
+#include "http/RetryPolicy.h"
+#include "http/ShutdownToken.h"
+
+namespace evalbridge {
+namespace {
+
+Poco::Logger& logger() { return Poco::Logger::get("evalbridge.servicenow"); }
+
+std::string formField(const std::string& name, const std::string& value) { return name + "=" + urlEncode(value); }
+
+// ServiceNow's token endpoint answers errors as {"error", "error_description"}: safe to show.
+std::string describeTokenError(const HttpResponse& response) {
+  std::string text = "HTTP " + std::to_string(response.status);
+  try {
+    auto body = Poco::JSON::Parser().parse(response.body).extract<Poco::JSON::Object::Ptr>();
+    std::string error = body->optValue<std::string>("error", "");
+    std::string description = body->optValue<std::string>("error_description", "");
+    if (!error.empty()) text += " " + error;
+    if (!description.empty()) text += ": " + description;
+  } catch (const std::exception&) {
+    // not the usual JSON error: the status says enough (the body might echo the form)
+  }
+  return text;
+}
+
+}  // namespace
+
+std::chrono::seconds renewalMargin(std::chrono::seconds lifetime) {
+  return std::clamp(lifetime / 10, std::chrono::seconds(30), std::chrono::seconds(300));
+}
+
+ServiceNowOAuth::ServiceNowOAuth(const ServiceNowSettings& settings, ShutdownToken& shutdown, Sender post)
+    : settings_(settings), shutdown_(shutdown), post_(std::move(post)) {}
+
+std::string ServiceNowOAuth::accessToken() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (token_.empty() || std::chrono::steady_clock::now() >= renewAt_) fetch();
+  return token_;
+}
+
+void ServiceNowOAuth::invalidate(const std::string& token) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (token == token_) token_.clear();
+}
+
+int ServiceNowOAuth::fetches() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return fetches_;
+}
+
+std::string ServiceNowOAuth::formBody() const {
+  const ServiceNowAuth& auth = settings_.auth;
+  std::string body = formField("grant_type", auth.grant) + "&" + formField("client_id", auth.clientId) + "&" +
+                     formField("client_secret", auth.clientSecret);
+  if (auth.grant == "password")
+    body += "&" + formField("username", auth.username) + "&" + formField("password", auth.password);
+  return body;
+}
+
+void ServiceNowOAuth::fetch() {
+  HttpRequest request;
+  request.method = "POST";
+  request.url = settings_.auth.tokenUrl;
+  request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
+  request.body = formBody();
+  const std::string where = "ServiceNow OAuth token request (" + settings_.auth.grant + " grant) to " +
+                            settings_.auth.tokenUrl;
+
+  // A token request changes nothing on the server, so every transient failure may be retried.
+  Backoff backoff(settings_.retry);
+  const auto started = std::chrono::steady_clock::now();
+  for (int attempt = 1;; ++attempt) {
+    std::string failure;
+    std::optional<std::chrono::milliseconds> retryAfter;
+    try {
+      HttpResponse response = post_(request);
+      if (response.status == 200) {
+        Poco::JSON::Object::Ptr body;
+        try {
+          body = Poco::JSON::Parser().parse(response.body).extract<Poco::JSON::Object::Ptr>();
+        } catch (const std::exception&) {
+          throw TransientError(where + ": the answer is not a JSON object");
+        }
+        std::string token = body->optValue<std::string>("access_token", "");
+        if (token.empty()) throw PermanentError(where + ": the answer has no access_token");
+        const auto lifetime = std::chrono::seconds(std::max(1, body->optValue<int>("expires_in", 1800)));
+        token_ = token;
+        renewAt_ = std::chrono::steady_clock::now() + lifetime - std::min(lifetime, renewalMargin(lifetime));
+        ++fetches_;
+        logger().information("ServiceNow OAuth token obtained (%s grant), valid %d s", settings_.auth.grant,
+                             static_cast<int>(lifetime.count()));
+        return;
+      }
+      if (!isTransientStatus(response.status)) {
+        throw PermanentError(where + " was refused: " + describeTokenError(response) +
+                             " (check servicenow.auth clientId, clientSecret" +
+                             (settings_.auth.grant == "password" ? std::string(", username, password") : std::string()) +
+                             " and the OAuth application in ServiceNow)");
+      }
+      failure = describeTokenError(response);
+      retryAfter = parseRetryAfter(response.header("Retry-After"));
+    } catch (const TransientError& e) {
+      failure = e.message();
+    }
+    const auto& retry = settings_.retry;
+    if (attempt >= retry.maxAttempts || std::chrono::steady_clock::now() - started >= std::chrono::seconds(retry.maxElapsedS))
+      throw TransientError(where + " failed " + std::to_string(attempt) + " time(s): " + failure);
+    if (!shutdown_.sleepFor(backoff.delay(attempt, retryAfter))) throw TransientError("shutting down during " + where);
+  }
+}
+
+}  // namespace evalbridge

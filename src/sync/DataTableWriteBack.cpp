@@ -1,0 +1,77 @@
+#include "sync/DataTableWriteBack.h"
+
+#include <sstream>
+
+#include <Poco/Logger.h>
+
+#include "common/LogEvent.h"
+#include "genesys/OrgClient.h"
+#include "http/ShutdownToken.h"
+#include "ledger/IncidentStateStore.h"
+#include "sync/SyncMetrics.h"
+
+namespace evalbridge {
+namespace {
+
+Poco::Logger& logger() { return Poco::Logger::get("evalbridge.writeback"); }
+
+constexpr int kBatch = 200;
+
+}  // namespace
+
+struct DataTableWriteBack::OrgTarget {
+  const OrgSettings& settings;
+  OrgClient client;
+  OrgTarget(const OrgSettings& org, ShutdownToken& shutdown) : settings(org), client(org, shutdown) {}
+};
+
+DataTableWriteBack::DataTableWriteBack(const Config& config, IncidentStateStore& store, ShutdownToken& shutdown,
+                                       Metrics* metrics)
+    : config_(config), store_(store), shutdown_(shutdown), metrics_(metrics) {
+  for (const auto& org : config.orgs)
+    if (!org.writeBackDatatableId.empty()) orgs_.push_back(std::make_unique<OrgTarget>(org, shutdown));
+}
+
+DataTableWriteBack::~DataTableWriteBack() = default;
+
+Poco::JSON::Object::Ptr DataTableWriteBack::rowFor(const WriteBackDue& due, const ServiceNowSettings& servicenow) {
+  Poco::JSON::Object::Ptr row = new Poco::JSON::Object;
+  row->set("key", due.evaluationId);
+  row->set("incidentNumber", due.number);
+  row->set("state", due.state);
+  row->set("link", servicenow.instanceUrl + "/nav_to.do?uri=" + servicenow.table + ".do?sys_id=" + due.sysId);
+  return row;
+}
+
+WriteBackReport DataTableWriteBack::runOnce() {
+  WriteBackReport report;
+  for (auto& org : orgs_) {
+    const std::string& datatableId = org->settings.writeBackDatatableId;
+    // Rows that fail stay due; one pass per call so a failing org cannot spin.
+    for (const WriteBackDue& due : store_.dueWriteBacks(org->settings.orgId, datatableId, kBatch)) {
+      if (shutdown_.stopRequested()) return report;
+      std::ostringstream body;
+      rowFor(due, config_.servicenow)->stringify(body);
+      const LogFields fields = {{"org", org->settings.name}, {"evaluationId", due.evaluationId},
+                                {"incident", due.number}, {"state", due.state}};
+      try {
+        org->client.call("PUT",
+                         "/api/v2/flows/datatables/" + urlEncode(datatableId) + "/rows/" + urlEncode(due.evaluationId),
+                         body.str());
+        store_.markWrittenBack(due, datatableId);
+        ++report.written;
+        if (metrics_) recordWriteBack(*metrics_, org->settings.name, true);
+        logEvent(logger(), Poco::Message::PRIO_INFORMATION, "data table row written", fields);
+      } catch (const Poco::Exception& e) {
+        store_.markWriteBackFailed(due, datatableId, e.message());
+        ++report.failed;
+        if (metrics_) recordWriteBack(*metrics_, org->settings.name, false);
+        logEvent(logger(), Poco::Message::PRIO_WARNING, "data table row not written (retried later): " + e.message(),
+                 fields);
+      }
+    }
+  }
+  return report;
+}
+
+}  // namespace evalbridge

@@ -1,0 +1,53 @@
+#pragma once
+// Optional per org ("writeBack": {"datatableId": ...}): tells Genesys Cloud users what became of
+// an evaluation by upserting a row in an Architect data table,
+//   PUT /api/v2/flows/datatables/{datatableId}/rows/{evaluationId}
+//   {"key": evaluationId, "incidentNumber", "state", "link"}
+// through that org's own OrgClient (its own token). Works from the ledger as an outbox: a row is
+// due whenever the ledger's incident number or state differs from what was last written, so a
+// crash, an outage or a restart only delays it, and nothing is written twice for one state.
+// Nothing here talks to ServiceNow, so a write-back can never echo into another state change.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+
+#include "config/Config.h"
+
+namespace evalbridge {
+
+class IncidentStateStore;
+class Metrics;
+class OrgClient;
+class ShutdownToken;
+struct WriteBackDue;
+
+struct WriteBackReport {
+  int written = 0;
+  int failed = 0;
+};
+
+class DataTableWriteBack {
+ public:
+  DataTableWriteBack(const Config& config, IncidentStateStore& store, ShutdownToken& shutdown,
+                     Metrics* metrics = nullptr);
+  ~DataTableWriteBack();
+
+  bool enabled() const { return !orgs_.empty(); }
+  // Writes every due row of every org with write-back.
+  WriteBackReport runOnce();
+
+  // The row body for one evaluation (exposed for tests).
+  static Poco::JSON::Object::Ptr rowFor(const WriteBackDue& due, const ServiceNowSettings& servicenow);
+
+ private:
+  struct OrgTarget;
+  const Config& config_;
+  IncidentStateStore& store_;
+  ShutdownToken& shutdown_;
+  Metrics* metrics_;
+  std::vector<std::unique_ptr<OrgTarget>> orgs_;
+};
+
+}  // namespace evalbridge

@@ -1,0 +1,132 @@
+#include "sync/IncidentStatePuller.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include "common/Errors.h"
+#include "http/ShutdownToken.h"
+#include "servicenow/ServiceNowClient.h"
+
+namespace evalbridge {
+namespace {
+
+const char* const kPrefixCondition = "correlation_idSTARTSWITHevalbridge:";
+const char* const kFields =
+    "sys_id,number,state,correlation_id,sys_updated_on,sys_mod_count,assignment_group,close_code,close_notes";
+
+IncidentStateUpdate updateFrom(const Incident& incident) {
+  IncidentStateUpdate update;
+  update.correlationId = incident.correlationId;
+  update.sysId = incident.sysId;
+  update.number = incident.number;
+  update.state = incident.state;
+  update.updatedOn = incident.updatedOn;
+  if (incident.modCount) update.modCount = *incident.modCount;
+  // A poll asks for these fields, so an empty one means "empty in ServiceNow".
+  update.assignmentGroup = incident.assignmentGroup;
+  update.closeCode = incident.closeCode;
+  update.closeNotes = incident.closeNotes;
+  return update;
+}
+
+}  // namespace
+
+IncidentStatePuller::IncidentStatePuller(ServiceNowClient& client, IncidentStateStore& store, ShutdownToken& shutdown,
+                                         int pageSize, Observer observer)
+    : client_(client), store_(store), shutdown_(shutdown), pageSize_(pageSize), observer_(std::move(observer)) {}
+
+std::string IncidentStatePuller::queryAfter(const std::string& updatedOn) {
+  std::string query = kPrefixCondition;
+  if (!updatedOn.empty()) query += "^sys_updated_on>" + updatedOn;
+  return query + "^ORDERBYsys_updated_on^ORDERBYsys_id";
+}
+
+std::string IncidentStatePuller::queryWithinSecond(const std::string& updatedOn, const std::string& afterSysId) {
+  std::string query = std::string(kPrefixCondition) + "^sys_updated_on=" + updatedOn;
+  if (!afterSysId.empty()) query += "^sys_id>" + afterSysId;
+  return query + "^ORDERBYsys_id";
+}
+
+std::vector<IncidentStateUpdate> IncidentStatePuller::page(const std::string& encodedQuery) {
+  const std::string& table = client_.settings().table;
+  HttpResponse response =
+      client_.get("/api/now/table/" + table + "?sysparm_query=" + urlEncode(encodedQuery) +
+                  "&sysparm_fields=" + urlEncode(kFields) + "&sysparm_limit=" + std::to_string(pageSize_) +
+                  "&sysparm_exclude_reference_link=true");
+  if (response.status != 200) throw TransientError("polling incident state: " + describeServiceNowError(response));
+  Poco::JSON::Array::Ptr result;
+  try {
+    Poco::JSON::Parser parser;
+    result = parser.parse(response.body).extract<Poco::JSON::Object::Ptr>()->getArray("result");
+  } catch (const Poco::Exception& e) {
+    throw TransientError("polling incident state: the answer is not Table API JSON: " + e.message());
+  }
+  if (!result) throw TransientError("polling incident state: the answer has no result array");
+  std::vector<IncidentStateUpdate> records;
+  for (std::size_t i = 0; i < result->size(); ++i) {
+    Incident incident = incidentFromJson(result->getObject(static_cast<unsigned>(i)));
+    // Values that could bend the next encoded query are not used as a cursor.
+    validateQueryValue(incident.updatedOn, "sys_updated_on");
+    validateQueryValue(incident.sysId, "sys_id");
+    records.push_back(updateFrom(incident));
+  }
+  return records;
+}
+
+void IncidentStatePuller::applyAll(const std::vector<IncidentStateUpdate>& records, PullReport& report) {
+  ++report.pages;
+  for (const auto& record : records) {
+    ++report.read;
+    StateResult result = store_.apply(record, "poll");
+    switch (result.outcome) {
+      case StateOutcome::Applied: ++report.applied; break;
+      case StateOutcome::Duplicate: ++report.duplicates; break;
+      case StateOutcome::OutOfOrder: ++report.outOfOrder; break;
+      case StateOutcome::Replayed:
+      case StateOutcome::Unknown: ++report.unknown; break;
+    }
+    if (observer_) observer_(record, result);
+  }
+}
+
+std::string IncidentStatePuller::drainSecond(const std::string& updatedOn, std::string afterSysId,
+                                             PullReport& report) {
+  while (!shutdown_.stopRequested()) {
+    auto records = page(queryWithinSecond(updatedOn, afterSysId));
+    applyAll(records, report);
+    if (!records.empty()) afterSysId = records.back().sysId;
+    store_.savePollCursor(client_.settings().table, PollCursor{updatedOn, afterSysId});
+    if (static_cast<int>(records.size()) < pageSize_) break;
+  }
+  return afterSysId;
+}
+
+PullReport IncidentStatePuller::pullOnce() {
+  PullReport report;
+  const std::string& table = client_.settings().table;
+  try {
+    std::string updatedOn = store_.pollCursor(table).value_or(PollCursor{}).updatedOn;
+    if (!updatedOn.empty()) {
+      validateQueryValue(updatedOn, "poll cursor");
+      drainSecond(updatedOn, "", report);  // the last second again, whole
+    }
+    while (!shutdown_.stopRequested()) {
+      auto records = page(queryAfter(updatedOn));
+      applyAll(records, report);
+      if (records.empty()) break;
+      updatedOn = records.back().updatedOn;
+      std::string lastSysId = records.back().sysId;
+      store_.savePollCursor(table, PollCursor{updatedOn, lastSysId});
+      if (static_cast<int>(records.size()) < pageSize_) break;
+      // The page may have stopped inside a second: read the rest of it before moving past it.
+      drainSecond(updatedOn, lastSysId, report);
+    }
+  } catch (const Poco::Exception& e) {
+    report.ok = false;
+    report.error = e.message();
+  }
+  return report;
+}
+
+}  // namespace evalbridge

@@ -1,0 +1,108 @@
+#include "sync/SyncMetrics.h"
+
+#include <chrono>
+
+#include "config/Config.h"
+#include "ledger/IncidentStateStore.h"
+#include "ledger/Ledger.h"
+#include "sync/OrgSync.h"
+#include "sync/SyncStatusBoard.h"
+
+namespace evalbridge {
+namespace {
+
+// Per-org counters: family name -> help.
+const std::pair<const char*, const char*> kOrgCounters[] = {
+    {"evalbridge_exported_total", "Evaluations read from Genesys Cloud (window overlap counts again)."},
+    {"evalbridge_mapped_total", "Evaluations the mapping turned into an incident create or update."},
+    {"evalbridge_skipped_total", "Evaluations newly recorded as not matching the mapping."},
+    {"evalbridge_created_total", "Incidents created in ServiceNow."},
+    {"evalbridge_adopted_total", "Incidents found by correlation_id after an uncertain outcome and adopted."},
+    {"evalbridge_updated_total", "Incidents updated after a rescore."},
+    {"evalbridge_retried_total", "ServiceNow delivery attempts that failed and were retried."},
+    {"evalbridge_dead_lettered_total", "Records moved to the dead letter."},
+};
+
+std::string orgNameFor(const Config& config, const std::string& orgId) {
+  for (const auto& org : config.orgs)
+    if (org.orgId == orgId) return org.name;
+  return orgId;  // a ledger record of an org no longer configured
+}
+
+}  // namespace
+
+void declareBridgeMetrics(Metrics& metrics, const Config& config) {
+  for (const auto& [name, help] : kOrgCounters) {
+    metrics.declare(name, Metrics::Type::Counter, help);
+    for (const auto& org : config.orgs) metrics.increment(name, {{"org", org.name}}, 0);
+  }
+  metrics.declare("evalbridge_sync_cycles_total", Metrics::Type::Counter, "Sync cycles run, by result.");
+  metrics.declare("evalbridge_last_successful_cycle_timestamp_seconds", Metrics::Type::Gauge,
+                  "Unix time at which the org's last successful cycle ended.");
+  metrics.declare("evalbridge_ledger_records", Metrics::Type::Gauge, "Ledger records by org and status.");
+  metrics.declare("evalbridge_ledger_incidents", Metrics::Type::Gauge,
+                  "Ledger records with an incident, by org and incident state.");
+  metrics.declare("evalbridge_incident_state_updates_total", Metrics::Type::Counter,
+                  "Incident state updates received from ServiceNow, by source and outcome.");
+  metrics.declare("evalbridge_webhook_requests_total", Metrics::Type::Counter,
+                  "POST /webhooks/servicenow requests, by HTTP status answered.");
+  metrics.declare("evalbridge_writeback_total", Metrics::Type::Counter,
+                  "Genesys data table rows written back, by org and result.");
+  metrics.declare("evalbridge_http_request_duration_seconds", Metrics::Type::Histogram,
+                  "Outbound HTTP request latency, by service (servicenow, genesys) and method.", latencyBuckets());
+  for (const auto& org : config.orgs) {
+    metrics.increment("evalbridge_sync_cycles_total", {{"org", org.name}, {"result", "ok"}}, 0);
+    metrics.increment("evalbridge_sync_cycles_total", {{"org", org.name}, {"result", "failed"}}, 0);
+  }
+}
+
+void recordCycle(Metrics& metrics, const OrgSyncReport& report) {
+  const MetricLabels org = {{"org", report.orgName}};
+  metrics.increment("evalbridge_exported_total", org, report.exported);
+  metrics.increment("evalbridge_mapped_total", org, report.matched);
+  metrics.increment("evalbridge_skipped_total", org, report.skipped);
+  metrics.increment("evalbridge_created_total", org, report.delivery.created);
+  metrics.increment("evalbridge_adopted_total", org, report.delivery.adopted);
+  metrics.increment("evalbridge_updated_total", org, report.delivery.updated);
+  metrics.increment("evalbridge_retried_total", org, report.delivery.retries);
+  metrics.increment("evalbridge_dead_lettered_total", org, report.delivery.dead + report.malformed);
+  metrics.increment("evalbridge_sync_cycles_total", {{"org", report.orgName}, {"result", report.ok ? "ok" : "failed"}});
+}
+
+void recordStateUpdate(Metrics& metrics, const std::string& source, const StateResult& result) {
+  metrics.increment("evalbridge_incident_state_updates_total", {{"source", source}, {"outcome", toString(result.outcome)}});
+}
+
+void recordWriteBack(Metrics& metrics, const std::string& orgName, bool ok) {
+  metrics.increment("evalbridge_writeback_total", {{"org", orgName}, {"result", ok ? "ok" : "failed"}});
+}
+
+void recordHttpLatency(Metrics& metrics, const std::string& service, const std::string& method, double seconds) {
+  metrics.observe("evalbridge_http_request_duration_seconds", {{"service", service}, {"method", method}}, seconds);
+}
+
+void addStatusCollectors(Metrics& metrics, const Config& config, Ledger& ledger, IncidentStateStore& states,
+                         const SyncStatusBoard& board) {
+  metrics.addCollector([&config, &ledger, &states](Metrics& m) {
+    m.clear("evalbridge_ledger_records");
+    for (const auto& [orgId, counts] : ledger.statsByOrg())
+      for (const auto& [status, count] : counts.byStatus)
+        m.set("evalbridge_ledger_records", {{"org", orgNameFor(config, orgId)}, {"status", status}},
+              static_cast<double>(count));
+    m.clear("evalbridge_ledger_incidents");
+    for (const auto& [orgId, byState] : states.incidentStateCounts())
+      for (const auto& [state, count] : byState)
+        m.set("evalbridge_ledger_incidents", {{"org", orgNameFor(config, orgId)}, {"state", state}},
+              static_cast<double>(count));
+  });
+  metrics.addCollector([&board](Metrics& m) {
+    for (const auto& status : board.all()) {
+      if (!status.lastSuccess) continue;
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(status.lastSuccess->time_since_epoch());
+      m.set("evalbridge_last_successful_cycle_timestamp_seconds", {{"org", status.orgName}},
+            static_cast<double>(seconds.count()));
+    }
+  });
+}
+
+}  // namespace evalbridge

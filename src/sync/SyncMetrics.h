@@ -1,0 +1,32 @@
+#pragma once
+// The bridge's metric families (SPEC section 9) and how `run` feeds them: per-org counters from
+// each cycle's OrgSyncReport, state updates from the webhook and the poll, ledger gauges read at
+// scrape time (so they always equal `ledger stats`), and HTTP latency histograms.
+#include <string>
+
+#include "common/Metrics.h"
+
+namespace evalbridge {
+
+struct Config;
+struct OrgSyncReport;
+struct StateResult;
+class IncidentStateStore;
+class Ledger;
+class SyncStatusBoard;
+
+// Declares every family and creates the per-org series at 0, so a scrape lists every org from
+// the start.
+void declareBridgeMetrics(Metrics& metrics, const Config& config);
+
+void recordCycle(Metrics& metrics, const OrgSyncReport& report);
+void recordStateUpdate(Metrics& metrics, const std::string& source, const StateResult& result);
+void recordWriteBack(Metrics& metrics, const std::string& orgName, bool ok);
+void recordHttpLatency(Metrics& metrics, const std::string& service, const std::string& method, double seconds);
+
+// Gauges read at scrape time: ledger records by org and status, incidents by org and state, and
+// the last successful cycle per org.
+void addStatusCollectors(Metrics& metrics, const Config& config, Ledger& ledger, IncidentStateStore& states,
+                         const SyncStatusBoard& board);
+
+}  // namespace evalbridge

@@ -1,0 +1,46 @@
+#pragma once
+// What `run` knows about each org's cycles: whether the last one was ok, why not, how many failed
+// in a row (for the org's own backoff) and when the last good one ended. /readyz and /metrics read
+// it; the org schedulers write it. Thread-safe.
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sync/OrgSync.h"
+
+namespace evalbridge {
+
+struct OrgStatus {
+  std::string orgName;
+  std::string orgId;
+  int cycles = 0;
+  bool lastOk = false;
+  std::string lastError;
+  int consecutiveFailures = 0;
+  std::optional<std::chrono::system_clock::time_point> lastSuccess;
+};
+
+class SyncStatusBoard {
+ public:
+  // Every org starts as "no cycle yet" (not ready).
+  void expect(const std::string& orgName, const std::string& orgId);
+  void record(const OrgSyncReport& report, std::chrono::system_clock::time_point at = std::chrono::system_clock::now());
+  OrgStatus status(const std::string& orgName) const;
+  std::vector<OrgStatus> all() const;
+  // Ready when every org's last cycle was ok; otherwise `notReady` says which and why.
+  bool ready(std::vector<std::pair<std::string, std::string>>& notReady) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, OrgStatus> orgs_;
+};
+
+// When an org's next cycle starts: its interval after a good cycle; after n failures in a row,
+// sooner at first (min(interval, 30 s)), doubling per failure, capped at max(interval, 15 min), so
+// a short outage heals fast and a long one is not hammered. Other orgs keep their own pace.
+std::chrono::milliseconds nextCycleDelay(int intervalS, int consecutiveFailures);
+
+}  // namespace evalbridge

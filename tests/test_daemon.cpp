@@ -1,0 +1,472 @@
+// `evalbridge run`, the real binary, against the in-process simulator: evaluations added over
+// time become incidents; incident state comes back by webhook and, with the webhook off, by
+// polling; bad webhooks change nothing; write-back rows follow the ledger; /metrics parses as
+// Prometheus text and matches the ledger; SIGTERM (even mid-delivery) exits 0 and loses nothing.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <sys/wait.h>
+
+#include <Poco/DateTime.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/File.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Timestamp.h>
+
+#include "ledger/Ledger.h"
+#include "mapping/Mapping.h"
+#include "server/WebhookVerifier.h"
+#include "support/BridgeFixture.h"
+
+using namespace evalbridge;
+using evalbridge::test::BridgeFixture;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kWebhookSecret = "daemon-webhook-secret-Zt42";
+
+std::string isoAgo(int seconds) {
+  return Poco::DateTimeFormatter::format(Poco::DateTime(Poco::Timestamp() - Poco::Timespan(seconds, 0)),
+                                         "%Y-%m-%dT%H:%M:%SZ");
+}
+
+int freePort() {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  return socket.address().port();
+}
+
+// Checks `condition` every 100 ms until it holds or `timeout` passes (tests may poll; the product
+// never does).
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 30s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return condition();
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct Answer {
+  int status = 0;
+  std::string body;
+};
+
+Answer http(int port, const std::string& method, const std::string& path, const std::string& body = "",
+            const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [name, value] : headers) request.set(name, value);
+  if (method == "POST") request.setContentLength(static_cast<std::streamsize>(body.size()));
+  session.sendRequest(request) << body;
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  Answer answer;
+  answer.status = static_cast<int>(response.getStatus());
+  Poco::StreamCopier::copyToString(in, answer.body);
+  return answer;
+}
+
+Answer postWebhook(int port, const std::string& body, std::int64_t timestamp, const std::string& secret) {
+  const std::string ts = std::to_string(timestamp);
+  return http(port, "POST", "/webhooks/servicenow", body,
+              {{"X-Evalbridge-Timestamp", ts}, {"X-Evalbridge-Signature", WebhookVerifier::sign(secret, ts, body)}});
+}
+
+// The real `evalbridge run` as a child process; killed if a test ends while it still runs.
+class RunningBridge {
+ public:
+  RunningBridge(const BridgeFixture& fixture, const std::string& tag) : fixture_(fixture) {
+    portFile_ = fixture.dir.file(tag + ".port");
+    logFile_ = fixture.dir.file(tag + ".log");
+    const std::string command = std::string("exec '") + EVALBRIDGE_BINARY + "' --config '" + fixture.configPath() +
+                                "' --log-format json run --port-file '" + portFile_ + "' > /dev/null 2> '" +
+                                logFile_ + "'";
+    Poco::ProcessHandle handle = Poco::Process::launch("/bin/sh", {"-c", command});
+    pid_ = handle.id();
+    REQUIRE(eventually([this] { return Poco::File(portFile_).exists() || exited(); }, 30s));
+    REQUIRE_FALSE(exited());
+    const std::string address = readFile(portFile_);
+    port_ = std::stoi(address.substr(address.rfind(':') + 1));
+  }
+  ~RunningBridge() {
+    if (!exited()) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  int port() const { return port_; }
+  std::string log() const { return readFile(logFile_); }
+
+  // Sends SIGTERM and returns the exit code (-1 when it did not exit within `limit`).
+  int terminate(std::chrono::milliseconds limit, std::chrono::milliseconds* took = nullptr) {
+    const auto started = std::chrono::steady_clock::now();
+    ::kill(pid_, SIGTERM);
+    eventually([this] { return exited(); }, limit);
+    if (took) *took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    if (!exited()) return -1;
+    return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
+  }
+
+ private:
+  bool exited() {
+    if (done_) return true;
+    if (::waitpid(pid_, &status_, WNOHANG) == pid_) done_ = true;
+    return done_;
+  }
+
+  const BridgeFixture& fixture_;
+  std::string portFile_;
+  std::string logFile_;
+  Poco::Process::PID pid_ = 0;
+  int port_ = 0;
+  int status_ = 0;
+  bool done_ = false;
+};
+
+// A config for `run`: short intervals, the server on `port`, write-back for every org.
+void writeRunConfig(BridgeFixture& fixture, int port, int pullIntervalS, bool webhook,
+                    const std::string& serviceNowExtra = "") {
+  std::string orgs;
+  for (const auto& org : fixture.simulator.options().orgs) {
+    test::writeText(fixture.dir.file(org.name + ".secret"), org.clientSecret);
+    if (!orgs.empty()) orgs += ",";
+    orgs += R"({ "name": ")" + org.name + R"(", "orgId": ")" + org.orgId + R"(", "region": "us-east-1",
+      "apiBase": ")" + fixture.simulator.orgUrl(org.name) + R"(", "loginBase": ")" + fixture.simulator.orgUrl(org.name) +
+            R"(", "clientId": ")" + org.clientId + R"(", "clientSecret": "${file:)" + org.name + R"(.secret}",
+      "mapping": "mapping.json", "startFrom": ")" + isoAgo(3 * 3600) + R"(",
+      "writeBack": { "datatableId": "dt-outcomes" } })";
+  }
+  test::writeText(fixture.dir.file("sn.secret"), fixture.simulator.options().servicenow.password);
+  test::writeText(fixture.dir.file("webhook.secret"), kWebhookSecret);
+  test::writeText(fixture.configPath(), R"({
+  "ledger": { "path": "ledger.db" },
+  "genesys": { "orgs": [ )" + orgs + R"( ],
+    "export": { "maxWindow": "P1D", "overlap": "PT10M", "pollInitialMs": 10, "pollMaxMs": 50 } },
+  "sync": { "intervalS": 1, "pullIntervalS": )" + std::to_string(pullIntervalS) + R"( },
+  "servicenow": { "instanceUrl": ")" + fixture.simulator.serviceNowUrl() + R"(",
+    "auth": { "type": "basic", "username": ")" + fixture.simulator.options().servicenow.username +
+                                            R"(", "password": "${file:sn.secret}" },
+    "retry": { "maxAttempts": 8, "initialMs": 20, "maxMs": 200, "maxElapsedS": 60 })" + serviceNowExtra + R"( },
+  "server": { "listen": "127.0.0.1:)" + std::to_string(port) + "\"" +
+                                            (webhook ? R"(, "webhookSecret": "${file:webhook.secret}")" : "") + R"( }
+})");
+}
+
+// Simulator options for the daemon tests: evaluations of the last two hours, a minute apart.
+sim::SimulatorOptions recentEvaluations(int webhookPort) {
+  sim::SimulatorOptions options;
+  auto& org = options.orgs[0];
+  org.evaluationCount = 12;
+  org.spacingSeconds = 60;
+  org.firstEvaluation = isoAgo(2 * 3600);
+  org.failingShare = 0.5;
+  org.jobPollsUntilDone = 0;
+  if (webhookPort > 0) {
+    options.servicenow.webhookUrl = "http://127.0.0.1:" + std::to_string(webhookPort) + "/webhooks/servicenow";
+    options.servicenow.webhookSecret = kWebhookSecret;
+  }
+  return options;
+}
+
+std::set<std::string> expectedIncidentIds(BridgeFixture& fixture, const std::string& org) {
+  Mapping mapping = Mapping::loadFile(fixture.dir.file("mapping.json"));
+  std::set<std::string> ids;
+  for (const auto& evaluation : fixture.simulator.evaluations(org))
+    if (mapping.apply(evaluation).matched) ids.insert(evaluation->getValue<std::string>("id"));
+  return ids;
+}
+
+std::string field(const Poco::JSON::Object::Ptr& object, const std::string& name) {
+  return object->optValue<std::string>(name, "");
+}
+
+std::map<std::string, LedgerRecord> ledgerIncidents(const std::string& path) {
+  Ledger ledger(path);
+  std::map<std::string, LedgerRecord> out;
+  RecordFilter all;
+  all.limit = 100000;
+  for (auto& record : ledger.list(all))
+    if (!record.incident.sysId.empty()) out[record.evaluationId] = record;
+  return out;
+}
+
+// Prometheus text format, strictly: every line is a comment (# HELP / # TYPE) or a sample
+// `name{labels} value`. Returns "name{labels}" -> value; fails the test on any other line.
+std::map<std::string, double> parsePrometheus(const std::string& text) {
+  static const std::regex comment(R"(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*)");
+  static const std::regex sample(
+      R"(([a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})?) (-?[0-9.eE+-]+|\+Inf|NaN))");
+  std::map<std::string, double> samples;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::smatch match;
+    if (std::regex_match(line, comment)) continue;
+    INFO("line: " << line);
+    REQUIRE(std::regex_match(line, match, sample));
+    samples[match[1]] = std::stod(match[5]);
+  }
+  return samples;
+}
+
+}  // namespace
+
+TEST_CASE("run: incidents over time, state by webhook, bad webhooks refused, write-back, metrics, SIGTERM",
+          "[daemon]") {
+  const int port = freePort();
+  BridgeFixture fixture(recentEvaluations(port));
+  writeRunConfig(fixture, port, 3600, true);
+  const std::string orgId = fixture.simulator.options().orgs[0].orgId;
+  RunningBridge bridge(fixture, "run");
+  CHECK(http(bridge.port(), "GET", "/healthz").status == 200);
+
+  // Every matching evaluation becomes one incident.
+  auto expected = expectedIncidentIds(fixture, "acme-us");
+  REQUIRE_FALSE(expected.empty());
+  REQUIRE(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
+
+  // Evaluations added later are picked up by the next cycles.
+  const std::size_t before = expected.size();
+  fixture.simulator.addEvaluations("acme-us", 5, isoAgo(400));  // inside the overlap
+  expected = expectedIncidentIds(fixture, "acme-us");
+  REQUIRE(expected.size() > before);
+  REQUIRE(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
+  REQUIRE(eventually([&] { return http(bridge.port(), "GET", "/readyz").status == 200; }));
+
+  // Resolved in ServiceNow: the webhook brings it into the ledger at once.
+  const auto incident = fixture.simulator.incidents().front();
+  const std::string sysId = field(incident, "sys_id");
+  const std::string evaluationId = field(incident, "correlation_id").substr(("evalbridge:" + orgId + ":").size());
+  Poco::JSON::Object::Ptr resolve = new Poco::JSON::Object;
+  resolve->set("state", "6");
+  resolve->set("close_code", "Solved (Permanently)");
+  resolve->set("close_notes", "agent coached");
+  fixture.simulator.updateIncident(sysId, resolve);
+  auto record = ledgerIncidents(fixture.ledgerPath()).at(evaluationId);
+  CHECK(record.incident.state == "6");
+  CHECK(record.closeCode == "Solved (Permanently)");
+  CHECK(record.closeNotes == "agent coached");
+  {
+    Ledger ledger(fixture.ledgerPath());
+    // The state arrived by webhook (a write-back entry may follow it; the order between the two
+    // is not fixed).
+    auto history = ledger.history(orgId, evaluationId);
+    CHECK(std::any_of(history.begin(), history.end(), [](const HistoryEntry& h) { return h.event == "state-webhook"; }));
+  }
+
+  // Forged, unsigned, stale, replayed and out-of-order webhooks: 401/409, nothing changes.
+  Poco::JSON::Object::Ptr current;
+  for (const auto& candidate : fixture.simulator.incidents())
+    if (field(candidate, "sys_id") == sysId) current = candidate;
+  REQUIRE(current);
+  const int modCount = std::stoi(field(current, "sys_mod_count"));
+  auto body = [&](const std::string& state, int mod) {
+    Poco::JSON::Object payload;
+    for (const char* name : {"sys_id", "number", "correlation_id", "sys_updated_on"})
+      payload.set(name, field(current, name));
+    payload.set("state", state);
+    payload.set("sys_mod_count", std::to_string(mod));
+    std::ostringstream text;
+    payload.stringify(text);
+    return text.str();
+  };
+  const std::int64_t now = Poco::Timestamp().epochTime();
+  const std::string reopen = body("2", modCount + 1);
+  CHECK(postWebhook(bridge.port(), reopen, now, "forged-secret").status == 401);
+  CHECK(http(bridge.port(), "POST", "/webhooks/servicenow", reopen).status == 401);
+  CHECK(postWebhook(bridge.port(), reopen, now - 400, kWebhookSecret).status == 401);
+  const std::string same = body("6", modCount);
+  CHECK(postWebhook(bridge.port(), same, now, kWebhookSecret).status == 200);  // what the ledger has
+  CHECK(postWebhook(bridge.port(), same, now, kWebhookSecret).status == 409);  // the very same delivery
+  CHECK(postWebhook(bridge.port(), body("2", modCount - 1), now, kWebhookSecret).status == 409);  // older
+  auto unchanged = ledgerIncidents(fixture.ledgerPath()).at(evaluationId);
+  CHECK(unchanged.incident.state == "6");
+  CHECK(unchanged.incident.modCount == modCount);
+
+  // Write-back: the data table rows follow the ledger's incident states.
+  auto rowsMatchLedger = [&] {
+    auto rows = fixture.simulator.dataTableRows("acme-us")["dt-outcomes"];
+    auto inLedger = ledgerIncidents(fixture.ledgerPath());
+    if (rows.size() != inLedger.size()) return false;
+    for (const auto& [id, row] : inLedger)
+      if (!rows.count(id) || field(rows.at(id), "state") != row.incident.state ||
+          field(rows.at(id), "incidentNumber") != row.incident.number)
+        return false;
+    return true;
+  };
+  CHECK(eventually(rowsMatchLedger));
+  CHECK(field(fixture.simulator.dataTableRows("acme-us")["dt-outcomes"].at(evaluationId), "state") == "6");
+
+  // /metrics: valid Prometheus text whose counters match the ledger.
+  auto samples = parsePrometheus(http(bridge.port(), "GET", "/metrics").body);
+  Ledger ledger(fixture.ledgerPath());
+  auto stats = ledger.statsByOrg()[orgId];
+  const std::string org = "{org=\"acme-us\"}";
+  CHECK(samples.at("evalbridge_created_total" + org) + samples.at("evalbridge_adopted_total" + org) ==
+        static_cast<double>(expected.size()));
+  CHECK(samples.at("evalbridge_created_total" + org) == static_cast<double>(stats.byStatus["created"]));
+  CHECK(samples.at("evalbridge_skipped_total" + org) == static_cast<double>(stats.byStatus["skipped"]));
+  CHECK(samples.at("evalbridge_exported_total" + org) >= static_cast<double>(stats.total));
+  CHECK(samples.at("evalbridge_dead_lettered_total" + org) == 0);
+  for (const auto& [status, count] : stats.byStatus)
+    CHECK(samples.at("evalbridge_ledger_records{org=\"acme-us\",status=\"" + status + "\"}") == count);
+  CHECK(samples.at("evalbridge_ledger_incidents{org=\"acme-us\",state=\"6\"}") == 1);
+  CHECK(samples.at("evalbridge_sync_cycles_total{org=\"acme-us\",result=\"ok\"}") >= 2);
+  CHECK(samples.at("evalbridge_last_successful_cycle_timestamp_seconds" + org) >= static_cast<double>(now - 60));
+  CHECK(samples.at("evalbridge_http_request_duration_seconds_count{service=\"servicenow\",method=\"POST\"}") >=
+        static_cast<double>(expected.size()));
+  CHECK(samples.at("evalbridge_http_request_duration_seconds_count{service=\"genesys\",method=\"PUT\"}") >= 1);
+  CHECK(samples.at("evalbridge_incident_state_updates_total{source=\"webhook\",outcome=\"applied\"}") == 1);
+
+  // Logs: one JSON object per line, with fields, and no secret anywhere.
+  const std::string log = bridge.log();
+  CHECK_THAT(log, Catch::Contains(R"("org":"acme-us")"));
+  CHECK_THAT(log, Catch::Contains(R"("requestId":)"));
+  CHECK_THAT(log, !Catch::Contains(kWebhookSecret));
+  CHECK_THAT(log, !Catch::Contains(fixture.simulator.options().servicenow.password));
+
+  // SIGTERM: exit 0, promptly, nothing pending, every incident exactly once.
+  std::chrono::milliseconds took{0};
+  CHECK(bridge.terminate(30s, &took) == 0);
+  CHECK(took < 30s);
+  CHECK(ledger.statsByOrg()[orgId].byStatus["pending"] == 0);
+  std::map<std::string, int> perCorrelation;
+  for (const auto& created : fixture.simulator.incidents()) ++perCorrelation[field(created, "correlation_id")];
+  CHECK(perCorrelation.size() == expected.size());
+  for (const auto& [correlation, count] : perCorrelation) CHECK(count == 1);
+}
+
+TEST_CASE("run: with the webhook off, polling brings resolved incidents into the ledger", "[daemon][poll]") {
+  BridgeFixture fixture(recentEvaluations(0));
+  const int port = freePort();
+  writeRunConfig(fixture, port, 1, false);
+  RunningBridge bridge(fixture, "poll");
+  auto expected = expectedIncidentIds(fixture, "acme-us");
+  REQUIRE(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
+  CHECK(http(bridge.port(), "POST", "/webhooks/servicenow", "{}").status == 404);
+
+  Poco::JSON::Object::Ptr resolve = new Poco::JSON::Object;
+  resolve->set("state", "6");
+  resolve->set("close_code", "Solved (Work Around)");
+  std::set<std::string> resolved;
+  for (const auto& incident : fixture.simulator.incidents()) {
+    fixture.simulator.updateIncident(field(incident, "sys_id"), resolve);
+    resolved.insert(field(incident, "sys_id"));
+  }
+  CHECK(eventually([&] {
+    int done = 0;
+    for (const auto& [id, record] : ledgerIncidents(fixture.ledgerPath()))
+      done += record.incident.state == "6" && record.closeCode == "Solved (Work Around)";
+    return done == static_cast<int>(resolved.size());
+  }));
+  {
+    Ledger ledger(fixture.ledgerPath());
+    const auto any = ledgerIncidents(fixture.ledgerPath()).begin()->second;
+    bool polled = false;
+    for (const auto& entry : ledger.history(any.orgId, any.evaluationId)) polled |= entry.event == "state-poll";
+    CHECK(polled);
+  }
+  CHECK(bridge.terminate(30s) == 0);
+}
+
+TEST_CASE("run: a failing org backs off alone; readiness names it", "[daemon][backoff]") {
+  sim::SimulatorOptions options = recentEvaluations(0);
+  sim::OrgSpec eu = test::secondOrg();
+  eu.evaluationCount = 6;
+  eu.spacingSeconds = 60;
+  eu.firstEvaluation = isoAgo(3600);
+  eu.permissions.erase("quality:evaluation:view");  // every export of this org is refused
+  options.orgs.push_back(eu);
+  BridgeFixture fixture(options);
+  writeRunConfig(fixture, freePort(), 3600, false);
+  RunningBridge bridge(fixture, "backoff");
+
+  auto expected = expectedIncidentIds(fixture, "acme-us");
+  REQUIRE(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
+  fixture.simulator.addEvaluations("acme-us", 5, isoAgo(400));  // inside the overlap
+  expected = expectedIncidentIds(fixture, "acme-us");
+  CHECK(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
+
+  Answer ready = http(bridge.port(), "GET", "/readyz");
+  CHECK(ready.status == 503);
+  CHECK_THAT(ready.body, Catch::Contains("\"acme-eu\":") && Catch::Contains("quality:evaluation:view"));
+  CHECK_THAT(ready.body, Catch::Contains("\"acme-us\":\"ok\""));
+
+  // acme-us keeps its 1 s pace while acme-eu waits 1 s, 2 s, 4 s, 8 s... between failures.
+  std::map<std::string, double> samples;
+  auto cycles = [&](const std::string& org, const std::string& result) {
+    return samples.at("evalbridge_sync_cycles_total{org=\"" + org + "\",result=\"" + result + "\"}");
+  };
+  CHECK(eventually([&] {
+    samples = parsePrometheus(http(bridge.port(), "GET", "/metrics").body);
+    return cycles("acme-us", "ok") >= 8;
+  }));
+  CHECK(cycles("acme-eu", "failed") >= 2);
+  CHECK(cycles("acme-eu", "failed") <= 5);
+  CHECK(cycles("acme-eu", "ok") == 0);
+  CHECK(cycles("acme-us", "failed") == 0);
+  CHECK(bridge.terminate(30s) == 0);
+}
+
+TEST_CASE("run: SIGTERM in the middle of slow deliveries exits 0 and the next start loses nothing",
+          "[daemon][shutdown]") {
+  sim::SimulatorOptions options = recentEvaluations(0);
+  options.orgs[0].evaluationCount = 30;
+  options.orgs[0].failingShare = 1.0;
+  BridgeFixture fixture(options);
+  writeRunConfig(fixture, freePort(), 3600, false, R"(, "maxConcurrency": 1)");
+  sim::FaultRule slow;
+  slow.server = "servicenow";
+  slow.method = "POST";
+  slow.kind = "latency";
+  slow.latencyMs = 300;
+  fixture.simulator.addFault(slow);
+  const auto expected = expectedIncidentIds(fixture, "acme-us");
+  {
+    RunningBridge bridge(fixture, "first");
+    REQUIRE(eventually([&] { return fixture.simulator.incidents().size() >= 2; }));
+    std::chrono::milliseconds took{0};
+    CHECK(bridge.terminate(30s, &took) == 0);
+    CHECK(took < 30s);
+  }
+  CHECK(fixture.simulator.incidents().size() < expected.size());  // really stopped mid-way
+  fixture.simulator.clearFaults();
+  {
+    RunningBridge bridge(fixture, "second");
+    REQUIRE(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
+    CHECK(eventually([&] {
+      Ledger ledger(fixture.ledgerPath());
+      return ledger.statsByOrg()[fixture.simulator.options().orgs[0].orgId].byStatus["pending"] == 0;
+    }));
+    CHECK(bridge.terminate(30s) == 0);
+  }
+  std::map<std::string, int> perCorrelation;
+  for (const auto& created : fixture.simulator.incidents()) ++perCorrelation[field(created, "correlation_id")];
+  CHECK(perCorrelation.size() == expected.size());
+  for (const auto& [correlation, count] : perCorrelation) CHECK(count == 1);
+}

@@ -1,0 +1,421 @@
+// Delivery guarantees end to end against the simulator (issue 4): limits on the wire, adoption of
+// incidents left by a crash, several matches reported, sys_mod_count kept on every path, dead
+// letter and replay (mapped again), nothing dropped in the stats, OAuth, unreadable results.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <sstream>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include "app/CommandLine.h"
+#include "app/Commands.h"
+#include "common/Errors.h"
+#include "config/Config.h"
+#include "genesys/EvaluationSource.h"
+#include "genesys/OrgClient.h"
+#include "http/HttpClient.h"
+#include "http/ShutdownToken.h"
+#include "ledger/Ledger.h"
+#include "servicenow/IncidentSink.h"
+#include "servicenow/ServiceNowClient.h"
+#include "mapping/Mapping.h"
+#include "support/BridgeFixture.h"
+#include "support/DeliveryChecks.h"
+#include "sync/OrgSync.h"
+#include "sync/SyncEngine.h"
+
+using namespace evalbridge;
+using evalbridge::test::BridgeFixture;
+
+namespace {
+
+std::vector<OrgSyncReport> syncOnce(const Config& config) {
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  return engine.syncOnce("", SyncRange{std::string("2026-10-31T00:00:00Z"), std::nullopt});
+}
+
+// A matching evaluation of the org, and its observation as the sync would record it.
+Observation firstMatching(BridgeFixture& fixture, Poco::JSON::Object::Ptr* evaluationOut = nullptr) {
+  Mapping mapping = Mapping::loadFile(fixture.dir.file("mapping.json"));
+  const auto& org = fixture.simulator.options().orgs[0];
+  for (const auto& evaluation : fixture.simulator.evaluations(org.name)) {
+    Observation observation = observationOf(org.orgId, org.name, mapping, evaluation);
+    if (!observation.matched) continue;
+    if (evaluationOut) *evaluationOut = evaluation;
+    return observation;
+  }
+  FAIL("no matching evaluation");
+  return {};
+}
+
+// Creates an incident directly in the simulated ServiceNow (as if an earlier run had posted it).
+void postIncident(BridgeFixture& fixture, const std::string& correlationId) {
+  HttpClient http;
+  HttpRequest request;
+  request.method = "POST";
+  request.url = fixture.simulator.serviceNowUrl() + "/api/now/table/incident";
+  request.headers = {{"Authorization", "Basic c3ZjX2V2YWxicmlkZ2U6c24tcGFzc3dvcmQ="},
+                     {"Content-Type", "application/json"}};
+  request.body = R"({"short_description":"posted before a crash","correlation_id":")" + correlationId + R"("})";
+  REQUIRE(http.send(request).status == 201);
+}
+
+int runLedger(const std::vector<std::string>& words, const std::string& config, std::string& output) {
+  std::vector<std::string> args = {"--config", config, "ledger"};
+  args.insert(args.end(), words.begin(), words.end());
+  std::vector<const char*> argv = {"evalbridge"};
+  for (const auto& a : args) argv.push_back(a.c_str());
+  CommandLine line = parseCommandLine(static_cast<int>(argv.size()), argv.data(), {"once", "json", "all", "verbose", "quiet", "help"});
+  std::ostringstream out;
+  int code = runLedgerCommand(line, out);
+  output = out.str();
+  return code;
+}
+
+}  // namespace
+
+TEST_CASE("maxConcurrency and maxRequestsPerSecond are never exceeded on the wire") {
+  sim::SimulatorOptions options;
+  options.orgs[0].evaluationCount = 80;
+  options.orgs[0].failingShare = 0.6;
+  BridgeFixture fixture(options);
+  fixture.writeConfig("", R"("maxConcurrency": 3, "maxRequestsPerSecond": 15)");
+  sim::FaultRule slow;
+  slow.server = "servicenow";
+  slow.kind = "latency";
+  slow.latencyMs = 60;
+  fixture.simulator.addFault(slow);
+  auto reports = syncOnce(loadConfig(fixture.configPath()));
+  REQUIRE(reports[0].ok);
+
+  std::vector<double> arrivals;
+  for (const auto& request : fixture.simulator.requests())
+    if (request.server == "servicenow") arrivals.push_back(request.time);
+  std::sort(arrivals.begin(), arrivals.end());
+  REQUIRE(arrivals.size() >= 40);
+  size_t maxPerSecond = 0;
+  size_t maxOverlapping = 0;
+  for (size_t i = 0; i < arrivals.size(); ++i) {
+    // Starts within one second (less 20 ms of network jitter between client and server clocks).
+    size_t j = i;
+    while (j < arrivals.size() && arrivals[j] < arrivals[i] + 0.98) ++j;
+    maxPerSecond = std::max(maxPerSecond, j - i);
+    // Every request takes >= 60 ms, so requests arriving within 50 ms were all in flight at once.
+    size_t k = i;
+    while (k < arrivals.size() && arrivals[k] < arrivals[i] + 0.05) ++k;
+    maxOverlapping = std::max(maxOverlapping, k - i);
+  }
+  CHECK(maxPerSecond <= 15);
+  CHECK(maxPerSecond >= 10);  // the limit, not something else, was the bound
+  CHECK(maxOverlapping <= 3);
+}
+
+TEST_CASE("a pending row left by a crash is adopted by correlation_id, never posted twice") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  Observation observation = firstMatching(fixture);
+  const std::string correlationId = correlationIdFor(observation.orgId, observation.evaluationId);
+  {
+    Ledger ledger(config.ledgerPath);
+    REQUIRE(ledger.observe({observation})[0] == Decision::Create);  // the intent, committed
+  }
+  postIncident(fixture, correlationId);  // the POST landed; the crash lost the answer
+
+  auto reports = syncOnce(config);
+  CHECK(reports[0].delivery.adopted == 1);
+  CHECK(test::incidentsByCorrelation(fixture.simulator)[correlationId] == 1);
+  Ledger ledger(config.ledgerPath);
+  auto record = ledger.find(observation.orgId, observation.evaluationId);
+  REQUIRE(record);
+  CHECK(record->status == RecordStatus::Created);
+  CHECK(record->incident.modCount == 0);  // recorded from the lookup
+  CHECK_FALSE(record->incident.number.empty());
+}
+
+TEST_CASE("two incidents with one correlation_id are reported with their numbers, never guessed") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  Observation observation = firstMatching(fixture);
+  const std::string correlationId = correlationIdFor(observation.orgId, observation.evaluationId);
+  {
+    Ledger ledger(config.ledgerPath);
+    ledger.observe({observation});
+  }
+  postIncident(fixture, correlationId);
+  postIncident(fixture, correlationId);
+  auto reports = syncOnce(config);
+  CHECK(reports[0].delivery.dead == 1);
+  CHECK(test::incidentsByCorrelation(fixture.simulator)[correlationId] == 2);  // nothing added
+  Ledger ledger(config.ledgerPath);
+  auto record = ledger.find(observation.orgId, observation.evaluationId);
+  REQUIRE(record);
+  CHECK(record->status == RecordStatus::Dead);
+  CHECK(record->lastError.find("more than one incident carries correlation_id " + correlationId) == 0);
+  CHECK(record->lastError.find("INC0010001, INC0010002") != std::string::npos);
+}
+
+TEST_CASE("sys_mod_count is kept from create, from an ambiguous create's lookup, and from a patch") {
+  BridgeFixture fixture;
+  sim::FaultRule ambiguous;
+  ambiguous.server = "servicenow";
+  ambiguous.method = "POST";
+  ambiguous.kind = "ambiguous";
+  ambiguous.count = 1;
+  fixture.simulator.addFault(ambiguous);
+  Config config = loadConfig(fixture.configPath());
+  auto reports = syncOnce(config);
+  CHECK(reports[0].delivery.adopted == 1);
+  {
+    Ledger ledger(config.ledgerPath);
+    RecordFilter created;
+    created.status = RecordStatus::Created;
+    auto records = ledger.list(created);
+    REQUIRE_FALSE(records.empty());
+    for (const auto& record : records) CHECK(record.incident.modCount == 0);
+  }
+  Poco::JSON::Object::Ptr evaluation;
+  Observation observation = firstMatching(fixture, &evaluation);
+  fixture.simulator.rescore("acme-us", observation.evaluationId, 10, "2026-11-20T00:00:00Z");
+  reports = syncOnce(config);
+  CHECK(reports[0].delivery.updated == 1);
+  Ledger ledger(config.ledgerPath);
+  auto record = ledger.find(observation.orgId, observation.evaluationId);
+  REQUIRE(record);
+  CHECK(record->status == RecordStatus::Updated);
+  CHECK(record->incident.modCount == 1);
+  CHECK(record->contentHash == sha256Hex(record->fieldsJson));
+}
+
+TEST_CASE("a record that could not be mapped is replayed by mapping its raw evaluation again") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  Poco::JSON::Object::Ptr evaluation;
+  Observation observation = firstMatching(fixture, &evaluation);
+  Observation broken = observation;
+  broken.matched = false;
+  broken.fieldsJson.clear();
+  broken.deadReason = "mapping test-failures failed: (a mapping bug, since fixed)";
+  {
+    Ledger ledger(config.ledgerPath);
+    REQUIRE(ledger.observe({broken})[0] == Decision::Dead);
+  }
+  const std::string key = observation.orgId + ":" + observation.evaluationId;
+  std::string output;
+  CHECK(runLedger({"dead"}, fixture.configPath(), output) == 0);
+  CHECK(output.find(observation.evaluationId) != std::string::npos);
+
+  SECTION("without mapping again, the sink says clearly why there is nothing to send") {
+    { Ledger(config.ledgerPath).replay(observation.orgId, observation.evaluationId); }
+    // An empty window: only the settling of pending records runs (a re-export would map it anew).
+    ShutdownToken shutdown;
+    SyncEngine(config, shutdown).syncOnce("", SyncRange{std::string("2026-01-01T00:00:00Z"), std::string("2026-01-01T00:00:01Z")});
+    auto record = Ledger(config.ledgerPath).find(observation.orgId, observation.evaluationId);
+    CHECK(record->status == RecordStatus::Dead);
+    CHECK(record->lastError.find("no mapped fields to send") == 0);
+    CHECK(record->lastError.find("evalbridge ledger replay " + key) != std::string::npos);
+  }
+  SECTION("ledger replay maps it with the current mapping; the next sync creates it once") {
+    CHECK(runLedger({"replay", key}, fixture.configPath(), output) == 0);
+    CHECK(output.find("1 record(s) moved from the dead letter (1 mapped again") == 0);
+    auto record = Ledger(config.ledgerPath).find(observation.orgId, observation.evaluationId);
+    CHECK(record->status == RecordStatus::Pending);
+    CHECK(record->fieldsJson == observation.fieldsJson);
+    syncOnce(config);
+    const std::string correlationId = correlationIdFor(observation.orgId, observation.evaluationId);
+    CHECK(test::incidentsByCorrelation(fixture.simulator)[correlationId] == 1);
+  }
+}
+
+TEST_CASE("nothing is dropped: exported = created + updated + skipped + dead + pending, per org") {
+  sim::SimulatorOptions options;
+  options.orgs.push_back(test::secondOrg());
+  BridgeFixture fixture(options);
+  sim::FaultRule rejected;
+  rejected.server = "servicenow";
+  rejected.method = "POST";
+  rejected.kind = "status";
+  rejected.status = 422;
+  rejected.count = 2;
+  fixture.simulator.addFault(rejected);
+  Config config = loadConfig(fixture.configPath());
+  syncOnce(config);
+  std::string output;
+  CHECK(runLedger({"stats", "--json"}, fixture.configPath(), output) == 0);
+  auto stats = Poco::JSON::Parser().parse(output).extract<Poco::JSON::Object::Ptr>();
+  long long dead = 0;
+  for (const auto& org : fixture.simulator.options().orgs) {
+    auto counts = stats->getObject(org.orgId);
+    REQUIRE(counts);
+    const long long exported = counts->getValue<long long>("exported");
+    CHECK(exported == static_cast<long long>(fixture.simulator.evaluations(org.name).size()));
+    long long sum = 0;
+    for (const char* status : {"created", "updated", "skipped", "dead", "pending"}) sum += counts->getValue<long long>(status);
+    CHECK(sum == exported);
+    dead += counts->getValue<long long>("dead");
+  }
+  CHECK(dead == 2);
+}
+
+TEST_CASE("OAuth against the simulated instance: every table call carries a Bearer token from oauth_token.do") {
+  BridgeFixture fixture;
+  const auto& sn = fixture.simulator.options().servicenow;
+  test::writeText(fixture.dir.file("oauth.secret"), sn.oauthClientSecret);
+  for (const std::string grant : {"client_credentials", "password"}) {
+    std::string auth = R"("auth": { "type": "oauth", "grant": ")" + grant + R"(", "clientId": ")" + sn.oauthClientId +
+                       R"(", "clientSecret": "${file:oauth.secret}")";
+    if (grant == "password") auth += R"(, "username": ")" + sn.username + R"(", "password": "${file:sn.secret}")";
+    auth += " }";
+    // writeConfig's basic auth block is replaced by the OAuth one.
+    fixture.writeConfig();
+    std::string text;
+    {
+      std::ifstream in(fixture.configPath());
+      text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    auto from = text.find("\"auth\"");
+    auto to = text.find("\" }", from) + 2;
+    text.replace(from, to - from + 1, auth);
+    test::writeText(fixture.configPath(), text);
+    fixture.simulator.clearRequests();
+    // The second pass has nothing new to create: a rescore gives it a PATCH to send.
+    if (grant == "password") fixture.simulator.rescore("acme-us", firstMatching(fixture).evaluationId, 5, "2026-11-20T00:00:00Z");
+    auto reports = syncOnce(loadConfig(fixture.configPath()));
+    INFO(grant << ": " << reports[0].error);
+    CHECK(reports[0].ok);
+    int tokenCalls = 0;
+    int tableCalls = 0;
+    for (const auto& request : fixture.simulator.requests()) {
+      if (request.server != "servicenow") continue;
+      if (request.path == "/oauth_token.do") {
+        ++tokenCalls;
+        CHECK(request.body.find("grant_type=" + grant) == 0);
+        continue;
+      }
+      ++tableCalls;
+      CHECK(request.headers.at("authorization").rfind("Bearer ", 0) == 0);
+      CHECK(request.status != 401);
+    }
+    CHECK(tokenCalls == 1);
+    CHECK(tableCalls > 0);
+    CHECK(reports[0].delivery.updated == (grant == "password" ? 1 : 0));
+  }
+  CHECK(fixture.simulator.incidents().size() ==
+        test::expectedCorrelationIds(fixture.simulator, fixture.dir.file("mapping.json")).size());
+}
+
+TEST_CASE("unreadable results: a page is fetched again; one that stays bad is kept and fails the window") {
+  SECTION("a truncated page is read again and nothing is counted twice") {
+    BridgeFixture fixture;
+    sim::FaultRule truncated;
+    truncated.server = "acme-us";
+    truncated.kind = "badJson";
+    truncated.pathPrefix = "/api/v2/quality/exports/";
+    truncated.count = 2;
+    truncated.probability = 0.5;
+    fixture.simulator.addFault(truncated);
+    Config config = loadConfig(fixture.configPath());
+    // Job status polls may take the faults too: those are retried by the status loop. Either way
+    // the cycle must end with every evaluation exported exactly once.
+    auto reports = syncOnce(config);
+    INFO(reports[0].error);
+    CHECK(reports[0].ok);
+    CHECK(reports[0].exported == static_cast<int>(fixture.simulator.evaluations("acme-us").size()));
+  }
+  SECTION("a download that breaks off resumes after what was already read") {
+    sim::SimulatorOptions options;
+    options.orgs[0].useDownloadUrl = true;
+    options.orgs[0].evaluationCount = 300;
+    BridgeFixture fixture(options);
+    fixture.writeConfig(R"("pageSize": 50)");
+    sim::FaultRule truncated;
+    truncated.server = "download";
+    truncated.kind = "badJson";
+    truncated.count = 1;
+    fixture.simulator.addFault(truncated);
+    Config config = loadConfig(fixture.configPath());
+    auto reports = syncOnce(config);
+    INFO(reports[0].error);
+    CHECK(reports[0].ok);
+    CHECK(reports[0].exported == 300);  // the first 100-odd were not handed over twice
+    CHECK(reports[0].unchanged == 0);
+    int downloads = 0;
+    for (const auto& request : fixture.simulator.requests()) downloads += request.server == "download";
+    CHECK(downloads == 2);
+  }
+  SECTION("a result page that stays bad goes to the dead letter with its text; the window is not checkpointed") {
+    // ExportJobSource hands such a page over as one malformed entry, then fails the window.
+    struct BadPageSource : EvaluationSource {
+      void fetch(const TimeWindow&, const EvaluationPageHandler& handler) override {
+        Poco::JSON::Object::Ptr entry = new Poco::JSON::Object;
+        entry->set("__malformed", R"({"entities":[{"id":"e1","agent":{"na)");
+        entry->set("__reason", "result page 1 is not valid JSON: byte 31: ... (after 3 attempts)");
+        handler({entry});
+        throw TransientError("result page 1 is not valid JSON; its text is kept in the dead letter");
+      }
+    };
+    BridgeFixture fixture;
+    Config config = loadConfig(fixture.configPath());
+    ShutdownToken shutdown;
+    Ledger ledger(config.ledgerPath);
+    ServiceNowClient client(config.servicenow, shutdown);
+    IncidentSink sink(client, ledger, shutdown);
+    OrgClient orgClient(config.orgs[0], shutdown);
+    BadPageSource source;
+    Mapping mapping = Mapping::loadFile(config.orgs[0].mappingPath);
+    OrgSync sync(config.orgs[0], orgClient, source, mapping, ledger, sink, shutdown);
+    auto report = sync.run({});
+    CHECK_FALSE(report.ok);
+    CHECK(report.error.find("kept in the dead letter") != std::string::npos);
+    CHECK(report.malformed == 1);
+    CHECK_FALSE(ledger.checkpoint(config.orgs[0].orgId));
+    RecordFilter dead;
+    dead.status = RecordStatus::Dead;
+    auto records = ledger.list(dead);
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].evaluationId.rfind("malformed-", 0) == 0);
+    CHECK(records[0].rawJson == R"({"entities":[{"id":"e1","agent":{"na)");
+    CHECK(records[0].lastError.find("result page 1 is not valid JSON") == 0);
+  }
+}
+
+TEST_CASE("outcomes recorded concurrently are all committed; a failing one is rolled back alone") {
+  test::TempDir dir;
+  Ledger ledger(dir.file("ledger.db"));
+  std::vector<Observation> observations;
+  for (int i = 0; i < 400; ++i) {
+    Observation o;
+    o.orgId = "org";
+    o.orgName = "org";
+    o.evaluationId = "e" + std::to_string(i);
+    o.matched = true;
+    o.fieldsJson = R"({"short_description":"x"})";
+    observations.push_back(o);
+  }
+  ledger.observe(observations);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 8; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = t; i < 400; i += 8)
+        ledger.markDelivered("org", "e" + std::to_string(i), IncidentRef{"sys" + std::to_string(i), "INC" + std::to_string(i), "1", "", 0});
+      try {
+        ledger.markDelivered("org", "missing-" + std::to_string(t), IncidentRef{"s", "n", "1", "", 0});
+      } catch (const PermanentError&) {
+        ++failures;
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  CHECK(failures == 8);
+  // A fresh connection sees every outcome: they were committed, not just written.
+  Ledger reopened(dir.file("ledger.db"));
+  auto stats = reopened.statsByOrg()["org"];
+  CHECK(stats.byStatus["created"] == 400);
+  CHECK(stats.total == 400);
+  CHECK(reopened.find("org", "e123")->incident.number == "INC123");
+}

@@ -1,0 +1,214 @@
+// `evalbridge doctor` (issue 3, item 5), run as the real binary against the simulator: for each
+// common misconfiguration the output names the cause and the fix, and the exit code says whether
+// anything failed (0 / 1; 2 for a config that does not load).
+#include <catch2/catch.hpp>
+
+#include "support/MultiOrgConfig.h"
+
+using namespace evalbridge;
+using namespace evalbridge::test;
+
+namespace {
+
+sim::SimulatorOptions twoOrgs() {
+  sim::SimulatorOptions options;
+  options.orgs.push_back(secondOrg());
+  return options;
+}
+
+// The text block of one check: its status line and, for a failure, the fix line below it.
+std::string checkBlock(const std::string& out, const std::string& statusAndName) {
+  auto at = out.find(statusAndName);
+  if (at == std::string::npos) return "";
+  // Up to the next line that is not the indented fix: a check line ("  ok", "  FAIL") or a subject.
+  std::size_t end = out.find('\n', at);
+  while (end != std::string::npos && out.compare(end + 1, 8, "        ") == 0) end = out.find('\n', end + 1);
+  return out.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
+}  // namespace
+
+TEST_CASE("doctor: everything configured right passes, exit 0") {
+  BridgeFixture fixture(twoOrgs());
+  auto orgs = simulatedOrgs(fixture);
+  orgs[1].source = "analytics";
+  writeBridgeConfig(fixture, orgs);
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 0);
+  CHECK_THAT(result.out, Catch::Contains("org acme-us\n") && Catch::Contains("org acme-eu\n") &&
+                             Catch::Contains("servicenow\n") && Catch::Contains("mappings\n"));
+  CHECK_THAT(result.out, Catch::Contains("ok    login: client acme-us-client got a token"));
+  CHECK_THAT(result.out, Catch::Contains("ok    org identity: tokens/me on"));
+  CHECK_THAT(result.out, Catch::Contains("ok    permission quality:evaluation:view"));
+  CHECK_THAT(result.out, Catch::Contains("ok    permission analytics:conversationDetail:view"));  // acme-eu
+  CHECK_THAT(result.out, Catch::Contains("ok    export API available"));
+  CHECK_THAT(result.out, Catch::Contains("ok    correlation_id query"));
+  CHECK_THAT(result.out, Catch::Contains("all 13 checks passed"));
+  CHECK(result.out.find("FAIL") == std::string::npos);
+  // Harmless: doctor created nothing anywhere.
+  CHECK(fixture.simulator.incidents().empty());
+}
+
+TEST_CASE("doctor: a wrong client secret") {
+  BridgeFixture fixture;
+  auto orgs = simulatedOrgs(fixture);
+  orgs[0].clientSecret = "not-the-secret";
+  writeBridgeConfig(fixture, orgs);
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  const auto block = checkBlock(result.out, "FAIL  login");
+  CHECK_THAT(block, Catch::Contains("POST /oauth/token on 127.0.0.1:") && Catch::Contains("invalid_client") &&
+                        Catch::Contains("inin-correlation-id"));
+  CHECK_THAT(block, Catch::Contains("fix: wrong clientId/secret or wrong region: this org's login host is 127.0.0.1:") &&
+                        Catch::Contains("the region is configured as us-east-1 (mypurecloud.com)") &&
+                        Catch::Contains("clientSecret is its current secret"));
+  CHECK_THAT(result.out, Catch::Contains("skip  org identity: needs a token"));
+  CHECK(result.out.find("not-the-secret") == std::string::npos);  // secrets never shown
+  CHECK(result.err.find("not-the-secret") == std::string::npos);
+}
+
+TEST_CASE("doctor: a wrong region (the login host is another org's)") {
+  BridgeFixture fixture(twoOrgs());
+  auto orgs = simulatedOrgs(fixture);
+  orgs[0].region = "eu-west-1";
+  orgs[0].loginBase = fixture.simulator.orgUrl("acme-eu");  // acme-us's client is unknown there
+  writeBridgeConfig(fixture, orgs);
+  auto result = runEvalbridge(fixture, "doctor --org acme-us");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  const std::string euHost = fixture.simulator.orgUrl("acme-eu").substr(7);
+  CHECK_THAT(checkBlock(result.out, "FAIL  login"),
+             Catch::Contains("this org's login host is " + euHost) &&
+                 Catch::Contains("the region is configured as eu-west-1 (mypurecloud.ie)") &&
+                 Catch::Contains("set \"region\""));
+  CHECK(result.out.find("org acme-eu") == std::string::npos);  // --org: only that org
+}
+
+TEST_CASE("doctor: an orgId that is not the org of the OAuth client") {
+  BridgeFixture fixture;
+  auto orgs = simulatedOrgs(fixture);
+  orgs[0].orgId = "11111111-2222-3333-4444-555555555555";
+  writeBridgeConfig(fixture, orgs);
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  const std::string realId = sim::OrgSpec{}.orgId;
+  const auto block = checkBlock(result.out, "FAIL  org identity");
+  CHECK_THAT(block, Catch::Contains("says org " + realId + " (Acme US)") &&
+                        Catch::Contains("orgId is 11111111-2222-3333-4444-555555555555"));
+  CHECK_THAT(block, Catch::Contains("fix: the OAuth client acme-us-client belongs to org " + realId) &&
+                        Catch::Contains("set genesys.orgs[acme-us].orgId to " + realId));
+}
+
+TEST_CASE("doctor: a missing permission names it, the OAuth client's role and the division") {
+  BridgeFixture fixture;
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  fixture.simulator.revokePermission("acme-us", "quality:evaluation:view");
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  const auto block = checkBlock(result.out, "FAIL  permission quality:evaluation:view");
+  CHECK_THAT(block, Catch::Contains("answered HTTP 403 missing.permissions") && Catch::Contains("inin-correlation-id"));
+  CHECK_THAT(block, Catch::Contains("fix: OAuth client acme-us-client of org acme-us lacks quality:evaluation:view") &&
+                        Catch::Contains("add quality:evaluation:view to a role") &&
+                        Catch::Contains("OAuth > acme-us-client > Roles") &&
+                        Catch::Contains("home division is \"Home\""));
+  CHECK_THAT(result.out, Catch::Contains("skip  export API available: cannot tell while quality:evaluation:view is missing"));
+}
+
+TEST_CASE("doctor: an org without the export API is told to use the analytics source") {
+  sim::SimulatorOptions options;
+  options.orgs[0].exportApiAvailable = false;
+  BridgeFixture fixture(options);
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(checkBlock(result.out, "FAIL  export API available"),
+             Catch::Contains("HTTP 404") && Catch::Contains("Set \"source\": \"analytics\"") &&
+                 Catch::Contains("analytics:conversationDetail:view"));
+}
+
+TEST_CASE("doctor: ServiceNow rejects the password (401)") {
+  BridgeFixture fixture;
+  BridgeConfigOptions options;
+  options.serviceNowPassword = "wrong-password";
+  writeBridgeConfig(fixture, simulatedOrgs(fixture), options);
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(checkBlock(result.out, "FAIL  credentials"),
+             Catch::Contains("HTTP 401") &&
+                 Catch::Contains("fix: ServiceNow rejected user svc_evalbridge: check servicenow.auth (the username "
+                                 "and password)"));
+  CHECK_THAT(result.out, Catch::Contains("skip  table read"));
+  CHECK(result.out.find("wrong-password") == std::string::npos);
+}
+
+TEST_CASE("doctor: ServiceNow forbids reading the table (403)") {
+  BridgeFixture fixture;
+  BridgeConfigOptions options;
+  options.serviceNowTable = "u_qa_incident";  // not in the simulator's tablesReadable
+  writeBridgeConfig(fixture, simulatedOrgs(fixture), options);
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(checkBlock(result.out, "FAIL  table read"),
+             Catch::Contains("GET /api/now/table/u_qa_incident?sysparm_limit=1") && Catch::Contains("HTTP 403") &&
+                 Catch::Contains("fix: user svc_evalbridge may not read table u_qa_incident"));
+}
+
+TEST_CASE("doctor: ServiceNow unreachable") {
+  BridgeFixture fixture;
+  BridgeConfigOptions options;
+  options.serviceNowUrl = "http://127.0.0.1:1";  // nothing listens there
+  writeBridgeConfig(fixture, simulatedOrgs(fixture), options);
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(checkBlock(result.out, "FAIL  reachable"),
+             Catch::Contains("connection refused") && Catch::Contains("fix: check servicenow.instanceUrl"));
+}
+
+TEST_CASE("doctor: a broken mapping file is a failed check, not a crash") {
+  BridgeFixture fixture;
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  writeText(fixture.dir.file("mapping.json"), R"({"name": "x", "when": {"field": "a", "near": 1}, "fields": {}})");
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(checkBlock(result.out, "FAIL  " + fixture.dir.file("mapping.json")),
+             Catch::Contains("fix: correct the mapping"));
+  CHECK_THAT(result.out, Catch::Contains("ok    login"));  // the rest still ran
+}
+
+TEST_CASE("doctor --json is machine-readable; a config that does not load exits 2") {
+  BridgeFixture fixture;
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  fixture.simulator.revokePermission("acme-us", "quality:evaluation:view");
+  auto result = runEvalbridge(fixture, "doctor --json");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  auto root = parseJsonObject(result.out);
+  CHECK_FALSE(root->getValue<bool>("ok"));
+  CHECK(root->getValue<int>("exitCode") == 1);
+  auto checks = root->getArray("checks");
+  int failed = 0;
+  for (std::size_t i = 0; i < checks->size(); ++i) {
+    auto check = checks->getObject(static_cast<unsigned>(i));
+    if (check->getValue<std::string>("status") != "fail") continue;
+    ++failed;
+    CHECK(check->getValue<std::string>("subject") == "org acme-us");
+    CHECK(check->getValue<std::string>("check") == "permission quality:evaluation:view");
+    CHECK_THAT(check->getValue<std::string>("fix"), Catch::Contains("add quality:evaluation:view to a role"));
+  }
+  CHECK(failed == 1);
+
+  writeText(fixture.configPath(), R"({"genesys": {}})");
+  auto broken = runEvalbridge(fixture, "doctor");
+  CHECK(broken.exitCode == 2);
+  CHECK_THAT(broken.err, Catch::Contains("configuration error"));
+  CHECK(runEvalbridge(fixture, "doctor --bogus").exitCode == 2);
+}

@@ -1,0 +1,354 @@
+// Incident state coming back from ServiceNow into the ledger (SPEC section 7): ordering by
+// sys_mod_count, the polling fallback's keyset paging against the simulator, the write-back
+// outbox to Genesys data tables, and what a rescore after closure may do. Real SQLite, real HTTP.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include <Poco/DateTime.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Timestamp.h>
+#include <Poco/URI.h>
+
+#include "config/Config.h"
+#include "http/ShutdownToken.h"
+#include "ledger/IncidentStateStore.h"
+#include "ledger/IncidentStates.h"
+#include "ledger/Ledger.h"
+#include "servicenow/ServiceNowClient.h"
+#include "support/BridgeFixture.h"
+#include "sync/DataTableWriteBack.h"
+#include "sync/IncidentStatePuller.h"
+#include "sync/SyncEngine.h"
+
+using namespace evalbridge;
+using evalbridge::test::BridgeFixture;
+
+namespace {
+
+const std::string kOrgId = "8c7d8a7e-1111-2222-3333-444455556666";
+
+Poco::JSON::Object::Ptr changes(std::initializer_list<std::pair<std::string, std::string>> fields) {
+  Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
+  for (const auto& [name, value] : fields) object->set(name, value);
+  return object;
+}
+
+// Ledger records with an incident, by sys_id.
+std::map<std::string, LedgerRecord> incidentsInLedger(Ledger& ledger) {
+  std::map<std::string, LedgerRecord> out;
+  RecordFilter all;
+  all.limit = 100000;
+  for (auto& record : ledger.list(all))
+    if (!record.incident.sysId.empty()) out[record.incident.sysId] = record;
+  return out;
+}
+
+std::string field(const Poco::JSON::Object::Ptr& object, const std::string& name) {
+  return object->optValue<std::string>(name, "");
+}
+
+IncidentStateUpdate updateOf(const std::string& evaluationId, const std::string& state, std::optional<std::int64_t> mod,
+                             const std::string& updatedOn) {
+  IncidentStateUpdate update;
+  update.correlationId = correlationIdFor(kOrgId, evaluationId);
+  update.sysId = "sys-" + evaluationId;
+  update.number = "INC-" + evaluationId;
+  update.state = state;
+  update.updatedOn = updatedOn;
+  update.modCount = mod;
+  return update;
+}
+
+}  // namespace
+
+TEST_CASE("incident state names and codes", "[incident-state]") {
+  CHECK(incidentStateCode("resolved") == std::optional<std::string>("6"));
+  CHECK(incidentStateCode("Resolved") == std::optional<std::string>("6"));
+  CHECK(incidentStateCode("closed") == std::optional<std::string>("7"));
+  CHECK(incidentStateCode("canceled") == std::optional<std::string>("8"));
+  CHECK(incidentStateCode("cancelled") == std::optional<std::string>("8"));
+  CHECK(incidentStateCode("on hold") == std::optional<std::string>("3"));
+  CHECK(incidentStateCode("in_progress") == std::optional<std::string>("2"));
+  CHECK(incidentStateCode("6") == std::optional<std::string>("6"));
+  CHECK(incidentStateCode("42") == std::optional<std::string>("42"));
+  CHECK_FALSE(incidentStateCode("finished"));
+  CHECK(incidentStateName("7") == "Closed");
+  CHECK(incidentStateName("42") == "42");
+  CHECK(isFinalIncidentState("6"));
+  CHECK_FALSE(isFinalIncidentState("3"));
+}
+
+TEST_CASE("the state store orders updates by mod count and keeps fields it was not sent", "[incident-state]") {
+  test::TempDir dir;
+  Ledger ledger(dir.file("ledger.db"));
+  IncidentStateStore store(ledger);
+  Observation seen;
+  seen.orgId = kOrgId;
+  seen.orgName = "acme-us";
+  seen.evaluationId = "e1";
+  seen.matched = true;
+  seen.fieldsJson = "{}";
+  ledger.observe({seen});
+
+  // No incident yet: nothing to mirror (the poll picks it up once the ledger knows the incident).
+  CHECK(store.apply(updateOf("e1", "2", 1, "2026-11-01 10:00:01"), "poll").outcome == StateOutcome::Unknown);
+  ledger.markDelivered(kOrgId, "e1", IncidentRef{"sys-e1", "INC-e1", "1", "2026-11-01 10:00:00", 0});
+
+  auto resolved = updateOf("e1", "6", 2, "2026-11-01 10:05:00");
+  resolved.closeCode = "Solved (Permanently)";
+  resolved.closeNotes = "coached";
+  resolved.assignmentGroup = "grp-1";
+  StateResult applied = store.apply(resolved, "webhook");
+  CHECK(applied.outcome == StateOutcome::Applied);
+  CHECK(applied.previousState == "1");
+  CHECK(applied.orgName == "acme-us");
+  CHECK(applied.evaluationId == "e1");
+
+  auto record = *ledger.find(kOrgId, "e1");
+  CHECK(record.incident.state == "6");
+  CHECK(record.incident.modCount == 2);
+  CHECK(record.closeCode == "Solved (Permanently)");
+  CHECK(record.closeNotes == "coached");
+  CHECK(record.assignmentGroup == "grp-1");
+  CHECK(ledger.history(kOrgId, "e1").back().event == "state-webhook");
+  CHECK_THAT(ledger.history(kOrgId, "e1").back().detail, Catch::Contains("New -> Resolved"));
+
+  CHECK(store.apply(resolved, "poll").outcome == StateOutcome::Duplicate);
+  CHECK(store.apply(updateOf("e1", "2", 1, "2026-11-01 10:09:00"), "poll").outcome == StateOutcome::OutOfOrder);
+  // Without a mod count, sys_updated_on decides.
+  CHECK(store.apply(updateOf("e1", "2", std::nullopt, "2026-11-01 10:04:59"), "poll").outcome ==
+        StateOutcome::OutOfOrder);
+
+  // A later close without close fields keeps the ones the ledger has.
+  CHECK(store.apply(updateOf("e1", "7", 3, "2026-11-01 11:00:00"), "poll").outcome == StateOutcome::Applied);
+  record = *ledger.find(kOrgId, "e1");
+  CHECK(record.incident.state == "7");
+  CHECK(record.closeCode == "Solved (Permanently)");
+  CHECK(record.assignmentGroup == "grp-1");
+
+  // A webhook delivery is remembered: the same signature again is a replay and changes nothing.
+  auto reopened = updateOf("e1", "2", 4, "2026-11-01 12:00:00");
+  CHECK(store.apply(reopened, "webhook", WebhookDelivery{"sig-1", 1000}).outcome == StateOutcome::Applied);
+  reopened.modCount = 5;
+  reopened.state = "3";
+  CHECK(store.apply(reopened, "webhook", WebhookDelivery{"sig-1", 1001}).outcome == StateOutcome::Replayed);
+  CHECK(ledger.find(kOrgId, "e1")->incident.state == "2");
+  // Old signatures are forgotten after their window.
+  CHECK(store.apply(reopened, "webhook", WebhookDelivery{"sig-1", 5000}).outcome == StateOutcome::Applied);
+
+  CHECK(store.incidentStateCounts()[kOrgId]["3"] == 1);
+  CHECK_FALSE(store.pollCursor("incident"));
+  store.savePollCursor("incident", PollCursor{"2026-11-01 12:00:00", "abc"});
+  CHECK(store.pollCursor("incident")->updatedOn == "2026-11-01 12:00:00");
+  CHECK(store.pollCursor("incident")->sysId == "abc");
+}
+
+TEST_CASE("the poll's encoded queries page on (sys_updated_on, sys_id) with AND-only conditions", "[incident-state]") {
+  CHECK(IncidentStatePuller::queryAfter("") == "correlation_idSTARTSWITHevalbridge:^ORDERBYsys_updated_on^ORDERBYsys_id");
+  CHECK(IncidentStatePuller::queryAfter("2026-11-01 10:00:00") ==
+        "correlation_idSTARTSWITHevalbridge:^sys_updated_on>2026-11-01 10:00:00^ORDERBYsys_updated_on^ORDERBYsys_id");
+  CHECK(IncidentStatePuller::queryWithinSecond("2026-11-01 10:00:00", "") ==
+        "correlation_idSTARTSWITHevalbridge:^sys_updated_on=2026-11-01 10:00:00^ORDERBYsys_id");
+  CHECK(IncidentStatePuller::queryWithinSecond("2026-11-01 10:00:00", "ab12") ==
+        "correlation_idSTARTSWITHevalbridge:^sys_updated_on=2026-11-01 10:00:00^sys_id>ab12^ORDERBYsys_id");
+}
+
+TEST_CASE("polling brings every state change back, pages of one second included, and skips none",
+          "[incident-state][poll]") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  REQUIRE(engine.syncOnce("", {}).at(0).ok);
+  IncidentStateStore store(engine.ledger());
+  auto incidents = fixture.simulator.incidents();
+  REQUIRE(incidents.size() >= 5);
+
+  int observed = 0;
+  IncidentStatePuller puller(engine.serviceNow(), store, shutdown, 2,
+                             [&observed](const IncidentStateUpdate&, const StateResult&) { ++observed; });
+  // First poll: everything the bridge created, already known (its own creations are no echo).
+  PullReport first = puller.pullOnce();
+  INFO(first.error);
+  REQUIRE(first.ok);
+  CHECK(first.read == static_cast<int>(incidents.size()));
+  CHECK(first.applied == 0);
+  CHECK(first.duplicates == static_cast<int>(incidents.size()));
+  CHECK(observed == first.read);
+
+  // Resolve every incident at once: most land in the same second, more than a page of 2.
+  for (const auto& incident : incidents)
+    fixture.simulator.updateIncident(field(incident, "sys_id"),
+                                     changes({{"state", "6"}, {"close_code", "Solved (Permanently)"}}));
+  PullReport second = puller.pullOnce();
+  REQUIRE(second.ok);
+  CHECK(second.applied == static_cast<int>(incidents.size()));
+  auto mirrored = incidentsInLedger(engine.ledger());
+  for (const auto& incident : fixture.simulator.incidents()) {
+    const auto& record = mirrored.at(field(incident, "sys_id"));
+    CHECK(record.incident.state == "6");
+    CHECK(record.closeCode == "Solved (Permanently)");
+    CHECK(std::to_string(*record.incident.modCount) == field(incident, "sys_mod_count"));
+    CHECK(record.incident.updatedOn == field(incident, "sys_updated_on"));
+  }
+
+  // A change landing in the second the last poll already read is still found (that second is
+  // read again), and nothing else is applied twice.
+  const std::string firstSysId = field(incidents.front(), "sys_id");
+  fixture.simulator.updateIncident(firstSysId, changes({{"state", "7"}}));
+  PullReport third = puller.pullOnce();
+  REQUIRE(third.ok);
+  CHECK(third.applied == 1);
+  CHECK(incidentsInLedger(engine.ledger()).at(firstSysId).incident.state == "7");
+  CHECK(puller.pullOnce().applied == 0);
+
+  // On the wire: only keyset conditions (the simulator refuses ^OR / ^NQ), a page size, fields.
+  int polls = 0;
+  for (const auto& request : fixture.simulator.requests()) {
+    if (request.server != "servicenow" || request.method != "GET" || request.path != "/api/now/table/incident")
+      continue;
+    const std::string query = Poco::URI("/?" + request.query).getQueryParameters().front().second;
+    if (query.rfind("correlation_idSTARTSWITHevalbridge:", 0) != 0) continue;
+    ++polls;
+    CHECK(request.status == 200);
+    CHECK(request.query.find("sysparm_limit=2") != std::string::npos);
+  }
+  CHECK(polls >= 4);
+}
+
+TEST_CASE("write-back upserts one data table row per incident and writes again only on change",
+          "[incident-state][write-back]") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  config.orgs[0].writeBackDatatableId = "dt-outcomes";
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  REQUIRE(engine.syncOnce("", {}).at(0).ok);
+  IncidentStateStore store(engine.ledger());
+  DataTableWriteBack writeBack(config, store, shutdown);
+  REQUIRE(writeBack.enabled());
+
+  auto ledgerIncidents = incidentsInLedger(engine.ledger());
+  WriteBackReport first = writeBack.runOnce();
+  CHECK(first.failed == 0);
+  CHECK(first.written == static_cast<int>(ledgerIncidents.size()));
+
+  auto matchesLedger = [&] {
+    auto rows = fixture.simulator.dataTableRows("acme-us")["dt-outcomes"];
+    auto inLedger = incidentsInLedger(engine.ledger());
+    CHECK(rows.size() == inLedger.size());
+    for (const auto& [sysId, record] : inLedger) {
+      REQUIRE(rows.count(record.evaluationId) == 1);
+      const auto& row = rows.at(record.evaluationId);
+      CHECK(field(row, "key") == record.evaluationId);
+      CHECK(field(row, "incidentNumber") == record.incident.number);
+      CHECK(field(row, "state") == record.incident.state);
+      CHECK(field(row, "link") == fixture.simulator.serviceNowUrl() + "/nav_to.do?uri=incident.do?sys_id=" + sysId);
+    }
+  };
+  matchesLedger();
+  CHECK(writeBack.runOnce().written == 0);  // nothing changed: nothing written
+
+  // A state change (webhook or poll) makes exactly that row due again.
+  IncidentStatePuller puller(engine.serviceNow(), store, shutdown);
+  const auto incident = fixture.simulator.incidents().front();
+  fixture.simulator.updateIncident(field(incident, "sys_id"), changes({{"state", "6"}}));
+  REQUIRE(puller.pullOnce().applied == 1);
+  fixture.simulator.clearRequests();
+  CHECK(writeBack.runOnce().written == 1);
+  matchesLedger();
+  int puts = 0;
+  for (const auto& request : fixture.simulator.requests()) {
+    if (request.method != "PUT") continue;
+    ++puts;
+    CHECK(request.server == "acme-us");
+    CHECK(request.path.rfind("/api/v2/flows/datatables/dt-outcomes/rows/", 0) == 0);
+    CHECK(request.headers.at("authorization").rfind("Bearer ", 0) == 0);
+  }
+  CHECK(puts == 1);
+
+  // A refusal (missing permission) keeps the row due; it is written once the permission is back.
+  fixture.simulator.updateIncident(field(incident, "sys_id"), changes({{"state", "7"}}));
+  REQUIRE(puller.pullOnce().applied == 1);
+  fixture.simulator.revokePermission("acme-us", "architect:datatableRow:edit");
+  WriteBackReport refused = writeBack.runOnce();
+  CHECK(refused.failed == 1);
+  CHECK(refused.written == 0);
+  fixture.simulator.grantPermission("acme-us", "architect:datatableRow:edit");
+  CHECK(writeBack.runOnce().written == 1);
+  matchesLedger();
+}
+
+TEST_CASE("a rescore after ServiceNow closed the incident neither reopens nor recreates it",
+          "[incident-state][closed]") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  REQUIRE(engine.syncOnce("", {}).at(0).ok);
+  IncidentStateStore store(engine.ledger());
+  const std::size_t incidentCount = fixture.simulator.incidents().size();
+  const auto incident = fixture.simulator.incidents().front();
+  const std::string sysId = field(incident, "sys_id");
+  const std::string evaluationId = field(incident, "correlation_id").substr(std::string("evalbridge:" + kOrgId + ":").size());
+
+  fixture.simulator.updateIncident(sysId, changes({{"state", "7"}, {"close_code", "Solved (Permanently)"}}));
+  IncidentStatePuller puller(engine.serviceNow(), store, shutdown);
+  REQUIRE(puller.pullOnce().applied == 1);
+
+  // Rescored in Genesys, a minute ago (inside the next cycle's window), still failing.
+  const std::string changed = Poco::DateTimeFormatter::format(
+      Poco::DateTime(Poco::Timestamp() - Poco::Timespan(60, 0)), "%Y-%m-%dT%H:%M:%SZ");
+  fixture.simulator.rescore("acme-us", evaluationId, 12, changed);
+  fixture.simulator.clearRequests();
+  auto report = engine.syncOnce("", {}).at(0);
+  REQUIRE(report.ok);
+  CHECK(report.delivery.created == 0);
+  CHECK(fixture.simulator.incidents().size() == incidentCount);  // not recreated
+
+  Poco::JSON::Object::Ptr after;
+  for (const auto& candidate : fixture.simulator.incidents())
+    if (field(candidate, "sys_id") == sysId) after = candidate;
+  REQUIRE(after);
+  CHECK(field(after, "state") == "7");  // not reopened
+  CHECK(engine.ledger().find(kOrgId, evaluationId)->incident.state == "7");
+  for (const auto& request : fixture.simulator.requests())
+    CHECK_FALSE((request.server == "servicenow" && request.method == "POST"));
+}
+
+// Needs the IncidentSink change described in the issue 5 report: for an incident in a final
+// state (Resolved/Closed/Canceled in the ledger), the update sends the work note only.
+TEST_CASE("a rescore after closure sends a work note only", "[incident-state][closed][!mayfail]") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  REQUIRE(engine.syncOnce("", {}).at(0).ok);
+  IncidentStateStore store(engine.ledger());
+  const auto incident = fixture.simulator.incidents().front();
+  const std::string sysId = field(incident, "sys_id");
+  const std::string evaluationId = field(incident, "correlation_id").substr(std::string("evalbridge:" + kOrgId + ":").size());
+  fixture.simulator.updateIncident(sysId, changes({{"state", "6"}}));
+  IncidentStatePuller puller(engine.serviceNow(), store, shutdown);
+  REQUIRE(puller.pullOnce().applied == 1);
+
+  const std::string changed = Poco::DateTimeFormatter::format(
+      Poco::DateTime(Poco::Timestamp() - Poco::Timespan(60, 0)), "%Y-%m-%dT%H:%M:%SZ");
+  fixture.simulator.rescore("acme-us", evaluationId, 12, changed);
+  fixture.simulator.clearRequests();
+  REQUIRE(engine.syncOnce("", {}).at(0).ok);
+  int patches = 0;
+  for (const auto& request : fixture.simulator.requests()) {
+    if (request.server != "servicenow" || request.method != "PATCH") continue;
+    ++patches;
+    Poco::JSON::Parser parser;
+    auto body = parser.parse(request.body).extract<Poco::JSON::Object::Ptr>();
+    std::vector<std::string> names;
+    body->getNames(names);
+    CHECK(names == std::vector<std::string>{"work_notes"});
+  }
+  CHECK(patches == 1);
+}
