@@ -319,9 +319,9 @@ TEST_CASE("a rescore after ServiceNow closed the incident neither reopens nor re
     CHECK_FALSE((request.server == "servicenow" && request.method == "POST"));
 }
 
-// Needs the IncidentSink change described in the issue 5 report: for an incident in a final
-// state (Resolved/Closed/Canceled in the ledger), the update sends the work note only.
-TEST_CASE("a rescore after closure sends a work note only", "[incident-state][closed][!mayfail]") {
+// For an incident in a final state (Resolved/Closed/Canceled in the ledger), a rescore sends the
+// work note only: never the mapped fields, never a state.
+TEST_CASE("a rescore after closure sends a work note only", "[incident-state][closed]") {
   BridgeFixture fixture;
   Config config = loadConfig(fixture.configPath());
   ShutdownToken shutdown;

@@ -13,6 +13,7 @@
 #include "app/Commands.h"
 #include "common/Errors.h"
 #include "config/Config.h"
+#include "ledger/IncidentStates.h"
 #include "ledger/Ledger.h"
 #include "mapping/Mapping.h"
 #include "sync/OrgSync.h"
@@ -37,6 +38,10 @@ Poco::JSON::Object recordJson(const LedgerRecord& r, bool full) {
   o.set("incidentNumber", r.incident.number);
   o.set("incidentSysId", r.incident.sysId);
   o.set("incidentState", r.incident.state);
+  if (!r.incident.state.empty()) o.set("incidentStateName", incidentStateName(r.incident.state));
+  if (!r.assignmentGroup.empty()) o.set("assignmentGroup", r.assignmentGroup);
+  if (!r.closeCode.empty()) o.set("closeCode", r.closeCode);
+  if (!r.closeNotes.empty()) o.set("closeNotes", r.closeNotes);
   if (!r.skipReason.empty()) o.set("skipReason", r.skipReason);
   if (!r.lastError.empty()) o.set("lastError", r.lastError);
   o.set("attempts", r.attempts);
@@ -75,7 +80,8 @@ RecordFilter filterFrom(const CommandLine& line) {
       throw UsageError("evalbridge ledger list --status: " + e.message());
     }
   }
-  if (auto state = line.value("state")) filter.incidentState = *state;
+  // "resolved", "Resolved" or "6" all mean ServiceNow's state 6.
+  if (auto state = line.value("state")) filter.incidentState = incidentStateCode(*state).value_or(*state);
   if (auto limit = line.value("limit")) {
     try {
       filter.limit = std::stoi(*limit);
@@ -130,8 +136,12 @@ int show(Ledger& ledger, const std::string& key, bool json, std::ostream& out) {
       << "changedDate:    " << r.changedDate << "\n"
       << "correlation_id: " << r.correlationId << "\n";
   if (!r.incident.sysId.empty())
-    out << "incident:       " << r.incident.number << " (sys_id " << r.incident.sysId << "), state " << r.incident.state
+    out << "incident:       " << r.incident.number << " (sys_id " << r.incident.sysId << "), state "
+        << incidentStateName(r.incident.state)
         << ", updated " << r.incident.updatedOn << "\n";
+  if (!r.assignmentGroup.empty()) out << "assignment:     " << r.assignmentGroup << "\n";
+  if (!r.closeCode.empty() || !r.closeNotes.empty())
+    out << "closed:         " << r.closeCode << (r.closeNotes.empty() ? "" : ": " + r.closeNotes) << "\n";
   if (!r.skipReason.empty()) out << "skip reason:    " << r.skipReason << "\n";
   if (!r.lastError.empty()) out << "last error:     " << r.lastError << " (attempts " << r.attempts << ")\n";
   if (!r.fieldsJson.empty()) out << "fields:         " << r.fieldsJson << "\n";

@@ -10,6 +10,7 @@
 #include "common/Errors.h"
 #include "http/RetryPolicy.h"
 #include "http/ShutdownToken.h"
+#include "ledger/IncidentStates.h"
 #include "ledger/Ledger.h"
 #include "servicenow/AttemptLoop.h"
 #include "servicenow/DeliveryQueue.h"
@@ -244,7 +245,15 @@ DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int
   }
   fields->remove("correlation_id");
   fields->remove("correlation_display");
-  fields->set("work_notes", describeChange(record));
+  if (isFinalIncidentState(record.incident.state)) {
+    // Resolved, closed or canceled in ServiceNow: a person finished it, so a rescore never
+    // reopens it or rewrites its fields; it only leaves a work note.
+    fields = new Poco::JSON::Object;
+    fields->set("work_notes", describeChange(record) + "\nThe incident is " + incidentStateName(record.incident.state) +
+                                  ": evalbridge left its fields and state as they are.");
+  } else {
+    fields->set("work_notes", describeChange(record));
+  }
 
   DeliveryOutcome outcome = DeliveryOutcome::LeftPending;
   auto attempt = [&](int) -> AttemptVerdict {
