@@ -1,37 +1,23 @@
 #include "config/Redaction.h"
 
-#include <Poco/Base64Encoder.h>
-
 #include <algorithm>
 #include <sstream>
 
+#include "http/BasicAuth.h"
 #include "http/HttpClient.h"
 
 namespace evalbridge {
 
-namespace {
-
-std::string base64(const std::string& value) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);
-  encoder << value;
-  encoder.close();
-  return out.str();
-}
-
-}  // namespace
-
 Redactor::Redactor(const Config& config) {
   for (const auto& org : config.orgs) {
     add(org.clientSecret);
-    if (!org.clientSecret.empty()) add(base64(org.clientId + ":" + org.clientSecret));
+    if (!org.clientSecret.empty()) add(base64NoWrap(org.clientId + ":" + org.clientSecret));
   }
   const ServiceNowAuth& auth = config.servicenow.auth;
   add(auth.password);
   add(auth.clientSecret);
-  if (!auth.password.empty()) add(base64(auth.username + ":" + auth.password));
-  if (!auth.clientSecret.empty()) add(base64(auth.clientId + ":" + auth.clientSecret));
+  if (!auth.password.empty()) add(base64NoWrap(auth.username + ":" + auth.password));
+  if (!auth.clientSecret.empty()) add(base64NoWrap(auth.clientId + ":" + auth.clientSecret));
   add(config.server.webhookSecret);
 }
 

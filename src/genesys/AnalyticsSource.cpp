@@ -10,6 +10,7 @@
 #include "common/Errors.h"
 #include "genesys/AnalyticsQuery.h"
 #include "genesys/EvaluationFetcher.h"
+#include "genesys/JsonResponse.h"
 #include "genesys/OrgClient.h"
 #include "http/ShutdownToken.h"
 
@@ -23,18 +24,6 @@ struct JobEnded {
   std::string state;
   std::string message;
 };
-
-Poco::JSON::Object::Ptr parseObject(const std::string& body, const std::string& what) {
-  Poco::Dynamic::Var value;
-  try {
-    Poco::JSON::Parser parser;
-    value = parser.parse(body);
-  } catch (const Poco::Exception& e) {
-    throw TransientError(what + ": the response is not valid JSON (" + e.message() + ")");
-  }
-  if (value.type() != typeid(Poco::JSON::Object::Ptr)) throw TransientError(what + ": the response is not a JSON object");
-  return value.extract<Poco::JSON::Object::Ptr>();
-}
 
 }  // namespace
 
@@ -68,7 +57,7 @@ void AnalyticsSource::fetch(const TimeWindow& window, const EvaluationPageHandle
 
 std::string AnalyticsSource::submit(const TimeWindow& interval) {
   HttpResponse response = client_.call("POST", kAnalyticsJobsPath, analyticsJobRequest(interval));
-  auto job = parseObject(response.body, "org " + client_.org().name + ": analytics job creation");
+  auto job = parseResponseObject(response.body, "org " + client_.org().name + ": analytics job creation");
   std::string id = job->optValue<std::string>("jobId", "");
   if (id.empty()) throw TransientError("org " + client_.org().name + ": analytics job creation answered without a jobId");
   return id;
@@ -81,7 +70,7 @@ void AnalyticsSource::waitUntilFulfilled(const std::string& jobId) {
   const std::string what = "org " + client_.org().name + ": analytics job " + jobId;
   for (;;) {
     HttpResponse response = client_.call("GET", std::string(kAnalyticsJobsPath) + "/" + urlEncode(jobId));
-    auto job = parseObject(response.body, what + " status");
+    auto job = parseResponseObject(response.body, what + " status");
     const std::string state = Poco::toUpper(job->optValue<std::string>("state", ""));
     if (state == "FULFILLED") return;
     if (state == "FAILED" || state == "CANCELLED" || state == "EXPIRED")
@@ -109,7 +98,7 @@ void AnalyticsSource::readPages(const std::string& jobId, const TimeWindow& wind
     if (!cursor.empty()) path += "?cursor=" + urlEncode(cursor);
     const std::string what =
         "org " + client_.org().name + ": analytics job " + jobId + " result page " + std::to_string(pageNumber);
-    auto page = parseObject(client_.call("GET", path).body, what);
+    auto page = parseResponseObject(client_.call("GET", path).body, what);
     const auto refs = evaluationsInWindow(page, window);
     if (!refs.empty()) handler(fetcher.fetch(refs));
     const std::string next = page->optValue<std::string>("cursor", "");

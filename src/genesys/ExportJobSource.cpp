@@ -13,6 +13,7 @@
 
 #include "common/Errors.h"
 #include "genesys/ExportResultReader.h"
+#include "genesys/JsonResponse.h"
 #include "genesys/OrgClient.h"
 #include "http/HttpClient.h"
 #include "http/RetryPolicy.h"
@@ -32,18 +33,6 @@ struct JobFailed {
 std::string withId(std::string path, const std::string& id) {
   Poco::replaceInPlace(path, std::string("{id}"), id);
   return path;
-}
-
-Poco::JSON::Object::Ptr parseObject(const std::string& body, const std::string& what) {
-  Poco::Dynamic::Var value;
-  try {
-    Poco::JSON::Parser parser;
-    value = parser.parse(body);
-  } catch (const Poco::Exception& e) {
-    throw TransientError(what + ": the response is not valid JSON (" + e.message() + ")");
-  }
-  if (value.type() != typeid(Poco::JSON::Object::Ptr)) throw TransientError(what + ": the response is not a JSON object");
-  return value.extract<Poco::JSON::Object::Ptr>();
 }
 
 // A result element that is not an evaluation object (or a whole page that is not JSON): kept as
@@ -105,7 +94,7 @@ std::string ExportJobSource::submit(const TimeWindow& window) {
   std::ostringstream text;
   body.stringify(text);
   HttpResponse response = client_.call("POST", client_.org().exportSettings.createPath, text.str());
-  auto job = parseObject(response.body, "org " + client_.org().name + ": export job creation");
+  auto job = parseResponseObject(response.body, "org " + client_.org().name + ": export job creation");
   std::string id = job->optValue<std::string>("id", "");
   if (id.empty()) throw TransientError("org " + client_.org().name + ": export job creation answered without an id");
   return id;
@@ -120,7 +109,7 @@ Poco::JSON::Object::Ptr ExportJobSource::waitUntilDone(const std::string& jobId)
     HttpResponse response = client_.call("GET", withId(settings.statusPath, jobId));
     Poco::JSON::Object::Ptr job;
     try {
-      job = parseObject(response.body, "org " + client_.org().name + ": export job " + jobId + " status");
+      job = parseResponseObject(response.body, "org " + client_.org().name + ": export job " + jobId + " status");
     } catch (const TransientError& e) {
       // A garbled status answer changes nothing: poll again (still bounded by jobTimeoutS).
       logger().warning("%s; polling again", e.message());

@@ -1,9 +1,8 @@
 #pragma once
-// The retry loop for Genesys Cloud calls. Same policy as http/RetryPolicy's sendWithRetry
-// (transient statuses and connection errors retried with full-jitter backoff, Retry-After as a
-// floor, bounded by attempts and elapsed time), plus what a Genesys operator needs in the log:
-// each failed attempt is logged with the org, the request and the `inin-correlation-id` Genesys
-// support asks for. sendWithRetry's RetryEvent carries no response headers, hence this loop.
+// Retries for Genesys Cloud calls: http/RetryPolicy's sendWithRetry (transient statuses and
+// connection errors retried with full-jitter backoff, Retry-After as a floor, bounded by attempts
+// and elapsed time), plus what a Genesys operator needs in the log: each failed attempt is logged
+// with the org, the request and the `inin-correlation-id` Genesys support asks for.
 #include <string>
 
 #include "config/Config.h"

@@ -2,26 +2,17 @@
 
 #include <sstream>
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
 
 #include "genesys/GenesysRetry.h"
+#include "http/BasicAuth.h"
 #include "http/ShutdownToken.h"
 
 namespace evalbridge {
 namespace {
 
 Poco::Logger& logger() { return Poco::Logger::get("evalbridge.genesys"); }
-
-std::string basicAuth(const std::string& user, const std::string& password) {
-  std::ostringstream encoded;
-  Poco::Base64Encoder encoder(encoded);
-  encoder.rdbuf()->setLineLength(0);
-  encoder << user << ':' << password;
-  encoder.close();
-  return "Basic " + encoded.str();
-}
 
 std::string pathOnly(const std::string& pathAndQuery) { return pathAndQuery.substr(0, pathAndQuery.find('?')); }
 
@@ -39,7 +30,7 @@ void OrgClient::fetchToken() {
   HttpRequest request;
   request.method = "POST";
   request.url = org_.loginBase + "/oauth/token";
-  request.headers = {{"Authorization", basicAuth(org_.clientId, org_.clientSecret)},
+  request.headers = {{"Authorization", basicAuthorization(org_.clientId, org_.clientSecret)},
                      {"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
   request.body = "grant_type=client_credentials";

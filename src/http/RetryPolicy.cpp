@@ -96,7 +96,8 @@ std::chrono::milliseconds Backoff::delay(int attempt, std::optional<std::chrono:
 }
 
 HttpResponse sendWithRetry(HttpClient& client, const HttpRequest& request, Backoff& backoff, ShutdownToken& shutdown,
-                           const RetryObserver& observer) {
+                           const RetryObserver& observer, const RetryContext& context) {
+  const std::string prefix = context.what.empty() ? "" : context.what + ": ";
   using Clock = std::chrono::steady_clock;
   const RetrySettings& settings = backoff.settings();
   const int maxAttempts = std::max(1, settings.maxAttempts);
@@ -111,13 +112,18 @@ HttpResponse sendWithRetry(HttpClient& client, const HttpRequest& request, Backo
       if (!isTransientStatus(response.status)) return response;
       reason = "HTTP " + std::to_string(response.status);
       if (!response.reason.empty()) reason += " " + response.reason;
+      for (const std::string& name : context.diagnosticHeaders) {
+        const std::string value = response.header(name);
+        if (!value.empty()) reason += " [" + name + " " + value + "]";
+      }
       retryAfter = parseRetryAfter(response.header("Retry-After"));
+      if (retryAfter) reason += " (Retry-After " + std::to_string(retryAfter->count() / 1000) + " s)";
     } catch (const TransientError& error) {
       reason = error.message();
     }
 
     if (attempt >= maxAttempts)
-      throw TransientError("gave up after " + std::to_string(attempt) + " attempt(s): " + reason);
+      throw TransientError(prefix + "gave up after " + std::to_string(attempt) + " attempt(s): " + reason);
 
     const auto now = Clock::now();
     const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
@@ -127,7 +133,7 @@ HttpResponse sendWithRetry(HttpClient& client, const HttpRequest& request, Backo
                         " s (limit " + std::to_string(settings.maxElapsedS) + " s)";
       if (retryAfter && *retryAfter > remaining)
         why += "; server asked to wait " + std::to_string(retryAfter->count() / 1000) + " s";
-      throw TransientError(why + ": " + reason);
+      throw TransientError(prefix + why + ": " + reason);
     }
     auto wait = backoff.delay(attempt, retryAfter);
     if (wait > remaining) wait = remaining;
@@ -139,7 +145,7 @@ HttpResponse sendWithRetry(HttpClient& client, const HttpRequest& request, Backo
       event.delay = wait;
       observer(event);
     }
-    if (!shutdown.sleepFor(wait)) throw TransientError("shutting down");
+    if (!shutdown.sleepFor(wait)) throw TransientError(prefix + "shutting down");
   }
 }
 

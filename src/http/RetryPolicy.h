@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/Config.h"
 #include "http/HttpClient.h"
@@ -45,11 +46,18 @@ struct RetryEvent {
 };
 using RetryObserver = std::function<void(const RetryEvent&)>;
 
+// What a retry loop says about the call in its messages.
+struct RetryContext {
+  std::string what;                            // message prefix, e.g. "org acme-us: GET /api/v2/..."
+  std::vector<std::string> diagnosticHeaders;  // response headers quoted in reasons (e.g. inin-correlation-id)
+};
+
 // Sends an idempotent request (GET, token, job status) with retries: transient statuses and
 // TransientError are retried; any other status is returned to the caller. When attempts or
 // elapsed time run out, throws TransientError with the last reason; when shutdown is requested
 // while waiting, throws TransientError("shutting down").
 HttpResponse sendWithRetry(HttpClient& client, const HttpRequest& request, Backoff& backoff,
-                           ShutdownToken& shutdown, const RetryObserver& observer = {});
+                           ShutdownToken& shutdown, const RetryObserver& observer = {},
+                           const RetryContext& context = {});
 
 }  // namespace evalbridge

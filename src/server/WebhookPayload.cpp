@@ -5,6 +5,7 @@
 
 #include "common/Errors.h"
 #include "servicenow/ServiceNowClient.h"
+#include "sync/IncidentStatePuller.h"
 
 namespace evalbridge {
 
@@ -22,19 +23,14 @@ IncidentStateUpdate parseWebhookPayload(const std::string& body) {
   }
   // Same reading as a Table API record: values may be plain or {value, display_value}.
   const Incident incident = incidentFromJson(json);
-  IncidentStateUpdate update;
-  update.correlationId = incident.correlationId;
-  update.sysId = incident.sysId;
-  update.number = incident.number;
-  update.state = incident.state;
-  update.updatedOn = incident.updatedOn;
-  if (incident.modCount) update.modCount = *incident.modCount;
+  IncidentStateUpdate update = stateUpdateFrom(incident);
+  // A webhook may send only some fields: an absent one leaves the ledger's value alone.
+  if (!json->has("assignment_group")) update.assignmentGroup.reset();
+  if (!json->has("close_code")) update.closeCode.reset();
+  if (!json->has("close_notes")) update.closeNotes.reset();
   if (json->has("sys_mod_count") && !incident.modCount && !json->get("sys_mod_count").isEmpty() &&
       !json->get("sys_mod_count").toString().empty())
     throw PermanentError("sys_mod_count must be a number");
-  if (json->has("assignment_group")) update.assignmentGroup = incident.assignmentGroup;
-  if (json->has("close_code")) update.closeCode = incident.closeCode;
-  if (json->has("close_notes")) update.closeNotes = incident.closeNotes;
 
   for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"sys_id", &update.sysId},
                                     {"state", &update.state},

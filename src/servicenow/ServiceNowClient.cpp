@@ -2,10 +2,10 @@
 
 #include <sstream>
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Parser.h>
 
 #include "common/Errors.h"
+#include "http/BasicAuth.h"
 #include "http/ShutdownToken.h"
 #include "servicenow/ServiceNowOAuth.h"
 
@@ -22,15 +22,6 @@ std::string textOf(const Poco::JSON::Object::Ptr& object, const std::string& key
     return inner->optValue<std::string>("value", inner->optValue<std::string>("display_value", ""));
   }
   return value.toString();
-}
-
-std::string basicAuth(const std::string& user, const std::string& password) {
-  std::ostringstream encoded;
-  Poco::Base64Encoder encoder(encoded);
-  encoder.rdbuf()->setLineLength(0);
-  encoder << user << ':' << password;
-  encoder.close();
-  return "Basic " + encoded.str();
 }
 
 }  // namespace
@@ -98,7 +89,7 @@ ServiceNowClient::~ServiceNowClient() = default;
 
 std::string ServiceNowClient::authorization() {
   if (oauth_) return "Bearer " + oauth_->accessToken();
-  return basicAuth(settings_.auth.username, settings_.auth.password);
+  return basicAuthorization(settings_.auth.username, settings_.auth.password);
 }
 
 HttpResponse ServiceNowClient::sendLimited(const HttpRequest& request, const std::string& what) {

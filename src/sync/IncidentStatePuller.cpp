@@ -15,7 +15,9 @@ const char* const kPrefixCondition = "correlation_idSTARTSWITHevalbridge:";
 const char* const kFields =
     "sys_id,number,state,correlation_id,sys_updated_on,sys_mod_count,assignment_group,close_code,close_notes";
 
-IncidentStateUpdate updateFrom(const Incident& incident) {
+}  // namespace
+
+IncidentStateUpdate stateUpdateFrom(const Incident& incident) {
   IncidentStateUpdate update;
   update.correlationId = incident.correlationId;
   update.sysId = incident.sysId;
@@ -23,14 +25,11 @@ IncidentStateUpdate updateFrom(const Incident& incident) {
   update.state = incident.state;
   update.updatedOn = incident.updatedOn;
   if (incident.modCount) update.modCount = *incident.modCount;
-  // A poll asks for these fields, so an empty one means "empty in ServiceNow".
   update.assignmentGroup = incident.assignmentGroup;
   update.closeCode = incident.closeCode;
   update.closeNotes = incident.closeNotes;
   return update;
 }
-
-}  // namespace
 
 IncidentStatePuller::IncidentStatePuller(ServiceNowClient& client, IncidentStateStore& store, ShutdownToken& shutdown,
                                          int pageSize, Observer observer)
@@ -69,7 +68,7 @@ std::vector<IncidentStateUpdate> IncidentStatePuller::page(const std::string& en
     // Values that could bend the next encoded query are not used as a cursor.
     validateQueryValue(incident.updatedOn, "sys_updated_on");
     validateQueryValue(incident.sysId, "sys_id");
-    records.push_back(updateFrom(incident));
+    records.push_back(stateUpdateFrom(incident));
   }
   return records;
 }

@@ -18,6 +18,11 @@ namespace evalbridge {
 
 class ServiceNowClient;
 class ShutdownToken;
+struct Incident;
+
+// The state the ledger mirrors, read from a Table API record (poll) or a webhook body. A poll
+// asks for every mirrored field, so an empty one means "empty in ServiceNow".
+IncidentStateUpdate stateUpdateFrom(const Incident& incident);
 
 struct PullReport {
   bool ok = true;
