@@ -28,6 +28,7 @@
 #include <sstream>
 
 #include "common/Errors.h"
+#include "common/StrictJson.h"
 #include "config/Duration.h"
 #include "config/Regions.h"
 #include "http/UrlPolicy.h"
@@ -40,99 +41,19 @@ using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-// ---- JSON parsing: Poco's parser, plus a handler that remembers the first duplicate key ----
+// ---- JSON parsing: common/StrictJson (Poco's parser, reporting the first duplicate key) ----
 
-class StrictParseHandler : public Poco::JSON::ParseHandler {
- public:
-  const std::string& duplicateKey() const { return duplicate_; }
-
-  void reset() override {
-    ParseHandler::reset();
-    frames_.clear();
-    duplicate_.clear();
+// "genesys.orgs[1]" style, as every other config error names keys.
+std::string dottedPath(const std::vector<JsonPathStep>& steps, const std::string& key) {
+  std::string path;
+  for (const auto& step : steps) {
+    if (step.isIndex)
+      path += "[" + std::to_string(step.index) + "]";
+    else
+      path += (path.empty() ? "" : ".") + step.key;
   }
-  void startObject() override {
-    std::string path = childPath();
-    ParseHandler::startObject();
-    frames_.push_back(Frame{false, -1, std::move(path), {}, {}});
-  }
-  void endObject() override {
-    if (!frames_.empty()) frames_.pop_back();
-    ParseHandler::endObject();
-  }
-  void startArray() override {
-    std::string path = childPath();
-    ParseHandler::startArray();
-    frames_.push_back(Frame{true, -1, std::move(path), {}, {}});
-  }
-  void endArray() override {
-    if (!frames_.empty()) frames_.pop_back();
-    ParseHandler::endArray();
-  }
-  void key(const std::string& k) override {
-    if (!frames_.empty()) {
-      Frame& frame = frames_.back();
-      if (!frame.keys.insert(k).second && duplicate_.empty())
-        duplicate_ = frame.path.empty() ? k : frame.path + "." + k;
-      frame.key = k;
-    }
-    ParseHandler::key(k);
-  }
-  void value(int v) override {
-    childPath();
-    ParseHandler::value(v);
-  }
-  void value(unsigned v) override {
-    childPath();
-    ParseHandler::value(v);
-  }
-#if defined(POCO_HAVE_INT64)
-  void value(Poco::Int64 v) override {
-    childPath();
-    ParseHandler::value(v);
-  }
-  void value(Poco::UInt64 v) override {
-    childPath();
-    ParseHandler::value(v);
-  }
-#endif
-  void value(const std::string& s) override {
-    childPath();
-    ParseHandler::value(s);
-  }
-  void value(double d) override {
-    childPath();
-    ParseHandler::value(d);
-  }
-  void value(bool b) override {
-    childPath();
-    ParseHandler::value(b);
-  }
-  void null() override {
-    childPath();
-    ParseHandler::null();
-  }
-
- private:
-  struct Frame {
-    bool array;
-    int index;
-    std::string path;
-    std::string key;
-    std::set<std::string> keys;
-  };
-
-  // The JSON path of the value that starts now (advances the index inside arrays).
-  std::string childPath() {
-    if (frames_.empty()) return {};
-    Frame& frame = frames_.back();
-    if (frame.array) return frame.path + "[" + std::to_string(++frame.index) + "]";
-    return frame.path.empty() ? frame.key : frame.path + "." + frame.key;
-  }
-
-  std::vector<Frame> frames_;
-  std::string duplicate_;
-};
+  return path.empty() ? key : path + "." + key;
+}
 
 // ---- small helpers ----
 
@@ -643,16 +564,18 @@ Config loadConfig(const std::string& path) {
     content << in.rdbuf();
     text = content.str();
   }
-  Poco::SharedPtr<StrictParseHandler> handler = new StrictParseHandler;
-  Var rootVar;
+  StrictJson json;
   try {
-    Poco::JSON::Parser parser(handler);
-    rootVar = parser.parse(text);
+    json = parseStrictJson(text, false);
   } catch (const Poco::Exception& e) {
     throw ConfigError(path + ": not valid JSON: " + e.message());
   }
-  if (!handler->duplicateKey().empty())
-    throw ConfigError(path + ": " + handler->duplicateKey() + ": duplicate key (each key may appear only once)");
+  if (json.duplicate)
+    throw ConfigError(path + ": " + dottedPath(json.duplicate->objectPath, json.duplicate->key) +
+                      ": duplicate key (each key may appear only once)");
+  if (!json.rootScalarType.empty())
+    throw ConfigError(path + ": the configuration must be a JSON object (got " + json.rootScalarType + ")");
+  const Var rootVar = json.value;
   if (rootVar.type() != typeid(Object::Ptr))
     throw ConfigError(path + ": the configuration must be a JSON object (got " + typeName(rootVar) + ")");
   const Object::Ptr root = rootVar.extract<Object::Ptr>();
