@@ -24,8 +24,6 @@ class AnalyticsSource : public EvaluationSource {
 
  private:
   std::string submit(const TimeWindow& interval);
-  // Returns normally when FULFILLED; throws JobEnded (internal) for FAILED/CANCELLED/EXPIRED.
-  void waitUntilFulfilled(const std::string& jobId);
   void readPages(const std::string& jobId, const TimeWindow& window, const EvaluationPageHandler& handler);
 
   OrgClient& client_;

@@ -13,6 +13,7 @@
 
 #include "common/Errors.h"
 #include "genesys/ExportResultReader.h"
+#include "genesys/AsyncJob.h"
 #include "genesys/JsonResponse.h"
 #include "genesys/OrgClient.h"
 #include "http/HttpClient.h"
@@ -23,12 +24,6 @@ namespace evalbridge {
 namespace {
 
 Poco::Logger& logger() { return Poco::Logger::get("evalbridge.export"); }
-
-// A job that ended without results; the job is resubmitted (bounded).
-struct JobFailed {
-  std::string status;
-  std::string message;
-};
 
 std::string withId(std::string path, const std::string& id) {
   Poco::replaceInPlace(path, std::string("{id}"), id);
@@ -60,31 +55,20 @@ ExportJobSource::ExportJobSource(OrgClient& client, ShutdownToken& shutdown)
 ExportJobSource::~ExportJobSource() = default;
 
 void ExportJobSource::fetch(const TimeWindow& window, const EvaluationPageHandler& handler) {
-  const ExportSettings& settings = client_.org().exportSettings;
-  const std::string& org = client_.org().name;
-  for (int submission = 0;; ++submission) {
-    std::string jobId = submit(window);
-    logger().information("org %s: export job %s submitted for [%s, %s)", org, jobId, window.start, window.end);
-    try {
-      auto job = waitUntilDone(jobId);
-      std::string downloadUrl = job->optValue<std::string>("downloadUrl", "");
-      if (!downloadUrl.empty())
-        readDownload(downloadUrl, handler);
-      else
-        readPages(jobId, handler);
-      return;
-    } catch (const JobFailed& failed) {
-      if (submission >= settings.maxResubmits) {
-        throw TransientError("org " + org + ": export job for [" + window.start + ", " + window.end + ") ended " +
-                             failed.status + " " + std::to_string(submission + 1) + " times (last: " +
-                             (failed.message.empty() ? "no errorMessage" : failed.message) +
-                             "); giving up for this cycle (genesys.export.maxResubmits = " +
-                             std::to_string(settings.maxResubmits) + ")");
-      }
-      logger().warning("org %s: export job %s ended %s (%s); resubmitting (%d of %d)", org, jobId, failed.status,
-                       failed.message, submission + 1, settings.maxResubmits);
-    }
-  }
+  AsyncJobSteps steps;
+  steps.kind = "export job";
+  steps.range = "[" + window.start + ", " + window.end + ")";
+  steps.statusField = "status";
+  steps.submit = [&] { return submit(window); };
+  steps.statusPath = [&](const std::string& jobId) { return withId(client_.org().exportSettings.statusPath, jobId); };
+  steps.readResults = [&](const std::string& jobId, const Poco::JSON::Object::Ptr& job) {
+    std::string downloadUrl = job->optValue<std::string>("downloadUrl", "");
+    if (!downloadUrl.empty())
+      readDownload(downloadUrl, handler);
+    else
+      readPages(jobId, handler);
+  };
+  runAsyncJob(client_, shutdown_, steps);
 }
 
 std::string ExportJobSource::submit(const TimeWindow& window) {
@@ -98,41 +82,6 @@ std::string ExportJobSource::submit(const TimeWindow& window) {
   std::string id = job->optValue<std::string>("id", "");
   if (id.empty()) throw TransientError("org " + client_.org().name + ": export job creation answered without an id");
   return id;
-}
-
-Poco::JSON::Object::Ptr ExportJobSource::waitUntilDone(const std::string& jobId) {
-  const ExportSettings& settings = client_.org().exportSettings;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(settings.jobTimeoutS);
-  int delayMs = settings.pollInitialMs;
-  std::string lastStatus = "none";
-  for (;;) {
-    HttpResponse response = client_.call("GET", withId(settings.statusPath, jobId));
-    Poco::JSON::Object::Ptr job;
-    try {
-      job = parseResponseObject(response.body, "org " + client_.org().name + ": export job " + jobId + " status");
-    } catch (const TransientError& e) {
-      // A garbled status answer changes nothing: poll again (still bounded by jobTimeoutS).
-      logger().warning("%s; polling again", e.message());
-      job = new Poco::JSON::Object;
-      job->set("status", "UNREADABLE");
-    }
-    lastStatus = Poco::toUpper(job->optValue<std::string>("status", ""));
-    if (lastStatus == "COMPLETED" || lastStatus == "FULFILLED") return job;
-    if (lastStatus == "FAILED" || lastStatus == "CANCELLED" || lastStatus == "EXPIRED")
-      throw JobFailed{lastStatus, job->optValue<std::string>("errorMessage", "")};
-    if (lastStatus != "QUEUED" && lastStatus != "PENDING" && lastStatus != "RUNNING" && lastStatus != "UNREADABLE")
-      logger().warning("org %s: export job %s has unknown status '%s'; waiting", client_.org().name, jobId, lastStatus);
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) {
-      throw TransientError("org " + client_.org().name + ": export job " + jobId + " did not complete within " +
-                           std::to_string(settings.jobTimeoutS) + " s (last status " + lastStatus +
-                           "; genesys.export.jobTimeoutS)");
-    }
-    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    if (!shutdown_.sleepFor(std::min(std::chrono::milliseconds(delayMs), remaining)))
-      throw TransientError("shutting down while waiting for export job " + jobId);
-    delayMs = std::min(settings.pollMaxMs, delayMs * 2);
-  }
 }
 
 void ExportJobSource::pauseBeforeRetry(int attempt, const std::string& what) {

@@ -36,8 +36,6 @@ class ExportJobSource : public EvaluationSource {
 
  private:
   std::string submit(const TimeWindow& window);
-  // Returns the finished job document; throws JobFailed for FAILED/CANCELLED/EXPIRED.
-  Poco::JSON::Object::Ptr waitUntilDone(const std::string& jobId);
   void readPages(const std::string& jobId, const EvaluationPageHandler& handler);
   void readDownload(const std::string& url, const EvaluationPageHandler& handler);
   // One result page, parsed whole; returns its other members (cursor) and fills `entities`.
