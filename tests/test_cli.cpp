@@ -154,3 +154,34 @@ TEST_CASE("map previews incidents offline and explains skips") {
   // No network: nothing reached the simulator.
   CHECK(fixture.simulator.requests().empty());
 }
+
+TEST_CASE("sync --once pulls incident state back; ledger list --state resolved finds it") {
+  BridgeFixture fixture;
+  const std::string config = fixture.configPath();
+  REQUIRE(runEvalbridge({"--config", config, "sync", "--once"}).exitCode == 0);
+  auto incident = fixture.simulator.incidents().front();
+  const std::string number = incident->getValue<std::string>("number");
+  Poco::JSON::Object::Ptr resolve = new Poco::JSON::Object;
+  resolve->set("state", "6");
+  resolve->set("close_code", "Solved (Permanently)");
+  fixture.simulator.updateIncident(incident->getValue<std::string>("sys_id"), resolve);
+
+  auto none = runEvalbridge({"--config", config, "ledger", "list", "--state", "resolved", "--json"});
+  REQUIRE(none.exitCode == 0);
+  CHECK(Poco::JSON::Parser().parse(none.out).extract<Poco::JSON::Array::Ptr>()->size() == 0);
+
+  auto second = runEvalbridge({"--config", config, "sync", "--once", "--json"});
+  INFO(second.err);
+  REQUIRE(second.exitCode == 0);
+  auto state = parseObject(second.out)->getObject("incidentState");
+  REQUIRE(state);
+  CHECK(state->getValue<int>("applied") == 1);
+
+  auto resolved = runEvalbridge({"--config", config, "ledger", "list", "--state", "resolved", "--json"});
+  REQUIRE(resolved.exitCode == 0);
+  auto rows = Poco::JSON::Parser().parse(resolved.out).extract<Poco::JSON::Array::Ptr>();
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->getObject(0)->getValue<std::string>("incidentNumber") == number);
+  CHECK(rows->getObject(0)->getValue<std::string>("incidentStateName") == "Resolved");
+  CHECK(rows->getObject(0)->getValue<std::string>("closeCode") == "Solved (Permanently)");
+}

@@ -7,6 +7,8 @@
 #include <Poco/JSONString.h>
 
 #include "app/Commands.h"
+#include "sync/DataTableWriteBack.h"
+#include "sync/IncidentStatePuller.h"
 
 namespace evalbridge {
 
@@ -25,7 +27,8 @@ void printReportsText(const std::vector<OrgSyncReport>& reports, std::ostream& o
   }
 }
 
-void printReportsJson(const std::vector<OrgSyncReport>& reports, std::ostream& out) {
+void printReportsJson(const std::vector<OrgSyncReport>& reports, std::ostream& out, int exitCode,
+                      const PullReport* pull, const WriteBackReport* writeBack) {
   Poco::JSON::Array orgs;
   for (const auto& r : reports) {
     Poco::JSON::Object org(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -50,8 +53,22 @@ void printReportsJson(const std::vector<OrgSyncReport>& reports, std::ostream& o
     orgs.add(org);
   }
   Poco::JSON::Object root(Poco::JSON_PRESERVE_KEY_ORDER);
-  root.set("exitCode", exitCodeFor(reports));
+  root.set("exitCode", exitCode);
   root.set("orgs", orgs);
+  if (pull) {
+    Poco::JSON::Object state(Poco::JSON_PRESERVE_KEY_ORDER);
+    state.set("ok", pull->ok);
+    if (!pull->ok) state.set("error", pull->error);
+    state.set("read", pull->read);
+    state.set("applied", pull->applied);
+    root.set("incidentState", state);
+  }
+  if (writeBack) {
+    Poco::JSON::Object rows(Poco::JSON_PRESERVE_KEY_ORDER);
+    rows.set("written", writeBack->written);
+    rows.set("failed", writeBack->failed);
+    root.set("writeBack", rows);
+  }
   root.stringify(out, 2);
   out << "\n";
 }
