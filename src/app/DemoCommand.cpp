@@ -4,6 +4,8 @@
 #include <ostream>
 
 #include <Poco/File.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Timespan.h>
 #include <Poco/Logger.h>
 #include <Poco/Path.h>
 #include <Poco/TemporaryFile.h>
@@ -13,8 +15,12 @@
 #include "app/SyncReportPrinter.h"
 #include "common/Errors.h"
 #include "http/ShutdownToken.h"
+#include "common/IsoTime.h"
+#include "ledger/IncidentStateStore.h"
+#include "ledger/IncidentStates.h"
 #include "ledger/Ledger.h"
 #include "sim/Simulator.h"
+#include "sync/IncidentStatePuller.h"
 #include "sync/SyncEngine.h"
 
 namespace evalbridge {
@@ -119,6 +125,47 @@ int runDemoCommand(const CommandLine& line, std::ostream& out) {
   out << "ServiceNow holds " << incidentsAfterSecond << " incident(s): "
       << (incidentsAfterSecond == incidentsAfterFirst ? "no duplicates" : "DUPLICATES CREATED") << "\n\n";
 
+  // State flows back: a ServiceNow user resolves one incident, and a rescore of another
+  // evaluation updates its incident instead of opening a new one.
+  bool backAndForthOk = true;
+  if (incidentsAfterFirst > 1) {
+    auto resolved = simulator.incidents().front();
+    auto rescored = simulator.incidents().back();
+    Poco::JSON::Object::Ptr change = new Poco::JSON::Object;
+    change->set("state", "6");
+    change->set("close_code", "Solved (Permanently)");
+    change->set("close_notes", "Agent coached on PCI read-back");
+    simulator.updateIncident(resolved->getValue<std::string>("sys_id"), change);
+    const std::string correlation = rescored->getValue<std::string>("correlation_id");
+    const std::string orgId = correlation.substr(11, correlation.find(':', 11) - 11);
+    const std::string evaluationId = correlation.substr(correlation.find(':', 11) + 1);
+    std::string orgName;
+    for (const auto& org : config.orgs)
+      if (org.orgId == orgId) orgName = org.name;
+    simulator.rescore(orgName, evaluationId, 41.5, formatIsoTime(Poco::Timestamp() - Poco::Timespan(60, 0)));
+
+    out << "a ServiceNow user resolves " << resolved->getValue<std::string>("number") << "; the QA team rescores the "
+        << "evaluation behind " << rescored->getValue<std::string>("number") << " to 41.5\n\ncycle 3: export, deliver, pull state back\n";
+    auto third = engine.syncOnce("", {});
+    printReportsText(third, out);
+    IncidentStateStore states(engine.ledger());
+    IncidentStatePuller puller(engine.serviceNow(), states, shutdown);
+    const PullReport pull = puller.pullOnce();
+    out << "incident state: " << pull.read << " read from ServiceNow, " << pull.applied << " changed in the ledger\n";
+    auto resolvedRecord = engine.ledger().findByKey(resolved->getValue<std::string>("number"));
+    auto rescoredRecord = engine.ledger().findByKey(rescored->getValue<std::string>("number"));
+    if (resolvedRecord)
+      out << "  " << resolvedRecord->incident.number << " in the ledger: " << incidentStateName(resolvedRecord->incident.state)
+          << ", " << resolvedRecord->closeCode << "\n";
+    if (rescoredRecord)
+      out << "  " << rescoredRecord->incident.number << " in the ledger: " << toString(rescoredRecord->status)
+          << " (PATCH with a work note listing the changed fields; no new incident)\n";
+    backAndForthOk = exitCodeFor(third) == kExitOk && pull.ok && resolvedRecord &&
+                     resolvedRecord->incident.state == "6" && rescoredRecord &&
+                     rescoredRecord->status == RecordStatus::Updated && simulator.incidents().size() == incidentsAfterFirst;
+    out << "ServiceNow holds " << simulator.incidents().size() << " incident(s)\n\n";
+  }
+
   out << "ledger " << config.ledgerPath << ":\n";
   for (const auto& [orgId, counts] : engine.ledger().statsByOrg()) {
     out << "  " << orgId << ": " << counts.total << " exported";
@@ -127,7 +174,7 @@ int runDemoCommand(const CommandLine& line, std::ostream& out) {
   }
   if (keep) out << "\ntry: evalbridge --config " << dir << "/evalbridge.json ledger list\n";
   int code = std::max(exitCodeFor(first), exitCodeFor(second));
-  if (incidentsAfterSecond != incidentsAfterFirst) code = kExitFailure;
+  if (incidentsAfterSecond != incidentsAfterFirst || !backAndForthOk) code = kExitFailure;
   return code;
 }
 
