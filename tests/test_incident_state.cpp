@@ -352,3 +352,57 @@ TEST_CASE("a rescore after closure sends a work note only", "[incident-state][cl
   }
   CHECK(patches == 1);
 }
+
+TEST_CASE("with afterClose followUp, a rescore after closure opens a follow-up that references the closed incident",
+          "[incident-state][closed]") {
+  BridgeFixture fixture;
+  {
+    std::ifstream in(fixture.dir.file("mapping.json"));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string name = "\"name\": \"test-failures\",";
+    REQUIRE(text.find(name) != std::string::npos);
+    text.replace(text.find(name), name.size(), name + " \"afterClose\": \"followUp\",");
+    test::writeText(fixture.dir.file("mapping.json"), text);
+  }
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  REQUIRE(engine.syncOnce("", {}).at(0).ok);
+  const size_t before = fixture.simulator.incidents().size();
+  IncidentStateStore store(engine.ledger());
+  const auto original = fixture.simulator.incidents().front();
+  const std::string originalSysId = field(original, "sys_id");
+  const std::string evaluationId =
+      field(original, "correlation_id").substr(std::string("evalbridge:" + kOrgId + ":").size());
+  fixture.simulator.updateIncident(originalSysId, changes({{"state", "7"}}));
+  IncidentStatePuller puller(engine.serviceNow(), store, shutdown);
+  REQUIRE(puller.pullOnce().applied == 1);
+
+  const std::string changed = Poco::DateTimeFormatter::format(
+      Poco::DateTime(Poco::Timestamp() - Poco::Timespan(60, 0)), "%Y-%m-%dT%H:%M:%SZ");
+  fixture.simulator.rescore("acme-us", evaluationId, 12, changed);
+  fixture.simulator.clearRequests();
+  REQUIRE(engine.syncOnce("", {}).at(0).ok);
+
+  // The closed incident was not touched; one new incident references it.
+  for (const auto& request : fixture.simulator.requests())
+    CHECK_FALSE((request.server == "servicenow" && request.method == "PATCH"));
+  REQUIRE(fixture.simulator.incidents().size() == before + 1);
+  const auto followUp = fixture.simulator.incidents().back();
+  CHECK(field(followUp, "correlation_id") == "evalbridge:" + kOrgId + ":" + evaluationId + ":followup-1");
+  CHECK(field(followUp, "parent_incident") == originalSysId);
+  CHECK(field(followUp, "short_description").find("12") != std::string::npos);
+
+  // The ledger follows the new incident; its state flows back under the new correlation_id.
+  auto record = engine.ledger().find(kOrgId, evaluationId);
+  REQUIRE(record);
+  CHECK(record->status == RecordStatus::Created);
+  CHECK(record->incident.sysId == field(followUp, "sys_id"));
+  fixture.simulator.updateIncident(field(followUp, "sys_id"), changes({{"state", "6"}}));
+  CHECK(puller.pullOnce().applied == 1);
+  CHECK(engine.ledger().find(kOrgId, evaluationId)->incident.state == "6");
+
+  // Exported again unchanged: nothing new.
+  REQUIRE(engine.syncOnce("", {}).at(0).ok);
+  CHECK(fixture.simulator.incidents().size() == before + 1);
+}

@@ -218,3 +218,30 @@ TEST_CASE("the schema itself refuses a second row for one evaluation") {
                           " content_hash, first_seen_at, updated_at) VALUES ('org-1','e1','a','skipped','x','h','t','t')"),
                   SqliteError);
 }
+
+TEST_CASE("a changed evaluation whose incident is closed becomes a follow-up create when the mapping asks") {
+  TempDir dir;
+  Ledger ledger(dir.file("l.db"));
+  ledger.observe({matched("e1", "{\"a\":\"1\"}")});
+  ledger.markDelivered("org-1", "e1", IncidentRef{"sys1", "INC1", "7", "2026-11-01 00:00:01", 2});
+
+  Observation rescored = matched("e1", "{\"a\":\"2\"}", "2026-11-02T00:00:00Z");
+  rescored.followUpAfterClose = true;
+  CHECK(ledger.observe({rescored})[0] == Decision::Create);
+  auto row = ledger.find("org-1", "e1");
+  CHECK(row->correlationId == "evalbridge:org-1:e1:followup-1");
+  CHECK(row->operation == Operation::Create);
+  CHECK(row->incident.sysId.empty());
+  CHECK(row->fieldsJson.find("\"parent_incident\":\"sys1\"") != std::string::npos);
+  CHECK(row->fieldsJson.find("follow-up to INC1 (Closed)") != std::string::npos);
+
+  ledger.markDelivered("org-1", "e1", IncidentRef{"sys2", "INC2", "6", "2026-11-02 00:00:01", 0});
+  rescored = matched("e1", "{\"a\":\"3\"}", "2026-11-03T00:00:00Z");
+  rescored.followUpAfterClose = true;
+  CHECK(ledger.observe({rescored})[0] == Decision::Create);
+  CHECK(ledger.find("org-1", "e1")->correlationId == "evalbridge:org-1:e1:followup-2");
+
+  // Without followUpAfterClose, a closed incident gets an update (the sink sends a work note only).
+  ledger.markDelivered("org-1", "e1", IncidentRef{"sys3", "INC3", "8", "2026-11-03 00:00:01", 0});
+  CHECK(ledger.observe({matched("e1", "{\"a\":\"4\"}", "2026-11-04T00:00:00Z")})[0] == Decision::Update);
+}

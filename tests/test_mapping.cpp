@@ -651,9 +651,13 @@ TEST_CASE("mapping-level load errors", "[mapping][errors]") {
   CHECK(loadError(R"({"name":"t","description":["x"],"fields":{"a":"b"}})") ==
         "m.json: $.description: must be a string, got an array");
   CHECK(loadError(R"({"name":"t","feilds":{"a":"b"}})") ==
-        "m.json: $: unknown key 'feilds' (allowed: name, description, when, fields)");
+        "m.json: $: unknown key 'feilds' (allowed: name, description, when, fields, afterClose)");
   CHECK(loadError(R"({"name":"t","fields":{"a":"b"},"When":{"field":"a","eq":1}})") ==
-        "m.json: $: unknown key 'When' (allowed: name, description, when, fields)");
+        "m.json: $: unknown key 'When' (allowed: name, description, when, fields, afterClose)");
+  CHECK(loadError(R"({"name":"t","fields":{"a":"b"},"afterClose":"reopen"})") ==
+        "m.json: $.afterClose: must be \"workNote\" or \"followUp\"");
+  CHECK(loadError(R"({"name":"t","fields":{"a":"b"},"afterClose":true})") ==
+        "m.json: $.afterClose: must be \"workNote\" or \"followUp\"");
   CHECK(loadError(R"(["name"])") == "m.json: $: a mapping must be a JSON object, got an array");
   CHECK(loadError(R"("name")") == "m.json: $: a mapping must be a JSON object, got a string");
   // Duplicate keys are errors (Poco would silently keep the last one).
@@ -980,4 +984,12 @@ TEST_CASE("a Mapping can be moved", "[mapping]") {
   c = std::move(b);
   CHECK(c.name() == "qa-failures");
   CHECK(c.apply(sampleEvaluation()).matched);
+}
+
+TEST_CASE("afterClose: a work note by default, or a follow-up incident") {
+  CHECK(Mapping::parse(R"({"name":"t","fields":{"a":"b"}})", "m.json").afterClose() == Mapping::AfterClose::WorkNote);
+  CHECK(Mapping::parse(R"({"name":"t","fields":{"a":"b"},"afterClose":"workNote"})", "m.json").afterClose() ==
+        Mapping::AfterClose::WorkNote);
+  CHECK(Mapping::parse(R"({"name":"t","fields":{"a":"b"},"afterClose":"followUp"})", "m.json").afterClose() ==
+        Mapping::AfterClose::FollowUp);
 }

@@ -4,11 +4,16 @@
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/DigestEngine.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/SHA2Engine.h>
+
+#include <sstream>
 
 #include "common/Errors.h"
 #include "ledger/Database.h"
 #include "ledger/GroupCommit.h"
+#include "ledger/IncidentStates.h"
 #include "ledger/Migrations.h"
 #include "ledger/Statement.h"
 #include "ledger/Transaction.h"
@@ -167,6 +172,9 @@ Decision Ledger::observeOne(const Observation& in) {
     return Decision::Skip;
   }
 
+  if (hasIncident && in.matched && in.followUpAfterClose && isFinalIncidentState(row.incident.state))
+    return recordFollowUp(in, row);
+
   // The content changed: a create if no incident is known yet, else an update of it. The fields
   // the incident has now (as last delivered) are kept to say what changed in the work note.
   const Operation operation = hasIncident ? Operation::Update : Operation::Create;
@@ -183,6 +191,39 @@ Decision Ledger::observeOne(const Observation& in) {
   addHistory(in.orgId, in.evaluationId, operation == Operation::Create ? "intent-create" : "intent-update",
              in.matched ? "content changed" : "no longer matches: " + in.skipReason);
   return operation == Operation::Create ? Decision::Create : Decision::Update;
+}
+
+Decision Ledger::recordFollowUp(const Observation& in, const LedgerRecord& row) {
+  // The record now follows a new incident under a new correlation_id (so a crash before the
+  // answer is settled by looking that one up); the closed one stays as it is in ServiceNow and in
+  // the history. ServiceNow's parent_incident reference links the two.
+  const std::string base = correlationIdFor(in.orgId, in.evaluationId);
+  int generation = 1;
+  const std::string marker = base + ":followup-";
+  if (row.correlationId.rfind(marker, 0) == 0) generation = std::stoi(row.correlationId.substr(marker.size())) + 1;
+  const std::string correlationId = marker + std::to_string(generation);
+
+  Poco::JSON::Object::Ptr fields = Poco::JSON::Parser().parse(in.fieldsJson).extract<Poco::JSON::Object::Ptr>();
+  fields->set("parent_incident", row.incident.sysId);
+  fields->set("work_notes", "evalbridge: follow-up to " + row.incident.number + " (" +
+                                incidentStateName(row.incident.state) +
+                                "): the evaluation changed in Genesys Cloud after the incident was closed.");
+  std::ostringstream text;
+  fields->stringify(text);
+
+  Statement update(*db_,
+                   "UPDATE evaluations SET status='pending', operation='create', correlation_id=?, changed_date=?,"
+                   " content_hash=?, fields_json=?, previous_fields_json=NULL, raw_json=?, skip_reason=NULL,"
+                   " sys_id=NULL, incident_number=NULL, incident_state=NULL, incident_updated_on=NULL,"
+                   " incident_mod_count=NULL, assignment_group=NULL, close_code=NULL, close_notes=NULL,"
+                   " attempts=0, last_error=NULL, updated_at=? WHERE org_id=? AND evaluation_id=?");
+  update.bind(1, correlationId).bind(2, nonEmpty(in.changedDate)).bind(3, sha256Hex(in.fieldsJson));
+  update.bind(4, text.str()).bind(5, nonEmpty(in.rawJson)).bind(6, utcNowIso());
+  update.bind(7, in.orgId).bind(8, in.evaluationId).run();
+  addHistory(in.orgId, in.evaluationId, "intent-followup",
+             row.incident.number + " is " + incidentStateName(row.incident.state) + "; a follow-up incident (" +
+                 correlationId + ") will reference it");
+  return Decision::Create;
 }
 
 std::optional<LedgerRecord> Ledger::find(const std::string& orgId, const std::string& evaluationId) const {

@@ -26,6 +26,9 @@ struct Observation {
   std::string skipReason;   // when not matched
   std::string rawJson;      // the evaluation, kept while the record is pending or dead
   std::string deadReason;   // set for a record that cannot be mapped at all (goes to the dead letter)
+  // The mapping says "afterClose": "followUp": a changed evaluation whose incident ServiceNow
+  // resolved, closed or canceled gets a new incident referencing it (instead of a work note).
+  bool followUpAfterClose = false;
 };
 
 // What the ledger decided for an observation.
@@ -109,6 +112,7 @@ class Ledger {
 
  private:
   Decision observeOne(const Observation& observation);
+  Decision recordFollowUp(const Observation& observation, const LedgerRecord& row);
   std::unique_ptr<Database> db_;
   std::unique_ptr<GroupCommit> outcomes_;  // markDelivered / markAttemptFailed / markDead
   int schemaVersion_ = 0;

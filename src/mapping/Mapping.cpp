@@ -37,6 +37,7 @@ std::string lower(std::string s) {
 struct Mapping::Impl {
   std::string name;
   std::string description;
+  Mapping::AfterClose afterClose = Mapping::AfterClose::WorkNote;
   std::string sourceName;
   std::unique_ptr<mapping::Condition> when;  // null: everything matches
   std::vector<std::pair<std::string, mapping::FieldRule>> fields;
@@ -53,6 +54,10 @@ const std::string& Mapping::name() const {
 const std::string& Mapping::sourceName() const {
   return impl_->sourceName;
 }
+Mapping::AfterClose Mapping::afterClose() const {
+  return impl_->afterClose;
+}
+
 const std::string& Mapping::description() const {
   return impl_->description;
 }
@@ -81,8 +86,8 @@ Mapping Mapping::parse(const std::string& jsonText, const std::string& sourceNam
     std::vector<std::string> keys;
     obj->getNames(keys);
     for (const std::string& k : keys) {
-      if (k != "name" && k != "description" && k != "when" && k != "fields")
-        fail("$", "unknown key '" + k + "' (allowed: name, description, when, fields)");
+      if (k != "name" && k != "description" && k != "when" && k != "fields" && k != "afterClose")
+        fail("$", "unknown key '" + k + "' (allowed: name, description, when, fields, afterClose)");
     }
 
     if (!obj->has("name")) fail("$", "missing 'name'");
@@ -98,6 +103,14 @@ Mapping Mapping::parse(const std::string& jsonText, const std::string& sourceNam
       impl->description = d.extract<std::string>();
     }
 
+    if (obj->has("afterClose")) {
+      const Poco::Dynamic::Var a = obj->get("afterClose");
+      const std::string value = a.type() == typeid(std::string) ? a.extract<std::string>() : std::string();
+      if (value == "followUp")
+        impl->afterClose = AfterClose::FollowUp;
+      else if (value != "workNote")
+        fail("$.afterClose", "must be \"workNote\" or \"followUp\"");
+    }
     if (obj->has("when")) impl->when = mapping::Condition::parse(obj->get("when"), "$.when");
 
     if (!obj->has("fields")) fail("$", "missing 'fields'");

@@ -31,6 +31,12 @@ class Mapping {
   const std::string& name() const;
   const std::string& sourceName() const;
   const std::string& description() const;  // "" when the file has none
+
+  // What a rescore does once ServiceNow resolved, closed or canceled the evaluation's incident
+  // ("afterClose" in the file): add a work note to it (default), or open a follow-up incident
+  // that references it (parent_incident). A closed incident is never reopened either way.
+  enum class AfterClose { WorkNote, FollowUp };
+  AfterClose afterClose() const;
   // Never throws; const and safe to call from many threads at once. A null pointer is treated as
   // an empty evaluation (every field missing).
   MappingResult apply(const Poco::JSON::Object::Ptr& evaluation) const;

@@ -160,6 +160,7 @@ Observation observationOf(const std::string& orgId, const std::string& orgName, 
     return observation;
   }
   observation.matched = result.matched;
+  observation.followUpAfterClose = mapping.afterClose() == Mapping::AfterClose::FollowUp;
   if (result.matched) {
     keepRaw();
     observation.fieldsJson = fieldsToJson(result.fields);
