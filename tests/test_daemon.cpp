@@ -31,6 +31,7 @@
 #include "ledger/Ledger.h"
 #include "mapping/Mapping.h"
 #include "server/WebhookVerifier.h"
+#include "support/HttpCall.h"
 #include "support/BridgeFixture.h"
 
 using namespace evalbridge;
@@ -69,25 +70,11 @@ std::string readFile(const std::string& path) {
   return text.str();
 }
 
-struct Answer {
-  int status = 0;
-  std::string body;
-};
+using Answer = test::HttpAnswer;
 
 Answer http(int port, const std::string& method, const std::string& path, const std::string& body = "",
             const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-  session.setTimeout(Poco::Timespan(10, 0));
-  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-  for (const auto& [name, value] : headers) request.set(name, value);
-  if (method == "POST") request.setContentLength(static_cast<std::streamsize>(body.size()));
-  session.sendRequest(request) << body;
-  Poco::Net::HTTPResponse response;
-  std::istream& in = session.receiveResponse(response);
-  Answer answer;
-  answer.status = static_cast<int>(response.getStatus());
-  Poco::StreamCopier::copyToString(in, answer.body);
-  return answer;
+  return test::httpCall(port, method, path, body, headers);
 }
 
 Answer postWebhook(int port, const std::string& body, std::int64_t timestamp, const std::string& secret) {

@@ -319,6 +319,34 @@ TEST_CASE("a rescore after ServiceNow closed the incident neither reopens nor re
     CHECK_FALSE((request.server == "servicenow" && request.method == "POST"));
 }
 
+// Delivers everything, closes the first incident in ServiceNow (state `closedState`), pulls that
+// state into the ledger, then rescores the incident's evaluation and runs the next cycle.
+struct ClosedThenRescored {
+  std::string sysId;
+  std::string evaluationId;
+  size_t incidentsBefore = 0;
+};
+
+ClosedThenRescored closeThenRescore(BridgeFixture& fixture, SyncEngine& engine, IncidentStatePuller& puller,
+                                    const std::string& closedState) {
+  REQUIRE(engine.syncOnce("", {}).at(0).ok);
+  ClosedThenRescored result;
+  result.incidentsBefore = fixture.simulator.incidents().size();
+  const auto incident = fixture.simulator.incidents().front();
+  result.sysId = field(incident, "sys_id");
+  result.evaluationId =
+      field(incident, "correlation_id").substr(std::string("evalbridge:" + kOrgId + ":").size());
+  fixture.simulator.updateIncident(result.sysId, changes({{"state", closedState}}));
+  REQUIRE(puller.pullOnce().applied == 1);
+
+  const std::string changed = Poco::DateTimeFormatter::format(
+      Poco::DateTime(Poco::Timestamp() - Poco::Timespan(60, 0)), "%Y-%m-%dT%H:%M:%SZ");
+  fixture.simulator.rescore("acme-us", result.evaluationId, 12, changed);
+  fixture.simulator.clearRequests();
+  REQUIRE(engine.syncOnce("", {}).at(0).ok);
+  return result;
+}
+
 // For an incident in a final state (Resolved/Closed/Canceled in the ledger), a rescore sends the
 // work note only: never the mapped fields, never a state.
 TEST_CASE("a rescore after closure sends a work note only", "[incident-state][closed]") {
@@ -326,20 +354,9 @@ TEST_CASE("a rescore after closure sends a work note only", "[incident-state][cl
   Config config = loadConfig(fixture.configPath());
   ShutdownToken shutdown;
   SyncEngine engine(config, shutdown);
-  REQUIRE(engine.syncOnce("", {}).at(0).ok);
   IncidentStateStore store(engine.ledger());
-  const auto incident = fixture.simulator.incidents().front();
-  const std::string sysId = field(incident, "sys_id");
-  const std::string evaluationId = field(incident, "correlation_id").substr(std::string("evalbridge:" + kOrgId + ":").size());
-  fixture.simulator.updateIncident(sysId, changes({{"state", "6"}}));
   IncidentStatePuller puller(engine.serviceNow(), store, shutdown);
-  REQUIRE(puller.pullOnce().applied == 1);
-
-  const std::string changed = Poco::DateTimeFormatter::format(
-      Poco::DateTime(Poco::Timestamp() - Poco::Timespan(60, 0)), "%Y-%m-%dT%H:%M:%SZ");
-  fixture.simulator.rescore("acme-us", evaluationId, 12, changed);
-  fixture.simulator.clearRequests();
-  REQUIRE(engine.syncOnce("", {}).at(0).ok);
+  closeThenRescore(fixture, engine, puller, "6");
   int patches = 0;
   for (const auto& request : fixture.simulator.requests()) {
     if (request.server != "servicenow" || request.method != "PATCH") continue;
@@ -367,22 +384,12 @@ TEST_CASE("with afterClose followUp, a rescore after closure opens a follow-up t
   Config config = loadConfig(fixture.configPath());
   ShutdownToken shutdown;
   SyncEngine engine(config, shutdown);
-  REQUIRE(engine.syncOnce("", {}).at(0).ok);
-  const size_t before = fixture.simulator.incidents().size();
   IncidentStateStore store(engine.ledger());
-  const auto original = fixture.simulator.incidents().front();
-  const std::string originalSysId = field(original, "sys_id");
-  const std::string evaluationId =
-      field(original, "correlation_id").substr(std::string("evalbridge:" + kOrgId + ":").size());
-  fixture.simulator.updateIncident(originalSysId, changes({{"state", "7"}}));
   IncidentStatePuller puller(engine.serviceNow(), store, shutdown);
-  REQUIRE(puller.pullOnce().applied == 1);
-
-  const std::string changed = Poco::DateTimeFormatter::format(
-      Poco::DateTime(Poco::Timestamp() - Poco::Timespan(60, 0)), "%Y-%m-%dT%H:%M:%SZ");
-  fixture.simulator.rescore("acme-us", evaluationId, 12, changed);
-  fixture.simulator.clearRequests();
-  REQUIRE(engine.syncOnce("", {}).at(0).ok);
+  const auto closed = closeThenRescore(fixture, engine, puller, "7");
+  const size_t before = closed.incidentsBefore;
+  const std::string originalSysId = closed.sysId;
+  const std::string evaluationId = closed.evaluationId;
 
   // The closed incident was not touched; one new incident references it.
   for (const auto& request : fixture.simulator.requests())

@@ -21,6 +21,7 @@
 #include "server/WebhookPayload.h"
 #include "server/WebhookVerifier.h"
 #include "sync/SyncStatusBoard.h"
+#include "support/HttpCall.h"
 #include "support/TempDir.h"
 
 using namespace evalbridge;
@@ -32,24 +33,11 @@ const std::string kOrgId = "8c7d8a7e-1111-2222-3333-444455556666";
 
 std::int64_t now() { return Poco::Timestamp().epochTime(); }
 
-struct Answer {
-  int status = 0;
-  std::string body;
-};
+using Answer = test::HttpAnswer;
 
 Answer send(int port, const std::string& method, const std::string& path, const std::string& body = "",
             const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-  for (const auto& [name, value] : headers) request.set(name, value);
-  if (method == "POST") request.setContentLength(static_cast<std::streamsize>(body.size()));
-  session.sendRequest(request) << body;
-  Poco::Net::HTTPResponse response;
-  std::istream& in = session.receiveResponse(response);
-  Answer answer;
-  answer.status = static_cast<int>(response.getStatus());
-  Poco::StreamCopier::copyToString(in, answer.body);
-  return answer;
+  return test::httpCall(port, method, path, body, headers);
 }
 
 // A webhook body as the Business Rule sends it.
