@@ -55,17 +55,18 @@ std::string usageText() {
 
 commands:
   sync --once [--org NAME] [--from ISO8601] [--to ISO8601] [--json]
-                 one cycle: export, map, deliver
-  map --mapping FILE --input FILE [--json]
+                 one cycle: export, map, deliver, pull incident state back, write-back
+  map --mapping FILE --input FILE [--json] [--org-id ID]
                  offline preview: the incidents a file of evaluations would produce (no network)
-  ledger list [--org NAME] [--status S] [--state S] [--limit N] [--json]
+  ledger list [--org ORGID] [--status S] [--state STATE] [--limit N] [--json]
+                 STATE: a ServiceNow state name (resolved, closed, ...) or number
   ledger show KEY [--json]      KEY: orgId:evaluationId, correlation id, incident number
   ledger stats [--json]
   ledger dead [--json]
-  ledger replay KEY|--all
+  ledger replay KEY|--all       (ledger commands also take --ledger FILE instead of a config)
   doctor [--org NAME] [--json]  preflight every org and ServiceNow; explain each failure and its fix
   run [--port-file FILE]        daemon: scheduled sync per org, state pull, HTTP server; SIGTERM drains
-  demo [--keep DIR]             start the bundled simulators and run a full cycle twice
+  demo [--keep DIR]             run the bundled simulators and three cycles against them
 
 global options:
   --config FILE   default $EVALBRIDGE_CONFIG, then ./evalbridge.json

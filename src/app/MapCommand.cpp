@@ -44,7 +44,13 @@ int runMapCommand(const CommandLine& line, std::ostream& out) {
       continue;
     }
     out << "incident\n";
-    for (const auto& [name, value] : result.fields) out << "    " << name << ": " << value << "\n";
+    for (const auto& [name, value] : result.fields) {
+      // Multi-line values (descriptions) stay inside their field's indentation.
+      std::string indented = value;
+      for (size_t at = indented.find('\n'); at != std::string::npos; at = indented.find('\n', at + 1))
+        indented.insert(at + 1, std::string(name.size() + 6, ' '));
+      out << "    " << name << ": " << indented << "\n";
+    }
     out << "    correlation_id: evalbridge:" << orgId << ":" << id << "\n";
   }
   if (line.has("json")) {
