@@ -25,7 +25,8 @@ int runSyncCommand(const CommandLine& line, std::ostream& out) {
   IncidentStateStore states(engine.ledger());
   IncidentStatePuller puller(engine.serviceNow(), states, shutdown);
   const PullReport pull = puller.pullOnce();
-  DataTableWriteBack writeBack(config, states, shutdown);
+  DataTableWriteBack writeBack(config, states, shutdown, nullptr,
+                               [&engine](const OrgSettings& org) -> OrgClient& { return engine.orgClient(org.name); });
   const WriteBackReport written = writeBack.enabled() ? writeBack.runOnce() : WriteBackReport{};
 
   int code = exitCodeFor(reports);

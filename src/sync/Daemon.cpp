@@ -24,7 +24,8 @@ Daemon::Daemon(const Config& config, ShutdownToken& shutdown, Metrics& metrics)
       metrics_(metrics),
       engine_(config, shutdown),
       states_(engine_.ledger()),
-      writeBack_(config, states_, shutdown, &metrics),
+      writeBack_(config, states_, shutdown, &metrics,
+                 [this](const OrgSettings& org) -> OrgClient& { return engine_.orgClient(org.name); }),
       puller_(engine_.serviceNow(), states_, shutdown, 200,
               [this](const IncidentStateUpdate& update, const StateResult& result) {
                 recordStateUpdate(metrics_, "poll", result);

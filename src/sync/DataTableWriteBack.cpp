@@ -21,15 +21,19 @@ constexpr int kBatch = 200;
 
 struct DataTableWriteBack::OrgTarget {
   const OrgSettings& settings;
-  OrgClient client;
-  OrgTarget(const OrgSettings& org, ShutdownToken& shutdown) : settings(org), client(org, shutdown) {}
+  std::unique_ptr<OrgClient> owned;  // when no shared client was given
+  OrgClient& client;
+  OrgTarget(const OrgSettings& org, ShutdownToken& shutdown, const OrgClientLookup& clientFor)
+      : settings(org),
+        owned(clientFor ? nullptr : std::make_unique<OrgClient>(org, shutdown)),
+        client(clientFor ? clientFor(org) : *owned) {}
 };
 
 DataTableWriteBack::DataTableWriteBack(const Config& config, IncidentStateStore& store, ShutdownToken& shutdown,
-                                       Metrics* metrics)
+                                       Metrics* metrics, OrgClientLookup clientFor)
     : config_(config), store_(store), shutdown_(shutdown), metrics_(metrics) {
   for (const auto& org : config.orgs)
-    if (!org.writeBackDatatableId.empty()) orgs_.push_back(std::make_unique<OrgTarget>(org, shutdown));
+    if (!org.writeBackDatatableId.empty()) orgs_.push_back(std::make_unique<OrgTarget>(org, shutdown, clientFor));
 }
 
 DataTableWriteBack::~DataTableWriteBack() = default;

@@ -3,10 +3,11 @@
 // an evaluation by upserting a row in an Architect data table,
 //   PUT /api/v2/flows/datatables/{datatableId}/rows/{evaluationId}
 //   {"key": evaluationId, "incidentNumber", "state", "link"}
-// through that org's own OrgClient (its own token). Works from the ledger as an outbox: a row is
+// through that org's own OrgClient (its token; shared with the org's sync when one is given). Works from the ledger as an outbox: a row is
 // due whenever the ledger's incident number or state differs from what was last written, so a
 // crash, an outage or a restart only delays it, and nothing is written twice for one state.
 // Nothing here talks to ServiceNow, so a write-back can never echo into another state change.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,8 +31,10 @@ struct WriteBackReport {
 
 class DataTableWriteBack {
  public:
+  // `clientFor` returns the org's existing client; without it, write-back opens its own.
+  using OrgClientLookup = std::function<OrgClient&(const OrgSettings&)>;
   DataTableWriteBack(const Config& config, IncidentStateStore& store, ShutdownToken& shutdown,
-                     Metrics* metrics = nullptr);
+                     Metrics* metrics = nullptr, OrgClientLookup clientFor = {});
   ~DataTableWriteBack();
 
   bool enabled() const { return !orgs_.empty(); }

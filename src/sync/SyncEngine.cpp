@@ -71,6 +71,12 @@ SyncEngine::~SyncEngine() = default;
 Ledger& SyncEngine::ledger() { return *ledger_; }
 ServiceNowClient& SyncEngine::serviceNow() { return *serviceNow_; }
 
+OrgClient& SyncEngine::orgClient(const std::string& orgName) {
+  for (auto& org : orgs_)
+    if (org->settings.name == orgName) return org->client;
+  throw ConfigError(config_.sourceFile + ": no org named " + orgName + " in genesys.orgs");
+}
+
 std::vector<OrgSyncReport> SyncEngine::syncOnce(const std::string& orgName, const SyncRange& range) {
   if (!orgName.empty() && !config_.findOrg(orgName))
     throw ConfigError(config_.sourceFile + ": --org " + orgName + ": no org of that name in genesys.orgs");

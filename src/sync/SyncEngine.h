@@ -13,6 +13,7 @@
 namespace evalbridge {
 
 class Ledger;
+class OrgClient;
 class ShutdownToken;
 class ServiceNowClient;
 
@@ -27,6 +28,9 @@ class SyncEngine {
 
   Ledger& ledger();
   ServiceNowClient& serviceNow();
+  // The org's client (its token and connections), shared with the daemon's other workers so an
+  // org holds one token. Throws ConfigError for an unknown org name.
+  OrgClient& orgClient(const std::string& orgName);
 
  private:
   struct OrgParts;
