@@ -185,3 +185,15 @@ TEST_CASE("sync --once pulls incident state back; ledger list --state resolved f
   CHECK(rows->getObject(0)->getValue<std::string>("incidentStateName") == "Resolved");
   CHECK(rows->getObject(0)->getValue<std::string>("closeCode") == "Solved (Permanently)");
 }
+
+TEST_CASE("error messages on stderr never show a configured secret") {
+  BridgeFixture fixture;
+  // A mapping path that happens to contain the org's client secret: the error names the file,
+  // with the secret masked.
+  const std::string secret = fixture.simulator.options().orgs[0].clientSecret;
+  replaceInFile(fixture.configPath(), "\"mapping\": \"mapping.json\"", "\"mapping\": \"" + secret + ".json\"");
+  auto result = runEvalbridge({"--config", fixture.configPath(), "sync", "--once"});
+  CHECK(result.exitCode == 2);
+  CHECK(result.err.find("***.json") != std::string::npos);
+  CHECK(result.err.find(secret) == std::string::npos);
+}

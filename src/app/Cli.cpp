@@ -45,16 +45,16 @@ int runCli(int argc, const char* const argv[]) {
     if (line.command == "run") return runRunCommand(line, std::cout);
     throw UsageError("unknown command '" + line.command + "' (run `evalbridge help`)");
   } catch (const UsageError& e) {
-    std::cerr << "evalbridge: " << e.message() << "\n";
+    std::cerr << "evalbridge: " << redactedForOutput(e.message()) << "\n";
     return kExitUsage;
   } catch (const ConfigError& e) {
-    std::cerr << "evalbridge: configuration error: " << e.message() << "\n";
+    std::cerr << "evalbridge: configuration error: " << redactedForOutput(e.message()) << "\n";
     return kExitUsage;
   } catch (const Poco::Exception& e) {
-    std::cerr << "evalbridge: " << e.message() << "\n";
+    std::cerr << "evalbridge: " << redactedForOutput(e.message()) << "\n";
     return kExitFailure;
   } catch (const std::exception& e) {
-    std::cerr << "evalbridge: " << e.what() << "\n";
+    std::cerr << "evalbridge: " << redactedForOutput(e.what()) << "\n";
     return kExitFailure;
   }
 }

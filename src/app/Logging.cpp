@@ -100,4 +100,9 @@ void redactLogsWith(const Redactor& redactor) {
   activeRedactor = std::move(copy);
 }
 
+std::string redactedForOutput(const std::string& text) {
+  auto redactor = currentRedactor();
+  return redactor ? (*redactor)(text) : text;
+}
+
 }  // namespace evalbridge

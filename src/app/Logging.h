@@ -22,4 +22,7 @@ LogFormat logFormatFrom(const std::optional<std::string>& value);
 
 void redactLogsWith(const Redactor& redactor);
 
+// The same replacement for text that does not go through a logger (the CLI's error messages).
+std::string redactedForOutput(const std::string& text);
+
 }  // namespace evalbridge
