@@ -136,13 +136,10 @@ int runDemoCommand(const CommandLine& line, std::ostream& out) {
     change->set("close_code", "Solved (Permanently)");
     change->set("close_notes", "Agent coached on PCI read-back");
     simulator.updateIncident(resolved->getValue<std::string>("sys_id"), change);
-    const std::string correlation = rescored->getValue<std::string>("correlation_id");
-    const std::string orgId = correlation.substr(11, correlation.find(':', 11) - 11);
-    const std::string evaluationId = correlation.substr(correlation.find(':', 11) + 1);
-    std::string orgName;
-    for (const auto& org : config.orgs)
-      if (org.orgId == orgId) orgName = org.name;
-    simulator.rescore(orgName, evaluationId, 41.5, formatIsoTime(Poco::Timestamp() - Poco::Timespan(60, 0)));
+    // The ledger knows which org and evaluation stand behind an incident's correlation_id.
+    const auto behind = engine.ledger().findByKey(rescored->getValue<std::string>("correlation_id"));
+    if (!behind) throw PermanentError("demo: the ledger has no record for " + rescored->getValue<std::string>("number"));
+    simulator.rescore(behind->orgName, behind->evaluationId, 41.5, formatIsoTime(Poco::Timestamp() - Poco::Timespan(60, 0)));
 
     out << "a ServiceNow user resolves " << resolved->getValue<std::string>("number") << "; the QA team rescores the "
         << "evaluation behind " << rescored->getValue<std::string>("number") << " to 41.5\n\ncycle 3: export, deliver, pull state back\n";
