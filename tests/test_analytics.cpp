@@ -53,26 +53,43 @@ int countRequests(const BridgeFixture& fixture, const std::string& method, const
 
 }  // namespace
 
-TEST_CASE("the export and analytics sources deliver the same incidents for the same evaluations") {
+TEST_CASE("the search, export and analytics sources deliver the same incidents for the same evaluations") {
   sim::SimulatorOptions options;
   options.orgs.push_back(secondOrg());
 
+  // acme-eu has unfinished evaluations (PENDING, INPROGRESS): the export lists them, the search
+  // on submittedDate and analytics do not. The shipped mapping raises incidents only for
+  // FINISHED ones, so all three sources must agree.
+  const std::string shipped = readAll(std::string(EVALBRIDGE_SOURCE_DIR) + "/mappings/qa-failures.json");
   BridgeFixture exported(options);
+  writeText(exported.dir.file("mapping.json"), shipped);
   writeBridgeConfig(exported, withSource(exported, "export"));
   for (const auto& r : syncOnce(exported)) REQUIRE(r.ok);
 
+  BridgeFixture searched(options);  // same seeds: same evaluations
+  writeText(searched.dir.file("mapping.json"), shipped);
+  writeBridgeConfig(searched, withSource(searched, "search"));
+  for (const auto& r : syncOnce(searched)) {
+    INFO(r.orgName << ": " << r.error);
+    REQUIRE(r.ok);
+  }
+
   BridgeFixture analytics(options);  // same seeds: same evaluations
+  writeText(analytics.dir.file("mapping.json"), shipped);
   writeBridgeConfig(analytics, withSource(analytics, "analytics"));
   auto reports = syncOnce(analytics);
   for (const auto& r : reports) {
     INFO(r.orgName << ": " << r.error);
     CHECK(r.ok);
-    CHECK(r.exported == static_cast<int>(analytics.simulator.evaluations(r.orgName).size()));
+    int submitted = 0;
+    for (const auto& evaluation : analytics.simulator.evaluations(r.orgName)) submitted += evaluation->has("submittedDate");
+    CHECK(r.exported == submitted);
   }
 
   const auto viaExport = incidentView(exported);
   REQUIRE(viaExport.size() > 5);
   CHECK(incidentView(analytics) == viaExport);
+  CHECK(incidentView(searched) == viaExport);
   // Nothing went through the export API in the analytics run.
   for (const auto& r : analytics.simulator.requests()) CHECK(r.path.find("/api/v2/quality/exports") == std::string::npos);
 }
@@ -104,6 +121,7 @@ TEST_CASE("what the analytics source sends: interval widened by the lookback, an
   int statusPolls = 0, pages = 0;
   for (const auto& r : fixture.simulator.requests()) {
     if (r.server != "acme-us" || r.method != "GET" || r.path.rfind(std::string(kJobs) + "/", 0) != 0) continue;
+    if (r.path == std::string(kJobs) + "/availability") continue;
     (r.path.size() > 8 && r.path.compare(r.path.size() - 8, 8, "/results") == 0 ? pages : statusPolls) += 1;
   }
   CHECK(statusPolls == 4);
@@ -114,49 +132,47 @@ TEST_CASE("what the analytics source sends: interval widened by the lookback, an
   CHECK(report.delivery.created == static_cast<int>(matchingEvaluationIds(fixture, "acme-us").size()));
 }
 
-TEST_CASE("an evaluation rescored weeks after its conversation is found through the lookback") {
+TEST_CASE("a rescore does not move analytics eventTime: the analytics source misses it, the search source finds it") {
   BridgeFixture fixture;
-  auto rescoreLate = [&](double score) {
-    auto evaluation = fixture.simulator.evaluations("acme-us").front();  // conversation on ~2026-10-31
-    const std::string id = evaluation->getValue<std::string>("id");
-    fixture.simulator.rescore("acme-us", id, score, "2026-11-20T10:00:00Z");
-    return id;
-  };
   const SyncRange first{std::string("2026-10-30T00:00:00Z"), std::string("2026-11-05T00:00:00Z")};
-  const SyncRange late{std::string("2026-11-20T00:00:00Z"), std::string("2026-11-21T00:00:00Z")};
+  const SyncRange later{std::string("2026-11-20T00:00:00Z"), std::string("2026-11-21T00:00:00Z")};
+  auto rescore = [&] {
+    const auto incident = fixture.simulator.incidents().front();
+    const std::string key = incident->getValue<std::string>("correlation_id");
+    const std::string id = key.substr(key.rfind(':') + 1);
+    fixture.simulator.rescore("acme-us", id, 12.5, "2026-11-20T10:00:00Z");
+    return key;
+  };
+  auto shortDescriptionOf = [&](const std::string& key) {
+    for (const auto& incident : fixture.simulator.incidents())
+      if (incident->getValue<std::string>("correlation_id") == key)
+        return incident->getValue<std::string>("short_description");
+    return std::string();
+  };
 
-  SECTION("lookback P30D (the default): the rescore reaches ServiceNow") {
+  SECTION("analytics: the window of the rescore holds nothing (the limit the README states)") {
     writeBridgeConfig(fixture, withSource(fixture, "analytics"));
     REQUIRE(syncOnce(fixture, first)[0].ok);
-    const auto before = fixture.simulator.incidents().size();
-    const std::string id = rescoreLate(12.5);
-    auto report = syncOnce(fixture, late)[0];
-    CHECK(report.ok);
-    CHECK(report.exported == 1);
-    CHECK(report.delivery.created + report.delivery.updated == 1);
-    const std::string key = "evalbridge:" + sim::OrgSpec{}.orgId + ":" + id;
-    bool found = false;
-    for (const auto& incident : fixture.simulator.incidents()) {
-      if (incident->getValue<std::string>("correlation_id") != key) continue;
-      found = true;
-      CHECK_THAT(incident->getValue<std::string>("short_description"), Catch::Contains("12.5"));
-    }
-    CHECK(found);
-    CHECK(fixture.simulator.incidents().size() <= before + 1);
-  }
-  SECTION("lookback PT1H: the late evaluation is not seen (why the lookback exists)") {
-    BridgeConfigOptions options;
-    options.genesysExtra = R"("analytics": { "lookback": "PT1H" })";
-    writeBridgeConfig(fixture, withSource(fixture, "analytics"), options);
-    REQUIRE(syncOnce(fixture, first)[0].ok);
-    rescoreLate(12.5);
-    auto report = syncOnce(fixture, late)[0];
+    const std::string key = rescore();
+    auto report = syncOnce(fixture, later)[0];
     CHECK(report.ok);
     CHECK(report.exported == 0);
+    CHECK_THAT(shortDescriptionOf(key), !Catch::Contains("12.5"));
+  }
+  SECTION("search: submittedDate moves, so the rescore PATCHes the incident") {
+    writeBridgeConfig(fixture, withSource(fixture, "search"));
+    REQUIRE(syncOnce(fixture, first)[0].ok);
+    const auto before = fixture.simulator.incidents().size();
+    const std::string key = rescore();
+    auto report = syncOnce(fixture, later)[0];
+    CHECK(report.ok);
+    CHECK(report.delivery.updated == 1);
+    CHECK(fixture.simulator.incidents().size() == before);
+    CHECK_THAT(shortDescriptionOf(key), Catch::Contains("12.5"));
   }
 }
 
-TEST_CASE("a FAILED analytics job is resubmitted; beyond maxResubmits the org fails and says why") {
+TEST_CASE("a FAILED analytics job is resubmitted, and beyond maxResubmits the org fails and says why") {
   BridgeFixture fixture;
   sim::FaultRule rule;
   rule.server = "acme-us";
@@ -237,4 +253,32 @@ TEST_CASE("genesys.analytics: defaults, lookback and maxConcurrency, mistakes na
   writeBridgeConfig(fixture, withSource(fixture, "analytics"), options);
   CHECK_THROWS_WITH(loadConfig(fixture.configPath()),
                     Catch::Contains(fixture.configPath() + ": genesys.analytics.maxConcurrency: must be an integer from 1 to 32 (got 0)"));
+}
+
+TEST_CASE("an evaluation that reaches analytics only after its window was first read is delivered exactly once") {
+  BridgeFixture fixture;
+  writeBridgeConfig(fixture, withSource(fixture, "analytics"));
+  const std::string orgId = fixture.simulator.options().orgs[0].orgId;
+  const auto expected = matchingEvaluationIds(fixture, "acme-us");
+
+  // Analytics data is complete only up to 20:00 on the first day: later evaluations are still
+  // on their way, and analytics jobs do not list them yet.
+  const std::string availableUntil = "2026-11-01T20:00:00Z";
+  fixture.simulator.setDataAvailability("acme-us", availableUntil);
+  auto first = syncOnce(fixture).at(0);
+  REQUIRE(first.ok);
+  CHECK(first.checkpoint == availableUntil);  // never past dataAvailabilityDate
+  const auto early = incidentKeysOf(fixture, orgId);
+  CHECK(early.size() < expected.size());
+  CHECK_FALSE(early.empty());
+  int availabilityReads = 0;
+  for (const auto& r : fixture.simulator.requests())
+    availabilityReads += r.path == std::string(kJobs) + "/availability";
+  CHECK(availabilityReads == 1);
+
+  // The rest arrives; the next sweep starts at the checkpoint and delivers it, once.
+  fixture.simulator.setDataAvailability("acme-us", std::nullopt);
+  REQUIRE(syncOnce(fixture).at(0).ok);
+  CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, expected));
+  CHECK(fixture.simulator.incidents().size() == expected.size());
 }

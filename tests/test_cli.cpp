@@ -86,7 +86,7 @@ TEST_CASE("bad configuration exits 2 naming the file and the key") {
   }
 }
 
-TEST_CASE("sync --once twice: the second run creates nothing; ledger commands show every record") {
+TEST_CASE("sync --once twice: the second run creates nothing, and ledger commands show every record") {
   BridgeFixture fixture;
   const std::string config = fixture.configPath();
   auto first = runEvalbridge({"--config", config, "sync", "--once", "--json"});
@@ -137,7 +137,8 @@ TEST_CASE("map previews incidents offline and explains skips") {
   {"id":"e-fail","agent":{"name":"Sam"},"queue":{"name":"Billing"},"evaluationForm":{"name":"F"},
    "answers":{"totalScore":45,"anyFailedKillQuestions":false}},
   {"id":"e-pass","agent":{"name":"Kim"},"queue":{"name":"Sales"},"evaluationForm":{"name":"F"},
-   "answers":{"totalScore":95,"anyFailedKillQuestions":false}}
+   "answers":{"totalScore":95,"anyFailedKillQuestions":false}},
+  {"id":"e-redacted","redacted":true,"answers":{"totalScore":0,"anyFailedKillQuestions":true}}
 ])");
   auto result = runEvalbridge({"map", "--mapping", fixture.dir.file("mapping.json"), "--input", input, "--json"});
   INFO(result.err);
@@ -151,11 +152,16 @@ TEST_CASE("map previews incidents offline and explains skips") {
   CHECK(incident->getValue<std::string>("assignment_group") == "Billing QA");
   CHECK_FALSE(results->getObject(1)->getValue<bool>("matched"));
   CHECK(results->getObject(1)->getValue<std::string>("skipReason").find("95") != std::string::npos);
+  // A redacted evaluation (the client may not see its content) is skipped, never mapped from the
+  // blanks, with the reason and the fix; the sync decides it the same way.
+  CHECK_FALSE(results->getObject(2)->getValue<bool>("matched"));
+  CHECK_THAT(results->getObject(2)->getValue<std::string>("skipReason"),
+             Catch::StartsWith("redacted: ") && Catch::Contains("quality:evaluation:view"));
   // No network: nothing reached the simulator.
   CHECK(fixture.simulator.requests().empty());
 }
 
-TEST_CASE("sync --once pulls incident state back; ledger list --state resolved finds it") {
+TEST_CASE("sync --once pulls incident state back, and ledger list --state resolved finds it") {
   BridgeFixture fixture;
   const std::string config = fixture.configPath();
   REQUIRE(runEvalbridge({"--config", config, "sync", "--once"}).exitCode == 0);

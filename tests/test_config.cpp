@@ -183,7 +183,7 @@ TEST_CASE("the SPEC example loads into the typed structs", "[config]") {
   CHECK(us.clientSecret == kOrgSecret);
   CHECK(us.mappingPath == fx.dir.file("mappings/qa-failures.json"));
   CHECK(us.startFrom == "2026-11-01T00:00:00Z");
-  CHECK(us.source == "export");
+  CHECK(us.source == "search");
   CHECK_FALSE(us.intervalS);
   CHECK(us.caFile.empty());
   CHECK(us.timeoutMs == 30000);
@@ -251,6 +251,12 @@ TEST_CASE("a minimal config gets the documented defaults", "[config]") {
   CHECK(c.orgs[0].retry.maxElapsedS == 900);
   CHECK(c.exportSettings.maxWindowS == 86400);
   CHECK(c.exportSettings.overlapS == 600);
+  CHECK(c.orgs[0].source == "search");
+  CHECK(c.orgs[0].search.dateField == "submittedDate");
+  CHECK(c.orgs[0].search.pageSize == 100);
+  CHECK(c.orgs[0].search.maxResults == 10000);
+  CHECK(c.orgs[0].sweepWindowS() == 86400);
+  CHECK(c.orgs[0].sweepOverlapS() == 600);
   CHECK(c.sync.intervalS == 300);
   CHECK(c.servicenow.table == "incident");
   CHECK(c.servicenow.auth.grant == "client_credentials");
@@ -528,7 +534,7 @@ TEST_CASE("org source, name and table validation", "[config][errors]") {
   Fixture fx;
   const std::string file = fx.dir.file("evalbridge.json");
   CHECK(errorFor(fx, replaceOnce(specConfig(), R"("analytics")", R"("api")")) ==
-        file + ": genesys.orgs[1].source: 'api' must be \"export\" or \"analytics\"");
+        file + ": genesys.orgs[1].source: 'api' must be \"search\", \"analytics\" or \"export\"");
   CHECK_THAT(errorFor(fx, replaceOnce(specConfig(), R"("acme-us")", R"("acme us")")),
              Catch::StartsWith(file + ": genesys.orgs[0].name: 'acme us' must be 1-64 letters"));
   CHECK_THAT(errorFor(fx, replaceOnce(specConfig(), R"("table": "incident")", R"("table": "incident?x=1")")),
@@ -625,6 +631,30 @@ TEST_CASE("per-org writeBack and server.maxBodyBytes", "[config]") {
              Catch::StartsWith(file + ": genesys.orgs[0].writeBack.tableId: unknown key"));
   CHECK(errorFor(fx, replaceOnce(specConfig(), R"("webhookSecret")", R"("maxBodyBytes": 10, "webhookSecret")")) ==
         file + ": server.maxBodyBytes: must be an integer from 1024 to 16777216 (got 10)");
+}
+
+TEST_CASE("genesys.search: date field, window of at most P90D, page size at most 100", "[config]") {
+  Fixture fx;
+  const std::string file = fx.dir.file("evalbridge.json");
+  auto withSearch = [](const std::string& search) {
+    return replaceOnce(specConfig(), R"("export": {)", R"("search": )" + search + R"(, "export": {)");
+  };
+  const Config c = loadConfig(fx.write(withSearch(
+      R"({ "dateField": "releaseDate", "maxWindow": "P90D", "overlap": "PT1H", "pageSize": 50, "maxResults": 5000 })")));
+  CHECK(c.search.dateField == "releaseDate");
+  CHECK(c.orgs[0].search.maxWindowS == 90 * 86400);
+  CHECK(c.orgs[0].sweepWindowS() == 90 * 86400);  // org 0 uses the default source, search
+  CHECK(c.orgs[0].sweepOverlapS() == 3600);
+  CHECK(c.orgs[1].sweepWindowS() == c.exportSettings.maxWindowS);  // org 1 is an analytics org
+  CHECK(c.orgs[0].search.pageSize == 50);
+  CHECK(c.orgs[0].search.maxResults == 5000);
+
+  CHECK(errorFor(fx, withSearch(R"({ "dateField": "changedDate" })")) ==
+        file + ": genesys.search.dateField: 'changedDate' must be \"submittedDate\", \"releaseDate\", "
+               "\"createdDate\" or \"conversationDate\"");
+  CHECK_THAT(errorFor(fx, withSearch(R"({ "maxWindow": "P91D" })")), Catch::StartsWith(file + ": genesys.search.maxWindow: "));
+  CHECK_THAT(errorFor(fx, withSearch(R"({ "pageSize": 101 })")), Catch::StartsWith(file + ": genesys.search.pageSize: "));
+  CHECK_THAT(errorFor(fx, withSearch(R"({ "sortBy": "x" })")), Catch::StartsWith(file + ": genesys.search.sortBy: unknown key"));
 }
 
 TEST_CASE("relative paths resolve against the config file's folder, not the working directory", "[config]") {

@@ -381,7 +381,7 @@ TEST_CASE("run: with the webhook off, polling brings resolved incidents into the
   CHECK(bridge.terminate(30s) == 0);
 }
 
-TEST_CASE("run: a failing org backs off alone; readiness names it", "[daemon][backoff]") {
+TEST_CASE("run: a failing org backs off alone, and readiness names it", "[daemon][backoff]") {
   sim::SimulatorOptions options = recentEvaluations(0);
   sim::OrgSpec eu = test::secondOrg();
   eu.evaluationCount = 6;

@@ -308,9 +308,11 @@ TEST_CASE("OAuth against the simulated instance: every table call carries a Bear
         test::expectedCorrelationIds(fixture.simulator, fixture.dir.file("mapping.json")).size());
 }
 
-TEST_CASE("unreadable results: a page is fetched again; one that stays bad is kept and fails the window") {
+TEST_CASE("unreadable results: a page is fetched again, and one that stays bad is kept and fails the window") {
   SECTION("a truncated page is read again and nothing is counted twice") {
     BridgeFixture fixture;
+    fixture.source = "export";  // result pages of the export job
+    fixture.writeConfig();
     sim::FaultRule truncated;
     truncated.server = "acme-us";
     truncated.kind = "badJson";
@@ -331,6 +333,7 @@ TEST_CASE("unreadable results: a page is fetched again; one that stays bad is ke
     options.orgs[0].useDownloadUrl = true;
     options.orgs[0].evaluationCount = 300;
     BridgeFixture fixture(options);
+    fixture.source = "export";  // the pre-signed download of the export job
     fixture.writeConfig(R"("pageSize": 50)");
     sim::FaultRule truncated;
     truncated.server = "download";
@@ -383,7 +386,7 @@ TEST_CASE("unreadable results: a page is fetched again; one that stays bad is ke
   }
 }
 
-TEST_CASE("outcomes recorded concurrently are all committed; a failing one is rolled back alone") {
+TEST_CASE("outcomes recorded concurrently are all committed, and a failing one is rolled back alone") {
   test::TempDir dir;
   Ledger ledger(dir.file("ledger.db"));
   std::vector<Observation> observations;

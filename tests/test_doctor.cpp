@@ -114,11 +114,11 @@ TEST_CASE("doctor: a missing permission names it, the OAuth client's role and th
   CHECK_THAT(block, Catch::Contains("fix: OAuth client acme-us-client of org acme-us lacks quality:evaluation:view") &&
                         Catch::Contains("add quality:evaluation:view to a role") &&
                         Catch::Contains("OAuth > acme-us-client > Roles") &&
-                        Catch::Contains("home division is \"Home\""));
+                        Catch::Contains("the division(s) that hold the evaluated conversations"));
   CHECK_THAT(result.out, Catch::Contains("skip  export API available: cannot tell while quality:evaluation:view is missing"));
 }
 
-TEST_CASE("doctor: an org without the export API is told to use the analytics source") {
+TEST_CASE("doctor: an org without the export API is told to use the search source") {
   sim::SimulatorOptions options;
   options.orgs[0].exportApiAvailable = false;
   BridgeFixture fixture(options);
@@ -127,8 +127,57 @@ TEST_CASE("doctor: an org without the export API is told to use the analytics so
   INFO(result.out << result.err);
   CHECK(result.exitCode == 1);
   CHECK_THAT(checkBlock(result.out, "FAIL  export API available"),
-             Catch::Contains("HTTP 404") && Catch::Contains("Set \"source\": \"analytics\"") &&
-                 Catch::Contains("analytics:conversationDetail:view"));
+             Catch::Contains("HTTP 404") && Catch::Contains("Set \"source\": \"search\"") &&
+                 Catch::Contains("quality:evaluation:searchAny"));
+}
+
+TEST_CASE("doctor: the search source (the default) without quality:evaluation:searchAny") {
+  BridgeFixture fixture;
+  auto orgs = simulatedOrgs(fixture);
+  orgs[0].source = "search";
+  writeBridgeConfig(fixture, orgs);
+  SECTION("granted: ok") {
+    auto result = runEvalbridge(fixture, "doctor");
+    INFO(result.out << result.err);
+    CHECK(result.exitCode == 0);
+    CHECK_THAT(result.out, Catch::Contains("ok    permission quality:evaluation:searchAny"));
+  }
+  SECTION("revoked: named, with the role, the division and the OAuth client") {
+    fixture.simulator.revokePermission("acme-us", "quality:evaluation:searchAny");
+    auto result = runEvalbridge(fixture, "doctor");
+    INFO(result.out << result.err);
+    CHECK(result.exitCode == 1);
+    CHECK_THAT(checkBlock(result.out, "FAIL  permission quality:evaluation:searchAny"),
+               Catch::Contains("POST /api/v2/quality/evaluations/search") &&
+                   Catch::Contains("answered HTTP 403 missing.permissions") &&
+                   Catch::Contains("fix: OAuth client acme-us-client of org acme-us lacks quality:evaluation:searchAny") &&
+                   Catch::Contains("Admin > Roles/Permissions") && Catch::Contains("OAuth > acme-us-client > Roles"));
+    CHECK_THAT(result.out, Catch::Contains("ok    permission quality:evaluation:view"));
+  }
+  CHECK(fixture.simulator.incidents().empty());
+}
+
+TEST_CASE("doctor: write-back needs the data table's row permissions and its columns") {
+  sim::SimulatorOptions options;
+  options.orgs[0].dataTableColumns = {"incidentNumber", "link"};  // no "state" column
+  BridgeFixture fixture(options);
+  auto orgs = simulatedOrgs(fixture);
+  orgs[0].source = "search";
+  orgs[0].writeBackDatatableId = "dt-outcomes";
+  writeBridgeConfig(fixture, orgs);
+  fixture.simulator.revokePermission("acme-us", "architect:datatableRow:add");
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(result.out, Catch::Contains("ok    permission architect:datatable:view"));
+  CHECK_THAT(checkBlock(result.out, "FAIL  permission architect:datatableRow:add"),
+             Catch::Contains("fix: OAuth client acme-us-client of org acme-us lacks") &&
+                 Catch::Contains("architect:datatableRow:add (any one of them)") &&
+                 Catch::Contains("the division that holds the data table"));
+  CHECK_THAT(result.out, Catch::Contains("ok    permission architect:datatableRow:edit"));
+  CHECK_THAT(checkBlock(result.out, "FAIL  write-back data table"),
+             Catch::Contains("lacks the column(s) state") && Catch::Contains("add state as string column(s)"));
+  CHECK(fixture.simulator.dataTableRows("acme-us").empty());  // the probes wrote nothing
 }
 
 TEST_CASE("doctor: ServiceNow rejects the password (401)") {
@@ -184,7 +233,7 @@ TEST_CASE("doctor: a broken mapping file is a failed check, not a crash") {
   CHECK_THAT(result.out, Catch::Contains("ok    login"));  // the rest still ran
 }
 
-TEST_CASE("doctor --json is machine-readable; a config that does not load exits 2") {
+TEST_CASE("doctor --json is machine-readable, and a config that does not load exits 2") {
   BridgeFixture fixture;
   writeBridgeConfig(fixture, simulatedOrgs(fixture));
   fixture.simulator.revokePermission("acme-us", "quality:evaluation:view");

@@ -2,6 +2,8 @@
 // analytics query and window rules, and which permissions each source is probed for.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/String.h>
@@ -10,6 +12,8 @@
 #include "genesys/AnalyticsQuery.h"
 #include "genesys/GenesysError.h"
 #include "genesys/PermissionProbes.h"
+#include "genesys/SearchQuery.h"
+#include "common/IsoTime.h"
 
 using namespace evalbridge;
 
@@ -78,7 +82,7 @@ TEST_CASE("missing.any.permissions read from the message when messageParams are 
   CHECK_THAT(explainGenesysError(info, {"o", "id", "c", "h", "r"}), Catch::Contains("(any one of them)"));
 }
 
-TEST_CASE("the analytics interval reaches back by the lookback; the job asks only for evaluated conversations") {
+TEST_CASE("the analytics interval reaches back by the lookback, and the job asks only for evaluated conversations") {
   TimeWindow window{"2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z"};
   auto interval = analyticsInterval(window, 30 * 86400);
   CHECK(interval.start == "2026-10-21T00:00:00Z");
@@ -111,12 +115,88 @@ TEST_CASE("only evaluations that changed inside the window are read in full") {
   std::vector<std::string> ids;
   for (const auto& ref : refs) ids.push_back(ref.conversationId + "/" + ref.evaluationId);
   CHECK(ids == std::vector<std::string>{"c1/e-in", "c1/e-no-time", "c2/e-start"});
-  CHECK(evaluationPath(refs[0]) == "/api/v2/quality/conversations/c1/evaluations/e-in");
+  CHECK(evaluationPath(refs[0]) ==
+        "/api/v2/quality/conversations/c1/evaluations/e-in?expand=agent%2Cevaluator%2CevaluationForm");
   CHECK(evaluationsInWindow(json(R"({"conversations":[]})"), TimeWindow{"2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z"})
             .empty());
 }
 
+TEST_CASE("a search request: one DATE_RANGE in the documented format, sorted by its field, starting 1 ms early") {
+  const Poco::Timestamp from = *parseIsoTime("2026-11-20T00:00:00Z");
+  const Poco::Timestamp to = *parseIsoTime("2026-11-21T00:00:00Z");
+  auto body = json(searchRequestBody("submittedDate", from, to, 100, 3));
+  auto query = body->getArray("query");
+  REQUIRE(query->size() == 1);
+  auto range = query->getObject(0);
+  CHECK(range->getValue<std::string>("type") == "DATE_RANGE");
+  CHECK(range->getValue<std::string>("field") == "submittedDate");
+  CHECK(range->getValue<std::string>("startValue") == "2026-11-19T23:59:59.999Z");
+  CHECK(range->getValue<std::string>("endValue") == "2026-11-21T00:00:00.000Z");
+  CHECK(body->getValue<int>("pageSize") == 100);
+  CHECK(body->getValue<int>("pageNumber") == 3);
+  CHECK(body->getValue<std::string>("sortBy") == "submittedDate");
+  CHECK(body->getValue<std::string>("sortOrder") == "ASC");
+  std::vector<std::string> names;
+  body->getNames(names);
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"pageNumber", "pageSize", "query", "sortBy", "sortOrder"});
+}
+
+namespace {
+
+std::vector<Poco::JSON::Object::Ptr> resultsAt(const std::vector<std::string>& dates) {
+  std::vector<Poco::JSON::Object::Ptr> results;
+  for (const auto& date : dates) results.push_back(json(R"({"id":"e","submittedDate":")" + date + R"("})"));
+  return results;
+}
+
+}  // namespace
+
+TEST_CASE("search paging moves by date while results come sorted, by page number only when it must") {
+  const TimeWindow window{"2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z"};
+  SearchPaging paging(window, "submittedDate", 3, 6);
+  CHECK(paging.pageNumber() == 1);
+  // A full sorted page: the next request starts at the last date, page 1 (keyset paging).
+  REQUIRE(paging.advance(resultsAt({"2026-11-20T01:00:00.000Z", "2026-11-20T02:00:00.000Z", "2026-11-20T03:00:00.000Z"})));
+  CHECK(searchDate(paging.from()) == "2026-11-20T03:00:00.000Z");
+  CHECK(paging.pageNumber() == 1);
+  // A full page that all shares the start date cannot move the date: the page number grows.
+  REQUIRE(paging.advance(resultsAt({"2026-11-20T03:00:00.000Z", "2026-11-20T03:00:00.000Z", "2026-11-20T03:00:00.000Z"})));
+  CHECK(paging.pageNumber() == 2);
+  CHECK(searchDate(paging.from()) == "2026-11-20T03:00:00.000Z");
+  // ... but not past maxResults (6 = 2 pages of 3): a clear error naming the setting.
+  CHECK_THROWS_WITH(
+      paging.advance(resultsAt({"2026-11-20T03:00:00.000Z", "2026-11-20T03:00:00.000Z", "2026-11-20T03:00:00.000Z"})),
+      Catch::Contains("genesys.search.maxResults (6)") && Catch::Contains("genesys.search.maxWindow"));
+  // A short page ends the window.
+  SearchPaging done(window, "submittedDate", 3, 6);
+  CHECK_FALSE(done.advance(resultsAt({"2026-11-20T01:00:00.000Z"})));
+  // Results not in the order asked for: keyset paging would skip some, so pages are numbered.
+  SearchPaging unsorted(window, "submittedDate", 3, 100);
+  REQUIRE(unsorted.advance(resultsAt({"2026-11-20T05:00:00.000Z", "2026-11-20T02:00:00.000Z", "2026-11-20T09:00:00.000Z"})));
+  CHECK(unsorted.pageNumber() == 2);
+  CHECK(searchDate(unsorted.from()) == "2026-11-20T00:00:00.000Z");
+  // A result without the date field cannot anchor the keyset either.
+  SearchPaging undated(window, "submittedDate", 1, 100);
+  REQUIRE(undated.advance({json(R"({"id":"e"})")}));
+  CHECK(undated.pageNumber() == 2);
+}
+
 TEST_CASE("doctor probes the permissions each source needs") {
+  auto searchProbes = permissionProbesFor("search");
+  REQUIRE(searchProbes.size() == 2);
+  CHECK(searchProbes[0].permission == "quality:evaluation:view");
+  CHECK(searchProbes[1].permission == "quality:evaluation:searchAny");
+  CHECK(searchProbes[1].path == "/api/v2/quality/evaluations/search");
+  CHECK(searchProbes[1].passing.count(403) == 0);
+  CHECK(permissionsFor("search") == std::vector<std::string>{"quality:evaluation:view", "quality:evaluation:searchAny"});
+  auto writeBack = writeBackProbes("dt-1");
+  REQUIRE(writeBack.size() == 3);
+  CHECK(writeBack[1].permission == "architect:datatableRow:add");
+  CHECK(writeBack[1].method == "POST");
+  CHECK(writeBack[2].permission == "architect:datatableRow:edit");
+  CHECK(writeBack[2].method == "PUT");
+
   auto exportProbes = permissionProbesFor("export");
   REQUIRE(exportProbes.size() == 2);
   CHECK(exportProbes[0].permission == "quality:evaluation:view");

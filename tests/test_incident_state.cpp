@@ -14,6 +14,7 @@
 
 #include "config/Config.h"
 #include "http/ShutdownToken.h"
+#include "ledger/Database.h"
 #include "ledger/IncidentStateStore.h"
 #include "ledger/IncidentStates.h"
 #include "ledger/Ledger.h"
@@ -219,7 +220,7 @@ TEST_CASE("polling brings every state change back, pages of one second included,
   CHECK(polls >= 4);
 }
 
-TEST_CASE("write-back upserts one data table row per incident and writes again only on change",
+TEST_CASE("write-back creates each row with POST, updates it with PUT, and writes again only on change",
           "[incident-state][write-back]") {
   BridgeFixture fixture;
   Config config = loadConfig(fixture.configPath());
@@ -232,9 +233,19 @@ TEST_CASE("write-back upserts one data table row per incident and writes again o
   REQUIRE(writeBack.enabled());
 
   auto ledgerIncidents = incidentsInLedger(engine.ledger());
+  fixture.simulator.clearRequests();
   WriteBackReport first = writeBack.runOnce();
   CHECK(first.failed == 0);
   CHECK(first.written == static_cast<int>(ledgerIncidents.size()));
+  // New rows are created with POST .../rows (the simulator, like the API, never creates on PUT).
+  auto rowWrites = [&](const std::string& method) {
+    int n = 0;
+    for (const auto& request : fixture.simulator.requests())
+      n += request.method == method && request.path.find("/api/v2/flows/datatables/dt-outcomes/rows") == 0;
+    return n;
+  };
+  CHECK(rowWrites("POST") == static_cast<int>(ledgerIncidents.size()));
+  CHECK(rowWrites("PUT") == 0);
 
   auto matchesLedger = [&] {
     auto rows = fixture.simulator.dataTableRows("acme-us")["dt-outcomes"];
@@ -269,6 +280,7 @@ TEST_CASE("write-back upserts one data table row per incident and writes again o
     CHECK(request.headers.at("authorization").rfind("Bearer ", 0) == 0);
   }
   CHECK(puts == 1);
+  CHECK(rowWrites("POST") == 0);
 
   // A refusal (missing permission) keeps the row due; it is written once the permission is back.
   fixture.simulator.updateIncident(field(incident, "sys_id"), changes({{"state", "7"}}));
@@ -279,6 +291,26 @@ TEST_CASE("write-back upserts one data table row per incident and writes again o
   CHECK(refused.written == 0);
   fixture.simulator.grantPermission("acme-us", "architect:datatableRow:edit");
   CHECK(writeBack.runOnce().written == 1);
+  matchesLedger();
+
+  // The ledger's memory of which rows exist can be wrong: a row deleted in Architect (PUT -> 404
+  // -> POST), or created by a run that died before recording it (POST -> 409 -> PUT).
+  const auto behind = engine.ledger().findByKey(field(incident, "number"));
+  REQUIRE(behind);
+  fixture.simulator.deleteDataTableRow("acme-us", "dt-outcomes", behind->evaluationId);
+  fixture.simulator.updateIncident(field(incident, "sys_id"), changes({{"state", "2"}}));
+  REQUIRE(puller.pullOnce().applied == 1);
+  fixture.simulator.clearRequests();
+  CHECK(writeBack.runOnce().written == 1);
+  CHECK(rowWrites("PUT") == 1);
+  CHECK(rowWrites("POST") == 1);
+  matchesLedger();
+
+  engine.ledger().database().exec("DELETE FROM writeback_rows");
+  fixture.simulator.clearRequests();
+  CHECK(writeBack.runOnce().written == static_cast<int>(ledgerIncidents.size()));
+  CHECK(rowWrites("POST") == static_cast<int>(ledgerIncidents.size()));  // each answered 409 ...
+  CHECK(rowWrites("PUT") == static_cast<int>(ledgerIncidents.size()));   // ... and sent again as PUT
   matchesLedger();
 }
 

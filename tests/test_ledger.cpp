@@ -95,7 +95,7 @@ TEST_CASE("first sight: matched becomes a pending create, unmatched is recorded 
   CHECK(skip->rawJson.empty());
 }
 
-TEST_CASE("re-export of the same content changes nothing; a rescore becomes an update") {
+TEST_CASE("re-export of the same content changes nothing, and a rescore becomes an update") {
   TempDir dir;
   Ledger ledger(dir.file("l.db"));
   ledger.observe({matched("e1", "{\"a\":\"1\"}")});
@@ -127,7 +127,7 @@ TEST_CASE("an older changedDate than the ledger's is stale and ignored") {
   CHECK(ledger.find("org-1", "e1")->fieldsJson == "{\"a\":\"2\"}");
 }
 
-TEST_CASE("a skipped evaluation that later matches becomes a create; a delivered one that stops matching is updated") {
+TEST_CASE("a skipped evaluation that later matches becomes a create, and a delivered one that stops matching is updated") {
   TempDir dir;
   Ledger ledger(dir.file("l.db"));
   ledger.observe({skipped("e1")});

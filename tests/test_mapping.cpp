@@ -483,7 +483,7 @@ TEST_CASE("ranges rules", "[mapping][rules]") {
         "pos");
 }
 
-TEST_CASE("fields keep file order; omitted fields are left out", "[mapping]") {
+TEST_CASE("fields keep file order, and omitted fields are left out", "[mapping]") {
   Mapping m = Mapping::parse(R"({"name":"o","fields":{
       "zeta":"1", "alpha":{"from":"nope","map":{"a":"b"}}, "mid":2, "beta":"{{x}}"}})",
                              "t.json");
@@ -992,4 +992,34 @@ TEST_CASE("afterClose: a work note by default, or a follow-up incident") {
         Mapping::AfterClose::WorkNote);
   CHECK(Mapping::parse(R"({"name":"t","fields":{"a":"b"},"afterClose":"followUp"})", "m.json").afterClose() ==
         Mapping::AfterClose::FollowUp);
+}
+
+TEST_CASE("readiness: a result that lacks a field the mapping reads needs the full evaluation", "[mapping][readiness]") {
+  Mapping m = Mapping::loadFile(kSourceDir + "/mappings/qa-failures.json");
+  // What the evaluation GET with expand gives: every path present.
+  CHECK(m.readiness(sampleEvaluation()) == Mapping::Readiness::Complete);
+  // A search result: agent, evaluator and form are bare references. It fails, so the fields
+  // (agent.name, evaluationForm.name) are needed: read it in full.
+  auto failing = json(R"({"status":"FINISHED","answers":{"anyFailedKillQuestions":false,"totalScore":40},
+                          "agent":{"id":"a"},"evaluator":{"id":"e"},"evaluationForm":{"id":"f"},
+                          "conversation":{"id":"c"},"queue":{"name":"Billing"}})");
+  CHECK(m.readiness(failing) == Mapping::Readiness::Incomplete);
+  // The same result passing: `when` is false whatever the names are, so no read is needed.
+  auto passing = json(R"({"status":"FINISHED","answers":{"anyFailedKillQuestions":false,"totalScore":90},
+                          "agent":{"id":"a"},"evaluationForm":{"id":"f"}})");
+  CHECK(m.readiness(passing) == Mapping::Readiness::SkipKnown);
+  // A path of `when` itself missing: it cannot be decided.
+  CHECK(m.readiness(json(R"({"status":"FINISHED","answers":{"totalScore":90}})")) == Mapping::Readiness::Incomplete);
+  // A JSON null is present: the full read would give null as well.
+  auto nulls = json(R"({"status":"FINISHED","answers":{"anyFailedKillQuestions":true,"totalScore":40,"comments":null},
+                        "agent":{"name":null},"evaluator":{"name":"E"},"evaluationForm":{"name":"F"},
+                        "conversation":{"id":"c"},"queue":{"name":"Billing"}})");
+  CHECK(m.readiness(nulls) == Mapping::Readiness::Complete);
+  // Without `when`, every evaluation matches: any missing field path needs the full read.
+  Mapping all = Mapping::parse(R"({"name":"all","fields":{"short_description":"{{agent.name}}"}})", "all.json");
+  CHECK(all.readiness(json(R"({"agent":{"id":"a"}})")) == Mapping::Readiness::Incomplete);
+  CHECK(all.readiness(json(R"({"agent":{"name":"A"}})")) == Mapping::Readiness::Complete);
+  // Paths read by map and ranges rules count too.
+  Mapping table = Mapping::parse(R"({"name":"t","fields":{"g":{"from":"queue.name","map":{"Billing":"B"},"default":"x"}}})", "t.json");
+  CHECK(table.readiness(json(R"({"queue":{"id":"q"}})")) == Mapping::Readiness::Incomplete);
 }

@@ -45,7 +45,7 @@ std::vector<sim::RecordedRequest> requestsTo(const BridgeFixture& fixture, const
 
 }  // namespace
 
-TEST_CASE("an org without quality:evaluation:view fails alone; the other org's incidents are delivered") {
+TEST_CASE("an org without quality:evaluation:view fails alone, and the other org's incidents are delivered") {
   BridgeFixture fixture(twoOrgs());
   writeBridgeConfig(fixture, simulatedOrgs(fixture));
   fixture.simulator.revokePermission("acme-us", "quality:evaluation:view");
@@ -215,7 +215,7 @@ TEST_CASE("502, 503, 504 and connection resets from Genesys are retried") {
   CHECK(statuses[0] == 1);  // the reset
 }
 
-TEST_CASE("a FAILED export job is resubmitted and delivered; beyond maxResubmits the org fails clearly") {
+TEST_CASE("a FAILED export job is resubmitted and delivered, and beyond maxResubmits the org fails clearly") {
   BridgeFixture fixture;
   SECTION("one failure: resubmitted") {
     writeBridgeConfig(fixture, simulatedOrgs(fixture));

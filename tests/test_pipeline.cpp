@@ -35,11 +35,10 @@ std::map<std::string, int> incidentsByCorrelation(const sim::Simulator& simulato
 
 }  // namespace
 
-TEST_CASE("one cycle exports, maps and creates exactly the matching incidents; a second creates nothing") {
+TEST_CASE("one cycle exports, maps and creates exactly the matching incidents, and a second creates nothing") {
   sim::SimulatorOptions options;
   options.orgs.push_back(test::secondOrg());
-  options.orgs[1].useDownloadUrl = true;
-  BridgeFixture fixture(options);
+  BridgeFixture fixture(options);  // the default source: evaluation search
   Config config = loadConfig(fixture.configPath());
   ShutdownToken shutdown;
 
@@ -101,6 +100,8 @@ TEST_CASE("what goes over the wire: per-org tokens, job polling, no token on the
   options.orgs[1].useDownloadUrl = true;
   options.orgs[0].jobPollsUntilDone = 3;
   BridgeFixture fixture(options);
+  fixture.source = "export";  // job polling and the pre-signed download are the export's
+  fixture.writeConfig();
   Config config = loadConfig(fixture.configPath());
   ShutdownToken shutdown;
   SyncEngine engine(config, shutdown);

@@ -19,7 +19,7 @@
 
 #include "common/Errors.h"
 #include "http/ShutdownToken.h"
-#include "servicenow/AttemptLoop.h"
+#include "http/RetryLoop.h"
 #include "servicenow/ServiceNowClient.h"
 #include "servicenow/ServiceNowOAuth.h"
 
@@ -176,7 +176,7 @@ TEST_CASE("an OAuth token is renewed before it expires") {
   CHECK(fake.seen().back().authorization == "Bearer token-2");
 }
 
-TEST_CASE("a 401 renews the OAuth token once and resends; a second 401 is returned") {
+TEST_CASE("a 401 renews the OAuth token once and resends, and a second 401 is returned") {
   FakeServiceNow fake;
   ShutdownToken shutdown;
   ServiceNowClient client(oauthSettings(fake, "client_credentials"), shutdown);
@@ -226,7 +226,7 @@ TEST_CASE("correlation ids that would change the encoded query are refused befor
   CHECK_NOTHROW(validateQueryValue("evalbridge:8c7d:0e1f", "correlation_id"));
 }
 
-TEST_CASE("the sink's retry loop: Retry-After is a floor, attempts are bounded, shutdown interrupts") {
+TEST_CASE("the one retry loop: Retry-After is a floor, attempts are bounded, shutdown interrupts") {
   ShutdownToken shutdown;
   SECTION("Retry-After is waited out even when the backoff is shorter") {
     int calls = 0;
@@ -235,7 +235,7 @@ TEST_CASE("the sink's retry loop: Retry-After is a floor, attempts are bounded, 
       ++calls;
       return attempt == 1 ? AttemptVerdict::retry("HTTP 429", milliseconds(300)) : AttemptVerdict::done();
     });
-    CHECK(end == LoopEnd::Settled);
+    CHECK(end.end == LoopEnd::Settled);
     CHECK(calls == 2);
     CHECK(std::chrono::steady_clock::now() - started >= milliseconds(300));
   }
@@ -247,14 +247,14 @@ TEST_CASE("the sink's retry loop: Retry-After is a floor, attempts are bounded, 
       if (attempt == 2) throw TransientError("connection reset");
       return AttemptVerdict::retry("HTTP 503");
     }, hooks);
-    CHECK(end == LoopEnd::OutOfBudget);
+    CHECK(end.end == LoopEnd::OutOfBudget);
     CHECK(failures == std::vector<std::string>{"HTTP 503", "connection reset", "HTTP 503"});
   }
   SECTION("a Retry-After beyond maxElapsedS ends the loop at once") {
     auto started = std::chrono::steady_clock::now();
     auto end = runAttempts(RetrySettings{5, 1, 2, 1}, shutdown,
                            [&](int) { return AttemptVerdict::retry("HTTP 429", milliseconds(5000)); });
-    CHECK(end == LoopEnd::OutOfBudget);
+    CHECK(end.end == LoopEnd::OutOfBudget);
     CHECK(std::chrono::steady_clock::now() - started < milliseconds(500));
   }
   SECTION("shutdown interrupts the wait") {
@@ -266,7 +266,7 @@ TEST_CASE("the sink's retry loop: Retry-After is a floor, attempts are bounded, 
     auto end = runAttempts(RetrySettings{5, 10000, 10000, 60}, shutdown,
                            [&](int) { return AttemptVerdict::retry("HTTP 503", milliseconds(10000)); });
     stopper.join();
-    CHECK(end == LoopEnd::ShuttingDown);
+    CHECK(end.end == LoopEnd::ShuttingDown);
     CHECK(std::chrono::steady_clock::now() - started < milliseconds(2000));
   }
 }

@@ -2,6 +2,8 @@
 // Poco::Net::HTTPClientSession (no other evalbridge folder is used), plus its pure parts
 // (fault decisions, encoded queries, scenario parsing) directly.
 #include <Poco/Base64Encoder.h>
+#include <Poco/DateTime.h>
+#include <Poco/DateTimeParser.h>
 #include <Poco/File.h>
 #include <Poco/HMACEngine.h>
 #include <Poco/JSON/Array.h>
@@ -23,11 +25,13 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -35,6 +39,7 @@
 #include "common/Errors.h"
 #include "sim/EncodedQuery.h"
 #include "sim/FaultInjector.h"
+#include "sim/RequestLog.h"
 #include "sim/Simulator.h"
 
 using evalbridge::sim::FaultRule;
@@ -117,11 +122,14 @@ std::string toText(const Object::Ptr& object) {
 
 // ---- fixtures ----
 
+// The default scenario, with every evaluation finished so positions in the tests below are fixed
+// (the tests of unfinished evaluations turn unfinishedShare back on).
 SimulatorOptions twoOrgs() {
   SimulatorOptions options = evalbridge::sim::defaultScenario();
   for (auto& org : options.orgs) {
     org.pageSize = 7;
     org.jobPollsUntilDone = 2;
+    org.unfinishedShare = 0.0;
   }
   return options;
 }
@@ -211,7 +219,9 @@ TEST_CASE("Genesys API: a token works only at the org that issued it", "[sim][ge
   CHECK(me.json()->getObject("organization")->getValue<std::string>("id") == run.us().orgId);
   CHECK(me.json()->getObject("organization")->getValue<std::string>("name") == run.us().orgName);
   CHECK(me.json()->getObject("OAuthClient")->has("id"));
-  CHECK(me.json()->has("homeDivision"));
+  CHECK(me.json()->getObject("OAuthClient")->getObject("organization")->getValue<std::string>("id") == run.us().orgId);
+  CHECK(me.json()->getObject("homeOrganization")->getValue<std::string>("id") == run.us().orgId);
+  CHECK_FALSE(me.json()->has("homeDivision"));  // not a TokenInfo field
 
   Reply crossed = call(run.sim.orgUrl("acme-eu"), "GET", "/api/v2/tokens/me", "", bearer(usToken));
   CHECK(crossed.status == 401);
@@ -256,7 +266,7 @@ TEST_CASE("Genesys API: a revoked permission gives 403 missing.permissions", "[s
 
 // ---------------------------------------------------------------- export jobs
 
-TEST_CASE("Export job: QUEUED, RUNNING x N, COMPLETED; pages cover exactly the window", "[sim][export]") {
+TEST_CASE("Export job: QUEUED, RUNNING x N, COMPLETED, pages cover exactly the window", "[sim][export]") {
   Running run;
   const std::string token = tokenFor(run.sim, run.us());
   const std::string job = createExport(run.usUrl(), token);
@@ -320,7 +330,7 @@ TEST_CASE("Export job: the content is snapshotted when the job is created", "[si
   CHECK(newPage->getObject(1)->getValue<std::string>("changedDate") == "2026-11-01T05:30:00.000Z");
 }
 
-TEST_CASE("Export job: bad windows are 400; an org without the export API answers 404", "[sim][export]") {
+TEST_CASE("Export job: bad windows are 400, an org without the export API answers 404", "[sim][export]") {
   SimulatorOptions options = twoOrgs();
   options.orgs[1].exportApiAvailable = false;
   Running run(options);
@@ -373,7 +383,7 @@ TEST_CASE("Export job with downloadUrl: signed, no Authorization needed or sent"
 
 // ---------------------------------------------------------------- analytics & data tables
 
-TEST_CASE("Analytics conversation-detail job lists evaluations; the evaluation can be read", "[sim][analytics]") {
+TEST_CASE("Analytics conversation-detail job lists evaluations, the evaluation can be read", "[sim][analytics]") {
   Running run;
   const std::string token = tokenFor(run.sim, run.us());
   const auto all = run.sim.evaluations("acme-us");
@@ -431,26 +441,463 @@ TEST_CASE("Analytics conversation-detail job lists evaluations; the evaluation c
   CHECK(call(run.usUrl(), "GET", jobPath, "", bearer(token)).status == 403);
 }
 
-TEST_CASE("Data table write-back stores rows and needs the row edit permission", "[sim][datatable]") {
+TEST_CASE("Data table write-back: POST creates, PUT updates only existing rows, GET reads", "[sim][datatable]") {
   Running run;
   const std::string token = tokenFor(run.sim, run.us());
   Reply table = call(run.usUrl(), "GET", "/api/v2/flows/datatables/dt-1", "", bearer(token));
   REQUIRE(table.status == 200);
   CHECK(table.json()->getValue<std::string>("id") == "dt-1");
+  CHECK_FALSE(table.json()->has("schema"));  // only with expand=schema
 
-  Reply put = call(run.usUrl(), "PUT", "/api/v2/flows/datatables/dt-1/rows/eval-1",
-                   R"({"state":"Resolved","incident":"INC0010001"})", bearer(token));
+  const std::string rows = "/api/v2/flows/datatables/dt-1/rows";
+  // PUT is no upsert: a row that does not exist yet is 404.
+  Reply early = call(run.usUrl(), "PUT", rows + "/eval-1", R"({"key":"eval-1","state":"New"})", bearer(token));
+  CHECK(early.status == 404);
+  CHECK(early.json()->getValue<std::string>("code") == "not.found");
+
+  Reply created = call(run.usUrl(), "POST", rows, R"({"key":"eval-1","state":"New","incidentNumber":"INC0010001"})",
+                       bearer(token));
+  REQUIRE(created.status == 200);
+  CHECK(created.json()->getValue<std::string>("key") == "eval-1");
+  Reply again = call(run.usUrl(), "POST", rows, R"({"key":"eval-1","state":"New"})", bearer(token));
+  CHECK(again.status == 409);
+  CHECK(again.json()->getValue<std::string>("code") == "conflict");
+
+  Reply put = call(run.usUrl(), "PUT", rows + "/eval-1", R"({"key":"eval-1","state":"Resolved","incidentNumber":"INC0010001"})",
+                   bearer(token));
   REQUIRE(put.status == 200);
-  CHECK(put.json()->getValue<std::string>("key") == "eval-1");
-  auto rows = run.sim.dataTableRows();
-  REQUIRE(rows["dt-1"].count("eval-1") == 1);
-  CHECK(rows["dt-1"]["eval-1"]->getValue<std::string>("state") == "Resolved");
+  CHECK(put.json()->getValue<std::string>("state") == "Resolved");
+  auto stored = run.sim.dataTableRows();
+  REQUIRE(stored["dt-1"].count("eval-1") == 1);
+  CHECK(stored["dt-1"]["eval-1"]->getValue<std::string>("state") == "Resolved");
+
+  // GET: showbrief defaults to true (only the key); showbrief=false gives the whole row.
+  Reply brief = call(run.usUrl(), "GET", rows + "/eval-1", "", bearer(token));
+  REQUIRE(brief.status == 200);
+  CHECK(brief.json()->size() == 1);
+  Reply full = call(run.usUrl(), "GET", rows + "/eval-1?showbrief=false", "", bearer(token));
+  CHECK(full.json()->getValue<std::string>("incidentNumber") == "INC0010001");
+  CHECK(call(run.usUrl(), "GET", rows + "/eval-9", "", bearer(token)).status == 404);
+
+  // The schema decides what a row may hold.
+  CHECK(call(run.usUrl(), "POST", rows, R"({"key":"eval-2","incident":"x"})", bearer(token)).status == 400);
+  CHECK(call(run.usUrl(), "POST", rows, R"({"key":"eval-2","state":3})", bearer(token)).status == 400);
+  CHECK(call(run.usUrl(), "POST", rows, R"({"state":"New"})", bearer(token)).status == 400);
+  CHECK(call(run.usUrl(), "PUT", rows + "/eval-1", R"({"key":"other","state":"x"})", bearer(token)).status == 400);
 
   run.sim.revokePermission("acme-us", "architect:datatableRow:edit");
-  Reply denied = call(run.usUrl(), "PUT", "/api/v2/flows/datatables/dt-1/rows/eval-2", "{}", bearer(token));
+  Reply denied = call(run.usUrl(), "PUT", rows + "/eval-1", R"({"key":"eval-1"})", bearer(token));
   CHECK(denied.status == 403);
+  CHECK(denied.json()->getValue<std::string>("code") == "missing.any.permissions");
   CHECK(denied.json()->getObject("messageParams")->getValue<std::string>("permissions") ==
-        "architect:datatableRow:edit");
+        "architect:datatable:edit, architect:datatableRow:edit");
+  run.sim.grantPermission("acme-us", "architect:datatable:edit");  // either permission will do
+  CHECK(call(run.usUrl(), "PUT", rows + "/eval-1", R"({"key":"eval-1"})", bearer(token)).status == 200);
+}
+
+TEST_CASE("Data table schema: expand=schema lists key and the org's columns", "[sim][datatable]") {
+  SimulatorOptions options = twoOrgs();
+  options.orgs[0].dataTableColumns = {"incidentNumber", "state"};  // a table without the "link" column
+  Running run(options);
+  const std::string token = tokenFor(run.sim, run.us());
+  Reply table = call(run.usUrl(), "GET", "/api/v2/flows/datatables/dt-1?expand=schema", "", bearer(token));
+  REQUIRE(table.status == 200);
+  auto schema = table.json()->getObject("schema");
+  REQUIRE(schema);
+  CHECK(schema->getValue<std::string>("type") == "object");
+  CHECK(schema->getArray("required")->getElement<std::string>(0) == "key");
+  auto properties = schema->getObject("properties");
+  CHECK(properties->has("key"));
+  CHECK(properties->has("incidentNumber"));
+  CHECK(properties->has("state"));
+  CHECK_FALSE(properties->has("link"));
+  CHECK(properties->getObject("state")->getValue<std::string>("type") == "string");
+  CHECK(schema->getValue<bool>("additionalProperties") == false);
+  CHECK(call(run.usUrl(), "POST", "/api/v2/flows/datatables/dt-1/rows", R"({"key":"k","link":"http://x"})",
+             bearer(token))
+            .status == 400);
+  CHECK(call(run.usUrl(), "GET", "/api/v2/flows/datatables/dt-1?expand=columns", "", bearer(token)).status == 400);
+}
+
+// ---------------------------------------------------------------- evaluation search & GET
+
+namespace {
+
+// A search body: a DATE_RANGE on `field`, plus `extra` criteria/keys spliced in as JSON text.
+std::string searchBody(const std::string& start, const std::string& end, int pageNumber, int pageSize,
+                       const std::string& extraCriteria = "", const std::string& extraKeys = "",
+                       const std::string& field = "submittedDate") {
+  return R"({"query":[{"type":"DATE_RANGE","field":")" + field + R"(","startValue":")" + start +
+         R"(","endValue":")" + end + "\"}" + extraCriteria + R"(],"pageNumber":)" + std::to_string(pageNumber) +
+         R"(,"pageSize":)" + std::to_string(pageSize) + extraKeys + "}";
+}
+
+const char* const kSearch = "/api/v2/quality/evaluations/search";
+
+std::vector<std::string> searchIds(const Running& run, const std::string& token, const std::string& body) {
+  Reply reply = call(run.usUrl(), "POST", kSearch, body, bearer(token));
+  INFO(body << " -> " << reply.body);
+  REQUIRE(reply.status == 200);
+  return idsIn(reply.json()->getArray("results"));
+}
+
+}  // namespace
+
+TEST_CASE("Evaluation search: pages by number, inclusive range, no total, bare references", "[sim][search]") {
+  Running run;
+  const std::string token = tokenFor(run.sim, run.us());
+  const auto all = run.sim.evaluations("acme-us");
+  // Evaluation i was submitted at 2026-11-01T00:00Z + i h; both ends of the range are inclusive.
+  std::set<std::string> expected;
+  for (std::size_t i = 5; i <= 14; ++i) expected.insert(all[i]->getValue<std::string>("id"));
+
+  std::vector<std::string> seen;
+  std::vector<std::size_t> sizes;
+  for (int page = 1; page <= 4; ++page) {
+    Reply reply = call(run.usUrl(), "POST", kSearch,
+                       searchBody("2026-11-01T05:00:00.000Z", "2026-11-01T14:00:00.000Z", page, 4), bearer(token));
+    REQUIRE(reply.status == 200);
+    auto json = reply.json();
+    CHECK(json->getValue<int>("pageNumber") == page);
+    CHECK(json->getValue<int>("pageSize") == 4);
+    CHECK_FALSE(json->has("total"));  // EvaluationSearchResponse has no total
+    auto ids = idsIn(json->getArray("results"));
+    sizes.push_back(ids.size());
+    seen.insert(seen.end(), ids.begin(), ids.end());
+    if (page == 1) {
+      auto item = json->getArray("results")->getObject(0);
+      CHECK_FALSE(item->getObject("agent")->has("name"));
+      CHECK_FALSE(item->getObject("evaluator")->has("name"));
+      CHECK_FALSE(item->getObject("evaluationForm")->has("name"));  // EvaluationFormSearchResponse
+      CHECK(item->getObject("evaluationForm")->has("selfUri"));
+      CHECK(item->getObject("queue")->has("name"));
+      CHECK(item->getObject("answers")->has("totalScore"));
+    }
+  }
+  CHECK(sizes == std::vector<std::size_t>{4, 4, 2, 0});
+  CHECK(std::is_sorted(seen.begin(), seen.end()));  // the default order is by evaluation id
+  CHECK(std::set<std::string>(seen.begin(), seen.end()) == expected);
+  CHECK(seen.size() == expected.size());
+
+  // Sorted by a date field, either way (sortOrder without regard to case).
+  const auto newest = searchIds(run, token,
+                                searchBody("2026-11-01T05:00:00.000Z", "2026-11-01T14:00:00.000Z", 1, 100, "",
+                                           R"(,"sortBy":"submittedDate","sortOrder":"desc")"));
+  REQUIRE(newest.size() == 10);
+  CHECK(newest.front() == all[14]->getValue<std::string>("id"));
+  CHECK(newest.back() == all[5]->getValue<std::string>("id"));
+  const auto oldest = searchIds(run, token,
+                                searchBody("2026-11-01T05:00:00.000Z", "2026-11-01T14:00:00.000Z", 1, 100, "",
+                                           R"(,"sortBy":"submittedDate","sortOrder":"ASC")"));
+  CHECK(oldest.front() == all[5]->getValue<std::string>("id"));
+
+  // Without pageSize: 25.
+  Reply defaults = call(run.usUrl(), "POST", kSearch,
+                        R"({"query":[{"type":"DATE_RANGE","field":"releaseDate","startValue":"2026-11-01T00:00:00.000Z",)"
+                        R"("endValue":"2026-11-03T00:00:00.000Z"}],"pageNumber":1})",
+                        bearer(token));
+  REQUIRE(defaults.status == 200);
+  CHECK(defaults.json()->getValue<int>("pageSize") == 25);
+  CHECK(defaults.json()->getArray("results")->size() == 25);
+}
+
+TEST_CASE("Evaluation search: EXACT criteria are AND-ed, their values OR-ed", "[sim][search]") {
+  Running run;
+  const std::string token = tokenFor(run.sim, run.us());
+  const auto all = run.sim.evaluations("acme-us");
+  const std::string a = all[5]->getValue<std::string>("id");
+  const std::string b = all[6]->getValue<std::string>("id");
+  const std::string start = "2026-11-01T00:00:00.000Z";
+  const std::string end = "2026-11-02T23:00:00.000Z";
+
+  auto ids = searchIds(run, token,
+                       searchBody(start, end, 1, 100,
+                                  R"(,{"type":"EXACT","field":"evaluationId","values":[")" + a + R"(",")" + b + R"("]})"));
+  CHECK(std::set<std::string>(ids.begin(), ids.end()) == std::set<std::string>{a, b});
+  const std::string agent = all[5]->getObject("agent")->getValue<std::string>("id");
+  ids = searchIds(run, token,
+                  searchBody(start, end, 1, 100,
+                             R"(,{"type":"EXACT","field":"evaluationId","values":[")" + a + R"(",")" + b +
+                                 R"("]},{"type":"EXACT","field":"agentId","values":[")" + agent + R"("]})"));
+  for (const auto& id : ids) CHECK((id == a || id == b));
+  CHECK(std::count(ids.begin(), ids.end(), a) == 1);
+  ids = searchIds(run, token,
+                  searchBody(start, end, 1, 100, R"(,{"type":"EXACT","field":"evaluationStatus","values":["FINISHED"]})"));
+  CHECK(ids.size() == 40);
+  ids = searchIds(run, token,
+                  searchBody(start, end, 1, 100,
+                             R"(,{"type":"EXACT","field":"evaluationId","value":")" + a + R"(","operator":"NOT"})"));
+  CHECK(ids.size() == 39);
+  const std::string conversation = all[7]->getObject("conversation")->getValue<std::string>("id");
+  ids = searchIds(run, token,
+                  searchBody(start, end, 1, 100,
+                             R"(,{"type":"EXACT","field":"conversationId","values":[")" + conversation + R"("]})"));
+  CHECK(ids == std::vector<std::string>{all[7]->getValue<std::string>("id")});
+}
+
+TEST_CASE("Evaluation search: refusals name the rule (dates, 90 days, paging reach, criteria)", "[sim][search]") {
+  Running run;
+  const std::string token = tokenFor(run.sim, run.us());
+  auto refused = [&](const std::string& body, const std::string& expectedText) {
+    Reply reply = call(run.usUrl(), "POST", kSearch, body, bearer(token));
+    INFO(body << " -> " << reply.body);
+    CHECK(reply.status == 400);
+    CHECK(reply.json()->getValue<std::string>("code") == "bad.request");
+    CHECK(reply.json()->getValue<std::string>("message").find(expectedText) != std::string::npos);
+  };
+  const std::string s = "2026-11-01T00:00:00.000Z";
+  const std::string e = "2026-11-02T00:00:00.000Z";
+  refused(searchBody("2026-11-01T00:00:00Z", e, 1, 10), "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+  refused(searchBody(s, "2026-11-02T00:00:00.000+01:00", 1, 10), "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
+  refused(searchBody(s, "2027-01-31T00:00:01.000Z", 1, 10), "90 days");
+  CHECK(call(run.usUrl(), "POST", kSearch, searchBody(s, "2027-01-30T00:00:00.000Z", 1, 10), bearer(token)).status ==
+        200);  // exactly 90 days
+  refused(searchBody(e, s, 1, 10), "before startValue");
+  refused(searchBody(s, e, 0, 10), "pageNumber");
+  refused(searchBody(s, e, 1, 101), "pageSize");
+  refused(searchBody(s, e, 1, 0), "pageSize");
+  refused(searchBody(s, e, 101, 100), "10000");
+  CHECK(call(run.usUrl(), "POST", kSearch, searchBody(s, e, 100, 100), bearer(token)).json()->getArray("results")->size() ==
+        0);  // within reach, past the end: an empty page
+  refused(searchBody(s, e, 1, 10, "", "", "changedDate"), "'changedDate' is not a searchable field");
+  refused(searchBody(s, e, 1, 10, "", "", "evaluationId"), "a DATE_RANGE is on conversationDate");
+  refused(searchBody(s, e, 1, 10, R"(,{"type":"DATE_RANGE","field":"releaseDate","startValue":")" + s +
+                                      R"(","endValue":")" + e + "\"}"),
+          "only one DATE_RANGE");
+  refused(R"({"query":[{"type":"EXACT","field":"evaluationStatus","values":["FINISHED"]}],"pageNumber":1})",
+          "DATE_RANGE criterion");
+  refused(R"({"query":[{"type":"DATE_RANGE","field":"submittedDate","startValue":")" + s + R"(","endValue":")" + e +
+              R"("}],"pageSize":10})",
+          "pageNumber");
+  refused(searchBody(s, e, 1, 10, "", R"(,"pagesize":10)"), "pagesize");
+  refused(searchBody(s, e, 1, 10, "", R"(,"sortBy":"submittedDate")"), "together");
+  refused(searchBody(s, e, 1, 10, "", R"(,"sortBy":"changedDate","sortOrder":"ASC")"), "sortBy");
+  refused(searchBody(s, e, 1, 10, R"(,{"type":"EXACT","field":"agentName","values":["x"]})"), "agentName");
+  refused(searchBody(s, e, 1, 10, R"(,{"type":"EXACT","field":"agentId"})"), "value");
+  refused("not json", "");
+
+  run.sim.revokePermission("acme-us", "quality:evaluation:searchAny");
+  Reply denied = call(run.usUrl(), "POST", kSearch, searchBody(s, e, 1, 10), bearer(token));
+  CHECK(denied.status == 403);
+  CHECK(denied.json()->getValue<std::string>("code") == "missing.permissions");
+  CHECK(denied.json()->getObject("messageParams")->getValue<std::string>("permissions") ==
+        "quality:evaluation:searchAny");
+}
+
+TEST_CASE("Evaluation GET honours expand: names only for the expanded references", "[sim][expand]") {
+  Running run;
+  const std::string token = tokenFor(run.sim, run.us());
+  const auto stored = run.sim.evaluations("acme-us")[3];
+  const std::string path = "/api/v2/quality/conversations/" +
+                           stored->getObject("conversation")->getValue<std::string>("id") + "/evaluations/" +
+                           stored->getValue<std::string>("id");
+  auto keysOf = [](const Object::Ptr& object) {
+    std::set<std::string> keys;
+    for (const auto& [key, value] : *object) keys.insert(key);
+    return keys;
+  };
+  const std::set<std::string> bare{"id", "selfUri"};
+  const std::set<std::string> named{"id", "name", "selfUri"};
+
+  auto plain = call(run.usUrl(), "GET", path, "", bearer(token)).json();
+  CHECK(keysOf(plain->getObject("agent")) == bare);
+  CHECK(keysOf(plain->getObject("evaluator")) == bare);
+  CHECK(keysOf(plain->getObject("evaluationForm")) == bare);
+  CHECK(keysOf(plain->getObject("queue")) == named);
+  CHECK(keysOf(plain->getObject("conversation")) == bare);
+
+  auto agentOnly = call(run.usUrl(), "GET", path + "?expand=agent", "", bearer(token)).json();
+  CHECK(keysOf(agentOnly->getObject("agent")) == named);
+  CHECK(keysOf(agentOnly->getObject("evaluator")) == bare);
+
+  auto all = call(run.usUrl(), "GET", path + "?expand=agent,evaluator,evaluationForm", "", bearer(token)).json();
+  CHECK(all->getObject("agent")->getValue<std::string>("name") ==
+        stored->getObject("agent")->getValue<std::string>("name"));
+  CHECK(all->getObject("evaluator")->has("name"));
+  CHECK(all->getObject("evaluationForm")->getValue<std::string>("name") ==
+        stored->getObject("evaluationForm")->getValue<std::string>("name"));
+
+  CHECK(call(run.usUrl(), "GET", path + "?expand=assignee", "", bearer(token)).status == 200);  // documented, no-op
+  Reply typo = call(run.usUrl(), "GET", path + "?expand=form", "", bearer(token));
+  CHECK(typo.status == 400);
+  CHECK(typo.json()->getValue<std::string>("message").find("form") != std::string::npos);
+}
+
+TEST_CASE("Unfinished evaluations: PENDING or INPROGRESS, partial answers, never submitted", "[sim][data]") {
+  SimulatorOptions options = evalbridge::sim::defaultScenario();  // unfinishedShare 0.1
+  options.orgs[0].evaluationCount = 200;
+  Simulator a(options);
+  Simulator b(options);
+  const auto evaluations = a.evaluations("acme-us");
+  const auto again = b.evaluations("acme-us");
+  int pending = 0;
+  int inProgress = 0;
+  std::string unfinishedId;
+  for (std::size_t i = 0; i < evaluations.size(); ++i) {
+    REQUIRE(toText(evaluations[i]) == toText(again[i]));  // deterministic from the seed
+    const auto& evaluation = evaluations[i];
+    const std::string status = evaluation->getValue<std::string>("status");
+    CHECK(evaluation->has("createdDate"));
+    if (status == "FINISHED") {
+      CHECK(evaluation->getValue<std::string>("submittedDate") == evaluation->getValue<std::string>("changedDate"));
+      continue;
+    }
+    unfinishedId = evaluation->getValue<std::string>("id");
+    CHECK_FALSE(evaluation->has("submittedDate"));
+    CHECK_FALSE(evaluation->has("releaseDate"));
+    auto answers = evaluation->getObject("answers");
+    if (status == "PENDING") {
+      ++pending;
+      CHECK_FALSE(answers->has("totalScore"));
+    } else {
+      REQUIRE(status == "INPROGRESS");
+      ++inProgress;
+      CHECK(answers->getValue<double>("totalScore") < 61.0);  // at most 60 % of a score of 100
+    }
+  }
+  CHECK(pending > 3);
+  CHECK(inProgress > 3);
+  CHECK(pending + inProgress < 40);
+  // Only a submitted evaluation can be rescored.
+  CHECK_THROWS_AS(a.rescore("acme-us", unfinishedId, 50, "2026-12-01T00:00:00Z"), Poco::InvalidArgumentException);
+
+  // Unfinished evaluations have no submittedDate, so a search on it never finds them; on
+  // createdDate it does.
+  a.start();
+  const auto& org = a.options().orgs[0];
+  const std::string token = tokenFor(a, org);
+  auto count = [&](const std::string& field) {
+    std::size_t found = 0;
+    for (int page = 1; page < 10; ++page) {
+      Reply reply = call(a.orgUrl("acme-us"), "POST", kSearch,
+                         searchBody("2026-10-25T00:00:00.000Z", "2026-11-20T00:00:00.000Z", page, 100, "", "", field),
+                         bearer(token));
+      REQUIRE(reply.status == 200);
+      const auto size = reply.json()->getArray("results")->size();
+      found += size;
+      if (size < 100) break;
+    }
+    return found;
+  };
+  CHECK(count("submittedDate") == 200 - static_cast<std::size_t>(pending + inProgress));
+  CHECK(count("createdDate") == 200);
+}
+
+// ---------------------------------------------------------------- analytics: late data, eventTime
+
+namespace {
+
+// Creates an analytics job over `interval`, polls it to FULFILLED, returns every conversation.
+std::vector<Object::Ptr> analyticsConversations(const Running& run, const std::string& token,
+                                                const std::string& interval, Object::Ptr* lastPage = nullptr,
+                                                Object::Ptr* lastStatus = nullptr) {
+  Reply created = call(run.usUrl(), "POST", "/api/v2/analytics/conversations/details/jobs",
+                       R"({"interval":")" + interval + "\"}", bearer(token));
+  REQUIRE(created.status == 202);
+  const std::string jobPath =
+      "/api/v2/analytics/conversations/details/jobs/" + created.json()->getValue<std::string>("jobId");
+  for (int i = 0; i < 10; ++i) {
+    auto status = call(run.usUrl(), "GET", jobPath, "", bearer(token)).json();
+    if (lastStatus) *lastStatus = status;
+    if (status->getValue<std::string>("state") == "FULFILLED") break;
+  }
+  std::vector<Object::Ptr> conversations;
+  std::string cursor;
+  for (int page = 0; page < 20; ++page) {
+    auto json = call(run.usUrl(), "GET", jobPath + "/results?pageSize=5" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                     "", bearer(token))
+                    .json();
+    if (lastPage) *lastPage = json;
+    auto list = json->getArray("conversations");
+    for (std::size_t i = 0; i < list->size(); ++i) conversations.push_back(list->getObject(static_cast<unsigned>(i)));
+    if (!json->has("cursor")) break;
+    cursor = json->getValue<std::string>("cursor");
+  }
+  return conversations;
+}
+
+const std::string kAllConversations = "2026-10-20T00:00:00.000Z/2026-11-10T00:00:00.000Z";
+
+}  // namespace
+
+TEST_CASE("Analytics: a job sees only data before dataAvailabilityDate, eventTime is the first submission",
+          "[sim][analytics]") {
+  Running run;
+  const std::string token = tokenFor(run.sim, run.us());
+  const auto all = run.sim.evaluations("acme-us");
+  const std::string availability = "/api/v2/analytics/conversations/details/jobs/availability";
+
+  // Pinned: evaluations 0..10 (submitted 00:00..10:00) are in analytics, the rest not yet.
+  run.sim.setDataAvailability("acme-us", "2026-11-01T10:30:00Z");
+  Reply pinned = call(run.usUrl(), "GET", availability, "", bearer(token));
+  REQUIRE(pinned.status == 200);
+  CHECK(pinned.json()->getValue<std::string>("dataAvailabilityDate") == "2026-11-01T10:30:00.000Z");
+  CHECK(pinned.json()->size() == 1);
+  Object::Ptr page;
+  Object::Ptr status;
+  auto conversations = analyticsConversations(run, token, kAllConversations, &page, &status);
+  CHECK(conversations.size() == 11);
+  CHECK(page->getValue<std::string>("dataAvailabilityDate") == "2026-11-01T10:30:00.000Z");
+  CHECK(status->has("submissionDate"));
+  CHECK(status->has("completionDate"));
+  CHECK(status->has("expirationDate"));
+
+  // A rescore: new score, rescored, but eventTime stays the first submission.
+  const std::string rescoredId = all[3]->getValue<std::string>("id");
+  const std::string firstSubmission = all[3]->getValue<std::string>("submittedDate");
+  run.sim.rescore("acme-us", rescoredId, 41.5, "2026-11-01T20:00:00Z");
+  CHECK(run.sim.evaluations("acme-us").size() == 40);
+  conversations = analyticsConversations(run, token, kAllConversations);
+  bool found = false;
+  for (const auto& conversation : conversations) {
+    auto evaluation = conversation->getArray("evaluations")->getObject(0);
+    if (evaluation->getValue<std::string>("evaluationId") != rescoredId) continue;
+    found = true;
+    CHECK(evaluation->getValue<std::string>("eventTime") == firstSubmission);
+    CHECK(evaluation->getValue<bool>("rescored"));
+    CHECK(evaluation->get("oTotalScore").isInteger());
+    CHECK(evaluation->getValue<int>("oTotalScore") == 42);  // 41.5 rounded: the model has an int
+  }
+  CHECK(found);
+  for (const auto& evaluation : run.sim.evaluations("acme-us")) {
+    if (evaluation->getValue<std::string>("id") != rescoredId) continue;
+    CHECK(evaluation->getValue<std::string>("submittedDate") == "2026-11-01T20:00:00.000Z");  // the last one
+    CHECK(evaluation->getValue<std::string>("releaseDate") == "2026-11-01T20:00:00.000Z");
+    CHECK(evaluation->getValue<std::string>("status") == "FINISHED");
+  }
+
+  // Back to the clock (now is after all seeded data): everything is there.
+  run.sim.setDataAvailability("acme-us", std::nullopt);
+  CHECK(analyticsConversations(run, token, kAllConversations).size() == 40);
+  CHECK_THROWS_AS(run.sim.setDataAvailability("acme-us", std::string("tomorrow")), Poco::InvalidArgumentException);
+}
+
+TEST_CASE("Analytics: analyticsLagS keeps dataAvailabilityDate behind the clock", "[sim][analytics]") {
+  SimulatorOptions options = twoOrgs();
+  options.orgs[0].analyticsLagS = 7200;
+  Running run(options);
+  const std::string token = tokenFor(run.sim, run.us());
+  auto json = call(run.usUrl(), "GET", "/api/v2/analytics/conversations/details/jobs/availability", "", bearer(token))
+                  .json();
+  Poco::DateTime parsed;
+  int zone = 0;
+  REQUIRE(Poco::DateTimeParser::tryParse(json->getValue<std::string>("dataAvailabilityDate"), parsed, zone));
+  const auto behind = (Poco::Timestamp() - parsed.timestamp()) / Poco::Timestamp::resolution();
+  CHECK(behind >= 7199);
+  CHECK(behind <= 7260);
+  CHECK(call(run.sim.orgUrl("acme-eu"), "GET", "/api/v2/analytics/conversations/details/jobs/availability", "",
+             bearer(tokenFor(run.sim, run.eu())))
+            .status == 200);
+}
+
+TEST_CASE("Request log caps a huge response body with a marker", "[sim][log]") {
+  const std::string small(100, 'x');
+  CHECK(evalbridge::sim::RequestLog::capped(small) == small);
+  const std::string huge(evalbridge::sim::RequestLog::kMaxBodyBytes + 10, 'y');
+  const std::string kept = evalbridge::sim::RequestLog::capped(huge);
+  CHECK(kept.size() < huge.size() + 100);
+  CHECK(kept.find("truncated") != std::string::npos);
+  CHECK(kept.find(std::to_string(huge.size())) != std::string::npos);
 }
 
 // ---------------------------------------------------------------- ServiceNow
@@ -636,7 +1083,7 @@ TEST_CASE("Fault: ambiguous does the work, then drops the answer", "[sim][faults
   CHECK(run.sim.requests().front().status == 0);
 }
 
-TEST_CASE("Fault: latency delays the answer; rules compose", "[sim][faults]") {
+TEST_CASE("Fault: latency delays the answer, rules compose", "[sim][faults]") {
   Running run;
   FaultRule slow;
   slow.server = "acme-us";
@@ -749,6 +1196,11 @@ TEST_CASE("Request log records every server's requests with the answered status"
   CHECK(log[1].headers.at("authorization") == "Bearer " + token);
   CHECK(log[2].server == "servicenow");
   CHECK(log[2].status == 401);
+  // The answers are logged too, so a test can check every response the simulator sent.
+  CHECK(log[0].responseContentType == "application/json");
+  CHECK(log[0].responseBody.find("access_token") != std::string::npos);
+  CHECK(log[1].responseBody.find("\"organization\"") != std::string::npos);
+  CHECK(log[2].responseBody.find("User Not Authenticated") != std::string::npos);
   CHECK(log[0].seq < log[1].seq);
   CHECK(log[1].seq < log[2].seq);
   CHECK(log[0].time > 1.7e9);
@@ -945,9 +1397,21 @@ TEST_CASE("Control endpoint drives the simulator over HTTP", "[sim][control]") {
   CHECK(call(control, "DELETE", "/control/requests").status == 200);
   CHECK(run.sim.requests().size() <= 1);  // only the DELETE itself may have been recorded since
 
-  call(run.usUrl(), "PUT", "/api/v2/flows/datatables/dt/rows/r1", R"({"v":1})", bearer(tokenFor(run.sim, run.us())));
+  call(run.usUrl(), "POST", "/api/v2/flows/datatables/dt/rows", R"({"key":"r1","state":"1"})",
+       bearer(tokenFor(run.sim, run.us())));
   auto tables = call(control, "GET", "/control/datatables").json();
-  CHECK(tables->getObject("acme-us")->getObject("dt")->getObject("r1")->getValue<int>("v") == 1);
+  CHECK(tables->getObject("acme-us")->getObject("dt")->getObject("r1")->getValue<std::string>("state") == "1");
+
+  Reply pinned = call(control, "POST", "/control/orgs/acme-us/analytics/availability",
+                      R"({"dataAvailabilityDate":"2026-11-01T10:00:00Z"})");
+  REQUIRE(pinned.status == 200);
+  CHECK(pinned.json()->getValue<std::string>("dataAvailabilityDate") == "2026-11-01T10:00:00.000Z");
+  CHECK(run.sim.dataAvailability("acme-us") == "2026-11-01T10:00:00.000Z");
+  CHECK(call(control, "POST", "/control/orgs/acme-us/analytics/availability", R"({"dataAvailabilityDate":"soon"})")
+            .status == 400);
+  CHECK(call(control, "POST", "/control/orgs/acme-us/analytics/availability", R"({"dataAvailabilityDate":null})")
+            .status == 200);
+  CHECK(run.sim.dataAvailability("acme-us") > "2026-11-01T10:00:00.000Z");
   CHECK(call(control, "GET", "/control/nothing").status == 404);
 }
 
@@ -984,6 +1448,20 @@ TEST_CASE("optionsFromJson reads the struct field names and rejects unknown keys
   rejects(R"({"orgs":[{"name":"a","pageSize":"3"}]})", "orgs[0].pageSize");
   rejects(R"({"orgs":[{"name":"a"},{"name":"a"}]})", "orgs[1].name");
   rejects(R"({"servicenow":{"webhook":"x"}})", "servicenow.webhook");
+
+  auto extended = evalbridge::sim::optionsFromJson(
+      parser
+          .parse(R"({"orgs":[{"name":"a","unfinishedShare":0.25,"analyticsLagS":600,)"
+                 R"("dataTableColumns":["state","incidentNumber"]}]})")
+          .extract<Object::Ptr>());
+  CHECK(extended.orgs[0].unfinishedShare == 0.25);
+  CHECK(extended.orgs[0].analyticsLagS == 600);
+  CHECK(extended.orgs[0].dataTableColumns == std::vector<std::string>{"state", "incidentNumber"});
+  rejects(R"({"orgs":[{"name":"a","unfinishedShare":1.5}]})", "orgs[0].unfinishedShare");
+  rejects(R"({"orgs":[{"name":"a","analyticsLagS":-1}]})", "orgs[0].analyticsLagS");
+  rejects(R"({"orgs":[{"name":"a","dataTableColumns":["key"]}]})", "orgs[0].dataTableColumns");
+  rejects(R"({"orgs":[{"name":"a","dataTableColumns":["s","s"]}]})", "orgs[0].dataTableColumns");
+  rejects(R"({"orgs":[{"name":"a","dataTableColumns":"state"}]})", "orgs[0].dataTableColumns");
 }
 
 TEST_CASE("EncodedQuery subset", "[sim][servicenow]") {

@@ -1,5 +1,6 @@
-// `evalbridge demo`: the whole pipeline against the bundled simulators, in-process, twice: the
-// first cycle creates the incidents, the second proves that re-exporting creates nothing new.
+// `evalbridge demo`: the whole pipeline against the bundled simulators, in-process: the first
+// cycle creates the incidents, the second proves that reading everything again creates nothing
+// new, the third shows a rescore updating its incident and a resolution flowing back.
 #include <fstream>
 #include <ostream>
 
@@ -32,12 +33,12 @@ void writeFile(const std::string& path, const std::string& text) {
   if (!file) throw PermanentError("demo: cannot write " + path);
 }
 
-// The simulator's default two orgs; acme-eu serves its results as one pre-signed download, so
-// the demo shows both result variants.
+// The simulator's default two orgs (each its own login and API host, client and token), read
+// with the default source: the official evaluation search, plus the evaluation GET with expand
+// for the names of the evaluations that fail.
 sim::SimulatorOptions demoScenario() {
   sim::SimulatorOptions options = sim::defaultScenario();
   options.orgs.at(1).evaluationCount = 30;
-  options.orgs.at(1).useDownloadUrl = true;
   return options;
 }
 
@@ -56,7 +57,7 @@ std::string demoConfig(const sim::Simulator& simulator) {
     "orgs": [
 )" + orgs + R"(
     ],
-    "export": { "maxWindow": "P7D", "overlap": "PT10M", "pollInitialMs": 50, "pollMaxMs": 500 }
+    "search": { "maxWindow": "P7D", "overlap": "PT10M" }
   },
   "servicenow": {
     "instanceUrl": ")" + simulator.serviceNowUrl() + R"(",
@@ -107,7 +108,7 @@ int runDemoCommand(const CommandLine& line, std::ostream& out) {
   ShutdownToken shutdown;
   SyncEngine engine(config, shutdown);
 
-  out << "cycle 1: export, map, deliver\n";
+  out << "cycle 1: search, map, deliver\n";
   auto first = engine.syncOnce("", {});
   printReportsText(first, out);
   const size_t incidentsAfterFirst = simulator.incidents().size();
@@ -142,7 +143,7 @@ int runDemoCommand(const CommandLine& line, std::ostream& out) {
     simulator.rescore(behind->orgName, behind->evaluationId, 41.5, formatIsoTime(Poco::Timestamp() - Poco::Timespan(60, 0)));
 
     out << "a ServiceNow user resolves " << resolved->getValue<std::string>("number") << "; the QA team rescores the "
-        << "evaluation behind " << rescored->getValue<std::string>("number") << " to 41.5\n\ncycle 3: export, deliver, pull state back\n";
+        << "evaluation behind " << rescored->getValue<std::string>("number") << " to 41.5\n\ncycle 3: search, deliver, pull state back\n";
     auto third = engine.syncOnce("", {});
     printReportsText(third, out);
     IncidentStateStore states(engine.ledger());

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <set>
 
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 #include "common/Errors.h"
 #include "config/Regions.h"
+#include "genesys/DataTableSchema.h"
 #include "genesys/GenesysError.h"
 #include "genesys/OrgClient.h"
 #include "genesys/PermissionProbes.h"
@@ -47,17 +49,12 @@ std::string seen(const GenesysErrorInfo& info, const std::string& request, const
   return text;
 }
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
+std::string joined(const std::vector<std::string>& items) { return Poco::cat(std::string(", "), items.begin(), items.end()); }
 
-std::string divisionHint(const OrgIdentity& identity) {
-  if (identity.homeDivisionName.empty()) return "the division(s) that hold the evaluated conversations";
-  return "the division(s) that hold the evaluated conversations (the org's home division is \"" +
-         identity.homeDivisionName + "\"" + (identity.homeDivisionId.empty() ? "" : ", " + identity.homeDivisionId) +
-         "; choose all divisions to be sure)";
+// Where the role must be granted. TokenInfo names no division, so the hint cannot name one.
+std::string divisionHint(const PermissionProbe& probe) {
+  if (probe.permission.rfind("architect:", 0) == 0) return "the division that holds the data table";
+  return "the division(s) that hold the evaluated conversations (all divisions, unless you mean to restrict it)";
 }
 
 class OrgDoctor {
@@ -68,11 +65,13 @@ class OrgDoctor {
   DoctorChecks run() {
     if (login()) {
       identity();
-      for (const auto& probe : permissionProbesFor(org_.source)) permission(probe);
+      for (const auto& probe : probes()) permission(probe);
+      if (!org_.writeBackDatatableId.empty()) dataTableSchema();
     } else {
       checks_.push_back(DoctorCheck::skipped(subject_, "org identity", "needs a token"));
-      for (const auto& probe : permissionProbesFor(org_.source))
-        checks_.push_back(DoctorCheck::skipped(subject_, probe.check, "needs a token"));
+      for (const auto& probe : probes()) checks_.push_back(DoctorCheck::skipped(subject_, probe.check, "needs a token"));
+      if (!org_.writeBackDatatableId.empty())
+        checks_.push_back(DoctorCheck::skipped(subject_, "write-back data table", "needs a token"));
     }
     return checks_;
   }
@@ -169,22 +168,69 @@ class OrgDoctor {
               (info.code == "missing.any.permissions" ? " (any one of them)" : "") +
               ". In Genesys Cloud org " + org_.name + ": Admin > Roles/Permissions, add " + missing +
               " to a role; then Admin > Integrations > OAuth > " + org_.clientId +
-              " > Roles, assign that role in " + divisionHint(identity_) +
+              " > Roles, assign that role in " + divisionHint(probe) +
               ". OAuth scopes do not apply to client credentials; the role does."));
       return;
     }
     if (probe.availabilityCheck && (response.status == 404 || response.status == 501)) {
       checks_.push_back(DoctorCheck::fail(
           subject_, probe.check, seen(info, probe.shownRequest, host),
-          "org " + org_.name + " does not offer the evaluation export API. Set \"source\": \"analytics\" on "
-          "genesys.orgs[" + org_.name + "] (it uses only the public analytics conversation-details jobs and "
-          "needs " + std::string(kConversationDetailViewPermission) + " as well as " + kEvaluationViewPermission +
-          " on the OAuth client's role)."));
+          "org " + org_.name + " does not offer the evaluation export API (it is not part of the public Platform "
+          "API). Set \"source\": \"search\" on genesys.orgs[" + org_.name + "] (the default: the official "
+          "evaluation search, which needs " + std::string(kEvaluationSearchAnyPermission) + " as well as " +
+          kEvaluationViewPermission + " on the OAuth client's role)."));
       return;
     }
     GenesysErrorContext where{org_.name, org_.orgId, org_.clientId, host, probe.shownRequest};
     checks_.push_back(DoctorCheck::fail(subject_, probe.check, seen(info, probe.shownRequest, host),
                                         explainGenesysError(info, where)));
+  }
+
+  std::vector<PermissionProbe> probes() const {
+    auto all = permissionProbesFor(org_.source);
+    if (!org_.writeBackDatatableId.empty())
+      for (auto& probe : writeBackProbes(org_.writeBackDatatableId)) all.push_back(std::move(probe));
+    return all;
+  }
+
+  // The write-back table must exist and have the columns the bridge writes (DataTable schema).
+  void dataTableSchema() {
+    const std::string check = "write-back data table";
+    const std::string host = hostOf(org_.apiBase);
+    const std::string request = "GET /api/v2/flows/datatables/{datatableId}?expand=schema";
+    const std::string where = "genesys.orgs[" + org_.name + "].writeBack.datatableId";
+    HttpResponse response;
+    try {
+      response = client_.probe("GET", dataTableSchemaPath(org_.writeBackDatatableId));
+    } catch (const Poco::Exception& e) {
+      checks_.push_back(DoctorCheck::fail(subject_, check, request + " on " + host + ": " + e.message(),
+                                          "check that the API host " + host + " is reachable."));
+      return;
+    }
+    const GenesysErrorInfo info = parseGenesysError(response);
+    if (response.status == 404) {
+      checks_.push_back(DoctorCheck::fail(subject_, check, seen(info, request, host),
+                                          "org " + org_.name + " has no data table " + org_.writeBackDatatableId +
+                                              ": check " + where + " (Architect > Data Tables shows each table's id)."));
+      return;
+    }
+    if (response.status < 200 || response.status > 299) {
+      if (response.status == 403 && reportedMissing_.count(kDataTableViewPermission)) return;
+      GenesysErrorContext context{org_.name, org_.orgId, org_.clientId, host, request};
+      checks_.push_back(DoctorCheck::fail(subject_, check, seen(info, request, host), explainGenesysError(info, context)));
+      return;
+    }
+    const auto missing = missingWriteBackColumns(response.body);
+    if (missing.empty()) {
+      checks_.push_back(DoctorCheck::ok(subject_, check,
+                                        "data table " + org_.writeBackDatatableId + " has the columns key, " +
+                                            joined(writeBackColumns())));
+      return;
+    }
+    checks_.push_back(DoctorCheck::fail(
+        subject_, check, "data table " + org_.writeBackDatatableId + " lacks the column(s) " + joined(missing),
+        "in org " + org_.name + ": Architect > Data Tables > " + org_.writeBackDatatableId + ", add " +
+            joined(missing) + " as string column(s) (the key column holds the evaluation id)."));
   }
 
   OrgSettings org_;

@@ -16,6 +16,7 @@
 #include "ledger/IncidentStates.h"
 #include "ledger/Ledger.h"
 #include "mapping/Mapping.h"
+#include "genesys/MalformedEntry.h"
 #include "sync/OrgSync.h"
 
 namespace evalbridge {
@@ -234,10 +235,7 @@ class Replayer {
 
  private:
   static Poco::JSON::Object::Ptr malformed(const std::string& raw) {
-    Poco::JSON::Object::Ptr entry = new Poco::JSON::Object;
-    entry->set("__malformed", raw);
-    entry->set("__reason", "the raw record is not a JSON object");
-    return entry;
+    return makeMalformedEntry(raw, "the raw record is not a JSON object");
   }
 
   const Mapping* mappingFor(const std::string& orgId) {

@@ -7,6 +7,7 @@
 #include "app/Commands.h"
 #include "app/EvaluationFile.h"
 #include "mapping/Mapping.h"
+#include "sync/EvaluationCompleter.h"
 
 namespace evalbridge {
 
@@ -20,7 +21,11 @@ int runMapCommand(const CommandLine& line, std::ostream& out) {
   for (size_t i = 0; i < evaluations.size(); ++i) {
     const auto& evaluation = evaluations[i];
     std::string id = evaluation->optValue<std::string>("id", "");
-    MappingResult result = mapping.apply(evaluation);
+    MappingResult result;
+    if (auto reason = skipBeforeMapping(evaluation))
+      result.skipReason = *reason;  // as the sync decides it
+    else
+      result = mapping.apply(evaluation);
     if (result.matched) ++matched;
     if (line.has("json")) {
       Poco::JSON::Object entry(Poco::JSON_PRESERVE_KEY_ORDER);

@@ -19,6 +19,7 @@ void printReportsText(const std::vector<OrgSyncReport>& reports, std::ostream& o
         << " to deliver, " << r.skipped << " skipped, " << r.unchanged << " already known";
     if (r.stale) out << ", " << r.stale << " stale";
     if (r.malformed) out << ", " << r.malformed << " malformed (dead letter)";
+    if (r.fetched) out << "; " << r.fetched << " read in full for fields the results lack";
     out << "\n  incidents: " << r.delivery.created << " created, " << r.delivery.updated << " updated, "
         << r.delivery.adopted << " adopted, " << r.delivery.dead << " dead-lettered, " << r.delivery.leftPending
         << " still pending (" << r.delivery.retries << " retries)\n";
@@ -43,6 +44,7 @@ void printReportsJson(const std::vector<OrgSyncReport>& reports, std::ostream& o
     org.set("unchanged", r.unchanged);
     org.set("stale", r.stale);
     org.set("malformed", r.malformed);
+    org.set("fetchedInFull", r.fetched);
     org.set("created", r.delivery.created);
     org.set("updated", r.delivery.updated);
     org.set("adopted", r.delivery.adopted);

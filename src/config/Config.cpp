@@ -387,6 +387,27 @@ AnalyticsSettings readAnalytics(const Reader& r, const Object::Ptr& genesys) {
   return s;
 }
 
+SearchSettings readSearch(const Reader& r, const Object::Ptr& genesys) {
+  SearchSettings s;
+  Object::Ptr o = r.object(genesys, "genesys", "search", false);
+  if (!o) return s;
+  const std::string p = "genesys.search";
+  r.checkKeys(o, p, {"dateField", "maxWindow", "overlap", "pageSize", "maxResults", "maxConcurrency"});
+  s.dateField = r.string(o, p, "dateField", s.dateField);
+  static const std::set<std::string> dateFields = {"submittedDate", "releaseDate", "createdDate", "conversationDate"};
+  if (!dateFields.count(s.dateField))
+    r.fail(join(p, "dateField"), quoted(s.dateField) +
+                                     " must be \"submittedDate\", \"releaseDate\", \"createdDate\" or \"conversationDate\"");
+  if (auto v = r.optDuration(o, p, "maxWindow", 60, 90LL * 86400)) s.maxWindowS = static_cast<int>(*v);
+  if (auto v = r.optDuration(o, p, "overlap", 0, 31LL * 86400)) s.overlapS = static_cast<int>(*v);
+  if (s.overlapS >= s.maxWindowS)
+    r.fail(join(p, "overlap"), "must be shorter than maxWindow (" + std::to_string(s.maxWindowS) + " s)");
+  s.pageSize = r.integer(o, p, "pageSize", s.pageSize, 1, 100);
+  s.maxResults = r.integer(o, p, "maxResults", s.maxResults, s.pageSize, 1000000);
+  s.maxConcurrency = r.integer(o, p, "maxConcurrency", s.maxConcurrency, 1, 32);
+  return s;
+}
+
 // ISO 8601 date-time with an explicit zone (or a bare date) -> "YYYY-MM-DDTHH:MM:SSZ".
 std::string normalizeTimestamp(const Reader& r, const std::string& key, const std::string& text) {
   static const std::regex shape(R"(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2}))?)");
@@ -434,7 +455,8 @@ void readListen(const Reader& r, const std::string& key, const std::string& text
 }
 
 OrgSettings readOrg(const Reader& r, const Object::Ptr& o, const std::string& p, const Object::Ptr& genesys,
-                    const ExportSettings& exportSettings, const AnalyticsSettings& analytics) {
+                    const ExportSettings& exportSettings, const AnalyticsSettings& analytics,
+                    const SearchSettings& search) {
   r.checkKeys(o, p,
               {"name", "orgId", "region", "apiBase", "loginBase", "clientId", "clientSecret", "mapping", "startFrom",
                "source", "intervalS", "caFile", "retry", "timeoutMs", "writeBack"});
@@ -472,9 +494,9 @@ OrgSettings readOrg(const Reader& r, const Object::Ptr& o, const std::string& p,
   org.mappingPath = r.resolvePath(r.reqString(o, p, "mapping"));
   if (auto startFrom = r.optString(o, p, "startFrom"))
     org.startFrom = normalizeTimestamp(r, join(p, "startFrom"), *startFrom);
-  org.source = r.string(o, p, "source", "export");
-  if (org.source != "export" && org.source != "analytics")
-    r.fail(join(p, "source"), quoted(org.source) + " must be \"export\" or \"analytics\"");
+  org.source = r.string(o, p, "source", org.source);
+  if (org.source != "search" && org.source != "analytics" && org.source != "export")
+    r.fail(join(p, "source"), quoted(org.source) + " must be \"search\", \"analytics\" or \"export\"");
   if (auto interval = r.optInteger(o, p, "intervalS", 1, 7 * 86400)) org.intervalS = static_cast<int>(*interval);
 
   // Defaults from the genesys section, overridden per org.
@@ -490,6 +512,7 @@ OrgSettings readOrg(const Reader& r, const Object::Ptr& o, const std::string& p,
       r.integer(o, p, "timeoutMs", r.integer(genesys, "genesys", "timeoutMs", 30000, 100, 600000), 100, 600000);
   org.exportSettings = exportSettings;
   org.analytics = analytics;
+  org.search = search;
   if (Object::Ptr writeBack = r.object(o, p, "writeBack", false)) {
     const std::string w = join(p, "writeBack");
     r.checkKeys(writeBack, w, {"datatableId"});
@@ -595,9 +618,10 @@ Config loadConfig(const std::string& path) {
 
   // genesys
   Object::Ptr genesys = r.object(root, "", "genesys", true);
-  r.checkKeys(genesys, "genesys", {"orgs", "export", "analytics", "retry", "timeoutMs", "caFile"});
+  r.checkKeys(genesys, "genesys", {"orgs", "search", "export", "analytics", "retry", "timeoutMs", "caFile"});
   config.exportSettings = readExport(r, genesys);
   config.analytics = readAnalytics(r, genesys);
+  config.search = readSearch(r, genesys);
   if (!genesys->has("orgs")) r.fail("genesys.orgs", "required key is missing (list at least one org)");
   Var orgsVar = genesys->get("orgs");
   if (orgsVar.type() != typeid(Array::Ptr))
@@ -608,7 +632,8 @@ Config loadConfig(const std::string& path) {
     const std::string p = "genesys.orgs[" + std::to_string(i) + "]";
     Var item = orgs->get(static_cast<unsigned>(i));
     if (item.type() != typeid(Object::Ptr)) r.fail(p, "must be an object (got " + typeName(item) + ")");
-    OrgSettings org = readOrg(r, item.extract<Object::Ptr>(), p, genesys, config.exportSettings, config.analytics);
+    OrgSettings org = readOrg(r, item.extract<Object::Ptr>(), p, genesys, config.exportSettings, config.analytics,
+                              config.search);
     for (std::size_t j = 0; j < config.orgs.size(); ++j) {
       if (Poco::icompare(config.orgs[j].name, org.name) == 0)
         r.fail(join(p, "name"),

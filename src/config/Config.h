@@ -6,14 +6,9 @@
 #include <string>
 #include <vector>
 
-namespace evalbridge {
+#include "http/RetrySettings.h"
 
-struct RetrySettings {
-  int maxAttempts = 10;
-  int initialMs = 500;
-  int maxMs = 60000;
-  int maxElapsedS = 900;
-};
+namespace evalbridge {
 
 struct ExportSettings {
   int maxWindowS = 24 * 3600;  // "maxWindow": ISO 8601 duration, e.g. "PT24H"
@@ -39,6 +34,24 @@ struct AnalyticsSettings {
   int maxConcurrency = 4;  // parallel GETs of full evaluations, per org
 };
 
+// The "search" source (genesys.search), the default: POST /api/v2/quality/evaluations/search
+// (QualityApi post_quality_evaluations_search) swept in windows on one date field.
+struct SearchSettings {
+  // The DATE_RANGE field. submittedDate (the last submission) moves on a rescore, so a rescored
+  // evaluation is found again; releaseDate, createdDate and conversationDate may be chosen.
+  std::string dateField = "submittedDate";
+  int maxWindowS = 86400;   // "maxWindow": at most P90D (the API allows 3 months per request)
+  int overlapS = 600;       // "overlap": each sweep starts this far before the checkpoint
+  // "pageSize": results per page. The docs give no maximum; 100 is the largest the public search
+  // APIs commonly allow, so it is the default and the cap.
+  int pageSize = 100;
+  // "maxResults": how deep page-number paging may reach in one query (pageNumber x pageSize).
+  // The docs are silent; 10000 is the usual Elasticsearch window. The source never relies on it
+  // (it pages by date, see SearchPaging.h), but stops with a clear error instead of asking past it.
+  int maxResults = 10000;
+  int maxConcurrency = 4;   // parallel evaluation GETs (for fields a search result lacks), per org
+};
+
 struct OrgSettings {
   std::string name;      // "genesys.orgs[i].name": unique, used in logs and the CLI
   std::string orgId;     // expected organization.id from tokens/me
@@ -49,13 +62,18 @@ struct OrgSettings {
   std::string clientSecret;     // secret: never logged
   std::string mappingPath;      // resolved relative to the config file's folder
   std::string startFrom;        // ISO 8601; first window start when there is no checkpoint
-  std::string source = "export";  // "export" or "analytics"
+  std::string source = "search";  // "search", "analytics" or "export"
   std::optional<int> intervalS;   // overrides sync.intervalS
   std::string caFile;
   RetrySettings retry;            // Genesys calls (token, export, polling, pages)
   int timeoutMs = 30000;
   ExportSettings exportSettings;  // copy of genesys.export (orgs may not override yet)
   AnalyticsSettings analytics;    // copy of genesys.analytics
+  SearchSettings search;          // copy of genesys.search
+  // The sweep's window length and overlap for this org's source: genesys.search's for "search",
+  // genesys.export's for "export" and "analytics".
+  int sweepWindowS() const { return source == "search" ? search.maxWindowS : exportSettings.maxWindowS; }
+  int sweepOverlapS() const { return source == "search" ? search.overlapS : exportSettings.overlapS; }
   // "writeBack": {"datatableId": ...}: incident number and state are upserted into this Architect
   // data table (row key = evaluation id) when they change. Empty = no write-back.
   std::string writeBackDatatableId;
@@ -101,6 +119,7 @@ struct Config {
   std::vector<OrgSettings> orgs;
   ExportSettings exportSettings;
   AnalyticsSettings analytics;
+  SearchSettings search;
   SyncSettings sync;
   ServiceNowSettings servicenow;
   ServerSettings server;

@@ -78,9 +78,4 @@ std::vector<EvaluationRef> evaluationsInWindow(const Poco::JSON::Object::Ptr& pa
   return refs;
 }
 
-std::string evaluationPath(const EvaluationRef& ref) {
-  return "/api/v2/quality/conversations/" + urlEncode(ref.conversationId) + "/evaluations/" +
-         urlEncode(ref.evaluationId);
-}
-
 }  // namespace evalbridge

@@ -14,18 +14,14 @@
 
 #include <Poco/JSON/Object.h>
 
+#include "genesys/EvaluationRef.h"
 #include "genesys/EvaluationSource.h"
 
 namespace evalbridge {
 
 inline const char* const kAnalyticsJobsPath = "/api/v2/analytics/conversations/details/jobs";
+inline const char* const kAnalyticsAvailabilityPath = "/api/v2/analytics/conversations/details/jobs/availability";
 
-// One evaluation found on a conversation (AnalyticsConversation.evaluations[]).
-struct EvaluationRef {
-  std::string conversationId;
-  std::string evaluationId;
-  std::string eventTime;  // as Genesys wrote it; "" when absent
-};
 
 // The conversation interval to query for `window`: [start - lookbackS, end).
 TimeWindow analyticsInterval(const TimeWindow& window, int lookbackS);
@@ -38,8 +34,5 @@ std::string analyticsJobRequest(const TimeWindow& interval);
 // `window`: not deleted, and eventTime inside the window (an evaluation without an eventTime is
 // kept: reading it once too often costs less than missing it). Duplicates are removed.
 std::vector<EvaluationRef> evaluationsInWindow(const Poco::JSON::Object::Ptr& page, const TimeWindow& window);
-
-// GET path of one full evaluation.
-std::string evaluationPath(const EvaluationRef& ref);
 
 }  // namespace evalbridge

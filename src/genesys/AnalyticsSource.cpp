@@ -7,6 +7,7 @@
 #include <Poco/String.h>
 
 #include "common/Errors.h"
+#include "common/IsoTime.h"
 #include "genesys/AnalyticsQuery.h"
 #include "genesys/EvaluationFetcher.h"
 #include "genesys/AsyncJob.h"
@@ -29,6 +30,17 @@ void AnalyticsSource::fetch(const TimeWindow& window, const EvaluationPageHandle
   steps.statusPath = [](const std::string& jobId) { return std::string(kAnalyticsJobsPath) + "/" + urlEncode(jobId); };
   steps.readResults = [&](const std::string& jobId, const Poco::JSON::Object::Ptr&) { readPages(jobId, window, handler); };
   runAsyncJob(client_, shutdown_, steps);
+}
+
+std::optional<Poco::Timestamp> AnalyticsSource::completeUntil() {
+  const std::string what = "org " + client_.org().name + ": GET " + kAnalyticsAvailabilityPath;
+  auto answer = parseResponseObject(client_.call("GET", kAnalyticsAvailabilityPath).body, what);
+  const std::string date = answer->optValue<std::string>("dataAvailabilityDate", "");
+  auto parsed = parseIsoTime(date);
+  // Without the date nothing is known to be complete: better no window than a checkpoint that
+  // passes data still on its way.
+  if (!parsed) throw TransientError(what + ": no readable dataAvailabilityDate in the answer");
+  return parsed;
 }
 
 std::string AnalyticsSource::submit(const TimeWindow& interval) {

@@ -8,6 +8,11 @@
 //   4. per page, GET /api/v2/quality/conversations/{cid}/evaluations/{eid} for each evaluation
 //      that belongs to the window (bounded concurrency), handed on as one page.
 // How the interval is chosen (late evaluations of older conversations): see AnalyticsQuery.h.
+//
+// Rescores: the official docs do not say that a rescore moves an evaluation's analytics
+// eventTime, and the cautious reading is that it does not. This source therefore does NOT find
+// rescores: it reads an evaluation in the window of its eventTime, once. Use the "search" source
+// (submittedDate moves on every submission) where rescores must update incidents.
 #include <string>
 
 #include "genesys/EvaluationSource.h"
@@ -21,6 +26,9 @@ class AnalyticsSource : public EvaluationSource {
  public:
   AnalyticsSource(OrgClient& client, ShutdownToken& shutdown);
   void fetch(const TimeWindow& window, const EvaluationPageHandler& handler) override;
+  // GET .../details/jobs/availability -> dataAvailabilityDate: analytics data before it is
+  // complete; later data may still arrive, so no window may end after it.
+  std::optional<Poco::Timestamp> completeUntil() override;
 
  private:
   std::string submit(const TimeWindow& interval);

@@ -15,7 +15,7 @@
 namespace evalbridge {
 namespace {
 
-Poco::Logger& logger() { return Poco::Logger::get("evalbridge.analytics"); }
+Poco::Logger& logger() { return Poco::Logger::get("evalbridge.genesys"); }
 
 }  // namespace
 
@@ -43,6 +43,14 @@ Poco::JSON::Object::Ptr EvaluationFetcher::fetchOne(const EvaluationRef& ref) {
 }
 
 std::vector<Poco::JSON::Object::Ptr> EvaluationFetcher::fetch(const std::vector<EvaluationRef>& refs) {
+  std::vector<Poco::JSON::Object::Ptr> evaluations;
+  evaluations.reserve(refs.size());
+  for (auto& evaluation : fetchEach(refs))
+    if (evaluation) evaluations.push_back(std::move(evaluation));
+  return evaluations;
+}
+
+std::vector<Poco::JSON::Object::Ptr> EvaluationFetcher::fetchEach(const std::vector<EvaluationRef>& refs) {
   std::vector<Poco::JSON::Object::Ptr> results(refs.size());
   std::atomic<std::size_t> next{0};
   std::atomic<bool> failed{false};
@@ -70,12 +78,7 @@ std::vector<Poco::JSON::Object::Ptr> EvaluationFetcher::fetch(const std::vector<
   if (workers > 0) work();  // this thread is a worker too
   for (auto& thread : threads) thread.join();
   if (firstError) std::rethrow_exception(firstError);
-
-  std::vector<Poco::JSON::Object::Ptr> evaluations;
-  evaluations.reserve(results.size());
-  for (auto& evaluation : results)
-    if (evaluation) evaluations.push_back(std::move(evaluation));
-  return evaluations;
+  return results;
 }
 
 }  // namespace evalbridge

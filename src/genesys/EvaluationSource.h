@@ -2,10 +2,12 @@
 // Where evaluations come from. The export-job source (SPEC section 6) and, later, the analytics
 // source implement it; tests and the simulator plug in through it.
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <Poco/JSON/Object.h>
+#include <Poco/Timestamp.h>
 
 namespace evalbridge {
 
@@ -23,6 +25,11 @@ class EvaluationSource {
   // Delivers every evaluation of the window to `handler`; throws on failure (TransientError when
   // a later cycle may succeed, PermanentError/GenesysApiError when a person must act).
   virtual void fetch(const TimeWindow& window, const EvaluationPageHandler& handler) = 0;
+
+  // The instant up to which this source's data is complete, when it says so (the analytics
+  // dataAvailabilityDate). No window ends after it, so the checkpoint never passes it: an
+  // evaluation that reaches the source late is still read. Nothing: complete up to now.
+  virtual std::optional<Poco::Timestamp> completeUntil() { return std::nullopt; }
 };
 
 }  // namespace evalbridge

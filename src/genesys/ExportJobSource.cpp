@@ -1,6 +1,7 @@
 #include "genesys/ExportJobSource.h"
 
 #include <algorithm>
+#include <optional>
 #include <chrono>
 #include <sstream>
 
@@ -15,8 +16,10 @@
 #include "genesys/ExportResultReader.h"
 #include "genesys/AsyncJob.h"
 #include "genesys/JsonResponse.h"
+#include "genesys/MalformedEntry.h"
 #include "genesys/OrgClient.h"
 #include "http/HttpClient.h"
+#include "http/RetryLoop.h"
 #include "http/RetryPolicy.h"
 #include "http/ShutdownToken.h"
 
@@ -28,15 +31,6 @@ Poco::Logger& logger() { return Poco::Logger::get("evalbridge.export"); }
 std::string withId(std::string path, const std::string& id) {
   Poco::replaceInPlace(path, std::string("{id}"), id);
   return path;
-}
-
-// A result element that is not an evaluation object (or a whole page that is not JSON): kept as
-// a wrapper so the sync dead-letters it with its raw text instead of losing it.
-Poco::JSON::Object::Ptr malformedEntry(const std::string& raw, const std::string& reason) {
-  Poco::JSON::Object::Ptr entry = new Poco::JSON::Object;
-  entry->set("__malformed", raw);
-  entry->set("__reason", reason);
-  return entry;
 }
 
 // A result page that stayed unreadable after every attempt; its text goes to the dead letter.
@@ -84,49 +78,58 @@ std::string ExportJobSource::submit(const TimeWindow& window) {
   return id;
 }
 
-void ExportJobSource::pauseBeforeRetry(int attempt, const std::string& what) {
-  Backoff backoff(client_.org().retry);
-  if (!shutdown_.sleepFor(backoff.delay(attempt))) throw TransientError("shutting down while reading " + what);
+RetrySettings ExportJobSource::resultBudget() const {
+  RetrySettings budget = client_.org().retry;
+  budget.maxAttempts = std::max(1, std::min(budget.maxAttempts, kResultAttempts));
+  return budget;
 }
 
 Poco::JSON::Object::Ptr ExportJobSource::readPage(const std::string& path, const std::string& what,
                                                   std::vector<Poco::JSON::Object::Ptr>& entities) {
   ExportResultReader reader;
   auto collect = [&entities](const Poco::JSON::Object::Ptr& entity, const std::string& raw) {
-    entities.push_back(entity ? entity : malformedEntry(raw, "result page entry is not a JSON object"));
+    entities.push_back(entity ? entity : makeMalformedEntry(raw, "result page entry is not a JSON object"));
   };
-  std::string failure;
-  for (int attempt = 1;; ++attempt) {
+  const RetrySettings budget = resultBudget();
+  Poco::JSON::Object::Ptr rest;
+  std::optional<BadPage> bad;
+  auto attempt = [&](int number) {
     entities.clear();
-    const bool last = attempt >= kResultAttempts;
+    const bool last = number >= budget.maxAttempts;
     std::string text;
     try {
       if (!last) {
-        Poco::JSON::Object::Ptr rest;
         HttpRequest request;
         request.url = client_.org().apiBase + path;  // the token goes to this org's API host only
         request.headers = {{"Authorization", "Bearer " + client_.accessToken()}, {"Accept", "application/json"}};
         streaming_->sendStreaming(request, [&](const HttpResponseHead& head, std::istream& body) {
           if (head.status >= 200 && head.status <= 299) rest = reader.read(body, collect);
         });
-        if (rest) return rest;
+        if (rest) return AttemptVerdict::done();
         // Refused (expired token, throttling, an error): OrgClient::call renews the token once,
         // retries transient statuses and explains the rest.
       }
       // The last attempt keeps the text, so a page that stays bad can be kept in the dead letter.
       text = client_.call("GET", path).body;
       std::istringstream in(text);
-      return reader.read(in, collect);
+      rest = reader.read(in, collect);
+      return AttemptVerdict::done();
     } catch (const MalformedResultError& e) {
-      failure = "not valid JSON: " + e.message();
-      if (last) throw BadPage{text, what + " is " + failure + " (after " + std::to_string(attempt) + " attempts)"};
-    } catch (const TransientError& e) {
-      if (last) throw;
-      failure = e.message();
+      const std::string failure = "not valid JSON: " + e.message();
+      if (!last) return AttemptVerdict::retry(failure);
+      bad = BadPage{text, what + " is " + failure + " (after " + std::to_string(number) + " attempts)"};
+      return AttemptVerdict::done();
     }
-    logger().warning("%s: %s; reading it again (attempt %d of %d)", what, failure, attempt + 1, kResultAttempts);
-    pauseBeforeRetry(attempt, what);
-  }
+  };
+  AttemptHooks hooks;
+  hooks.onRetry = [&](int number, const std::string& failure, std::chrono::milliseconds) {
+    logger().warning("%s: %s; reading it again (attempt %d of %d)", what, failure, number + 1, budget.maxAttempts);
+  };
+  const LoopResult result = runAttempts(budget, shutdown_, attempt, hooks);
+  if (bad) throw *bad;
+  if (result.end == LoopEnd::ShuttingDown) throw TransientError("shutting down while reading " + what);
+  if (result.end == LoopEnd::OutOfBudget) throw TransientError(what + ": " + result.why + ": " + result.failure);
+  return rest;
 }
 
 void ExportJobSource::readPages(const std::string& jobId, const EvaluationPageHandler& handler) {
@@ -141,7 +144,7 @@ void ExportJobSource::readPages(const std::string& jobId, const EvaluationPageHa
     try {
       rest = readPage(path, what, entities);
     } catch (const BadPage& bad) {
-      handler({malformedEntry(bad.raw, bad.reason)});
+      handler({makeMalformedEntry(bad.raw, bad.reason)});
       throw TransientError(bad.reason + "; its text is kept in the dead letter (`evalbridge ledger dead`). The rest of "
                            "the window cannot be read without the page's cursor, so the window is not checkpointed "
                            "and is exported again next cycle.");
@@ -167,8 +170,8 @@ void ExportJobSource::readDownload(const std::string& url, const EvaluationPageH
     handedOver += batch.size();
     batch.clear();
   };
-  std::string failure;
-  for (int attempt = 1;; ++attempt) {
+  const RetrySettings budget = resultBudget();
+  auto attempt = [&](int) {
     batch.clear();
     size_t seen = 0;
     int refusedStatus = 0;
@@ -184,29 +187,32 @@ void ExportJobSource::readDownload(const std::string& url, const EvaluationPageH
         }
         reader.read(body, [&](const Poco::JSON::Object::Ptr& entity, const std::string& raw) {
           if (seen++ < handedOver) return;
-          batch.push_back(entity ? entity : malformedEntry(raw, "export download entry is not a JSON object"));
+          batch.push_back(entity ? entity : makeMalformedEntry(raw, "export download entry is not a JSON object"));
           if (batch.size() >= pageSize) flush();
         });
         flush();
       });
-      if (refusedStatus == 0) return;
-      // The URL carries its own signature: never log it whole.
-      failure = "HTTP " + std::to_string(refusedStatus);
-      if (!isTransientStatus(refusedStatus))
-        throw PermanentError(what + " failed with " + failure + " (the pre-signed URL may have expired)");
     } catch (const MalformedResultError& e) {
-      failure = "not valid JSON: " + e.message();
-    } catch (const TransientError& e) {
-      failure = e.message();
+      return AttemptVerdict::retry("not valid JSON: " + e.message());
     }
-    if (attempt >= kResultAttempts) {
-      throw TransientError(what + " failed " + std::to_string(attempt) + " times (last: " + failure + ") after " +
-                           std::to_string(handedOver) + " evaluations were read; the window is not checkpointed and "
-                           "is exported again next cycle");
-    }
+    if (refusedStatus == 0) return AttemptVerdict::done();
+    // The URL carries its own signature: never log it whole.
+    const std::string failure = "HTTP " + std::to_string(refusedStatus);
+    if (!isTransientStatus(refusedStatus))
+      throw PermanentError(what + " failed with " + failure + " (the pre-signed URL may have expired)");
+    return AttemptVerdict::retry(failure);
+  };
+  AttemptHooks hooks;
+  hooks.onRetry = [&](int number, const std::string& failure, std::chrono::milliseconds) {
     logger().warning("%s: %s; reading it again from evaluation %d (attempt %d of %d)", what, failure,
-                     static_cast<int>(handedOver), attempt + 1, kResultAttempts);
-    pauseBeforeRetry(attempt, what);
+                     static_cast<int>(handedOver), number + 1, budget.maxAttempts);
+  };
+  const LoopResult result = runAttempts(budget, shutdown_, attempt, hooks);
+  if (result.end == LoopEnd::ShuttingDown) throw TransientError("shutting down while reading " + what);
+  if (result.end == LoopEnd::OutOfBudget) {
+    throw TransientError(what + " failed " + std::to_string(result.attempts) + " times (last: " + result.failure +
+                         ") after " + std::to_string(handedOver) + " evaluations were read; the window is not "
+                         "checkpointed and is exported again next cycle");
   }
 }
 

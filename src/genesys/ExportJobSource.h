@@ -20,6 +20,7 @@
 
 #include "genesys/EvaluationSource.h"
 #include "http/HttpClient.h"
+#include "http/RetrySettings.h"
 
 namespace evalbridge {
 
@@ -41,7 +42,9 @@ class ExportJobSource : public EvaluationSource {
   // One result page, parsed whole; returns its other members (cursor) and fills `entities`.
   Poco::JSON::Object::Ptr readPage(const std::string& path, const std::string& what,
                                    std::vector<Poco::JSON::Object::Ptr>& entities);
-  void pauseBeforeRetry(int attempt, const std::string& what);
+  // The one retry loop's budget for re-reading a result: the org's retry settings, at most
+  // kResultAttempts attempts.
+  RetrySettings resultBudget() const;
 
   OrgClient& client_;
   ShutdownToken& shutdown_;

@@ -125,10 +125,6 @@ OrgIdentity OrgClient::identity() {
       identity.clientId = client->optValue<std::string>("id", "");
       identity.clientName = client->optValue<std::string>("name", "");
     }
-    if (auto division = body->getObject("homeDivision")) {
-      identity.homeDivisionId = division->optValue<std::string>("id", "");
-      identity.homeDivisionName = division->optValue<std::string>("name", "");
-    }
   } catch (const Poco::Exception& e) {
     throw PermanentError("org " + org_.name + ": GET /api/v2/tokens/me returned an unreadable body: " + e.message());
   }

@@ -22,8 +22,6 @@ struct OrgIdentity {
   std::string orgName;
   std::string clientId;
   std::string clientName;
-  std::string homeDivisionId;    // where a role assignment "in the home division" lands
-  std::string homeDivisionName;
 };
 
 class OrgClient {

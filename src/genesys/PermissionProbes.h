@@ -22,9 +22,17 @@ struct PermissionProbe {
 
 inline const char* const kEvaluationViewPermission = "quality:evaluation:view";
 inline const char* const kConversationDetailViewPermission = "analytics:conversationDetail:view";
+inline const char* const kEvaluationSearchAnyPermission = "quality:evaluation:searchAny";
+inline const char* const kDataTableViewPermission = "architect:datatable:view";
+inline const char* const kDataTableRowAddPermission = "architect:datatableRow:add";
+inline const char* const kDataTableRowEditPermission = "architect:datatableRow:edit";
 
-// The probes for `source` ("export" or "analytics"), in the order doctor runs them.
+// The probes for `source` ("search", "analytics" or "export"), in the order doctor runs them.
 std::vector<PermissionProbe> permissionProbesFor(const std::string& source);
+
+// The probes for write-back into data table `datatableId`: reading the table, creating a row
+// (POST) and updating one (PUT), each with a request that cannot change anything.
+std::vector<PermissionProbe> writeBackProbes(const std::string& datatableId);
 
 // The permissions `source` needs, for messages and the README.
 std::vector<std::string> permissionsFor(const std::string& source);

@@ -218,19 +218,11 @@ std::string HttpResponseHead::header(const std::string& name) const {
 }
 
 std::string urlEncode(const std::string& value) {
-  static const char* const hex = "0123456789ABCDEF";
+  // Poco encodes controls, non-ASCII and its own "illegal" set; the RFC 3986 delimiters are added
+  // so that only unreserved characters stay as they are (a value can never end a path segment or
+  // start a new query parameter).
   std::string out;
-  out.reserve(value.size() * 3);
-  for (unsigned char c : value) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 0x0F]);
-    }
-  }
+  Poco::URI::encode(value, ":/?#[]@!$&'()*+,;=", out);
   return out;
 }
 

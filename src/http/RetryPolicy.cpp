@@ -7,11 +7,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <limits>
-#include <random>
 #include <regex>
 
 #include "common/Errors.h"
+#include "http/RetryLoop.h"
 #include "http/ShutdownToken.h"
 
 namespace evalbridge {
@@ -20,16 +21,6 @@ namespace {
 
 // A Retry-After beyond a day is treated as a day: the elapsed-time bound gives up long before.
 constexpr long long kMaxRetryAfterMs = 24LL * 3600 * 1000;
-
-std::uint32_t nextRandom(unsigned& state) {
-  // xorshift32; state is never 0.
-  std::uint32_t x = state;
-  x ^= x << 13;
-  x ^= x >> 17;
-  x ^= x << 5;
-  state = x;
-  return x;
-}
 
 }  // namespace
 
@@ -43,10 +34,9 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(const std::string& rawV
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
     long long seconds = 0;
-    for (char c : value) {
-      seconds = seconds * 10 + (c - '0');
-      if (seconds * 1000 > kMaxRetryAfterMs) return std::chrono::milliseconds(kMaxRetryAfterMs);
-    }
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (error == std::errc::result_out_of_range || seconds > kMaxRetryAfterMs / 1000)
+      return std::chrono::milliseconds(kMaxRetryAfterMs);
     return std::chrono::milliseconds(seconds * 1000);
   }
   // HTTP-date (RFC 9110, 5.6.7): IMF-fixdate, or the obsolete RFC 850 and asctime forms. The
@@ -75,13 +65,8 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(const std::string& rawV
   return delta;
 }
 
-Backoff::Backoff(RetrySettings settings, unsigned seed) : settings_(settings), state_(seed) {
-  if (state_ == 0) {
-    std::random_device device;
-    state_ = device();
-  }
-  if (state_ == 0) state_ = 0x9E3779B9u;
-}
+Backoff::Backoff(RetrySettings settings, unsigned seed)
+    : settings_(settings), random_(seed != 0 ? seed : std::random_device{}()) {}
 
 std::chrono::milliseconds Backoff::delay(int attempt, std::optional<std::chrono::milliseconds> retryAfter) {
   if (attempt < 1) attempt = 1;
@@ -89,64 +74,41 @@ std::chrono::milliseconds Backoff::delay(int attempt, std::optional<std::chrono:
   long long cap = std::max(0, settings_.initialMs);
   for (int i = 1; i < attempt && cap < maxMs; ++i) cap *= 2;
   cap = std::min(cap, maxMs);
-  const std::uint64_t random = (static_cast<std::uint64_t>(nextRandom(state_)) << 32) | nextRandom(state_);
-  long long jittered = cap == 0 ? 0 : static_cast<long long>(random % static_cast<std::uint64_t>(cap + 1));
+  long long jittered = std::uniform_int_distribution<long long>(0, cap)(random_);  // full jitter
   if (retryAfter && retryAfter->count() > jittered) jittered = retryAfter->count();
   return std::chrono::milliseconds(jittered);
 }
 
 HttpResponse sendWithRetry(HttpClient& client, const HttpRequest& request, Backoff& backoff, ShutdownToken& shutdown,
                            const RetryObserver& observer, const RetryContext& context) {
-  const std::string prefix = context.what.empty() ? "" : context.what + ": ";
-  using Clock = std::chrono::steady_clock;
-  const RetrySettings& settings = backoff.settings();
-  const int maxAttempts = std::max(1, settings.maxAttempts);
-  const auto started = Clock::now();
-  const auto deadline = started + std::chrono::seconds(std::max(0, settings.maxElapsedS));
-
-  for (int attempt = 1;; ++attempt) {
-    std::string reason;
-    std::optional<std::chrono::milliseconds> retryAfter;
-    try {
-      HttpResponse response = client.send(request);
-      if (!isTransientStatus(response.status)) return response;
-      reason = "HTTP " + std::to_string(response.status);
-      if (!response.reason.empty()) reason += " " + response.reason;
-      for (const std::string& name : context.diagnosticHeaders) {
-        const std::string value = response.header(name);
-        if (!value.empty()) reason += " [" + name + " " + value + "]";
-      }
-      retryAfter = parseRetryAfter(response.header("Retry-After"));
-      if (retryAfter) reason += " (Retry-After " + std::to_string(retryAfter->count() / 1000) + " s)";
-    } catch (const TransientError& error) {
-      reason = error.message();
+  HttpResponse settled;
+  auto attempt = [&](int) {
+    HttpResponse response = client.send(request);
+    if (!isTransientStatus(response.status)) {
+      settled = std::move(response);
+      return AttemptVerdict::done();
     }
-
-    if (attempt >= maxAttempts)
-      throw TransientError(prefix + "gave up after " + std::to_string(attempt) + " attempt(s): " + reason);
-
-    const auto now = Clock::now();
-    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    if (remaining.count() <= 0 || (retryAfter && *retryAfter > remaining)) {
-      const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - started).count();
-      std::string why = "gave up after " + std::to_string(attempt) + " attempt(s) in " + std::to_string(elapsed) +
-                        " s (limit " + std::to_string(settings.maxElapsedS) + " s)";
-      if (retryAfter && *retryAfter > remaining)
-        why += "; server asked to wait " + std::to_string(retryAfter->count() / 1000) + " s";
-      throw TransientError(prefix + why + ": " + reason);
+    std::string reason = "HTTP " + std::to_string(response.status);
+    if (!response.reason.empty()) reason += " " + response.reason;
+    for (const std::string& name : context.diagnosticHeaders) {
+      const std::string value = response.header(name);
+      if (!value.empty()) reason += " [" + name + " " + value + "]";
     }
-    auto wait = backoff.delay(attempt, retryAfter);
-    if (wait > remaining) wait = remaining;
-
-    if (observer) {
-      RetryEvent event;
-      event.attempt = attempt;
-      event.reason = reason;
-      event.delay = wait;
-      observer(event);
-    }
-    if (!shutdown.sleepFor(wait)) throw TransientError(prefix + "shutting down");
+    const auto retryAfter = parseRetryAfter(response.header("Retry-After"));
+    if (retryAfter) reason += " (Retry-After " + std::to_string(retryAfter->count() / 1000) + " s)";
+    return AttemptVerdict::retry(reason, retryAfter);
+  };
+  AttemptHooks hooks;
+  if (observer) {
+    hooks.onRetry = [&observer](int number, const std::string& failure, std::chrono::milliseconds delay) {
+      observer(RetryEvent{number, failure, delay});
+    };
   }
+  const LoopResult result = runAttempts(backoff, shutdown, attempt, hooks);
+  if (result.end == LoopEnd::Settled) return settled;
+  const std::string prefix = context.what.empty() ? "" : context.what + ": ";
+  if (result.end == LoopEnd::ShuttingDown) throw TransientError(prefix + result.why);
+  throw TransientError(prefix + result.why + ": " + result.failure);
 }
 
 }  // namespace evalbridge

@@ -1,15 +1,18 @@
 #pragma once
-// Backoff and classification shared by every retry loop (SPEC section 5): exponential backoff
-// with full jitter, Retry-After honoured (seconds or HTTP-date), bounded by attempts and elapsed
-// time. Sleeps go through ShutdownToken so SIGTERM interrupts them.
+// Classification and backoff for the one retry loop (http/RetryLoop.h, SPEC section 5):
+// exponential backoff with full jitter, Retry-After honoured (seconds or HTTP-date), and
+// sendWithRetry, the loop applied to one idempotent HTTP request. Sleeps go through
+// ShutdownToken so SIGTERM interrupts them.
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "config/Config.h"
+#include <random>
+
 #include "http/HttpClient.h"
+#include "http/RetrySettings.h"
 
 namespace evalbridge {
 
@@ -35,7 +38,7 @@ class Backoff {
 
  private:
   RetrySettings settings_;
-  unsigned state_;
+  std::minstd_rand random_;
 };
 
 // Observes each retry decision (for logs and metrics).
@@ -52,8 +55,8 @@ struct RetryContext {
   std::vector<std::string> diagnosticHeaders;  // response headers quoted in reasons (e.g. inin-correlation-id)
 };
 
-// Sends an idempotent request (GET, token, job status) with retries: transient statuses and
-// TransientError are retried; any other status is returned to the caller. When attempts or
+// Sends an idempotent request (GET, token, job status) through runAttempts: transient statuses
+// and TransientError are retried; any other status is returned to the caller. When attempts or
 // elapsed time run out, throws TransientError with the last reason; when shutdown is requested
 // while waiting, throws TransientError("shutting down").
 HttpResponse sendWithRetry(HttpClient& client, const HttpRequest& request, Backoff& backoff,

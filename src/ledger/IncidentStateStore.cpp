@@ -155,7 +155,7 @@ std::vector<WriteBackDue> IncidentStateStore::dueWriteBacks(const std::string& o
   // Rows that failed before go last, so one bad row cannot starve the others.
   Statement query(db,
                   "SELECT e.org_id, e.evaluation_id, e.sys_id, e.incident_number, COALESCE(e.incident_state,''),"
-                  " COALESCE(w.attempts, 0) FROM evaluations e"
+                  " COALESCE(w.attempts, 0), w.written_at IS NOT NULL FROM evaluations e"
                   " LEFT JOIN writeback_rows w ON w.org_id=e.org_id AND w.evaluation_id=e.evaluation_id"
                   " AND w.datatable_id=?2"
                   " WHERE e.org_id=?1 AND e.sys_id IS NOT NULL AND e.sys_id<>'' AND e.incident_number IS NOT NULL"
@@ -166,7 +166,7 @@ std::vector<WriteBackDue> IncidentStateStore::dueWriteBacks(const std::string& o
   std::vector<WriteBackDue> due;
   while (query.step())
     due.push_back({query.text(0), query.text(1), query.text(2), query.text(3), query.text(4),
-                   static_cast<int>(query.integer(5))});
+                   static_cast<int>(query.integer(5)), query.integer(6) != 0});
   return due;
 }
 

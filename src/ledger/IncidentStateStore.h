@@ -69,6 +69,9 @@ struct WriteBackDue {
   std::string number;
   std::string state;
   int attempts = 0;
+  // A row was written for this evaluation before, so it exists in the data table (update it with
+  // PUT); otherwise it is created with POST.
+  bool rowWritten = false;
 };
 
 class IncidentStateStore {

@@ -187,6 +187,11 @@ bool Condition::test(const Value& value) const {
   return false;
 }
 
+void Condition::collectPaths(std::vector<const FieldPath*>& out) const {
+  if (kind_ == Kind::Leaf) out.push_back(&path_);
+  for (const auto& child : children_) child->collectPaths(out);
+}
+
 bool Condition::matches(const Poco::JSON::Object& evaluation) const {
   switch (kind_) {
     case Kind::Any:

@@ -20,6 +20,8 @@ class Condition {
   static std::unique_ptr<Condition> parse(const Poco::Dynamic::Var& node, const std::string& jsonPath);
 
   bool matches(const Poco::JSON::Object& evaluation) const;
+  // Appends every field path the condition reads.
+  void collectPaths(std::vector<const FieldPath*>& out) const;
 
   // Why the condition's truth differs from `wanted`: one entry per leaf responsible, each
   // "<location> <path> is <value seen> (wanted [not ]<op> <operand>)". `location` is the JSON

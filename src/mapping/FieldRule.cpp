@@ -126,6 +126,11 @@ FieldRule FieldRule::parse(const Poco::Dynamic::Var& node, const std::string& js
   return rule;
 }
 
+void FieldRule::collectPaths(std::vector<const FieldPath*>& out) const {
+  if (kind_ == Kind::Template) template_.collectPaths(out);
+  if (kind_ == Kind::Map || kind_ == Kind::Ranges) out.push_back(&from_);
+}
+
 std::optional<std::string> FieldRule::render(const Poco::JSON::Object& evaluation) const {
   switch (kind_) {
     case Kind::Template:

@@ -23,6 +23,8 @@ class FieldRule {
   // The field's text, or nothing when the field is to be left out (map/ranges without a
   // default and no match). Never throws for data reasons.
   std::optional<std::string> render(const Poco::JSON::Object& evaluation) const;
+  // Appends every field path the rule reads.
+  void collectPaths(std::vector<const FieldPath*>& out) const;
 
  private:
   enum class Kind { Template, Literal, Map, Ranges };

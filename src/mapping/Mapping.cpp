@@ -41,6 +41,9 @@ struct Mapping::Impl {
   std::string sourceName;
   std::unique_ptr<mapping::Condition> when;  // null: everything matches
   std::vector<std::pair<std::string, mapping::FieldRule>> fields;
+  // Every path `when` reads, and every path the fields read (filled once the mapping parsed).
+  std::vector<const mapping::FieldPath*> whenPaths;
+  std::vector<const mapping::FieldPath*> fieldPaths;
 };
 
 Mapping::Mapping(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -132,7 +135,22 @@ Mapping Mapping::parse(const std::string& jsonText, const std::string& sourceNam
   } catch (const ConfigError& e) {
     throw ConfigError(source + ": " + e.message());
   }
+  if (impl->when) impl->when->collectPaths(impl->whenPaths);
+  for (const auto& field : impl->fields) field.second.collectPaths(impl->fieldPaths);
   return Mapping(std::move(impl));
+}
+
+Mapping::Readiness Mapping::readiness(const Poco::JSON::Object::Ptr& evaluation) const {
+  static const Poco::JSON::Object kEmpty;
+  const Poco::JSON::Object& ev = evaluation.isNull() ? kEmpty : *evaluation;
+  auto allPresent = [&ev](const std::vector<const mapping::FieldPath*>& paths) {
+    for (const auto* path : paths)
+      if (path->lookup(ev).kind == mapping::Value::Kind::Missing) return false;
+    return true;
+  };
+  if (!allPresent(impl_->whenPaths)) return Readiness::Incomplete;
+  if (allPresent(impl_->fieldPaths)) return Readiness::Complete;
+  return impl_->when && !impl_->when->matches(ev) ? Readiness::SkipKnown : Readiness::Incomplete;
 }
 
 MappingResult Mapping::apply(const Poco::JSON::Object::Ptr& evaluation) const {

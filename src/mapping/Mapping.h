@@ -41,6 +41,16 @@ class Mapping {
   // an empty evaluation (every field missing).
   MappingResult apply(const Poco::JSON::Object::Ptr& evaluation) const;
 
+  // Whether `evaluation` holds what applying reads. A search result lacks what only the
+  // evaluation GET gives (names behind agent, evaluator and the form), so the sync asks first:
+  //   Complete:   every path the mapping reads is present: apply() gives the final answer;
+  //   SkipKnown:  a field path is absent, but every path of `when` is present and `when` is
+  //               false: the evaluation is skipped whatever the rest holds;
+  //   Incomplete: read the full evaluation before applying.
+  // Present means the key exists (a JSON null is present: the full read would give null too).
+  enum class Readiness { Complete, SkipKnown, Incomplete };
+  Readiness readiness(const Poco::JSON::Object::Ptr& evaluation) const;
+
   Mapping(Mapping&&) noexcept;
   Mapping& operator=(Mapping&&) noexcept;
   ~Mapping();

@@ -97,6 +97,11 @@ Template Template::parse(const std::string& text, const std::string& jsonPath) {
   return t;
 }
 
+void Template::collectPaths(std::vector<const FieldPath*>& out) const {
+  for (const Part& part : parts_)
+    if (part.isField) out.push_back(&part.path);
+}
+
 std::string Template::render(const Poco::JSON::Object& evaluation) const {
   std::string out;
   out.reserve(literalSize_ + 16 * parts_.size());

@@ -18,6 +18,8 @@ class Template {
   static Template parse(const std::string& text, const std::string& jsonPath);
 
   std::string render(const Poco::JSON::Object& evaluation) const;
+  // Appends every field path the template reads.
+  void collectPaths(std::vector<const FieldPath*>& out) const;
 
   // True when the template has no placeholders (its text is constant).
   bool isConstant() const { return parts_.size() <= 1 && (parts_.empty() || !parts_[0].isField); }

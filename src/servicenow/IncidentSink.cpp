@@ -12,7 +12,7 @@
 #include "http/ShutdownToken.h"
 #include "ledger/IncidentStates.h"
 #include "ledger/Ledger.h"
-#include "servicenow/AttemptLoop.h"
+#include "http/RetryLoop.h"
 #include "servicenow/DeliveryQueue.h"
 #include "servicenow/ServiceNowClient.h"
 
@@ -229,7 +229,7 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
     lookupFirst = response.status != 429;
     return AttemptVerdict::retry(error, parseRetryAfter(response.header("Retry-After")));
   };
-  if (runAttempts(client_.settings().retry, shutdown_, attempt, hooksFor(ledger_, record, retries)) ==
+  if (runAttempts(client_.settings().retry, shutdown_, attempt, hooksFor(ledger_, record, retries)).end ==
       LoopEnd::OutOfBudget)
     logger().warning("%s: still undelivered after the retry budget; kept pending for the next cycle", record.key());
   return outcome;

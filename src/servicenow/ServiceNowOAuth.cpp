@@ -1,12 +1,15 @@
 #include "servicenow/ServiceNowOAuth.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
+#include <Poco/Net/HTMLForm.h>
 
 #include "common/Errors.h"
+#include "http/RetryLoop.h"
 #include "http/RetryPolicy.h"
 #include "http/ShutdownToken.h"
 
@@ -15,7 +18,6 @@ namespace {
 
 Poco::Logger& logger() { return Poco::Logger::get("evalbridge.servicenow"); }
 
-std::string formField(const std::string& name, const std::string& value) { return name + "=" + urlEncode(value); }
 
 // ServiceNow's token endpoint answers errors as {"error", "error_description"}: safe to show.
 std::string describeTokenError(const HttpResponse& response) {
@@ -59,11 +61,17 @@ int ServiceNowOAuth::fetches() const {
 
 std::string ServiceNowOAuth::formBody() const {
   const ServiceNowAuth& auth = settings_.auth;
-  std::string body = formField("grant_type", auth.grant) + "&" + formField("client_id", auth.clientId) + "&" +
-                     formField("client_secret", auth.clientSecret);
-  if (auth.grant == "password")
-    body += "&" + formField("username", auth.username) + "&" + formField("password", auth.password);
-  return body;
+  Poco::Net::HTMLForm form;  // application/x-www-form-urlencoded
+  form.set("grant_type", auth.grant);
+  form.set("client_id", auth.clientId);
+  form.set("client_secret", auth.clientSecret);
+  if (auth.grant == "password") {
+    form.set("username", auth.username);
+    form.set("password", auth.password);
+  }
+  std::ostringstream body;
+  form.write(body);
+  return body.str();
 }
 
 void ServiceNowOAuth::fetch() {
@@ -76,46 +84,35 @@ void ServiceNowOAuth::fetch() {
                             settings_.auth.tokenUrl;
 
   // A token request changes nothing on the server, so every transient failure may be retried.
-  Backoff backoff(settings_.retry);
-  const auto started = std::chrono::steady_clock::now();
-  for (int attempt = 1;; ++attempt) {
-    std::string failure;
-    std::optional<std::chrono::milliseconds> retryAfter;
-    try {
-      HttpResponse response = post_(request);
-      if (response.status == 200) {
-        Poco::JSON::Object::Ptr body;
-        try {
-          body = Poco::JSON::Parser().parse(response.body).extract<Poco::JSON::Object::Ptr>();
-        } catch (const std::exception&) {
-          throw TransientError(where + ": the answer is not a JSON object");
-        }
-        std::string token = body->optValue<std::string>("access_token", "");
-        if (token.empty()) throw PermanentError(where + ": the answer has no access_token");
-        const auto lifetime = std::chrono::seconds(std::max(1, body->optValue<int>("expires_in", 1800)));
-        token_ = token;
-        renewAt_ = std::chrono::steady_clock::now() + lifetime - std::min(lifetime, renewalMargin(lifetime));
-        ++fetches_;
-        logger().information("ServiceNow OAuth token obtained (%s grant), valid %d s", settings_.auth.grant,
-                             static_cast<int>(lifetime.count()));
-        return;
-      }
-      if (!isTransientStatus(response.status)) {
-        throw PermanentError(where + " was refused: " + describeTokenError(response) +
-                             " (check servicenow.auth clientId, clientSecret" +
-                             (settings_.auth.grant == "password" ? std::string(", username, password") : std::string()) +
-                             " and the OAuth application in ServiceNow)");
-      }
-      failure = describeTokenError(response);
-      retryAfter = parseRetryAfter(response.header("Retry-After"));
-    } catch (const TransientError& e) {
-      failure = e.message();
+  auto attempt = [&](int) {
+    HttpResponse response = post_(request);
+    if (isTransientStatus(response.status))
+      return AttemptVerdict::retry(describeTokenError(response), parseRetryAfter(response.header("Retry-After")));
+    if (response.status != 200) {
+      throw PermanentError(where + " was refused: " + describeTokenError(response) +
+                           " (check servicenow.auth clientId, clientSecret" +
+                           (settings_.auth.grant == "password" ? std::string(", username, password") : std::string()) +
+                           " and the OAuth application in ServiceNow)");
     }
-    const auto& retry = settings_.retry;
-    if (attempt >= retry.maxAttempts || std::chrono::steady_clock::now() - started >= std::chrono::seconds(retry.maxElapsedS))
-      throw TransientError(where + " failed " + std::to_string(attempt) + " time(s): " + failure);
-    if (!shutdown_.sleepFor(backoff.delay(attempt, retryAfter))) throw TransientError("shutting down during " + where);
-  }
+    Poco::JSON::Object::Ptr body;
+    try {
+      body = Poco::JSON::Parser().parse(response.body).extract<Poco::JSON::Object::Ptr>();
+    } catch (const std::exception&) {
+      throw TransientError(where + ": the answer is not a JSON object");
+    }
+    std::string token = body->optValue<std::string>("access_token", "");
+    if (token.empty()) throw PermanentError(where + ": the answer has no access_token");
+    const auto lifetime = std::chrono::seconds(std::max(1, body->optValue<int>("expires_in", 1800)));
+    token_ = token;
+    renewAt_ = std::chrono::steady_clock::now() + lifetime - std::min(lifetime, renewalMargin(lifetime));
+    ++fetches_;
+    logger().information("ServiceNow OAuth token obtained (%s grant), valid %d s", settings_.auth.grant,
+                         static_cast<int>(lifetime.count()));
+    return AttemptVerdict::done();
+  };
+  const LoopResult result = runAttempts(settings_.retry, shutdown_, attempt);
+  if (result.end == LoopEnd::ShuttingDown) throw TransientError("shutting down during " + where);
+  if (result.end == LoopEnd::OutOfBudget) throw TransientError(where + ": " + result.why + ": " + result.failure);
 }
 
 }  // namespace evalbridge

@@ -111,6 +111,21 @@ void postExpireTokens(Simulator& sim, Exchange& exchange) {
   exchange.reply(200, ok());
 }
 
+// {"dataAvailabilityDate":"ISO8601"} pins it; {"dataAvailabilityDate":null} follows the clock again.
+void postAnalyticsAvailability(Simulator& sim, Exchange& exchange) {
+  auto body = bodyOf(exchange);
+  if (!body->has("dataAvailabilityDate")) throw Poco::InvalidArgumentException("dataAvailabilityDate: is required");
+  const auto value = body->get("dataAvailabilityDate");
+  if (!value.isEmpty() && !value.isString()) {
+    throw Poco::InvalidArgumentException("dataAvailabilityDate: an ISO 8601 string or null is required");
+  }
+  const std::string name = exchange.pathParam("name");
+  sim.setDataAvailability(name, value.isEmpty() ? std::nullopt : std::optional<std::string>(value.toString()));
+  auto answer = orderedObject();
+  answer->set("dataAvailabilityDate", sim.dataAvailability(name));
+  exchange.reply(200, answer);
+}
+
 void getIncidents(Simulator& sim, Exchange& exchange) {
   auto answer = orderedObject();
   answer->set("result", arrayOf(sim.incidents()));
@@ -176,6 +191,7 @@ void addControlRoutes(Router& router, Simulator& simulator) {
       .add("POST", "/control/orgs/{name}/evaluations", bind(postEvaluations))
       .add("POST", "/control/orgs/{name}/evaluations/{id}/rescore", bind(postRescore))
       .add("POST", "/control/orgs/{name}/expire-tokens", bind(postExpireTokens))
+      .add("POST", "/control/orgs/{name}/analytics/availability", bind(postAnalyticsAvailability))
       .add("GET", "/control/incidents", bind(getIncidents))
       .add("POST", "/control/incidents/{sys_id}", bind(postIncident))
       .add("GET", "/control/requests", bind(getRequests))

@@ -32,12 +32,16 @@ std::size_t pick(SplitMix64& prng, const char* const (&)[N]) {
   return static_cast<std::size_t>(prng.below(N));
 }
 
-// People, queues and forms keep one id per name across evaluations of the same seed.
-Object::Ptr namedEntity(std::uint64_t seed, const std::string& kind, const std::string& name) {
+// People, queues and forms keep one id per name across evaluations of the same seed. Stored with
+// name and selfUri (the expanded form); `collection` is the API path the selfUri points into.
+Object::Ptr namedEntity(std::uint64_t seed, const std::string& kind, const std::string& name,
+                        const std::string& collection) {
   SplitMix64 idSource(mixSeed(seed, kind + ":" + name));
+  const std::string id = uuidFrom(idSource);
   Object::Ptr entity = orderedObject();
-  entity->set("id", uuidFrom(idSource));
+  entity->set("id", id);
   entity->set("name", name);
+  entity->set("selfUri", collection + id);
   return entity;
 }
 
@@ -59,8 +63,8 @@ Object::Ptr questionScore(const std::string& questionId, const std::string& answ
 
 }  // namespace
 
-EvaluationGenerator::EvaluationGenerator(std::uint64_t seed, double failingShare)
-    : seed_(seed), failingShare_(failingShare) {}
+EvaluationGenerator::EvaluationGenerator(std::uint64_t seed, double failingShare, double unfinishedShare)
+    : seed_(seed), failingShare_(failingShare), unfinishedShare_(unfinishedShare) {}
 
 Object::Ptr EvaluationGenerator::make(std::uint64_t index, const Poco::Timestamp& changedDate) const {
   SplitMix64 prng(mixSeed(seed_, index));
@@ -88,34 +92,54 @@ Object::Ptr EvaluationGenerator::make(std::uint64_t index, const Poco::Timestamp
   const Poco::Timestamp conversationDate = changedDate - conversationLead;
   const Poco::Timestamp assignedDate = conversationDate + conversationLead / 2;
 
+  // Whether (and how far) the evaluator got: a stream of its own, drawn only when asked for, so
+  // unfinishedShare 0 leaves the data exactly as before the option existed.
+  std::string status = "FINISHED";
+  double progress = 1.0;
+  if (unfinishedShare_ > 0.0) {
+    SplitMix64 progressSource(mixSeed(seed_, "progress:" + std::to_string(index)));
+    if (progressSource.nextDouble() < unfinishedShare_) {
+      status = progressSource.below(2) == 0 ? "PENDING" : "INPROGRESS";
+      progress = 0.2 + 0.4 * progressSource.nextDouble();
+    }
+  }
+  const bool finished = status == "FINISHED";
+
+  // ConversationReference has only id and selfUri.
   Object::Ptr conversation = orderedObject();
   conversation->set("id", conversationId);
-  conversation->set("startTime", formatIso8601(conversationDate));
   conversation->set("selfUri", "/api/v2/conversations/" + conversationId);
 
-  Array::Ptr questions = new Array;
-  questions->add(questionScore("q-compliance-pci", failedKill ? "a-no" : "a-yes", failedKill ? 0 : 10, failedKill,
-                               failedKill ? "PCI violation" : ""));
-  questions->add(questionScore("q-greeting", "a-yes", 10, false, ""));
-  questions->add(
-      questionScore("q-resolution", totalScore >= 70 ? "a-yes" : "a-no", totalScore >= 70 ? 10 : 0, false, ""));
-  Object::Ptr group = orderedObject();
-  SplitMix64 groupIds(mixSeed(seed_, std::string("question-group")));
-  group->set("questionGroupId", uuidFrom(groupIds));
-  group->set("totalScore", totalScore);
-  group->set("maxTotalScore", 100);
-  group->set("markedNA", false);
-  group->set("questionScores", questions);
-  Array::Ptr groups = new Array;
-  groups->add(group);
-
   Object::Ptr answers = orderedObject();
-  answers->set("totalScore", totalScore);
-  answers->set("totalCriticalScore", failedKill ? 0.0 : 100.0);
-  answers->set("totalNonCriticalScore", totalScore);
-  answers->set("maxTotalRawScore", 40);
-  answers->set("anyFailedKillQuestions", failedKill);
-  answers->set("comments", comments);
+  Array::Ptr groups = new Array;
+  if (status != "PENDING") {  // a PENDING evaluation has no answer yet, hence no score at all
+    // An evaluation in progress has only the greeting answered so far: a low, partial score.
+    const double shownScore = finished ? totalScore : halfPoints(totalScore * progress);
+    Array::Ptr questions = new Array;
+    if (finished) {
+      questions->add(questionScore("q-compliance-pci", failedKill ? "a-no" : "a-yes", failedKill ? 0 : 10, failedKill,
+                                   failedKill ? "PCI violation" : ""));
+    }
+    questions->add(questionScore("q-greeting", "a-yes", 10, false, ""));
+    if (finished) {
+      questions->add(
+          questionScore("q-resolution", totalScore >= 70 ? "a-yes" : "a-no", totalScore >= 70 ? 10 : 0, false, ""));
+    }
+    Object::Ptr group = orderedObject();
+    SplitMix64 groupIds(mixSeed(seed_, std::string("question-group")));
+    group->set("questionGroupId", uuidFrom(groupIds));
+    group->set("totalScore", shownScore);
+    group->set("maxTotalScore", 100);
+    group->set("markedNA", false);
+    group->set("questionScores", questions);
+    groups->add(group);
+    answers->set("totalScore", shownScore);
+    answers->set("totalCriticalScore", failedKill && finished ? 0.0 : 100.0);
+    answers->set("totalNonCriticalScore", shownScore);
+    answers->set("maxTotalRawScore", 40);
+  }
+  answers->set("anyFailedKillQuestions", failedKill && finished);
+  answers->set("comments", finished ? comments : "");
   answers->set("agentComments", "");
   answers->set("questionGroupScores", groups);
 
@@ -125,16 +149,20 @@ Object::Ptr EvaluationGenerator::make(std::uint64_t index, const Poco::Timestamp
   Object::Ptr evaluation = orderedObject();
   evaluation->set("id", id);
   evaluation->set("conversation", conversation);
-  evaluation->set("evaluationForm", namedEntity(seed_, "form", kForms[queueIndex]));
-  evaluation->set("evaluator", namedEntity(seed_, "user", evaluatorName));
-  evaluation->set("agent", namedEntity(seed_, "user", agentName));
-  evaluation->set("queue", namedEntity(seed_, "queue", kQueues[queueIndex]));
-  evaluation->set("status", "FINISHED");
+  evaluation->set("evaluationForm",
+                  namedEntity(seed_, "form", kForms[queueIndex], "/api/v2/quality/forms/evaluations/"));
+  evaluation->set("evaluator", namedEntity(seed_, "user", evaluatorName, "/api/v2/users/"));
+  evaluation->set("agent", namedEntity(seed_, "user", agentName, "/api/v2/users/"));
+  evaluation->set("queue", namedEntity(seed_, "queue", kQueues[queueIndex], "/api/v2/routing/queues/"));
+  evaluation->set("status", status);
   evaluation->set("answers", answers);
   evaluation->set("agentHasRead", false);
-  evaluation->set("releaseDate", formatIso8601(changedDate));
+  // Released on submission (neverRelease is false); an unfinished one is neither.
+  if (finished) evaluation->set("releaseDate", formatIso8601(changedDate));
   evaluation->set("assignedDate", formatIso8601(assignedDate));
+  evaluation->set("createdDate", formatIso8601(assignedDate));  // created when it was assigned
   evaluation->set("changedDate", formatIso8601(changedDate));
+  if (finished) evaluation->set("submittedDate", formatIso8601(changedDate));
   evaluation->set("conversationDate", formatIso8601(conversationDate));
   evaluation->set("rescore", false);
   evaluation->set("neverRelease", false);
@@ -144,8 +172,9 @@ Object::Ptr EvaluationGenerator::make(std::uint64_t index, const Poco::Timestamp
 }
 
 bool EvaluationGenerator::isFailing(const Object::Ptr& evaluation) {
+  if (evaluation->optValue<std::string>("status", "") != "FINISHED") return false;
   auto answers = evaluation->getObject("answers");
-  return answers->getValue<double>("totalScore") < 70.0 || answers->getValue<bool>("anyFailedKillQuestions");
+  return answers->optValue<double>("totalScore", 100.0) < 70.0 || answers->getValue<bool>("anyFailedKillQuestions");
 }
 
 }  // namespace evalbridge::sim

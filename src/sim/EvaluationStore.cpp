@@ -11,7 +11,7 @@ namespace evalbridge::sim {
 namespace {
 
 Poco::Timestamp dateOf(const Poco::JSON::Object::Ptr& evaluation, const char* field) {
-  auto parsed = parseIso8601(evaluation->getValue<std::string>(field));
+  auto parsed = parseIso8601(evaluation->optValue<std::string>(field, ""));
   return parsed ? *parsed : Poco::Timestamp(0);
 }
 
@@ -28,48 +28,57 @@ Poco::Timestamp::TimeDiff seconds(std::int64_t count) {
 }  // namespace
 
 EvaluationStore::EvaluationStore(const OrgSpec& spec)
-    : generator_(spec.seed, spec.failingShare), spacingSeconds_(spec.spacingSeconds) {
+    : generator_(spec.seed, spec.failingShare, spec.unfinishedShare), spacingSeconds_(spec.spacingSeconds) {
   const Poco::Timestamp first = requireDate(spec.firstEvaluation, "firstEvaluation");
   for (int i = 0; i < spec.evaluationCount; ++i) {
-    evaluations_.push_back(generator_.make(nextIndex_++, first + seconds(std::int64_t{i} * spacingSeconds_)));
+    records_.push_back(
+        recordOf(generator_.make(nextIndex_++, first + seconds(std::int64_t{i} * spacingSeconds_))));
   }
   sortLocked();
 }
 
+EvaluationStore::Record EvaluationStore::recordOf(Poco::JSON::Object::Ptr evaluation) const {
+  Record record{std::move(evaluation), std::nullopt};
+  if (record.evaluation->has("submittedDate")) record.firstSubmitted = dateOf(record.evaluation, "submittedDate");
+  return record;
+}
+
 void EvaluationStore::sortLocked() {
-  std::stable_sort(evaluations_.begin(), evaluations_.end(),
-                   [](const auto& a, const auto& b) { return dateOf(a, "changedDate") < dateOf(b, "changedDate"); });
+  std::stable_sort(records_.begin(), records_.end(), [](const Record& a, const Record& b) {
+    return dateOf(a.evaluation, "changedDate") < dateOf(b.evaluation, "changedDate");
+  });
 }
 
 std::vector<Poco::JSON::Object::Ptr> EvaluationStore::all() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<Poco::JSON::Object::Ptr> out;
-  for (const auto& evaluation : evaluations_) out.push_back(deepCopy(evaluation));
-  return out;
-}
-
-std::vector<Poco::JSON::Object::Ptr> EvaluationStore::selectLocked(const char* dateField, const Poco::Timestamp& start,
-                                                                   const Poco::Timestamp& end) const {
-  std::vector<Poco::JSON::Object::Ptr> out;
-  for (const auto& evaluation : evaluations_) {
-    const Poco::Timestamp date = dateOf(evaluation, dateField);
-    if (start <= date && date < end) out.push_back(deepCopy(evaluation));
-  }
+  for (const auto& record : records_) out.push_back(deepCopy(record.evaluation));
   return out;
 }
 
 std::vector<Poco::JSON::Object::Ptr> EvaluationStore::changedIn(const Poco::Timestamp& start,
                                                                 const Poco::Timestamp& end) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return selectLocked("changedDate", start, end);
+  std::vector<Poco::JSON::Object::Ptr> out;
+  for (const auto& record : records_) {
+    const Poco::Timestamp date = dateOf(record.evaluation, "changedDate");
+    if (start <= date && date < end) out.push_back(deepCopy(record.evaluation));
+  }
+  return out;
 }
 
-std::vector<Poco::JSON::Object::Ptr> EvaluationStore::conversationsIn(const Poco::Timestamp& start,
-                                                                      const Poco::Timestamp& end) const {
+std::vector<EvaluationStore::Submitted> EvaluationStore::submittedConversationsIn(const Poco::Timestamp& start,
+                                                                                  const Poco::Timestamp& end) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto found = selectLocked("conversationDate", start, end);
-  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
-    return dateOf(a, "conversationDate") < dateOf(b, "conversationDate");
+  std::vector<Submitted> found;
+  for (const auto& record : records_) {
+    const Poco::Timestamp date = dateOf(record.evaluation, "conversationDate");
+    if (record.firstSubmitted && start <= date && date < end) {
+      found.push_back({deepCopy(record.evaluation), *record.firstSubmitted});
+    }
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Submitted& a, const Submitted& b) {
+    return dateOf(a.evaluation, "conversationDate") < dateOf(b.evaluation, "conversationDate");
   });
   return found;
 }
@@ -77,10 +86,10 @@ std::vector<Poco::JSON::Object::Ptr> EvaluationStore::conversationsIn(const Poco
 Poco::JSON::Object::Ptr EvaluationStore::find(const std::string& conversationId,
                                               const std::string& evaluationId) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& evaluation : evaluations_) {
-    if (evaluation->getValue<std::string>("id") == evaluationId &&
-        evaluation->getObject("conversation")->getValue<std::string>("id") == conversationId) {
-      return deepCopy(evaluation);
+  for (const auto& record : records_) {
+    if (record.evaluation->getValue<std::string>("id") == evaluationId &&
+        record.evaluation->getObject("conversation")->getValue<std::string>("id") == conversationId) {
+      return deepCopy(record.evaluation);
     }
   }
   return nullptr;
@@ -92,14 +101,14 @@ std::vector<std::string> EvaluationStore::add(int count, const std::string& from
   Poco::Timestamp first;
   if (!from.empty()) {
     first = requireDate(from, "from");
-  } else if (!evaluations_.empty()) {
-    first = dateOf(evaluations_.back(), "changedDate") + seconds(spacingSeconds_);
+  } else if (!records_.empty()) {
+    first = dateOf(records_.back().evaluation, "changedDate") + seconds(spacingSeconds_);
   }
   std::vector<std::string> ids;
   for (int i = 0; i < count; ++i) {
     auto evaluation = generator_.make(nextIndex_++, first + seconds(std::int64_t{i} * spacingSeconds_));
     ids.push_back(evaluation->getValue<std::string>("id"));
-    evaluations_.push_back(evaluation);
+    records_.push_back(recordOf(evaluation));
   }
   sortLocked();
   return ids;
@@ -108,21 +117,29 @@ std::vector<std::string> EvaluationStore::add(int count, const std::string& from
 void EvaluationStore::rescore(const std::string& evaluationId, double newScore, const std::string& changedDate) {
   const std::string normalized = formatIso8601(requireDate(changedDate, "changedDate"));
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = std::find_if(evaluations_.begin(), evaluations_.end(), [&](const auto& evaluation) {
-    return evaluation->template getValue<std::string>("id") == evaluationId;
+  auto it = std::find_if(records_.begin(), records_.end(), [&](const Record& record) {
+    return record.evaluation->getValue<std::string>("id") == evaluationId;
   });
-  if (it == evaluations_.end()) throw Poco::NotFoundException("evaluation " + evaluationId);
+  if (it == records_.end()) throw Poco::NotFoundException("evaluation " + evaluationId);
+  // A rescore is a change to a submitted evaluation; one still being filled in has nothing to rescore.
+  if (!it->firstSubmitted) {
+    throw Poco::InvalidArgumentException("evaluation " + evaluationId + " is " +
+                                         it->evaluation->getValue<std::string>("status") +
+                                         ": only a submitted evaluation can be rescored");
+  }
   // Replaced, not edited in place: a copy handed out earlier must keep its old content.
-  auto rescored = deepCopy(*it);
+  auto rescored = deepCopy(it->evaluation);
   auto answers = rescored->getObject("answers");
   answers->set("totalScore", newScore);
   answers->set("totalNonCriticalScore", newScore);
   auto groups = answers->getArray("questionGroupScores");
   if (groups && groups->size() > 0) groups->getObject(0)->set("totalScore", newScore);
+  rescored->set("status", "FINISHED");
   rescored->set("changedDate", normalized);
   rescored->set("releaseDate", normalized);
+  rescored->set("submittedDate", normalized);  // the last submission; the first stays in the record
   rescored->set("rescore", true);
-  *it = rescored;
+  it->evaluation = rescored;
   sortLocked();
 }
 

@@ -1,6 +1,9 @@
 #include "sim/GenesysAnalyticsHandlers.h"
 
 #include <Poco/Exception.h>
+#include <Poco/NumberParser.h>
+
+#include <cmath>
 
 #include "sim/JsonText.h"
 #include "sim/RandomIds.h"
@@ -20,12 +23,20 @@ std::string analyticsMediaType(const Object::Ptr& evaluation) {
   return "voice";
 }
 
-// The analytics view of the conversation an evaluation was made on (AnalyticsConversation with
-// its AnalyticsEvaluation), reduced to the fields a bridge would read.
-Object::Ptr conversationDetail(const Object::Ptr& evaluation, const std::string& divisionId) {
+// AnalyticsEvaluation.oTotalScore / oTotalCriticalScore are integers in the model; the docs do
+// not say how a fractional score becomes one, the simulator rounds to nearest.
+int wholeScore(const Object::Ptr& answers, const std::string& key) {
+  return static_cast<int>(std::lround(answers->optValue<double>(key, 0.0)));
+}
+
+// The AnalyticsConversation of the conversation an evaluation was made on, with its one agent
+// participant and its AnalyticsEvaluation; only official fields, and only those a bridge reads.
+Object::Ptr conversationDetail(const EvaluationStore::Submitted& submitted, const std::string& divisionId) {
+  const Object::Ptr& evaluation = submitted.evaluation;
   const std::string conversationId = evaluation->getObject("conversation")->getValue<std::string>("id");
   const auto start = parseIso8601(evaluation->getValue<std::string>("conversationDate")).value_or(Poco::Timestamp(0));
   auto agent = evaluation->getObject("agent");
+  auto form = evaluation->getObject("evaluationForm");
   auto answers = evaluation->getObject("answers");
   SplitMix64 ids(mixSeed(0, conversationId));
 
@@ -48,13 +59,15 @@ Object::Ptr conversationDetail(const Object::Ptr& evaluation, const std::string&
   summary->set("evaluationId", evaluation->getValue<std::string>("id"));
   summary->set("evaluatorId", evaluation->getObject("evaluator")->getValue<std::string>("id"));
   summary->set("userId", agent->getValue<std::string>("id"));
-  summary->set("contextId", evaluation->getObject("evaluationForm")->getValue<std::string>("id"));
-  summary->set("formId", evaluation->getObject("evaluationForm")->getValue<std::string>("id"));
-  summary->set("formName", evaluation->getObject("evaluationForm")->getValue<std::string>("name"));
+  summary->set("contextId", form->getValue<std::string>("id"));
+  summary->set("formId", form->getValue<std::string>("id"));
+  summary->set("formName", form->getValue<std::string>("name"));
   summary->set("queueId", evaluation->getObject("queue")->getValue<std::string>("id"));
-  summary->set("eventTime", evaluation->getValue<std::string>("changedDate"));
-  summary->set("oTotalScore", answers->getValue<double>("totalScore"));
-  summary->set("oTotalCriticalScore", answers->getValue<double>("totalCriticalScore"));
+  summary->set("eventTime", formatIso8601(submitted.firstSubmitted));  // never moves on a rescore
+  summary->set("evaluationStatus", "Finished");
+  summary->set("released", evaluation->has("releaseDate"));
+  summary->set("oTotalScore", wholeScore(answers, "totalScore"));
+  summary->set("oTotalCriticalScore", wholeScore(answers, "totalCriticalScore"));
   summary->set("rescored", evaluation->getValue<bool>("rescore"));
   summary->set("deleted", false);
   Array::Ptr evaluations = new Array;
@@ -73,6 +86,18 @@ Object::Ptr conversationDetail(const Object::Ptr& evaluation, const std::string&
   return conversation;
 }
 
+// The results page size: the org's, or the documented `pageSize` query (1..1000; docs silent on
+// the bounds).
+int resultsPageSize(const Exchange& exchange, int orgDefault) {
+  const auto text = exchange.queryParam("pageSize");
+  if (!text) return orgDefault;
+  int size = 0;
+  if (!Poco::NumberParser::tryParse(*text, size) || size < 1 || size > 1000) {
+    throw Poco::InvalidArgumentException("pageSize: must be an integer 1..1000");
+  }
+  return size;
+}
+
 }  // namespace
 
 void AnalyticsJobCreateHandler::serveAuthorized(Exchange& exchange) {
@@ -84,10 +109,12 @@ void AnalyticsJobCreateHandler::serveAuthorized(Exchange& exchange) {
   if (!start || !end || !(*start < *end)) {
     throw Poco::InvalidArgumentException("interval must be START/END in ISO 8601, START before END");
   }
+  // What analytics holds now: evaluations first submitted before the availability date.
+  const Poco::Timestamp available = org().analyticsAvailability.now();
   std::vector<Object::Ptr> conversations;
   const std::string division = homeDivisionId(org().spec);
-  for (const auto& evaluation : org().evaluations.conversationsIn(*start, *end)) {
-    conversations.push_back(conversationDetail(evaluation, division));
+  for (const auto& submitted : org().evaluations.submittedConversationsIn(*start, *end)) {
+    if (submitted.firstSubmitted < available) conversations.push_back(conversationDetail(submitted, division));
   }
   auto answer = orderedObject();
   answer->set("jobId", org().analyticsJobs.create(std::move(conversations)));
@@ -99,7 +126,6 @@ void AnalyticsJobStatusHandler::serveAuthorized(Exchange& exchange) {
   if (exchange.fault) injected = exchange.fault->jobStatus;
   const JobTracker::Status status = org().analyticsJobs.poll(exchange.pathParam("jobId"), injected);
   auto answer = orderedObject();
-  const Poco::Timestamp now;
   switch (status.phase) {
     case JobTracker::Phase::Queued:
       answer->set("state", "QUEUED");
@@ -109,26 +135,35 @@ void AnalyticsJobStatusHandler::serveAuthorized(Exchange& exchange) {
       break;
     case JobTracker::Phase::Done:
       answer->set("state", "FULFILLED");
-      answer->set("expirationDate", formatIso8601(now + 24LL * 3600 * Poco::Timestamp::resolution()));
       break;
     case JobTracker::Phase::Failed:
       answer->set("state", status.failure);
       answer->set("errorMessage", status.errorMessage);
       break;
   }
-  answer->set("submissionDate", formatIso8601(now));
+  if (status.phase == JobTracker::Phase::Done) {
+    answer->set("expirationDate", formatIso8601(*status.completed + 24LL * 3600 * Poco::Timestamp::resolution()));
+  }
+  answer->set("submissionDate", formatIso8601(status.submitted));
+  if (status.phase == JobTracker::Phase::Done) answer->set("completionDate", formatIso8601(*status.completed));
   exchange.reply(200, answer);
 }
 
 void AnalyticsJobResultsHandler::serveAuthorized(Exchange& exchange) {
   const auto page = org().analyticsJobs.page(exchange.pathParam("jobId"), exchange.queryParam("cursor").value_or(""),
-                                             org().spec.pageSize);
+                                             resultsPageSize(exchange, org().spec.pageSize));
   Array::Ptr conversations = new Array;
   for (const auto& item : page.items) conversations->add(item);
   auto answer = orderedObject();
   answer->set("conversations", conversations);
   if (page.nextCursor) answer->set("cursor", *page.nextCursor);
-  answer->set("dataAvailabilityDate", formatIso8601(Poco::Timestamp()));
+  answer->set("dataAvailabilityDate", formatIso8601(org().analyticsAvailability.now()));
+  exchange.reply(200, answer);
+}
+
+void AnalyticsAvailabilityHandler::serveAuthorized(Exchange& exchange) {
+  auto answer = orderedObject();
+  answer->set("dataAvailabilityDate", formatIso8601(org().analyticsAvailability.now()));
   exchange.reply(200, answer);
 }
 

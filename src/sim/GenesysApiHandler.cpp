@@ -36,8 +36,11 @@ std::string homeDivisionId(const OrgSpec& spec) {
   return uuidFrom(ids);
 }
 
-GenesysApiHandler::GenesysApiHandler(GenesysOrg& org, std::string permission)
-    : org_(org), permission_(std::move(permission)) {}
+GenesysApiHandler::GenesysApiHandler(GenesysOrg& org, const std::string& permission)
+    : org_(org), anyOf_(permission.empty() ? std::vector<std::string>{} : std::vector<std::string>{permission}) {}
+
+GenesysApiHandler::GenesysApiHandler(GenesysOrg& org, std::vector<std::string> anyOf)
+    : org_(org), anyOf_(std::move(anyOf)) {}
 
 void GenesysApiHandler::serve(Exchange& exchange) {
   const std::string authorization = exchange.header("authorization");
@@ -51,14 +54,24 @@ void GenesysApiHandler::serve(Exchange& exchange) {
     exchange.reply(401, genesysError(401, "bad.credentials", "Invalid login credentials."));
     return;
   }
-  if (!permission_.empty() && !org_.access.hasPermission(permission_)) {
+  bool allowed = anyOf_.empty();
+  for (const auto& permission : anyOf_) allowed = allowed || org_.access.hasPermission(permission);
+  if (!allowed) {
+    std::string names;
+    for (const auto& permission : anyOf_) names += (names.empty() ? "" : ", ") + permission;
     auto params = orderedObject();
-    params->set("permissions", permission_);
-    exchange.reply(403, genesysError(403, "missing.permissions",
-                                     "Unable to perform the requested action. You are missing the "
-                                     "following permission(s): [" +
-                                         permission_ + "]",
-                                     params));
+    params->set("permissions", names);
+    if (anyOf_.size() == 1) {
+      exchange.reply(403, genesysError(403, "missing.permissions",
+                                       "Unable to perform the requested action. You are missing the "
+                                       "following permission(s): [" + names + "]",
+                                       params));
+    } else {
+      exchange.reply(403, genesysError(403, "missing.any.permissions",
+                                       "Unable to perform the requested action. You must have at least one of "
+                                       "the following permissions assigned: [" + names + "]",
+                                       params));
+    }
     return;
   }
   serveAuthorized(exchange);
@@ -105,19 +118,17 @@ void OAuthTokenHandler::serve(Exchange& exchange) {
 }
 
 void TokensMeHandler::serveAuthorized(Exchange& exchange) {
+  // TokenInfo: organization and homeOrganization are NamedEntity {id, name}; OAuthClient is an
+  // OrgOAuthClient of which the simulator fills {id, name, organization}. A client-credentials
+  // token has no scopes (roles grant its rights), so authorizedScope is empty.
   const OrgSpec& spec = org().spec;
-  auto organization = idAndName(spec.orgId, spec.orgName);
-  organization->set("selfUri", "/api/v2/organizations/" + spec.orgId);
   SplitMix64 ids(mixSeed(spec.seed, spec.clientId));
   auto client = idAndName(uuidFrom(ids), spec.clientId);
-  auto clientOrganization = orderedObject();
-  clientOrganization->set("id", spec.orgId);
-  client->set("organization", clientOrganization);
+  client->set("organization", idAndName(spec.orgId, spec.orgName));
 
   auto answer = orderedObject();
-  answer->set("organization", organization);
+  answer->set("organization", idAndName(spec.orgId, spec.orgName));
   answer->set("homeOrganization", idAndName(spec.orgId, spec.orgName));
-  answer->set("homeDivision", idAndName(homeDivisionId(spec), "Home"));
   answer->set("authorizedScope", Poco::JSON::Array::Ptr(new Poco::JSON::Array));
   answer->set("OAuthClient", client);
   exchange.reply(200, answer);

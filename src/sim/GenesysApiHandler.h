@@ -2,21 +2,26 @@
 // Base of every /api/v2 endpoint of a simulated org: enforces what Genesys enforces before any
 // endpoint runs. The bearer token must have been issued by THIS org (a token from another org or
 // region is "bad.credentials") and be unexpired ("credentials.expired"), and the org's client
-// must hold the endpoint's permission (else 403 "missing.permissions" naming it).
+// must hold the endpoint's permission (else 403 "missing.permissions" naming it), or for an
+// endpoint documented as "Requires ANY permissions" one of them (else "missing.any.permissions"
+// naming them all).
 #include <string>
+#include <vector>
 
 #include "sim/GenesysOrg.h"
 #include "sim/SimHandler.h"
 
 namespace evalbridge::sim {
 
-// The org's home division (tokens/me, and divisionIds in analytics results).
+// The org's home division (data tables, and divisionIds in analytics results).
 std::string homeDivisionId(const OrgSpec& spec);
 
 class GenesysApiHandler : public SimHandler {
  public:
   // `permission` "" = any valid token will do.
-  GenesysApiHandler(GenesysOrg& org, std::string permission);
+  GenesysApiHandler(GenesysOrg& org, const std::string& permission);
+  // Any one of `anyOf` will do.
+  GenesysApiHandler(GenesysOrg& org, std::vector<std::string> anyOf);
 
  protected:
   void serve(Exchange& exchange) final;
@@ -25,7 +30,7 @@ class GenesysApiHandler : public SimHandler {
 
  private:
   GenesysOrg& org_;
-  const std::string permission_;
+  const std::vector<std::string> anyOf_;  // empty: no permission needed
 };
 
 // Answers what an unknown /api/v2 path answers (404 not.found), in Genesys's shape.

@@ -70,10 +70,4 @@ void ExportResultsHandler::serveAuthorized(Exchange& exchange) {
   exchange.reply(200, answer);
 }
 
-void EvaluationGetHandler::serveAuthorized(Exchange& exchange) {
-  auto evaluation = org().evaluations.find(exchange.pathParam("conversationId"), exchange.pathParam("evaluationId"));
-  if (!evaluation) throw Poco::NotFoundException("evaluation " + exchange.pathParam("evaluationId"));
-  exchange.reply(200, evaluation);
-}
-
 }  // namespace evalbridge::sim

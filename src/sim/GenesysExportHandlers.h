@@ -3,13 +3,11 @@
 //   POST /api/v2/quality/evaluations/export {"startTime","endTime"} -> {"id"}
 //   GET  /api/v2/quality/exports/{id}          -> {"id","status",("errorMessage"|"downloadUrl")}
 //   GET  /api/v2/quality/exports/{id}/results?cursor=C -> {"entities":[...],"cursor"?}
-// and the single-evaluation read the analytics source uses:
-//   GET  /api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}
-#include "sim/GenesysApiHandler.h"
+// Not part of the public API definition: its entities are full EvaluationResponse documents,
+// with the names of agent, evaluator and form (as the expanded evaluation GET has them).
+#include "sim/GenesysEvaluationHandlers.h"
 
 namespace evalbridge::sim {
-
-inline const char* const kEvaluationView = "quality:evaluation:view";
 
 class ExportCreateHandler : public GenesysApiHandler {
  public:
@@ -31,14 +29,6 @@ class ExportStatusHandler : public GenesysApiHandler {
 class ExportResultsHandler : public GenesysApiHandler {
  public:
   explicit ExportResultsHandler(GenesysOrg& org) : GenesysApiHandler(org, kEvaluationView) {}
-
- protected:
-  void serveAuthorized(Exchange& exchange) override;
-};
-
-class EvaluationGetHandler : public GenesysApiHandler {
- public:
-  explicit EvaluationGetHandler(GenesysOrg& org) : GenesysApiHandler(org, kEvaluationView) {}
 
  protected:
   void serveAuthorized(Exchange& exchange) override;

@@ -1,9 +1,11 @@
 #pragma once
 // Everything one simulated Genesys Cloud org holds: its identity (OrgSpec), who may call it
-// (OrgAccess), its evaluations, its export and analytics jobs, and its data tables. Each part
+// (OrgAccess), its evaluations, its export and analytics jobs (and how far analytics data
+// reaches), and its data tables. Each part
 // guards itself; the org only groups them so handlers get one reference.
 #include <string>
 
+#include "sim/AnalyticsAvailability.h"
 #include "sim/DataTableStore.h"
 #include "sim/EvaluationStore.h"
 #include "sim/JobTracker.h"
@@ -21,6 +23,8 @@ struct GenesysOrg {
         evaluations(orgSpec),
         exportJobs(orgSpec.jobPollsUntilDone),
         analyticsJobs(orgSpec.jobPollsUntilDone),
+        analyticsAvailability(orgSpec.analyticsLagS),
+        dataTables(orgSpec.dataTableColumns),
         signer(downloadSigner) {}
 
   const OrgSpec spec;  // permissions here are the initial ones; `access` has the current ones
@@ -28,6 +32,7 @@ struct GenesysOrg {
   EvaluationStore evaluations;
   JobTracker exportJobs;
   JobTracker analyticsJobs;
+  AnalyticsAvailability analyticsAvailability;
   DataTableStore dataTables;
   const DownloadSigner& signer;
   std::string downloadBaseUrl;  // set once by the Simulator before the servers start

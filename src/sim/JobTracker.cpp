@@ -37,7 +37,9 @@ JobTracker::JobTracker(int pollsUntilDone) : pollsUntilDone_(pollsUntilDone) {}
 std::string JobTracker::create(std::vector<Poco::JSON::Object::Ptr> items) {
   std::string id = randomUuid();
   std::lock_guard<std::mutex> lock(mutex_);
-  jobs_[id] = Job{std::move(items), 0, ""};
+  Job job;
+  job.items = std::move(items);
+  jobs_[id] = std::move(job);
   return id;
 }
 
@@ -62,6 +64,9 @@ JobTracker::Status JobTracker::poll(const std::string& jobId, const std::optiona
   if (injectedFailure && job.failure.empty()) job.failure = *injectedFailure;
   Status status;
   status.phase = phaseOf(job);
+  status.submitted = job.submitted;
+  if (status.phase == Phase::Done && !job.completed) job.completed = Poco::Timestamp();
+  status.completed = job.completed;
   if (status.phase == Phase::Failed) {
     status.failure = job.failure;
     status.errorMessage = errorMessageFor(job.failure);

@@ -5,6 +5,7 @@
 // the next `pollsUntilDone` polls, then "done"; an injected failure makes it fail for good.
 // Results are read in pages addressed by opaque cursors. Thread-safe.
 #include <Poco/JSON/Object.h>
+#include <Poco/Timestamp.h>
 
 #include <map>
 #include <mutex>
@@ -21,6 +22,8 @@ class JobTracker {
     Phase phase = Phase::Queued;
     std::string failure;       // FAILED | CANCELLED | EXPIRED when phase == Failed
     std::string errorMessage;  // idem
+    Poco::Timestamp submitted;  // when the job was created
+    std::optional<Poco::Timestamp> completed;  // first seen done
   };
   struct Page {
     std::vector<Poco::JSON::Object::Ptr> items;
@@ -44,6 +47,8 @@ class JobTracker {
     std::vector<Poco::JSON::Object::Ptr> items;  // never modified after creation
     int polls = 0;
     std::string failure;
+    Poco::Timestamp submitted;
+    std::optional<Poco::Timestamp> completed;
   };
   Phase phaseOf(const Job& job) const;
 

@@ -23,6 +23,12 @@ std::vector<RecordedRequest> RequestLog::since(std::uint64_t seq) const {
   return out;
 }
 
+std::string RequestLog::capped(const std::string& body) {
+  if (body.size() <= kMaxBodyBytes) return body;
+  return body.substr(0, kMaxBodyBytes) + "\n[evalbridge-sim: response truncated, " + std::to_string(body.size()) +
+         " bytes in total]";
+}
+
 void RequestLog::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   entries_.clear();

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "sim/Simulator.h"
@@ -19,6 +20,11 @@ class RequestLog {
   std::vector<RecordedRequest> since(std::uint64_t seq) const;
   // Drops the entries; sequence numbers keep growing so "since" stays meaningful.
   void clear();
+
+  // A response body as the log keeps it: whole up to kMaxBodyBytes, else cut there and followed by
+  // a marker naming the full size (the log must not hold a huge download per entry).
+  static std::string capped(const std::string& body);
+  static constexpr std::size_t kMaxBodyBytes = 1024 * 1024;
 
  private:
   static constexpr std::size_t kMaxEntries = 100000;  // a long-running demo must not grow forever

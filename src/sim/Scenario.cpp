@@ -69,6 +69,16 @@ class StrictReader {
       }
     }
   }
+  void read(const std::string& key, std::vector<std::string>& target) {
+    if (auto value = take(key)) {
+      if (value->type() != typeid(Array::Ptr)) fail(key, "must be an array of strings");
+      target.clear();
+      for (const auto& item : *value->extract<Array::Ptr>()) {
+        if (!item.isString()) fail(key, "must be an array of strings");
+        target.push_back(item.extract<std::string>());
+      }
+    }
+  }
   Array::Ptr array(const std::string& key) {
     auto value = take(key);
     if (!value) return nullptr;
@@ -119,11 +129,14 @@ OrgSpec orgFromJson(const Object::Ptr& json, const std::string& path) {
   reader.read("firstEvaluation", org.firstEvaluation);
   reader.read("spacingSeconds", org.spacingSeconds);
   reader.read("failingShare", org.failingShare);
+  reader.read("unfinishedShare", org.unfinishedShare);
   reader.read("tokenExpiresInS", org.tokenExpiresInS);
   reader.read("jobPollsUntilDone", org.jobPollsUntilDone);
   reader.read("pageSize", org.pageSize);
   reader.read("useDownloadUrl", org.useDownloadUrl);
   reader.read("exportApiAvailable", org.exportApiAvailable);
+  reader.read("analyticsLagS", org.analyticsLagS);
+  reader.read("dataTableColumns", org.dataTableColumns);
   reader.read("seed", org.seed);
   reader.finish();
   return org;
@@ -182,6 +195,16 @@ void validateOptions(const SimulatorOptions& options) {
     if (org.evaluationCount < 0) invalid(path + ".evaluationCount", "must be >= 0");
     if (org.spacingSeconds < 0) invalid(path + ".spacingSeconds", "must be >= 0");
     if (!(org.failingShare >= 0.0 && org.failingShare <= 1.0)) invalid(path + ".failingShare", "must be in [0, 1]");
+    if (!(org.unfinishedShare >= 0.0 && org.unfinishedShare <= 1.0)) {
+      invalid(path + ".unfinishedShare", "must be in [0, 1]");
+    }
+    if (org.analyticsLagS < 0) invalid(path + ".analyticsLagS", "must be >= 0");
+    std::set<std::string> columns;
+    for (const auto& column : org.dataTableColumns) {
+      // "key" is the row id column every table has; it is not listed here.
+      if (column.empty() || column == "key") invalid(path + ".dataTableColumns", "'" + column + "' is not a column name");
+      if (!columns.insert(column).second) invalid(path + ".dataTableColumns", "duplicate column '" + column + "'");
+    }
     if (org.tokenExpiresInS <= 0) invalid(path + ".tokenExpiresInS", "must be > 0");
     if (org.jobPollsUntilDone < 0) invalid(path + ".jobPollsUntilDone", "must be >= 0");
     if (org.pageSize < 1) invalid(path + ".pageSize", "must be >= 1");
@@ -241,6 +264,8 @@ Poco::JSON::Object::Ptr toJson(const RecordedRequest& request) {
   json->set("headers", headers);
   json->set("body", request.body);
   json->set("status", request.status);
+  json->set("responseContentType", request.responseContentType);
+  json->set("responseBody", request.responseBody);
   return json;
 }
 

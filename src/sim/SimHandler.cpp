@@ -36,8 +36,8 @@ Exchange readExchange(Poco::Net::HTTPServerRequest& request) {
   return exchange;
 }
 
-void record(const ServerContext& context, const Exchange& exchange, const Poco::Timestamp& arrival,
-            int answeredStatus) {
+// `answered` false: the connection was dropped, so no status, type or body reached the client.
+void record(const ServerContext& context, const Exchange& exchange, const Poco::Timestamp& arrival, bool answered) {
   RecordedRequest entry;
   entry.time = unixSeconds(arrival);
   entry.server = context.name;
@@ -46,7 +46,11 @@ void record(const ServerContext& context, const Exchange& exchange, const Poco::
   entry.query = exchange.query;
   entry.headers = exchange.headers;
   entry.body = exchange.body;
-  entry.status = answeredStatus;
+  entry.status = answered ? exchange.status : 0;
+  if (answered && exchange.status != 204 && exchange.status != 304) {
+    entry.responseContentType = exchange.contentType;
+    entry.responseBody = RequestLog::capped(exchange.responseBody);
+  }
   context.log->record(std::move(entry));
 }
 
@@ -90,7 +94,7 @@ void SimHandler::answerWithError(Exchange& exchange, int status, const std::stri
 }
 
 // One place maps exceptions from endpoints to statuses: bad input is the client's fault (400),
-// a missing thing is 404, anything else is a simulator bug and shows as 500.
+// a missing thing is 404, a duplicate 409, anything else is a simulator bug and shows as 500.
 void SimHandler::serveGuarded(Exchange& exchange) {
   try {
     serve(exchange);
@@ -100,6 +104,8 @@ void SimHandler::serveGuarded(Exchange& exchange) {
     answerWithError(exchange, 400, e.message());
   } catch (const Poco::NotFoundException& e) {
     answerWithError(exchange, 404, e.message());
+  } catch (const Poco::ExistsException& e) {  // e.g. a data table row key that is taken
+    answerWithError(exchange, 409, e.message());
   } catch (const std::exception& e) {
     Poco::Logger::get("evalbridge.sim")
         .error("%s %s on %s failed: %s", exchange.method, exchange.path, context_->name, std::string(e.what()));
@@ -120,7 +126,7 @@ void SimHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net:
 
   const std::string kind = decision.fault ? decision.fault->kind : std::string();
   if (kind == "reset") {
-    record(*context_, exchange, arrival, 0);
+    record(*context_, exchange, arrival, false);
     dropConnection(request);
   }
   if (kind == "status") {
@@ -131,7 +137,7 @@ void SimHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net:
     serveGuarded(exchange);
   }
   if (kind == "ambiguous") {  // the work is done (e.g. the incident exists), the answer is lost
-    record(*context_, exchange, arrival, 0);
+    record(*context_, exchange, arrival, false);
     dropConnection(request);
   }
   if (kind == "badJson") {  // a truncated transfer: 200, but the JSON stops half way
@@ -141,7 +147,7 @@ void SimHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net:
     if (exchange.responseBody.empty()) exchange.responseBody = "{";
   }
   // Recorded before sending: a client that has its answer finds the request in the log.
-  record(*context_, exchange, arrival, exchange.status);
+  record(*context_, exchange, arrival, true);
   send(*context_, exchange, response);
 }
 

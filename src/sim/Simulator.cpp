@@ -12,14 +12,17 @@
 #include "sim/FaultInjector.h"
 #include "sim/GenesysAnalyticsHandlers.h"
 #include "sim/GenesysDataTableHandlers.h"
+#include "sim/GenesysEvaluationHandlers.h"
 #include "sim/GenesysExportHandlers.h"
 #include "sim/GenesysOrg.h"
+#include "sim/GenesysSearchHandlers.h"
 #include "sim/JsonText.h"
 #include "sim/RequestLog.h"
 #include "sim/Router.h"
 #include "sim/Scenario.h"
 #include "sim/ServiceNowHandlers.h"
 #include "sim/SimServer.h"
+#include "sim/TimeText.h"
 #include "sim/WebhookSender.h"
 
 namespace evalbridge::sim {
@@ -32,14 +35,19 @@ Router::MakeHandler make(State& state) {
 
 Poco::Net::HTTPRequestHandlerFactory::Ptr genesysRouter(const ServerContext& context, GenesysOrg& org) {
   auto* router = new Router(context, [] { return new GenesysNotFoundHandler; });
+  // Earlier routes win: jobs/availability is listed before jobs/{jobId}.
   router->add("POST", "/oauth/token", make<OAuthTokenHandler>(org))
       .add("GET", "/api/v2/tokens/me", make<TokensMeHandler>(org))
       .add("GET", "/api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}",
            make<EvaluationGetHandler>(org))
+      .add("POST", "/api/v2/quality/evaluations/search", make<EvaluationSearchHandler>(org))
       .add("POST", "/api/v2/analytics/conversations/details/jobs", make<AnalyticsJobCreateHandler>(org))
+      .add("GET", "/api/v2/analytics/conversations/details/jobs/availability", make<AnalyticsAvailabilityHandler>(org))
       .add("GET", "/api/v2/analytics/conversations/details/jobs/{jobId}", make<AnalyticsJobStatusHandler>(org))
       .add("GET", "/api/v2/analytics/conversations/details/jobs/{jobId}/results", make<AnalyticsJobResultsHandler>(org))
       .add("GET", "/api/v2/flows/datatables/{datatableId}", make<DataTableGetHandler>(org))
+      .add("POST", "/api/v2/flows/datatables/{datatableId}/rows", make<DataTableRowPostHandler>(org))
+      .add("GET", "/api/v2/flows/datatables/{datatableId}/rows/{rowId}", make<DataTableRowGetHandler>(org))
       .add("PUT", "/api/v2/flows/datatables/{datatableId}/rows/{rowId}", make<DataTableRowPutHandler>(org));
   // Without the export API (an org or region where it is not offered) these paths are unknown.
   if (org.spec.exportApiAvailable) {
@@ -275,6 +283,11 @@ std::map<std::string, std::map<std::string, Poco::JSON::Object::Ptr>> Simulator:
   return impl_->org(orgName).dataTables.rows();
 }
 
+bool Simulator::deleteDataTableRow(const std::string& orgName, const std::string& datatableId,
+                                   const std::string& rowId) {
+  return impl_->org(orgName).dataTables.remove(datatableId, rowId);
+}
+
 std::vector<RecordedRequest> Simulator::requests() const {
   return impl_->log.all();
 }
@@ -293,6 +306,21 @@ void Simulator::expireTokens(const std::string& orgName) {
   impl_->org(orgName).access.expireAll();
 }
 
+void Simulator::setDataAvailability(const std::string& orgName, const std::optional<std::string>& date) {
+  GenesysOrg& org = impl_->org(orgName);
+  if (!date) {
+    org.analyticsAvailability.fix(std::nullopt);
+    return;
+  }
+  const auto parsed = parseIso8601(*date);
+  if (!parsed) throw Poco::InvalidArgumentException("dataAvailabilityDate: not an ISO 8601 date-time: '" + *date + "'");
+  org.analyticsAvailability.fix(*parsed);
+}
+
+std::string Simulator::dataAvailability(const std::string& orgName) const {
+  return formatIso8601(impl_->org(orgName).analyticsAvailability.now());
+}
+
 const SimulatorOptions& Simulator::options() const {
   return impl_->options;
 }
@@ -307,6 +335,9 @@ SimulatorOptions defaultScenario() {
   eu.clientId = "acme-eu-client";
   eu.clientSecret = "acme-eu-secret";
   eu.seed = 2;
+  // Real orgs have evaluations still being filled in; the default scenario shows some.
+  us.unfinishedShare = 0.1;
+  eu.unfinishedShare = 0.1;
   options.orgs = {us, eu};
   return options;
 }

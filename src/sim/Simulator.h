@@ -21,17 +21,23 @@ struct OrgSpec {
   std::string orgName = "Acme US";
   std::string clientId = "acme-us-client";
   std::string clientSecret = "acme-us-secret";
-  std::set<std::string> permissions = {"quality:evaluation:view", "analytics:conversationDetail:view",
-                                       "architect:datatable:view", "architect:datatableRow:edit"};
+  std::set<std::string> permissions = {"quality:evaluation:view",      "quality:evaluation:searchAny",
+                                       "analytics:conversationDetail:view", "architect:datatable:view",
+                                       "architect:datatableRow:add",   "architect:datatableRow:edit",
+                                       "architect:datatableRow:view"};
   int evaluationCount = 40;              // seeded evaluations
   std::string firstEvaluation = "2026-11-01T00:00:00Z";  // changedDate of the first; others follow
   int spacingSeconds = 3600;             // between consecutive evaluations
   double failingShare = 0.3;             // share with a low score or a failed kill question
+  double unfinishedShare = 0.0;          // share left PENDING or INPROGRESS (never submitted)
   int tokenExpiresInS = 86400;
   int jobPollsUntilDone = 2;             // status polls answering RUNNING before COMPLETED
   int pageSize = 25;                     // entities per results page
   bool useDownloadUrl = false;           // completed jobs carry a downloadUrl instead of pages
   bool exportApiAvailable = true;        // false: the export endpoints answer 404
+  int analyticsLagS = 0;                 // analytics dataAvailabilityDate = now - lag (unless fixed)
+  // Columns (all strings) of every data table besides "key"; a test may drop one.
+  std::vector<std::string> dataTableColumns = {"incidentNumber", "state", "link"};
   std::uint64_t seed = 1;
 };
 
@@ -77,6 +83,8 @@ struct RecordedRequest {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   int status = 0;            // what the simulator answered (0 = connection reset, no answer)
+  std::string responseContentType;  // of the answer ("" when none was sent)
+  std::string responseBody;  // the answer sent (capped; see RequestLog), "" when none was sent
 };
 
 class Simulator {
@@ -122,6 +130,11 @@ class Simulator {
   // Expires every token an org issued so far (the next call with one gets 401
   // credentials.expired; a token the org never issued gets 401 bad.credentials).
   void expireTokens(const std::string& orgName);
+  // Fixes the org's analytics dataAvailabilityDate (ISO 8601), or with nullopt lets it follow the
+  // clock again (now - analyticsLagS). Throws InvalidArgumentException for a bad date.
+  void setDataAvailability(const std::string& orgName, const std::optional<std::string>& date);
+  // The org's current analytics dataAvailabilityDate ("2026-11-01T00:00:00.000Z").
+  std::string dataAvailability(const std::string& orgName) const;
 
   const SimulatorOptions& options() const;
 
@@ -133,6 +146,8 @@ class Simulator {
   // Data table rows written to one org (dataTableRows() above merges every org's).
   std::map<std::string, std::map<std::string, Poco::JSON::Object::Ptr>> dataTableRows(
       const std::string& orgName) const;
+  // Deletes a data table row as an Architect user would; false when there was none.
+  bool deleteDataTableRow(const std::string& orgName, const std::string& datatableId, const std::string& rowId);
   std::vector<RecordedRequest> requestsSince(std::uint64_t seq) const;
   bool running() const;
 

@@ -17,6 +17,25 @@ Poco::Logger& logger() { return Poco::Logger::get("evalbridge.writeback"); }
 
 constexpr int kBatch = 200;
 
+// POST creates a row and PUT updates an existing one (ArchitectApi post_flows_datatable_rows,
+// put_flows_datatable_row). The ledger says which one is due; when it is wrong (a row deleted in
+// Architect, or created by a run that died before recording it), a PUT answered 404 is sent again
+// as a POST, and a POST answered 409 as a PUT. Any other refusal is explained and thrown.
+void writeRow(OrgClient& client, const std::string& datatableId, const WriteBackDue& due, const std::string& body) {
+  const std::string rowsPath = "/api/v2/flows/datatables/" + urlEncode(datatableId) + "/rows";
+  bool update = due.rowWritten;
+  for (int turn = 1;; ++turn) {
+    HttpResponse response = update ? client.probe("PUT", rowsPath + "/" + urlEncode(due.evaluationId), body)
+                                   : client.probe("POST", rowsPath, body);
+    if (response.status >= 200 && response.status <= 299) return;
+    const bool otherMethodFits = update ? response.status == 404 : response.status == 409;
+    if (!otherMethodFits || turn == 2)
+      client.fail(response, update ? "PUT /api/v2/flows/datatables/{datatableId}/rows/{rowId}"
+                                   : "POST /api/v2/flows/datatables/{datatableId}/rows");
+    update = !update;
+  }
+}
+
 }  // namespace
 
 struct DataTableWriteBack::OrgTarget {
@@ -59,9 +78,7 @@ WriteBackReport DataTableWriteBack::runOnce() {
       const LogFields fields = {{"org", org->settings.name}, {"evaluationId", due.evaluationId},
                                 {"incident", due.number}, {"state", due.state}};
       try {
-        org->client.call("PUT",
-                         "/api/v2/flows/datatables/" + urlEncode(datatableId) + "/rows/" + urlEncode(due.evaluationId),
-                         body.str());
+        writeRow(org->client, datatableId, due, body.str());
         store_.markWrittenBack(due, datatableId);
         ++report.written;
         if (metrics_) recordWriteBack(*metrics_, org->settings.name, true);

@@ -1,9 +1,10 @@
 #pragma once
 // Optional per org ("writeBack": {"datatableId": ...}): tells Genesys Cloud users what became of
-// an evaluation by upserting a row in an Architect data table,
-//   PUT /api/v2/flows/datatables/{datatableId}/rows/{evaluationId}
-//   {"key": evaluationId, "incidentNumber", "state", "link"}
-// through that org's own OrgClient (its token; shared with the org's sync when one is given). Works from the ledger as an outbox: a row is
+// an evaluation by keeping a row in an Architect data table, {"key": evaluationId,
+// "incidentNumber", "state", "link"}: created with POST .../datatables/{datatableId}/rows, then
+// updated with PUT .../rows/{evaluationId} (see writeRow in the .cpp for the 404/409 fall-backs),
+// through that org's own OrgClient (its token; shared with the org's sync when one is given).
+// Works from the ledger as an outbox: a row is
 // due whenever the ledger's incident number or state differs from what was last written, so a
 // crash, an outage or a restart only delays it, and nothing is written twice for one state.
 // Nothing here talks to ServiceNow, so a write-back can never echo into another state change.

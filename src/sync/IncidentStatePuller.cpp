@@ -5,6 +5,8 @@
 #include <Poco/JSON/Parser.h>
 
 #include "common/Errors.h"
+#include "http/RetryLoop.h"
+#include "http/RetryPolicy.h"
 #include "http/ShutdownToken.h"
 #include "servicenow/ServiceNowClient.h"
 
@@ -49,19 +51,29 @@ std::string IncidentStatePuller::queryWithinSecond(const std::string& updatedOn,
 
 std::vector<IncidentStateUpdate> IncidentStatePuller::page(const std::string& encodedQuery) {
   const std::string& table = client_.settings().table;
-  HttpResponse response =
-      client_.get("/api/now/table/" + table + "?sysparm_query=" + urlEncode(encodedQuery) +
-                  "&sysparm_fields=" + urlEncode(kFields) + "&sysparm_limit=" + std::to_string(pageSize_) +
-                  "&sysparm_exclude_reference_link=true");
-  if (response.status != 200) throw TransientError("polling incident state: " + describeServiceNowError(response));
+  const std::string path = "/api/now/table/" + table + "?sysparm_query=" + urlEncode(encodedQuery) +
+                           "&sysparm_fields=" + urlEncode(kFields) + "&sysparm_limit=" + std::to_string(pageSize_) +
+                           "&sysparm_exclude_reference_link=true";
+  // A read changes nothing: throttling, 5xx, resets and unreadable answers go through the one
+  // retry loop (servicenow.retry, Retry-After as a floor); other refusals end the pull.
   Poco::JSON::Array::Ptr result;
-  try {
-    Poco::JSON::Parser parser;
-    result = parser.parse(response.body).extract<Poco::JSON::Object::Ptr>()->getArray("result");
-  } catch (const Poco::Exception& e) {
-    throw TransientError("polling incident state: the answer is not Table API JSON: " + e.message());
-  }
-  if (!result) throw TransientError("polling incident state: the answer has no result array");
+  auto attempt = [&](int) {
+    HttpResponse response = client_.get(path);
+    if (isTransientStatus(response.status))
+      return AttemptVerdict::retry(describeServiceNowError(response), parseRetryAfter(response.header("Retry-After")));
+    if (response.status != 200) throw PermanentError("polling incident state: " + describeServiceNowError(response));
+    try {
+      Poco::JSON::Parser parser;
+      result = parser.parse(response.body).extract<Poco::JSON::Object::Ptr>()->getArray("result");
+    } catch (const Poco::Exception& e) {
+      return AttemptVerdict::retry("the answer is not Table API JSON: " + e.message());
+    }
+    if (!result) return AttemptVerdict::retry("the answer has no result array");
+    return AttemptVerdict::done();
+  };
+  const LoopResult loop = runAttempts(client_.settings().retry, shutdown_, attempt);
+  if (loop.end != LoopEnd::Settled)
+    throw TransientError("polling incident state: " + loop.why + (loop.failure.empty() ? "" : ": " + loop.failure));
   std::vector<IncidentStateUpdate> records;
   for (std::size_t i = 0; i < result->size(); ++i) {
     Incident incident = incidentFromJson(result->getObject(static_cast<unsigned>(i)));

@@ -1,5 +1,6 @@
 #include "sync/OrgSync.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include <Poco/JSON/Object.h>
@@ -12,6 +13,7 @@
 #include "common/IsoTime.h"
 #include "config/Config.h"
 #include "genesys/EvaluationSource.h"
+#include "genesys/MalformedEntry.h"
 #include "genesys/OrgClient.h"
 #include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
@@ -47,7 +49,14 @@ Poco::Timestamp requireTime(const std::string& text, const std::string& what) {
 
 OrgSync::OrgSync(const OrgSettings& org, OrgClient& client, EvaluationSource& source, const Mapping& mapping,
                  Ledger& ledger, IncidentSink& sink, ShutdownToken& shutdown)
-    : org_(org), client_(client), source_(source), mapping_(mapping), ledger_(ledger), sink_(sink), shutdown_(shutdown) {}
+    : org_(org),
+      client_(client),
+      source_(source),
+      mapping_(mapping),
+      ledger_(ledger),
+      sink_(sink),
+      shutdown_(shutdown),
+      completer_(client, mapping) {}
 
 OrgSyncReport OrgSync::run(const SyncRange& range) {
   OrgSyncReport report;
@@ -67,8 +76,8 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
     // What an earlier run left pending may already be in ServiceNow: look before posting.
     deliverPending(report);
 
-    const Poco::Timespan overlap(static_cast<long>(org_.exportSettings.overlapS), 0);
-    const Poco::Timespan maxWindow(static_cast<long>(org_.exportSettings.maxWindowS), 0);
+    const Poco::Timespan overlap(static_cast<long>(org_.sweepOverlapS()), 0);
+    const Poco::Timespan maxWindow(static_cast<long>(org_.sweepWindowS()), 0);
     Poco::Timestamp start;
     if (range.from) {
       start = requireTime(*range.from, "--from");
@@ -77,8 +86,13 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
     } else {
       start = requireTime(org_.startFrom, "genesys.orgs[" + org_.name + "].startFrom");
     }
-    const Poco::Timestamp end = range.to ? requireTime(*range.to, "--to") : Poco::Timestamp();
+    Poco::Timestamp end = range.to ? requireTime(*range.to, "--to") : Poco::Timestamp();
     if (end < start) throw ConfigError("--to is before the start of the export (" + formatIsoTime(start) + ")");
+    if (const auto complete = source_.completeUntil(); complete && *complete < end) {
+      logger().information("org %s: the source's data is complete up to %s; windows stop there (the rest is read "
+                           "once it is complete)", org_.name, formatIsoTime(*complete));
+      end = std::max(start, *complete);
+    }
 
     for (Poco::Timestamp windowStart = start; windowStart < end && !shutdown_.stopRequested();) {
       Poco::Timestamp windowEnd = windowStart + maxWindow;
@@ -121,10 +135,6 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
   return report;
 }
 
-bool isMalformedEntry(const Poco::JSON::Object::Ptr& evaluation) {
-  return evaluation && evaluation->has("__malformed");
-}
-
 Observation observationOf(const std::string& orgId, const std::string& orgName, const Mapping& mapping,
                           const Poco::JSON::Object::Ptr& evaluation) {
   Observation observation;
@@ -134,14 +144,14 @@ Observation observationOf(const std::string& orgId, const std::string& orgName, 
   // The raw text is kept only for records that are delivered or dead-lettered (most are skipped).
   auto keepRaw = [&] {
     if (observation.rawJson.empty())
-      observation.rawJson = malformed ? evaluation->optValue<std::string>("__malformed", "") : stringify(evaluation);
+      observation.rawJson = malformed ? malformedRawText(evaluation) : stringify(evaluation);
   };
   Poco::Dynamic::Var id = !malformed && evaluation->has("id") ? evaluation->get("id") : Poco::Dynamic::Var();
   if (!id.isString() || id.toString().empty()) {
     // Without an id the record cannot be keyed; keep it under its content hash so it is not lost.
     keepRaw();
     observation.evaluationId = "malformed-" + sha256Hex(observation.rawJson).substr(0, 16);
-    observation.deadReason = malformed ? evaluation->optValue<std::string>("__reason", "not a JSON object")
+    observation.deadReason = malformed ? malformedReason(evaluation)
                                        : "evaluation has no usable \"id\" (a non-empty string)";
     return observation;
   }
@@ -153,6 +163,10 @@ Observation observationOf(const std::string& orgId, const std::string& orgName, 
     return observation;
   }
   observation.changedDate = normalizeIsoTime(changed.isEmpty() ? std::string() : changed.toString());
+  if (auto reason = skipBeforeMapping(evaluation)) {
+    observation.skipReason = *reason;
+    return observation;
+  }
   MappingResult result = mapping.apply(evaluation);
   if (!result.error.empty()) {
     keepRaw();
@@ -170,8 +184,9 @@ Observation observationOf(const std::string& orgId, const std::string& orgName, 
   return observation;
 }
 
-void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& page, OrgSyncReport& report,
+void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& results, OrgSyncReport& report,
                           DeliveryQueue& queue) {
+  const std::vector<Poco::JSON::Object::Ptr> page = completer_.complete(results, report.fetched);
   std::vector<Observation> observations;
   observations.reserve(page.size());
   for (const auto& evaluation : page) {

@@ -12,6 +12,7 @@
 
 #include "ledger/Ledger.h"
 #include "servicenow/IncidentSink.h"
+#include "sync/EvaluationCompleter.h"
 
 namespace evalbridge {
 
@@ -34,6 +35,7 @@ struct OrgSyncReport {
   int unchanged = 0;       // seen before with the same content (overlap)
   int stale = 0;
   int malformed = 0;       // dead-lettered because unreadable
+  int fetched = 0;         // read in full (evaluation GET) because a result lacked a mapped field
   DeliveryCounts delivery;
   std::string checkpoint;  // after the cycle
 };
@@ -60,6 +62,7 @@ class OrgSync {
   Ledger& ledger_;
   IncidentSink& sink_;
   ShutdownToken& shutdown_;
+  EvaluationCompleter completer_;
   // Records an earlier run left pending that are still pending after the settling pass: when a
   // page brings one of them again, it is delivered with a lookup first, never a blind POST.
   std::set<std::string> unsettled_;
@@ -70,8 +73,5 @@ class OrgSync {
 // `ledger replay`, which maps a dead record's raw evaluation again.
 Observation observationOf(const std::string& orgId, const std::string& orgName, const Mapping& mapping,
                           const Poco::JSON::Object::Ptr& evaluation);
-
-// The raw text of a record that could not be read as an evaluation (see ExportJobSource).
-bool isMalformedEntry(const Poco::JSON::Object::Ptr& evaluation);
 
 }  // namespace evalbridge

@@ -10,6 +10,7 @@
 #include "genesys/AnalyticsSource.h"
 #include "genesys/ExportJobSource.h"
 #include "genesys/OrgClient.h"
+#include "genesys/SearchSource.h"
 #include "ledger/Ledger.h"
 #include "mapping/Mapping.h"
 #include "servicenow/IncidentSink.h"
@@ -27,10 +28,11 @@ struct SyncEngine::OrgParts {
       : settings(org), mapping(Mapping::loadFile(org.mappingPath)), client(org, shutdown), source(makeSource(shutdown)) {}
 
   std::unique_ptr<EvaluationSource> makeSource(ShutdownToken& shutdown) {
+    if (settings.source == "search") return std::make_unique<SearchSource>(client);
     if (settings.source == "analytics") return std::make_unique<AnalyticsSource>(client, shutdown);
     if (settings.source == "export") return std::make_unique<ExportJobSource>(client, shutdown);
     throw ConfigError("genesys.orgs[" + settings.name + "].source: '" + settings.source +
-                      "' must be \"export\" or \"analytics\"");
+                      "' must be \"search\", \"analytics\" or \"export\"");
   }
 };
 

@@ -16,10 +16,13 @@ inline void writeText(const std::string& path, const std::string& text) {
   file << text;
 }
 
-// The simulator's second default org (acme-eu), smaller so tests stay fast.
+// The simulator's second default org (acme-eu), smaller so tests stay fast, and with every
+// evaluation finished so that every source sees all of them (unfinished evaluations, which the
+// search on submittedDate and analytics never list, have tests of their own).
 inline sim::OrgSpec secondOrg() {
   sim::OrgSpec eu = sim::defaultScenario().orgs.at(1);
   eu.evaluationCount = 20;
+  eu.unfinishedShare = 0.0;
   return eu;
 }
 
@@ -43,6 +46,7 @@ class BridgeFixture {
   ~BridgeFixture() { Poco::Net::uninitializeSSL(); }
 
   // Extra JSON members for genesys.export and servicenow (e.g. "\"maxConcurrency\": 2").
+  // Every org uses `source` (the default source unless a test sets another before writing).
   void writeConfig(const std::string& exportExtra = "", const std::string& serviceNowExtra = "") {
     std::string orgs;
     for (const auto& org : simulator.options().orgs) {
@@ -51,12 +55,13 @@ class BridgeFixture {
       orgs += R"({ "name": ")" + org.name + R"(", "orgId": ")" + org.orgId + R"(", "region": "us-east-1",
         "apiBase": ")" + simulator.orgUrl(org.name) + R"(", "loginBase": ")" + simulator.orgUrl(org.name) + R"(",
         "clientId": ")" + org.clientId + R"(", "clientSecret": "${file:)" + org.name + R"(.secret}",
-        "mapping": "mapping.json", "startFrom": "2026-10-31T00:00:00Z" })";
+        "mapping": "mapping.json", "startFrom": "2026-10-31T00:00:00Z", "source": ")" + source + R"(" })";
     }
     writeText(dir.file("sn.secret"), simulator.options().servicenow.password);
     writeText(configPath(), R"({
   "ledger": { "path": "ledger.db" },
   "genesys": { "orgs": [ )" + orgs + R"( ],
+    "search": { "maxWindow": "P30D")" + (searchExtra.empty() ? "" : ", " + searchExtra) + R"( },
     "export": { "maxWindow": "P30D", "pollInitialMs": 10, "pollMaxMs": 50)" +
                                 (exportExtra.empty() ? "" : ", " + exportExtra) + R"( } },
   "servicenow": { "instanceUrl": ")" + simulator.serviceNowUrl() + R"(",
@@ -70,6 +75,8 @@ class BridgeFixture {
   std::string configPath() const { return dir.file("evalbridge.json"); }
   std::string ledgerPath() const { return dir.file("ledger.db"); }
 
+  std::string source = "search";
+  std::string searchExtra;  // extra members of "genesys.search" (e.g. "\"pageSize\": 7")
   TempDir dir;
   sim::Simulator simulator;
 };

@@ -28,6 +28,7 @@ struct OrgEntry {
   std::string clientSecret;
   std::string source = "export";
   std::string region = "us-east-1";
+  std::string writeBackDatatableId;  // "" = no write-back
 };
 
 struct BridgeConfigOptions {
@@ -42,7 +43,13 @@ inline std::vector<OrgEntry> simulatedOrgs(BridgeFixture& fixture) {
   std::vector<OrgEntry> orgs;
   for (const auto& spec : fixture.simulator.options().orgs) {
     const std::string url = fixture.simulator.orgUrl(spec.name);
-    orgs.push_back(OrgEntry{spec.name, spec.orgId, url, url, spec.clientId, spec.clientSecret});
+    OrgEntry org;
+    org.name = spec.name;
+    org.orgId = spec.orgId;
+    org.apiBase = org.loginBase = url;
+    org.clientId = spec.clientId;
+    org.clientSecret = spec.clientSecret;
+    orgs.push_back(org);
   }
   return orgs;
 }
@@ -56,7 +63,9 @@ inline void writeBridgeConfig(BridgeFixture& fixture, const std::vector<OrgEntry
     orgText += R"({ "name": ")" + org.name + R"(", "orgId": ")" + org.orgId + R"(", "region": ")" + org.region +
                R"(", "apiBase": ")" + org.apiBase + R"(", "loginBase": ")" + org.loginBase + R"(", "clientId": ")" +
                org.clientId + R"(", "clientSecret": "${file:)" + org.name + R"(.secret}", "source": ")" + org.source +
-               R"(", "mapping": "mapping.json", "startFrom": "2026-10-31T00:00:00Z" })";
+               R"(", "mapping": "mapping.json", "startFrom": "2026-10-31T00:00:00Z")" +
+               (org.writeBackDatatableId.empty() ? "" : R"(, "writeBack": { "datatableId": ")" + org.writeBackDatatableId + R"(" })") +
+               " }";
   }
   const auto& sn = fixture.simulator.options().servicenow;
   writeText(fixture.dir.file("sn.secret"), options.serviceNowPassword.empty() ? sn.password : options.serviceNowPassword);

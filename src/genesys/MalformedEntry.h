@@ -1,0 +1,16 @@
+#pragma once
+// A record a source could not read as an evaluation (an element that is not a JSON object, or a
+// whole page that is not JSON). Sources hand it on like an evaluation, wrapped with its raw text
+// and the reason, so the sync keeps it in the dead letter instead of losing it.
+#include <string>
+
+#include <Poco/JSON/Object.h>
+
+namespace evalbridge {
+
+Poco::JSON::Object::Ptr makeMalformedEntry(const std::string& raw, const std::string& reason);
+bool isMalformedEntry(const Poco::JSON::Object::Ptr& entry);
+std::string malformedRawText(const Poco::JSON::Object::Ptr& entry);
+std::string malformedReason(const Poco::JSON::Object::Ptr& entry);
+
+}  // namespace evalbridge

@@ -1,0 +1,221 @@
+// The "search" source, the default, against the simulator: the official evaluation search swept
+// in windows on submittedDate, names read with the evaluation GET and expand (only where the
+// mapping needs them), paging by date, rescores that update their incident, unfinished and
+// redacted evaluations, and an org that lacks quality:evaluation:searchAny.
+#include <catch2/catch.hpp>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Timespan.h>
+#include <Poco/URI.h>
+
+#include "common/IsoTime.h"
+#include "config/Config.h"
+#include "http/ShutdownToken.h"
+#include "ledger/Ledger.h"
+#include "mapping/Mapping.h"
+#include "support/MultiOrgConfig.h"
+#include "sync/SyncEngine.h"
+
+using namespace evalbridge;
+using namespace evalbridge::test;
+
+namespace {
+
+const char* const kSearch = "/api/v2/quality/evaluations/search";
+const char* const kEvaluations = "/api/v2/quality/conversations/";
+
+std::vector<OrgSyncReport> syncOnce(BridgeFixture& fixture, const SyncRange& range = {}) {
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  return engine.syncOnce("", range);
+}
+
+std::vector<sim::RecordedRequest> requestsTo(const BridgeFixture& fixture, const std::string& method,
+                                             const std::string& prefix) {
+  std::vector<sim::RecordedRequest> found;
+  for (const auto& r : fixture.simulator.requests())
+    if (r.server == "acme-us" && r.method == method && r.path.rfind(prefix, 0) == 0) found.push_back(r);
+  return found;
+}
+
+// The simulator's evaluation GET, as a client that forgot `expand` would call it.
+Poco::JSON::Object::Ptr evaluationWithout(BridgeFixture& fixture, const Poco::JSON::Object::Ptr& evaluation,
+                                          const std::string& query) {
+  std::string token;
+  for (const auto& t : fixture.simulator.tokensIssuedBy("acme-us")) token = t;
+  Poco::URI base(fixture.simulator.orgUrl("acme-us"));
+  Poco::Net::HTTPClientSession session(base.getHost(), base.getPort());
+  const std::string path = std::string(kEvaluations) + evaluation->getObject("conversation")->getValue<std::string>("id") +
+                           "/evaluations/" + evaluation->getValue<std::string>("id") + query;
+  Poco::Net::HTTPRequest request("GET", path, Poco::Net::HTTPMessage::HTTP_1_1);
+  request.set("Authorization", "Bearer " + token);
+  session.sendRequest(request);
+  Poco::Net::HTTPResponse response;
+  std::string body;
+  Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+  REQUIRE(response.getStatus() == 200);
+  return parseJsonObject(body);
+}
+
+std::string nameOf(const Poco::JSON::Object::Ptr& evaluation, const std::string& member) {
+  auto object = evaluation->getObject(member);
+  return object ? object->optValue<std::string>("name", "") : "";
+}
+
+}  // namespace
+
+TEST_CASE("the search source delivers every matching evaluation, with names read through expand") {
+  BridgeFixture fixture;
+  auto reports = syncOnce(fixture);
+  REQUIRE(reports.size() == 1);
+  INFO(reports[0].error);
+  REQUIRE(reports[0].ok);
+
+  const auto expected = matchingEvaluationIds(fixture, "acme-us");
+  REQUIRE(expected.size() > 5);
+  const std::string orgId = fixture.simulator.options().orgs[0].orgId;
+  CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, expected));
+
+  // Every incident names the agent and the form: they come only from the evaluation GET with
+  // expand (a search result has bare references, and its form has no name at all).
+  std::map<std::string, Poco::JSON::Object::Ptr> byKey;
+  for (const auto& evaluation : fixture.simulator.evaluations("acme-us"))
+    byKey["evalbridge:" + orgId + ":" + evaluation->getValue<std::string>("id")] = evaluation;
+  for (const auto& incident : fixture.simulator.incidents()) {
+    const auto& evaluation = byKey.at(incident->getValue<std::string>("correlation_id"));
+    const std::string text = incident->getValue<std::string>("short_description");
+    CHECK_THAT(text, Catch::Contains(nameOf(evaluation, "agent")) && Catch::Contains(nameOf(evaluation, "evaluationForm")));
+  }
+
+  // On the wire: searches with one DATE_RANGE on submittedDate, and one expanded GET per
+  // evaluation that fails (the mapping's `when` settles the others from the result alone).
+  const auto searches = requestsTo(fixture, "POST", kSearch);
+  REQUIRE_FALSE(searches.empty());
+  for (const auto& search : searches) {
+    auto range = parseJsonObject(search.body)->getArray("query")->getObject(0);
+    CHECK(range->getValue<std::string>("type") == "DATE_RANGE");
+    CHECK(range->getValue<std::string>("field") == "submittedDate");
+  }
+  const auto gets = requestsTo(fixture, "GET", kEvaluations);
+  CHECK(gets.size() == expected.size());
+  CHECK(reports[0].fetched == static_cast<int>(expected.size()));
+  for (const auto& get : gets) CHECK(get.query == "expand=agent%2Cevaluator%2CevaluationForm");
+  CHECK(requestsTo(fixture, "POST", "/api/v2/quality/evaluations/export").empty());
+  CHECK(requestsTo(fixture, "POST", "/api/v2/analytics").empty());
+
+  // Without expand the same GET has no names, so a mapping would render blanks: the names above
+  // prove the bridge asked with expand.
+  const auto sample = byKey.at(fixture.simulator.incidents().front()->getValue<std::string>("correlation_id"));
+  auto bare = evaluationWithout(fixture, sample, "");
+  CHECK(nameOf(bare, "agent").empty());
+  CHECK(nameOf(bare, "evaluator").empty());
+  CHECK(nameOf(bare, "evaluationForm").empty());
+  auto expanded = evaluationWithout(fixture, sample, "?expand=agent,evaluator,evaluationForm");
+  CHECK(nameOf(expanded, "agent") == nameOf(sample, "agent"));
+  Mapping mapping = Mapping::loadFile(fixture.dir.file("mapping.json"));
+  CHECK(mapping.readiness(bare) == Mapping::Readiness::Incomplete);
+}
+
+TEST_CASE("a second sweep over the same windows creates nothing, and a rescore PATCHes its incident") {
+  BridgeFixture fixture;
+  REQUIRE(syncOnce(fixture).at(0).ok);
+  const auto before = fixture.simulator.incidents();
+  REQUIRE(before.size() > 2);
+
+  auto again = syncOnce(fixture, SyncRange{std::string("2026-10-31T00:00:00Z"), std::nullopt});
+  REQUIRE(again.at(0).ok);
+  CHECK(again[0].delivery.created == 0);
+  CHECK(again[0].delivery.updated == 0);
+  CHECK(fixture.simulator.incidents().size() == before.size());
+
+  // A QA lead rescores the evaluation behind one incident; submittedDate moves with it, so the
+  // next sweep (from the checkpoint) finds it again.
+  Ledger ledger(fixture.ledgerPath());
+  const auto record = ledger.findByKey(before.front()->getValue<std::string>("correlation_id"));
+  REQUIRE(record);
+  fixture.simulator.rescore("acme-us", record->evaluationId, 12.5,
+                            formatIsoTime(Poco::Timestamp() - Poco::Timespan(60, 0)));
+  fixture.simulator.clearRequests();
+  auto rescored = syncOnce(fixture);
+  REQUIRE(rescored.at(0).ok);
+  CHECK(rescored[0].delivery.updated == 1);
+  CHECK(rescored[0].delivery.created == 0);
+  CHECK(fixture.simulator.incidents().size() == before.size());
+  const auto patches = [&] {
+    int n = 0;
+    for (const auto& r : fixture.simulator.requests()) n += r.server == "servicenow" && r.method == "PATCH";
+    return n;
+  }();
+  CHECK(patches == 1);
+  CHECK_THAT(fixture.simulator.incidents().front()->getValue<std::string>("short_description"),
+             Catch::Contains("scored 12.5"));
+}
+
+TEST_CASE("search pages by date: a window larger than a page is read whole, one page at a time") {
+  BridgeFixture fixture;
+  fixture.searchExtra = R"("pageSize": 7)";
+  fixture.writeConfig();
+  auto reports = syncOnce(fixture);
+  REQUIRE(reports.at(0).ok);
+
+  Ledger ledger(fixture.ledgerPath());
+  const std::string orgId = fixture.simulator.options().orgs[0].orgId;
+  for (const auto& evaluation : fixture.simulator.evaluations("acme-us")) {
+    INFO(evaluation->getValue<std::string>("id"));
+    CHECK(ledger.find(orgId, evaluation->getValue<std::string>("id")));
+  }
+  // Each next request starts at the date of the last result read, on page 1 (keyset paging).
+  const auto searches = requestsTo(fixture, "POST", kSearch);
+  REQUIRE(searches.size() >= 6);  // 40 evaluations, 7 per page
+  std::string previousStart;
+  for (const auto& search : searches) {
+    auto body = parseJsonObject(search.body);
+    CHECK(body->getValue<int>("pageSize") == 7);
+    CHECK(body->getValue<int>("pageNumber") == 1);
+    const std::string start = body->getArray("query")->getObject(0)->getValue<std::string>("startValue");
+    CHECK(start > previousStart);
+    previousStart = start;
+  }
+  CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, matchingEvaluationIds(fixture, "acme-us")));
+}
+
+TEST_CASE("with the shipped mapping, unfinished evaluations raise no incident") {
+  sim::SimulatorOptions options;
+  options.orgs[0].unfinishedShare = 0.4;
+  BridgeFixture fixture(options);
+  writeText(fixture.dir.file("mapping.json"), readAll(std::string(EVALBRIDGE_SOURCE_DIR) + "/mappings/qa-failures.json"));
+  // conversationDate: unlike submittedDate, it finds evaluations that were never submitted.
+  fixture.searchExtra = R"("dateField": "conversationDate")";
+  fixture.writeConfig();
+  // Conversations happen up to 48 h before their evaluation: start early enough to see them all.
+  REQUIRE(syncOnce(fixture, SyncRange{std::string("2026-10-25T00:00:00Z"), std::nullopt}).at(0).ok);
+
+  Ledger ledger(fixture.ledgerPath());
+  const std::string orgId = fixture.simulator.options().orgs[0].orgId;
+  int unfinished = 0;
+  for (const auto& evaluation : fixture.simulator.evaluations("acme-us")) {
+    if (evaluation->getValue<std::string>("status") == "FINISHED") continue;
+    ++unfinished;
+    auto record = ledger.find(orgId, evaluation->getValue<std::string>("id"));
+    REQUIRE(record);
+    CHECK(record->status == RecordStatus::Skipped);
+    CHECK_THAT(record->skipReason, Catch::Contains("status"));
+  }
+  CHECK(unfinished > 3);
+  CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, matchingEvaluationIds(fixture, "acme-us")));
+}
+
+TEST_CASE("an org without quality:evaluation:searchAny fails, naming the permission") {
+  BridgeFixture fixture;
+  fixture.simulator.revokePermission("acme-us", "quality:evaluation:searchAny");
+  auto reports = syncOnce(fixture);
+  REQUIRE(reports.size() == 1);
+  CHECK_FALSE(reports[0].ok);
+  CHECK_THAT(reports[0].error, Catch::Contains("quality:evaluation:searchAny"));
+  CHECK(fixture.simulator.incidents().empty());
+}
