@@ -17,6 +17,8 @@
 #include "ledger/IncidentStateStore.h"
 #include "ledger/Ledger.h"
 #include "server/BridgeServer.h"
+#include "server/RequestFraming.h"
+#include "server/RequestId.h"
 #include "common/HmacSha256.h"
 #include "server/WebhookPayload.h"
 #include "server/WebhookVerifier.h"
@@ -310,4 +312,54 @@ TEST_CASE("metrics render in the Prometheus text format", "[server][metrics]") {
         "req_seconds_bucket{service=\"servicenow\",le=\"+Inf\"} 3\n"
         "req_seconds_sum{service=\"servicenow\"} 5.55\n"
         "req_seconds_count{service=\"servicenow\"} 3\n");
+}
+
+TEST_CASE("request framing: a request ends after its head and Content-Length bytes, whatever the handler reads",
+          "[server][framing]") {
+  FramingLimits limits;
+  limits.maxHeaderBytes = 256;
+  limits.maxBodyBytes = 16;
+  using State = FramedRequest::State;
+
+  CHECK(frameRequest("GET /healthz HTTP/1.1\r\nHost: x", limits).state == State::Incomplete);
+  auto get = frameRequest("\r\nGET /healthz?x=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /next", limits);
+  CHECK(get.state == State::Complete);
+  CHECK(get.path == "/healthz");
+  CHECK(get.body.empty());
+  CHECK(get.consumed == std::string("\r\nGET /healthz?x=1 HTTP/1.1\r\nHost: x\r\n\r\n").size());
+
+  // A body is part of its request, also on a GET; the bytes after it are the next request.
+  const std::string withBody = "GET /healthz HTTP/1.1\r\nContent-Length: 5\r\n\r\nHELLOGET /";
+  auto framed = frameRequest(withBody, limits);
+  CHECK(framed.state == State::Complete);
+  CHECK(framed.body == "HELLO");
+  CHECK(withBody.substr(framed.consumed) == "GET /");
+  auto partial = frameRequest("POST /w HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nHE", limits);
+  CHECK(partial.state == State::Incomplete);
+  CHECK(partial.headComplete);
+  CHECK(partial.expectsContinue);
+
+  // Too large to read: complete at once, body skipped (the connection is closed after the answer).
+  auto large = frameRequest("POST /w HTTP/1.1\r\nContent-Length: 17\r\n\r\n", limits);
+  CHECK(large.state == State::Complete);
+  CHECK(large.bodySkipped);
+
+  auto statusOf = [&limits](const std::string& bytes) { return frameRequest(bytes, limits).status; };
+  CHECK(statusOf("POST /w HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n") == 411);
+  CHECK(statusOf("POST /w HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n") == 400);
+  CHECK(statusOf("POST /w HTTP/1.1\r\nContent-Length: -3\r\n\r\n") == 400);
+  CHECK(statusOf("POST /w HTTP/1.1\r\nContent-Length: +3\r\n\r\n") == 400);
+  CHECK(statusOf("GET /" + std::string(300, 'a')) == 431);
+  CHECK(statusOf("NOT-HTTP\r\n\r\n") == 400);
+}
+
+TEST_CASE("X-Request-Id: a safe token is kept, anything else is replaced by a new id", "[server][log]") {
+  CHECK(requestIdFrom("req-42.retry_1") == "req-42.retry_1");
+  CHECK(requestIdFrom(std::string(64, 'a')) == std::string(64, 'a'));
+  for (const std::string& forged : {std::string(""), std::string(65, 'a'), std::string("a b"), std::string("a\r\nb"),
+                                   std::string("a\"b"), std::string("a=b"), std::string("\xc3\xa9")}) {
+    const std::string id = requestIdFrom(forged);
+    CHECK(id != forged);
+    CHECK(id.size() == 36);
+  }
 }

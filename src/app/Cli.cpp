@@ -1,5 +1,7 @@
 #include "app/Cli.h"
 
+#include <sys/stat.h>
+
 #include <iostream>
 
 #include <Poco/Net/NetSSL.h>
@@ -25,6 +27,9 @@ Config loadCommandConfig(const CommandLine& line) {
 }
 
 int runCli(int argc, const char* const argv[]) {
+  // Owner-only for everything any command creates (the ledger, its WAL and shm files, the port
+  // file, the demo's folder): they hold names, comments, scores and incident data.
+  ::umask(077);
   try {
     CommandLine line = parseCommandLine(argc, argv, {"once", "json", "all", "verbose", "quiet", "help"});
     setUpLogging(line.has("verbose") ? LogLevel::Verbose : line.has("quiet") ? LogLevel::Quiet : LogLevel::Normal,

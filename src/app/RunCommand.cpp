@@ -5,11 +5,9 @@
 // and exits 0 within kDrainTimeout.
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <ostream>
 
-#include <Poco/File.h>
 #include <Poco/Logger.h>
 #include <Poco/URI.h>
 #include <pthread.h>
@@ -22,6 +20,7 @@
 #include "http/HttpClient.h"
 #include "http/ShutdownToken.h"
 #include "server/BridgeServer.h"
+#include "server/PortFile.h"
 #include "sync/Daemon.h"
 #include "sync/SyncMetrics.h"
 
@@ -48,17 +47,6 @@ int waitForTermination(const sigset_t& signals) {
   while (sigwait(&signals, &received) != 0) {
   }
   return received;
-}
-
-// Writes atomically (temp file, then rename) so a reader never sees half an address.
-void writePortFile(const std::string& path, const std::string& address) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream file(temporary, std::ios::trunc);
-    file << address << "\n";
-    if (!file) throw ConfigError("--port-file: cannot write " + temporary);
-  }
-  Poco::File(temporary).renameTo(path);
 }
 
 // Latency histograms: a request to the ServiceNow instance's host is "servicenow", any other

@@ -27,6 +27,9 @@ class ErrorHandler : public Poco::Net::HTTPRequestHandler {
 
 }  // namespace
 
+RequestRouter::RequestRouter(ServerContext& context, const ServerLimits& limits)
+    : context_(context), refusedWebhooks_(limits.refusedWarningInterval), metricsPage_(context.metrics, limits.metricsCacheTtl) {}
+
 Poco::Net::HTTPRequestHandler* RequestRouter::createRequestHandler(const Poco::Net::HTTPServerRequest& request) {
   std::string path;
   try {
@@ -38,13 +41,13 @@ Poco::Net::HTTPRequestHandler* RequestRouter::createRequestHandler(const Poco::N
   if (path == "/webhooks/servicenow") {
     if (context_.webhookSecret.empty())
       return new ErrorHandler(404, "the webhook is disabled (server.webhookSecret is not set)");
-    return new WebhookHandler(context_);  // answers 405 itself for other methods
+    return new WebhookHandler(context_, refusedWebhooks_);  // answers 405 itself for other methods
   }
   if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
     if (!get) return new ErrorHandler(405, "use GET");
     if (path == "/healthz") return new HealthHandler;
     if (path == "/readyz") return new ReadyHandler(context_);
-    return new MetricsHandler(context_);
+    return new MetricsHandler(context_, metricsPage_);
   }
   return new ErrorHandler(404, "no such endpoint (try /healthz, /readyz, /metrics, POST /webhooks/servicenow)");
 }

@@ -5,7 +5,6 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Timestamp.h>
-#include <Poco/UUIDGenerator.h>
 
 #include "common/Errors.h"
 #include "common/LogEvent.h"
@@ -13,6 +12,7 @@
 #include "ledger/IncidentStateStore.h"
 #include "ledger/IncidentStates.h"
 #include "server/JsonReply.h"
+#include "server/RequestId.h"
 #include "server/WebhookPayload.h"
 #include "sync/SyncMetrics.h"
 
@@ -32,28 +32,32 @@ std::string readBody(std::istream& in, std::size_t limit) {
   return body;
 }
 
-std::string requestIdOf(const Poco::Net::HTTPServerRequest& request) {
-  std::string id = request.get("X-Request-Id", "");
-  if (id.empty() || id.size() > 128) id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
-  return id;
-}
-
 }  // namespace
 
-WebhookHandler::WebhookHandler(ServerContext& context)
-    : context_(context), verifier_(context.webhookSecret, context.webhookWindowS) {}
+WebhookHandler::WebhookHandler(ServerContext& context, WarningThrottle& refusals)
+    : context_(context), refusals_(refusals), verifier_(context.webhookSecret, context.webhookWindowS) {}
 
 void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
-  const std::string requestId = requestIdOf(request);
+  const std::string requestId = requestIdFrom(request.get("X-Request-Id", ""));
   response.set("X-Request-Id", requestId);
   LogFields fields = {{"requestId", requestId}, {"source", "webhook"}};
+  bool signedBySender = false;
   auto answer = [&](int status, const std::string& text, Poco::JSON::Object::Ptr body = nullptr) {
     context_.metrics.increment("evalbridge_webhook_requests_total", {{"code", std::to_string(status)}});
     LogFields logged = fields;
     logged.emplace_back("status", std::to_string(status));
     const std::string shown = context_.redact ? context_.redact(text) : text;
-    logEvent(logger(), status >= 400 ? Poco::Message::PRIO_WARNING : Poco::Message::PRIO_INFORMATION,
-             "webhook " + std::to_string(status) + ": " + shown, logged);
+    std::string line = "webhook " + std::to_string(status) + ": " + shown;
+    bool log = true;
+    if (status >= 400 && !signedBySender) {
+      // Anyone can send these: one warning per interval, with a count of the ones held back.
+      const auto heldBack = refusals_.admit();
+      log = heldBack.has_value();
+      if (heldBack && *heldBack > 0)
+        line += " (and " + std::to_string(*heldBack) + " more refused before a valid signature since the last such warning)";
+    }
+    if (log)
+      logEvent(logger(), status >= 400 ? Poco::Message::PRIO_WARNING : Poco::Message::PRIO_INFORMATION, line, logged);
     if (!body) body = new Poco::JSON::Object;
     body->set(status >= 400 ? "error" : "result", shown);
     body->set("requestId", requestId);
@@ -79,6 +83,7 @@ void WebhookHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
   const WebhookCheck check = verifier_.check(request.get("X-Evalbridge-Timestamp", ""),
                                              request.get("X-Evalbridge-Signature", ""), body, now);
   if (!check.ok) return answer(401, check.reason);
+  signedBySender = true;
 
   IncidentStateUpdate update;
   try {

@@ -9,20 +9,26 @@
 //        incident the bridge has not recorded yet; polling picks it up): accepted, ignored
 //   200  applied, or already known (same version)
 // Nothing changes on any error: the replay check and the state change are one transaction.
+// X-Request-Id is echoed and logged only when it is a safe token (RequestId.h); warnings for
+// requests refused before the signature matched (405, 413, 401) are throttled, since anyone can
+// send those.
 #include <Poco/Net/HTTPRequestHandler.h>
 
 #include "server/ServerContext.h"
+#include "server/WarningThrottle.h"
 #include "server/WebhookVerifier.h"
 
 namespace evalbridge {
 
 class WebhookHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit WebhookHandler(ServerContext& context);
+  // `refusals` throttles the warnings for requests refused before the signature matched.
+  WebhookHandler(ServerContext& context, WarningThrottle& refusals);
   void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override;
 
  private:
   ServerContext& context_;
+  WarningThrottle& refusals_;
   WebhookVerifier verifier_;
 };
 
