@@ -40,7 +40,7 @@ inline void exportResult(const std::uint8_t* data, std::size_t size) {
   std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
   ExportResultReader reader(1 << 20);
   try {
-    reader.read(in, [](const Poco::JSON::Object::Ptr& entity, const std::string&) {
+    reader.read(in, [](const Poco::JSON::Object::Ptr& entity, const std::string&, const std::string&) {
       if (entity) sampleMapping().apply(entity);
     });
   } catch (const MalformedResultError&) {

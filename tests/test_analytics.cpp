@@ -8,6 +8,7 @@
 
 #include "config/Config.h"
 #include "http/ShutdownToken.h"
+#include "support/DeliveryChecks.h"
 #include "support/MultiOrgConfig.h"
 #include "sync/SyncEngine.h"
 

@@ -17,13 +17,8 @@ Poco::JSON::Object::Ptr parseObject(const std::string& text) {
   return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
 }
 
-std::string readText(const std::string& path) {
-  std::ifstream file(path);
-  return std::string(std::istreambuf_iterator<char>(file), {});
-}
-
 void replaceInFile(const std::string& path, const std::string& from, const std::string& to) {
-  std::string text = readText(path);
+  std::string text = test::readAll(path);
   auto at = text.find(from);
   REQUIRE(at != std::string::npos);
   text.replace(at, from.size(), to);

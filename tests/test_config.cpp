@@ -14,33 +14,12 @@
 #include "config/Duration.h"
 #include "config/Redaction.h"
 #include "config/Regions.h"
+#include "support/TempDir.h"
 
 using namespace evalbridge;
+using evalbridge::test::TempDir;
 
 namespace {
-
-// A temporary folder, removed with everything in it.
-class TempDir {
- public:
-  TempDir() : path_(Poco::TemporaryFile::tempName()) { Poco::File(path_).createDirectories(); }
-  ~TempDir() {
-    try {
-      Poco::File(path_).remove(true);
-    } catch (...) {
-    }
-  }
-  std::string path() const { return path_; }
-  std::string file(const std::string& name) const { return Poco::Path(Poco::Path(path_ + "/"), name).toString(); }
-  std::string write(const std::string& name, const std::string& content) const {
-    const std::string p = file(name);
-    Poco::File(Poco::Path(p).parent()).createDirectories();
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
 
 // Sets environment variables for one test and restores them afterwards.
 class Env {

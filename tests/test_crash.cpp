@@ -11,6 +11,7 @@
 #include "ledger/Ledger.h"
 #include "support/BridgeFixture.h"
 #include "support/DeliveryChecks.h"
+#include "support/RunProcess.h"
 
 using namespace evalbridge;
 using evalbridge::test::BridgeFixture;

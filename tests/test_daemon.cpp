@@ -14,8 +14,6 @@
 #include <sstream>
 #include <thread>
 
-#include <sys/wait.h>
-
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/File.h>
@@ -24,7 +22,6 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/Timestamp.h>
 
@@ -33,6 +30,8 @@
 #include "server/WebhookVerifier.h"
 #include "support/HttpCall.h"
 #include "support/BridgeFixture.h"
+#include "support/DeliveryChecks.h"
+#include "support/RunProcess.h"
 
 using namespace evalbridge;
 using evalbridge::test::BridgeFixture;
@@ -63,13 +62,6 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 using Answer = test::HttpAnswer;
 
 Answer http(int port, const std::string& method, const std::string& path, const std::string& body = "",
@@ -86,53 +78,36 @@ Answer postWebhook(int port, const std::string& body, std::int64_t timestamp, co
 // The real `evalbridge run` as a child process; killed if a test ends while it still runs.
 class RunningBridge {
  public:
-  RunningBridge(const BridgeFixture& fixture, const std::string& tag) : fixture_(fixture) {
-    portFile_ = fixture.dir.file(tag + ".port");
-    logFile_ = fixture.dir.file(tag + ".log");
-    const std::string command = std::string("exec '") + EVALBRIDGE_BINARY + "' --config '" + fixture.configPath() +
-                                "' --log-format json run --port-file '" + portFile_ + "' > /dev/null 2> '" +
-                                logFile_ + "'";
-    Poco::ProcessHandle handle = Poco::Process::launch("/bin/sh", {"-c", command});
-    pid_ = handle.id();
-    REQUIRE(eventually([this] { return Poco::File(portFile_).exists() || exited(); }, 30s));
-    REQUIRE_FALSE(exited());
-    const std::string address = readFile(portFile_);
+  RunningBridge(const BridgeFixture& fixture, const std::string& tag)
+      : portFile_(fixture.dir.file(tag + ".port")),
+        logFile_(fixture.dir.file(tag + ".log")),
+        process_({"--config", fixture.configPath(), "--log-format", "json", "run", "--port-file", portFile_},
+                 "/dev/null", logFile_) {
+    REQUIRE(eventually([this] { return Poco::File(portFile_).exists() || process_.pollExited(); }, 30s));
+    REQUIRE_FALSE(process_.pollExited());
+    const std::string address = test::readAll(portFile_);
     port_ = std::stoi(address.substr(address.rfind(':') + 1));
-  }
-  ~RunningBridge() {
-    if (!exited()) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
   }
 
   int port() const { return port_; }
-  std::string log() const { return readFile(logFile_); }
+  std::string log() const { return test::readAll(logFile_); }
 
   // Sends SIGTERM and returns the exit code (-1 when it did not exit within `limit`).
   int terminate(std::chrono::milliseconds limit, std::chrono::milliseconds* took = nullptr) {
     const auto started = std::chrono::steady_clock::now();
-    ::kill(pid_, SIGTERM);
-    eventually([this] { return exited(); }, limit);
+    process_.signal(SIGTERM);
+    eventually([this] { return process_.pollExited(); }, limit);
     if (took) *took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    if (!exited()) return -1;
-    return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
+    if (!process_.pollExited()) return -1;
+    const int code = process_.wait();  // the exit code, or -signal
+    return code >= 0 ? code : 128 - code;
   }
 
  private:
-  bool exited() {
-    if (done_) return true;
-    if (::waitpid(pid_, &status_, WNOHANG) == pid_) done_ = true;
-    return done_;
-  }
-
-  const BridgeFixture& fixture_;
   std::string portFile_;
   std::string logFile_;
-  Poco::Process::PID pid_ = 0;
+  test::BridgeProcess process_;
   int port_ = 0;
-  int status_ = 0;
-  bool done_ = false;
 };
 
 // A config for `run`: short intervals, the server on `port`, write-back for every org.
@@ -180,14 +155,6 @@ sim::SimulatorOptions recentEvaluations(int webhookPort) {
   return options;
 }
 
-std::set<std::string> expectedIncidentIds(BridgeFixture& fixture, const std::string& org) {
-  Mapping mapping = Mapping::loadFile(fixture.dir.file("mapping.json"));
-  std::set<std::string> ids;
-  for (const auto& evaluation : fixture.simulator.evaluations(org))
-    if (mapping.apply(evaluation).matched) ids.insert(evaluation->getValue<std::string>("id"));
-  return ids;
-}
-
 std::string field(const Poco::JSON::Object::Ptr& object, const std::string& name) {
   return object->optValue<std::string>(name, "");
 }
@@ -233,14 +200,14 @@ TEST_CASE("run: incidents over time, state by webhook, bad webhooks refused, wri
   CHECK(http(bridge.port(), "GET", "/healthz").status == 200);
 
   // Every matching evaluation becomes one incident.
-  auto expected = expectedIncidentIds(fixture, "acme-us");
+  auto expected = test::matchingEvaluationIds(fixture, "acme-us");
   REQUIRE_FALSE(expected.empty());
   REQUIRE(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
 
   // Evaluations added later are picked up by the next cycles.
   const std::size_t before = expected.size();
   fixture.simulator.addEvaluations("acme-us", 5, isoAgo(400));  // inside the overlap
-  expected = expectedIncidentIds(fixture, "acme-us");
+  expected = test::matchingEvaluationIds(fixture, "acme-us");
   REQUIRE(expected.size() > before);
   REQUIRE(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
   REQUIRE(eventually([&] { return http(bridge.port(), "GET", "/readyz").status == 200; }));
@@ -353,7 +320,7 @@ TEST_CASE("run: with the webhook off, polling brings resolved incidents into the
   const int port = freePort();
   writeRunConfig(fixture, port, 1, false);
   RunningBridge bridge(fixture, "poll");
-  auto expected = expectedIncidentIds(fixture, "acme-us");
+  auto expected = test::matchingEvaluationIds(fixture, "acme-us");
   REQUIRE(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
   CHECK(http(bridge.port(), "POST", "/webhooks/servicenow", "{}").status == 404);
 
@@ -393,10 +360,10 @@ TEST_CASE("run: a failing org backs off alone, and readiness names it", "[daemon
   writeRunConfig(fixture, freePort(), 3600, false);
   RunningBridge bridge(fixture, "backoff");
 
-  auto expected = expectedIncidentIds(fixture, "acme-us");
+  auto expected = test::matchingEvaluationIds(fixture, "acme-us");
   REQUIRE(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
   fixture.simulator.addEvaluations("acme-us", 5, isoAgo(400));  // inside the overlap
-  expected = expectedIncidentIds(fixture, "acme-us");
+  expected = test::matchingEvaluationIds(fixture, "acme-us");
   CHECK(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
 
   Answer ready = http(bridge.port(), "GET", "/readyz");
@@ -433,7 +400,7 @@ TEST_CASE("run: SIGTERM in the middle of slow deliveries exits 0 and the next st
   slow.kind = "latency";
   slow.latencyMs = 300;
   fixture.simulator.addFault(slow);
-  const auto expected = expectedIncidentIds(fixture, "acme-us");
+  const auto expected = test::matchingEvaluationIds(fixture, "acme-us");
   {
     RunningBridge bridge(fixture, "first");
     REQUIRE(eventually([&] { return fixture.simulator.incidents().size() >= 2; }));

@@ -30,6 +30,7 @@
 
 using namespace evalbridge;
 using evalbridge::test::BridgeFixture;
+using evalbridge::test::firstMatching;
 
 namespace {
 
@@ -37,20 +38,6 @@ std::vector<OrgSyncReport> syncOnce(const Config& config) {
   ShutdownToken shutdown;
   SyncEngine engine(config, shutdown);
   return engine.syncOnce("", SyncRange{std::string("2026-10-31T00:00:00Z"), std::nullopt});
-}
-
-// A matching evaluation of the org, and its observation as the sync would record it.
-Observation firstMatching(BridgeFixture& fixture, Poco::JSON::Object::Ptr* evaluationOut = nullptr) {
-  Mapping mapping = Mapping::loadFile(fixture.dir.file("mapping.json"));
-  const auto& org = fixture.simulator.options().orgs[0];
-  for (const auto& evaluation : fixture.simulator.evaluations(org.name)) {
-    Observation observation = observationOf(org.orgId, org.name, mapping, evaluation);
-    if (!observation.matched) continue;
-    if (evaluationOut) *evaluationOut = evaluation;
-    return observation;
-  }
-  FAIL("no matching evaluation");
-  return {};
 }
 
 // Creates an incident directly in the simulated ServiceNow (as if an earlier run had posted it).

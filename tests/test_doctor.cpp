@@ -10,12 +10,6 @@ using namespace evalbridge::test;
 
 namespace {
 
-sim::SimulatorOptions twoOrgs() {
-  sim::SimulatorOptions options;
-  options.orgs.push_back(secondOrg());
-  return options;
-}
-
 // The text block of one check: its status line and, for a failure, the fix line below it.
 std::string checkBlock(const std::string& out, const std::string& statusAndName) {
   auto at = out.find(statusAndName);

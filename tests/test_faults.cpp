@@ -10,6 +10,7 @@
 #include "ledger/Ledger.h"
 #include "support/BridgeFixture.h"
 #include "support/DeliveryChecks.h"
+#include "support/RunProcess.h"
 #include "sync/SyncEngine.h"
 
 using namespace evalbridge;

@@ -30,15 +30,18 @@ std::string readFile(const std::string& path) {
 
 struct ReadResult {
   std::vector<std::string> ids;  // id of each object entity, "<raw>" for other elements
+  std::vector<std::string> problems;  // why each non-object element was not an evaluation
   Poco::JSON::Object::Ptr rest;
 };
 
-ReadResult readDocument(const std::string& text) {
+ReadResult readDocument(const std::string& text, const std::string& arrayMember = "entities") {
   std::istringstream in(text);
   ReadResult result;
-  ExportResultReader reader;
-  result.rest = reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, const std::string& raw) {
+  ExportResultReader reader(ExportResultReader::kDefaultMaxValueBytes, arrayMember);
+  result.rest = reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, const std::string& raw,
+                                    const std::string& problem) {
     result.ids.push_back(entity ? entity->optValue<std::string>("id", "?") : "<" + raw + ">");
+    if (!entity) result.problems.push_back(problem);
   });
   return result;
 }
@@ -78,13 +81,45 @@ TEST_CASE("the export-result reader yields each entity in order, with the other 
 
 TEST_CASE("the export-result reader rejects what is not one complete JSON document") {
   for (const char* bad : {"", "[]", "{", R"({"entities":[{"id":"a"})", R"({"entities":[{"id":"a"},]})",
-                          R"({"entities":{"id":"a"}})", R"({"entities":[]} x)", R"({"entities":[{"id":tru}]})",
-                          R"({"entities":[{"id":"a"]]})", R"({"cursor" "x"})", R"({"entities":[1 2]})"}) {
+                          R"({"entities":{"id":"a"}})", R"({"entities":[]} x)", R"({"cursor" "x"})",
+                          R"({"entities":[1 2]})"}) {
     INFO(bad);
     CHECK_THROWS_AS(readDocument(bad), MalformedResultError);
   }
   std::string deep = R"({"entities":[)" + std::string(65, '[') + std::string(65, ']') + "]}";
   CHECK_THROWS_WITH(readDocument(deep), Catch::Contains("nesting deeper than 64"));
+}
+
+TEST_CASE("one poisoned element costs that element: the rest of the page is read") {
+  // Each poison is valid to the scanner (it can tell where the element ends) but not to Poco's
+  // parser: a lone UTF-16 surrogate, a number beyond double, an integer beyond 64 bits, a raw
+  // control character in a string, a bad literal, brackets that do not pair.
+  for (const std::string poison : {R"({"id":"p","agent":{"name":"\ud83d"}})", R"({"id":"p","answers":{"totalScore":1e400}})",
+                                   R"({"id":"p","n":123456789012345678901234567890})",
+                                   "{\"id\":\"p\",\"c\":\"a\x01b\"}", R"({"id":tru})", R"({"id":"p"])"}) {
+    INFO(poison);
+    auto result = readDocument(R"({"results":[{"id":"good1"},)" + poison + R"(,{"id":"good2"}],"pageNumber":3})", "results");
+    REQUIRE(result.ids.size() == 3);
+    CHECK(result.ids[0] == "good1");
+    CHECK(result.ids[1] == "<" + poison + ">");  // the raw text, for the dead letter
+    CHECK(result.ids[2] == "good2");
+    REQUIRE(result.problems.size() == 1);
+    CHECK_FALSE(result.problems[0].empty());
+    CHECK(result.rest->getValue<int>("pageNumber") == 3);
+  }
+}
+
+TEST_CASE("members besides the array are kept only as small scalars, and only so many") {
+  std::string many = R"({"entities":[{"id":"a"}])";
+  for (int i = 0; i < 1200; ++i) many += ",\"m" + std::to_string(i) + "\":1";
+  many += "}";
+  CHECK_THROWS_WITH(readDocument(many), Catch::Contains("more than 1000 members"));
+  auto kept = readDocument(R"({"entities":[],"cursor":"c","big":")" + std::string(5000, 'x') +
+                           R"(","obj":{"a":1},"arr":[1,2]})");
+  CHECK(kept.rest->has("cursor"));
+  CHECK_FALSE(kept.rest->has("big"));
+  CHECK_FALSE(kept.rest->has("obj"));
+  CHECK_FALSE(kept.rest->has("arr"));
 }
 
 TEST_CASE("the export-result reader holds one entity at a time, not the document") {
@@ -108,7 +143,7 @@ TEST_CASE("the export-result reader holds one entity at a time, not the document
   ExportResultReader reader;
   int seen = 0;
   int maxAhead = 0;
-  reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, const std::string&) {
+  reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, const std::string&, const std::string&) {
     REQUIRE(entity);
     CHECK(entity->getValue<std::string>("id") == "e" + std::to_string(seen));
     maxAhead = std::max(maxAhead, source.produced - seen);

@@ -23,6 +23,8 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+
+#include <sys/resource.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -359,6 +361,71 @@ TEST_CASE("a slow server times out with a TransientError", "[http][client]") {
   }
   CHECK(msSince(start) >= 250);
   CHECK(msSince(start) < 2500);
+}
+
+namespace {
+
+long peakRssKiB() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+// Peak RSS is only meaningful without AddressSanitizer's shadow memory and quarantine.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMeasureRss = false;
+#else
+constexpr bool kMeasureRss = true;
+#endif
+
+}  // namespace
+
+TEST_CASE("a 1 GB answer fails cleanly at the body limit, in bounded memory", "[http][client][limits]") {
+  // The server promises 1 GB and starts sending it; the client must stop at maxBodyBytes.
+  TestServer server([&](int, auto&, auto& response) {
+    response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+    response.setContentLength64(1LL << 30);
+    std::ostream& out = response.send();
+    const std::string chunk(1 << 16, 'x');
+    for (long long sent = 0; sent < (1LL << 30) && out.good(); sent += static_cast<long long>(chunk.size()))
+      out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+  });
+  const long before = peakRssKiB();
+  HttpClient client;  // default limit: 32 MiB
+  const auto start = Clock::now();
+  try {
+    client.send(get(server.url("/huge")));
+    FAIL("expected PermanentError");
+  } catch (const PermanentError& e) {
+    CHECK_THAT(e.message(), Catch::Contains("larger than 33554432 bytes") && Catch::Contains("/huge"));
+  }
+  CHECK(msSince(start) < 20000);
+  if (kMeasureRss) CHECK(peakRssKiB() - before < 64 * 1024);  // under 64 MiB more than before
+}
+
+TEST_CASE("a server that drips its answer is cut off at the request's deadline", "[http][client][limits]") {
+  // One byte every 100 ms: each read is well within the 300 ms read timeout, so only an overall
+  // deadline (2 x timeoutMs for a whole body) ends it.
+  TestServer server([&](int, auto&, auto& response) {
+    response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+    response.setContentLength(100);
+    std::ostream& out = response.send();
+    for (int i = 0; i < 100 && out.good(); ++i) {
+      out << 'x' << std::flush;
+      Poco::Thread::sleep(100);
+    }
+  });
+  HttpClientOptions options;
+  options.timeoutMs = 300;
+  HttpClient client(options);
+  const auto start = Clock::now();
+  try {
+    client.send(get(server.url("/drip")));
+    FAIL("expected TransientError");
+  } catch (const TransientError& e) {
+    CHECK_THAT(e.message(), Catch::Contains("did not arrive in time") && Catch::Contains("/drip"));
+  }
+  CHECK(msSince(start) < 2000);  // the drip alone would take 10 s
 }
 
 TEST_CASE("sendStreaming hands the body over as a stream and then reuses the connection", "[http][client]") {

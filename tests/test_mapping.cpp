@@ -22,6 +22,7 @@
 #include "common/Errors.h"
 #include "mapping/Mapping.h"
 #include "mapping/Value.h"
+#include "support/TempDir.h"
 
 namespace Catch {
 template <>
@@ -36,17 +37,11 @@ using evalbridge::ConfigError;
 using evalbridge::IncidentFields;
 using evalbridge::Mapping;
 using evalbridge::MappingResult;
+using evalbridge::test::readAll;
 
 namespace {
 
 const std::string kSourceDir = EVALBRIDGE_SOURCE_DIR;
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 Poco::JSON::Object::Ptr json(const std::string& text) {
   Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
@@ -57,7 +52,7 @@ Poco::JSON::Object::Ptr json(const std::string& text) {
 Poco::JSON::Object::Ptr sampleEvaluation() {
   std::string shared = kSourceDir + "/../shared/examples/evaluation.json";
   std::string local = kSourceDir + "/tests/data/mapping/evaluation.json";
-  std::string text = std::filesystem::exists(shared) ? readFile(shared) : readFile(local);
+  std::string text = std::filesystem::exists(shared) ? readAll(shared) : readAll(local);
   REQUIRE(!text.empty());
   return json(text);
 }
@@ -345,7 +340,7 @@ TEST_CASE("no when: everything matches", "[mapping][when]") {
 }
 
 TEST_CASE("templates: paths, indexes, defaults, whitespace", "[mapping][template]") {
-  const std::string ev = readFile(kSourceDir + "/tests/data/mapping/evaluation.json");
+  const std::string ev = readAll(kSourceDir + "/tests/data/mapping/evaluation.json");
   REQUIRE(!ev.empty());
   CHECK(tmpl("{{agent.name}}", ev) == "Sam Okafor");
   CHECK(tmpl("{{ agent.name }}", ev) == "Sam Okafor");

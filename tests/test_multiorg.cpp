@@ -8,6 +8,7 @@
 
 #include "config/Config.h"
 #include "http/ShutdownToken.h"
+#include "support/DeliveryChecks.h"
 #include "support/MultiOrgConfig.h"
 #include "sync/SyncEngine.h"
 
@@ -15,12 +16,6 @@ using namespace evalbridge;
 using namespace evalbridge::test;
 
 namespace {
-
-sim::SimulatorOptions twoOrgs() {
-  sim::SimulatorOptions options;
-  options.orgs.push_back(secondOrg());
-  return options;
-}
 
 const OrgSyncReport& reportOf(const std::vector<OrgSyncReport>& reports, const std::string& org) {
   auto found = std::find_if(reports.begin(), reports.end(), [&](const auto& r) { return r.orgName == org; });

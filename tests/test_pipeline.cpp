@@ -10,30 +10,13 @@
 #include "ledger/Ledger.h"
 #include "mapping/Mapping.h"
 #include "support/BridgeFixture.h"
+#include "support/DeliveryChecks.h"
 #include "sync/SyncEngine.h"
 
 using namespace evalbridge;
 using evalbridge::test::BridgeFixture;
-
-namespace {
-
-// The evaluation ids the mapping selects, computed from the simulator's data (not hard-coded).
-std::set<std::string> expectedIncidentIds(BridgeFixture& fixture, const std::string& org) {
-  Mapping mapping = Mapping::loadFile(fixture.dir.file("mapping.json"));
-  std::set<std::string> ids;
-  for (const auto& evaluation : fixture.simulator.evaluations(org))
-    if (mapping.apply(evaluation).matched) ids.insert(evaluation->getValue<std::string>("id"));
-  return ids;
-}
-
-// correlation_id -> how many incidents carry it
-std::map<std::string, int> incidentsByCorrelation(const sim::Simulator& simulator) {
-  std::map<std::string, int> counts;
-  for (const auto& incident : simulator.incidents()) ++counts[incident->optValue<std::string>("correlation_id", "")];
-  return counts;
-}
-
-}  // namespace
+using evalbridge::test::incidentsByCorrelation;
+using evalbridge::test::matchingEvaluationIds;
 
 TEST_CASE("one cycle exports, maps and creates exactly the matching incidents, and a second creates nothing") {
   sim::SimulatorOptions options;
@@ -51,7 +34,7 @@ TEST_CASE("one cycle exports, maps and creates exactly the matching incidents, a
       INFO(report.orgName << ": " << report.error);
       CHECK(report.ok);
       const auto& org = *config.findOrg(report.orgName);
-      auto expected = expectedIncidentIds(fixture, org.name);
+      auto expected = matchingEvaluationIds(fixture, org.name);
       expectedTotal += expected.size();
       CHECK(report.exported == static_cast<int>(fixture.simulator.evaluations(org.name).size()));
       CHECK(report.delivery.created == static_cast<int>(expected.size()));
@@ -136,7 +119,7 @@ TEST_CASE("a rescore updates the existing incident with a work note instead of c
   engine.syncOnce("", {});
   const auto before = fixture.simulator.incidents().size();
 
-  auto ids = expectedIncidentIds(fixture, "acme-us");
+  auto ids = matchingEvaluationIds(fixture, "acme-us");
   REQUIRE_FALSE(ids.empty());
   const std::string id = *ids.begin();
   fixture.simulator.rescore("acme-us", id, 12.5, "2026-11-23T12:00:00Z");

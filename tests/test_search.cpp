@@ -17,6 +17,7 @@
 #include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
 #include "mapping/Mapping.h"
+#include "support/DeliveryChecks.h"
 #include "support/MultiOrgConfig.h"
 #include "sync/SyncEngine.h"
 
@@ -218,4 +219,34 @@ TEST_CASE("an org without quality:evaluation:searchAny fails, naming the permiss
   CHECK_FALSE(reports[0].ok);
   CHECK_THAT(reports[0].error, Catch::Contains("quality:evaluation:searchAny"));
   CHECK(fixture.simulator.incidents().empty());
+}
+
+TEST_CASE("an evaluation read twice at a page boundary while its create is in flight is posted once") {
+  // Keyset paging reads the last result of each page again at the top of the next. With slow
+  // creates, that result's intent is still pending (the ledger answers Create again) while the
+  // next page is mapped: it must not be handed to delivery a second time.
+  sim::SimulatorOptions options;
+  options.orgs[0].evaluationCount = 12;
+  options.orgs[0].failingShare = 1.0;  // every evaluation matches, so every boundary one is posted
+  BridgeFixture fixture(options);
+  fixture.searchExtra = R"("pageSize": 3)";
+  fixture.writeConfig();
+  sim::FaultRule slow;
+  slow.server = "servicenow";
+  slow.method = "POST";
+  slow.kind = "latency";
+  slow.latencyMs = 400;
+  fixture.simulator.addFault(slow);
+
+  auto report = syncOnce(fixture).at(0);
+  INFO(report.error);
+  REQUIRE(report.ok);
+  const std::string orgId = fixture.simulator.options().orgs[0].orgId;
+  const auto expected = matchingEvaluationIds(fixture, "acme-us");
+  CHECK(expected.size() == 12);
+  CHECK(fixture.simulator.incidents().size() == expected.size());
+  CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, expected));
+  int posts = 0;
+  for (const auto& r : fixture.simulator.requests()) posts += r.server == "servicenow" && r.method == "POST";
+  CHECK(posts == static_cast<int>(expected.size()));
 }

@@ -270,3 +270,10 @@ TEST_CASE("the one retry loop: Retry-After is a floor, attempts are bounded, shu
     CHECK(std::chrono::steady_clock::now() - started < milliseconds(2000));
   }
 }
+
+TEST_CASE("journal text keeps [code] tags from becoming HTML") {
+  CHECK(journalSafe("PCI read-back [code]<img src=x onerror=alert(1)>[/code] ok") ==
+        "PCI read-back (code)<img src=x onerror=alert(1)>(/code) ok");
+  CHECK(journalSafe("[CODE]x[/Code]") == "(code)x(/code)");
+  CHECK(journalSafe("no tags [codex]") == "no tags [codex]");
+}

@@ -54,7 +54,7 @@ void ExportJobSource::fetch(const TimeWindow& window, const EvaluationPageHandle
   steps.range = "[" + window.start + ", " + window.end + ")";
   steps.statusField = "status";
   steps.submit = [&] { return submit(window); };
-  steps.statusPath = [&](const std::string& jobId) { return withId(client_.org().exportSettings.statusPath, jobId); };
+  steps.statusPath = [&](const std::string& jobId) { return withId(client_.org().exportSettings.statusPath, urlEncode(jobId)); };
   steps.readResults = [&](const std::string& jobId, const Poco::JSON::Object::Ptr& job) {
     std::string downloadUrl = job->optValue<std::string>("downloadUrl", "");
     if (!downloadUrl.empty())
@@ -87,8 +87,8 @@ RetrySettings ExportJobSource::resultBudget() const {
 Poco::JSON::Object::Ptr ExportJobSource::readPage(const std::string& path, const std::string& what,
                                                   std::vector<Poco::JSON::Object::Ptr>& entities) {
   ExportResultReader reader;
-  auto collect = [&entities](const Poco::JSON::Object::Ptr& entity, const std::string& raw) {
-    entities.push_back(entity ? entity : makeMalformedEntry(raw, "result page entry is not a JSON object"));
+  auto collect = [&entities](const Poco::JSON::Object::Ptr& entity, const std::string& raw, const std::string& problem) {
+    entities.push_back(entity ? entity : makeMalformedEntry(raw, "result page entry: " + problem));
   };
   const RetrySettings budget = resultBudget();
   Poco::JSON::Object::Ptr rest;
@@ -136,7 +136,7 @@ void ExportJobSource::readPages(const std::string& jobId, const EvaluationPageHa
   const ExportSettings& settings = client_.org().exportSettings;
   std::string cursor;
   for (int page = 1;; ++page) {
-    std::string path = withId(settings.resultsPath, jobId) + "?pageSize=" + std::to_string(settings.pageSize);
+    std::string path = withId(settings.resultsPath, urlEncode(jobId)) + "?pageSize=" + std::to_string(settings.pageSize);
     if (!cursor.empty()) path += "&cursor=" + urlEncode(cursor);
     std::string what = "org " + client_.org().name + ": export job " + jobId + " result page " + std::to_string(page);
     std::vector<Poco::JSON::Object::Ptr> entities;
@@ -185,9 +185,9 @@ void ExportJobSource::readDownload(const std::string& url, const EvaluationPageH
           refusedStatus = head.status;
           return;
         }
-        reader.read(body, [&](const Poco::JSON::Object::Ptr& entity, const std::string& raw) {
+        reader.read(body, [&](const Poco::JSON::Object::Ptr& entity, const std::string& raw, const std::string& problem) {
           if (seen++ < handedOver) return;
-          batch.push_back(entity ? entity : makeMalformedEntry(raw, "export download entry is not a JSON object"));
+          batch.push_back(entity ? entity : makeMalformedEntry(raw, "export download entry: " + problem));
           if (batch.size() >= pageSize) flush();
         });
         flush();

@@ -14,7 +14,8 @@ bool isSpace(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool endsScalar(int c) { return c == kEnd || c == ',' || c == ']' || c == '}' || isSpace(c); }
 }  // namespace
 
-ExportResultReader::ExportResultReader(std::size_t maxValueBytes) : maxValueBytes_(maxValueBytes) {}
+ExportResultReader::ExportResultReader(std::size_t maxValueBytes, std::string arrayMember)
+    : maxValueBytes_(maxValueBytes), arrayMember_(std::move(arrayMember)) {}
 
 int ExportResultReader::peek() { return in_->sgetc(); }
 
@@ -117,7 +118,8 @@ Poco::JSON::Object::Ptr ExportResultReader::read(std::istream& in, const EntityH
   if (peek() == '}') {
     next();
   } else {
-    for (;;) {
+    for (std::size_t members = 1;; ++members) {
+      if (members > kMaxMembers) fail("more than " + std::to_string(kMaxMembers) + " members at the top level");
       skipSpace();
       if (peek() != '"') fail("expected a member name");
       std::string keyText;
@@ -125,7 +127,7 @@ Poco::JSON::Object::Ptr ExportResultReader::read(std::istream& in, const EntityH
       const std::string key = parse(keyText).toString();
       expect(':', "after a member name");
       skipSpace();
-      if (key == "entities" && peek() == '[') {
+      if (key == arrayMember_ && peek() == '[') {
         next();
         skipSpace();
         if (peek() == ']') {
@@ -133,21 +135,33 @@ Poco::JSON::Object::Ptr ExportResultReader::read(std::istream& in, const EntityH
         } else {
           for (;;) {
             std::string raw = captureValue();
-            Poco::Dynamic::Var value = parse(raw);
             Poco::JSON::Object::Ptr entity;
-            if (value.type() == typeid(Poco::JSON::Object::Ptr)) entity = value.extract<Poco::JSON::Object::Ptr>();
-            onEntity(entity, raw);
+            std::string problem;
+            try {
+              Poco::Dynamic::Var value = parse(raw);
+              if (value.type() == typeid(Poco::JSON::Object::Ptr))
+                entity = value.extract<Poco::JSON::Object::Ptr>();
+              else
+                problem = "not a JSON object";
+            } catch (const MalformedResultError& e) {
+              problem = e.message();  // this element only: the scanner found where it ends
+            }
+            onEntity(entity, raw, problem);
             skipSpace();
             int c = next();
             if (c == ']') break;
-            if (c != ',') fail(c == kEnd ? "the document ends inside \"entities\"" : "expected ',' or ']' in \"entities\"");
+            if (c != ',')
+              fail(c == kEnd ? "the document ends inside \"" + arrayMember_ + "\""
+                             : "expected ',' or ']' in \"" + arrayMember_ + "\"");
           }
         }
       } else {
         std::string raw = captureValue();
-        Poco::Dynamic::Var value = parse(raw);
-        if (key == "entities" && !value.isEmpty()) fail("\"entities\" is not an array");
-        if (key != "entities") rest->set(key, value);
+        if (key == arrayMember_) {
+          if (!parse(raw).isEmpty()) fail("\"" + arrayMember_ + "\" is not an array");
+        } else if (raw.size() <= kMaxKeptMemberBytes && raw[0] != '{' && raw[0] != '[') {
+          rest->set(key, parse(raw));  // a cursor, a page number: small scalars are all a caller reads
+        }
       }
       skipSpace();
       int c = next();

@@ -1,7 +1,16 @@
 #pragma once
-// Reads one export results document -- {"entities": [...], "cursor": ...} from a result page or
-// the single pre-signed download -- from a stream, one entity at a time, so memory holds one
-// evaluation (plus whatever batch the caller keeps), never the whole document.
+// Reads one results document -- {"entities": [...], "cursor": ...} from an export result page or
+// the single pre-signed download, {"results": [...], "pageNumber": ...} from an evaluation
+// search -- from a stream, one element at a time, so memory holds one evaluation (plus whatever
+// batch the caller keeps), never the whole document.
+//
+// One bad element costs one element: an element the scanner can delimit but Poco cannot parse (a
+// lone UTF-16 surrogate, 1e400, an integer beyond 64 bits, a raw control character, brackets that
+// do not pair) is handed over as malformed, with its raw text and the parser's reason, and the
+// document goes on. Only a structural error (the document itself is not JSON, or breaks off)
+// throws. Members other than the array are kept only when they are small scalars (a cursor, a
+// page number), and a document with more than kMaxMembers members is refused, so an answer full
+// of unknown members cannot fill memory.
 //
 // Why not hand the whole stream to Poco::JSON::Parser with a handler: Poco 1.11's parser (pdjson)
 // copies an std::istream into one string before parsing, so it would hold the full export. Here a
@@ -26,12 +35,15 @@ class ExportResultReader {
  public:
   static constexpr int kMaxDepth = 64;
   static constexpr std::size_t kDefaultMaxValueBytes = 16 * 1024 * 1024;
+  static constexpr std::size_t kMaxMembers = 1000;
+  static constexpr std::size_t kMaxKeptMemberBytes = 4096;
 
-  // `entity` is the element when it is a JSON object, else null (a malformed record: `raw` is its
-  // text, so it can be kept in the dead letter).
-  using EntityHandler = std::function<void(const Poco::JSON::Object::Ptr& entity, const std::string& raw)>;
+  // `entity` is the element when it is a JSON object, else null: a malformed record, whose text is
+  // `raw` (so it can be kept in the dead letter) and `problem` says why.
+  using EntityHandler =
+      std::function<void(const Poco::JSON::Object::Ptr& entity, const std::string& raw, const std::string& problem)>;
 
-  explicit ExportResultReader(std::size_t maxValueBytes = kDefaultMaxValueBytes);
+  explicit ExportResultReader(std::size_t maxValueBytes = kDefaultMaxValueBytes, std::string arrayMember = "entities");
 
   // Reads the whole document from `in`, calling `onEntity` for each element of "entities" in
   // order. Returns the document's other members (e.g. "cursor"). Throws MalformedResultError.
@@ -48,6 +60,7 @@ class ExportResultReader {
   [[noreturn]] void fail(const std::string& what) const;
 
   std::size_t maxValueBytes_;
+  std::string arrayMember_;
   std::streambuf* in_ = nullptr;
   std::size_t offset_ = 0;
   Poco::JSON::Parser parser_;

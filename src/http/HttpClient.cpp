@@ -1,5 +1,7 @@
 #include "http/HttpClient.h"
 
+#include "http/GuardedBody.h"
+
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -394,14 +396,27 @@ HttpClient::~HttpClient() {
 
 HttpResponse HttpClient::send(const HttpRequest& request) {
   HttpResponse result;
-  sendStreaming(request, [&result](const HttpResponseHead& head, std::istream& body) {
-    static_cast<HttpResponseHead&>(result) = head;
-    Poco::StreamCopier::copyToString(body, result.body);
-  });
+  const auto& options = impl_->options;
+  exchange(
+      request,
+      [&result](const HttpResponseHead& head, std::istream& body) {
+        static_cast<HttpResponseHead&>(result) = head;
+        Poco::StreamCopier::copyToString(body, result.body);
+      },
+      options.maxBodyBytes, std::chrono::milliseconds(static_cast<long long>(options.timeoutMs) * options.deadlineFactor));
   return result;
 }
 
 void HttpClient::sendStreaming(const HttpRequest& request, const BodyConsumer& consume) {
+  const auto& options = impl_->options;
+  exchange(request, consume, 0,
+           std::chrono::milliseconds(static_cast<long long>(options.timeoutMs) * options.deadlineFactor *
+                                     kStreamingDeadlineFactor));
+}
+
+void HttpClient::exchange(const HttpRequest& request, const BodyConsumer& consume, std::size_t maxBodyBytes,
+                          std::chrono::milliseconds deadline) {
+  const auto due = GuardedBodyBuf::Clock::now() + deadline;
   const Target target = parseTarget(request.url);
   const std::string method = Poco::toUpper(request.method.empty() ? std::string("GET") : request.method);
   const bool idempotent = isIdempotent(method);
@@ -454,8 +469,10 @@ void HttpClient::sendStreaming(const HttpRequest& request, const BodyConsumer& c
     // Reading the body: a network failure makes the stream throw (badbit), so a consumer never
     // mistakes a truncated body for a complete one.
     body->exceptions(std::ios::badbit);
+    GuardedBody guarded(*body->rdbuf(), due, maxBodyBytes, where);
+    guarded.exceptions(std::ios::badbit);
     try {
-      consume(head, *body);
+      consume(head, guarded);
     } catch (const Poco::Exception& e) {
       const bool network = session->networkException() != nullptr;
       session.reset();
@@ -471,13 +488,11 @@ void HttpClient::sendStreaming(const HttpRequest& request, const BodyConsumer& c
 
     // Reuse the connection only when the body was read to its end and the server keeps it open.
     bool reusable = response.getKeepAlive();
-    if (reusable) {
+    if (reusable && !guarded.atEnd()) {
+      // The consumer stopped before the end was seen: reusable only if nothing is left.
       try {
-        body->exceptions(std::ios::goodbit);
-        if (body->bad() || body->fail())
-          reusable = body->eof() && !body->bad();  // a read that hit the end sets failbit too
-        else
-          reusable = (body->eof() || body->peek() == std::char_traits<char>::eof()) && !body->bad();
+        guarded.exceptions(std::ios::goodbit);
+        reusable = !guarded.bad() && guarded.peek() == std::char_traits<char>::eof() && guarded.atEnd();
       } catch (...) {
         reusable = false;
       }

@@ -6,6 +6,8 @@
 // - HTTPS_PROXY / HTTP_PROXY / NO_PROXY (and lower-case forms) are honoured.
 // - Connection failures, resets and timeouts throw TransientError; the response is returned
 //   for every HTTP status (the caller classifies it, see RetryPolicy.h).
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <istream>
 #include <map>
@@ -38,10 +40,20 @@ struct HttpResponse : HttpResponseHead {
 };
 
 struct HttpClientOptions {
-  int timeoutMs = 30000;   // connect, send and receive timeout
+  int timeoutMs = 30000;   // connect, send and receive timeout (each read)
   std::string caFile;      // extra CA bundle (PEM); the system store is always used too
   bool useProxyFromEnvironment = true;
+  // send() reads a body whole: one larger than this fails the request (PermanentError) instead
+  // of filling memory. Streamed bodies (sendStreaming) are bounded by their reader instead.
+  std::size_t maxBodyBytes = 32 * 1024 * 1024;
+  // Every request must be answered whole within this many multiples of timeoutMs (send) or of
+  // kStreamingDeadlineFactor x timeoutMs (sendStreaming): per-read timeouts alone let a server
+  // that drips bytes hold a request forever.
+  int deadlineFactor = 2;
 };
+
+// A streamed body (an export download of hundreds of MB) gets this many times longer.
+constexpr int kStreamingDeadlineFactor = 30;
 
 class HttpClient {
  public:
@@ -59,6 +71,9 @@ class HttpClient {
   void sendStreaming(const HttpRequest& request, const BodyConsumer& consume);
 
  private:
+  void exchange(const HttpRequest& request, const BodyConsumer& consume, std::size_t maxBodyBytes,
+                std::chrono::milliseconds deadline);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,5 +1,7 @@
 #include "servicenow/ServiceNowClient.h"
 
+#include <regex>
+
 #include <sstream>
 
 #include <Poco/JSON/Parser.h>
@@ -120,21 +122,41 @@ HttpResponse ServiceNowClient::send(const std::string& method, const std::string
   }
 }
 
-HttpResponse ServiceNowClient::create(const Poco::JSON::Object& fields) {
+std::string journalSafe(const std::string& text) {
+  // ServiceNow renders "[code]...[/code]" in a journal entry as raw HTML. An evaluator's comment
+  // must stay text, so the tags lose their brackets' meaning (case-insensitively).
+  static const std::regex tag(R"(\[(/?)code\])", std::regex::icase);
+  return std::regex_replace(text, tag, "($1code)");
+}
+
+namespace {
+
+// The request body: the fields as given, journal fields made safe (journalSafe).
+std::string incidentBody(const Poco::JSON::Object& fields) {
+  Poco::JSON::Object safe(fields);
+  for (const char* journal : {"work_notes", "comments"}) {
+    if (safe.has(journal) && safe.get(journal).isString())
+      safe.set(journal, journalSafe(safe.getValue<std::string>(journal)));
+  }
   std::ostringstream body;
-  fields.stringify(body);
+  safe.stringify(body);
+  return body.str();
+}
+
+}  // namespace
+
+HttpResponse ServiceNowClient::create(const Poco::JSON::Object& fields) {
+  const std::string body = incidentBody(fields);
   std::string path = "/api/now/table/" + settings_.table;
   if (settings_.inputDisplayValue) path += "?sysparm_input_display_value=true";
-  return send("POST", path, body.str());
+  return send("POST", path, body);
 }
 
 HttpResponse ServiceNowClient::patch(const std::string& sysId, const Poco::JSON::Object& fields) {
   validateQueryValue(sysId, "sys_id");
-  std::ostringstream body;
-  fields.stringify(body);
   std::string path = "/api/now/table/" + settings_.table + "/" + urlEncode(sysId);
   if (settings_.inputDisplayValue) path += "?sysparm_input_display_value=true";
-  return send("PATCH", path, body.str());
+  return send("PATCH", path, incidentBody(fields));
 }
 
 HttpResponse ServiceNowClient::findByCorrelation(const std::string& correlationId) {

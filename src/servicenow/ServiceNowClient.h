@@ -39,6 +39,10 @@ Incident incidentFromJson(const Poco::JSON::Object::Ptr& result);
 // "HTTP 400 Bad Request: <error.message>: <error.detail>" from a ServiceNow error body.
 std::string describeServiceNowError(const HttpResponse& response);
 
+// Journal text (work_notes, comments) with "[code]" tags disarmed: ServiceNow would render what
+// they enclose as HTML, and an evaluator's comment must stay text.
+std::string journalSafe(const std::string& text);
+
 // Rejects keys that could change the meaning of an encoded query (^, newlines) or are empty.
 void validateQueryValue(const std::string& value, const std::string& what);
 

@@ -224,13 +224,14 @@ FaultRule faultRuleFromJson(const Poco::JSON::Object::Ptr& json) {
   reader.read("retryAfter", rule.retryAfter);
   reader.read("latencyMs", rule.latencyMs);
   reader.read("jobStatus", rule.jobStatus);
+  reader.read("poison", rule.poison);
   reader.read("probability", rule.probability);
   reader.read("count", rule.count);
   reader.read("seed", rule.seed);
   reader.finish();
   if (rule.server.empty()) reader.fail("server", "is required");
   if (!FaultInjector::isKnownKind(rule.kind)) {
-    reader.fail("kind", "must be status, reset, latency, ambiguous, jobStatus or badJson");
+    reader.fail("kind", "must be status, reset, latency, ambiguous, jobStatus, badJson or poison");
   }
   return rule;
 }
@@ -245,6 +246,7 @@ Poco::JSON::Object::Ptr toJson(const FaultRule& rule) {
   json->set("retryAfter", rule.retryAfter);
   json->set("latencyMs", rule.latencyMs);
   json->set("jobStatus", rule.jobStatus);
+  json->set("poison", rule.poison);
   json->set("probability", rule.probability);
   json->set("count", rule.count);
   json->set("seed", rule.seed);

@@ -163,7 +163,22 @@ void TableQueryHandler::serveTable(Exchange& exchange, const std::string& table,
 
 void TableCreateHandler::serveTable(Exchange& exchange, const std::string& table, const std::string& actor) {
   auto body = parseObject(exchange.body);
+  // The hooks see incident creates only: that is the table incidents() shows.
+  const bool incident = table == "incident";
+  if (incident) {
+    if (auto hook = instance().incidentCreateHooks.before()) hook(*body);
+  }
   const ServiceNowRecord record = instance().store.create(table, body, actor);
+  if (incident) {
+    if (auto hook = instance().incidentCreateHooks.after()) {
+      if (auto status = hook(*recordToJson(record))) {
+        // The incident exists, but the client is told otherwise: an uncertain outcome.
+        exchange.reply(*status, serviceNowError("Simulated failure after the create",
+                                                "the record was inserted before this error was answered"));
+        return;
+      }
+    }
+  }
   const std::string sysId = record.fields.at("sys_id");
   exchange.addHeader("Location", instance().baseUrl + "/api/now/table/" + table + "/" + sysId);
   exchange.reply(

@@ -7,6 +7,9 @@
 //   PATCH /api/now/table/{table}/{sys_id}    update (PUT does the same)
 // Table calls need Basic auth or a Bearer token (401 otherwise) and a table in tablesReadable
 // (403 ACL error otherwise); errors use ServiceNow's {"error":{message,detail},"status":"failure"}.
+#include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "sim/ServiceNowAuth.h"
@@ -15,11 +18,43 @@
 
 namespace evalbridge::sim {
 
+// In-process hooks on incident creates (Simulator::onIncidentCreate / onIncidentCreated), set by
+// tests that must observe or bend the moment of creation itself. They are read on server
+// threads while a test may replace them, hence the lock; each runs outside it, on a copy.
+class IncidentCreateHooks {
+ public:
+  using Before = std::function<void(const Poco::JSON::Object& body)>;
+  using After = std::function<std::optional<int>(const Poco::JSON::Object& incident)>;
+
+  void setBefore(Before hook) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    before_ = std::move(hook);
+  }
+  void setAfter(After hook) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    after_ = std::move(hook);
+  }
+  Before before() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return before_;
+  }
+  After after() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return after_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  Before before_;
+  After after_;
+};
+
 struct ServiceNowInstance {
   explicit ServiceNowInstance(const ServiceNowSpec& serviceNowSpec) : spec(serviceNowSpec), auth(serviceNowSpec) {}
   const ServiceNowSpec spec;
   ServiceNowAuth auth;
   ServiceNowStore store;
+  IncidentCreateHooks incidentCreateHooks;
   std::string baseUrl;  // set once before the server starts (reference links point here)
 };
 

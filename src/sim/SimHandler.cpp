@@ -37,6 +37,40 @@ Exchange readExchange(Poco::Net::HTTPServerRequest& request) {
 }
 
 // `answered` false: the connection was dropped, so no status, type or body reached the client.
+// Puts `poison` in as the second element of the body's "results" or "entities" array (the first
+// when the array holds fewer than one element), so a page reads [good, poison, good, ...]. The
+// first element's end is found by following its brackets outside strings.
+void insertPoison(std::string& body, const std::string& poison) {
+  std::size_t at = std::string::npos;
+  for (const char* member : {"\"results\":[", "\"entities\":["}) {
+    const auto found = body.find(member);
+    if (found != std::string::npos) at = found + std::string(member).size();
+  }
+  if (at == std::string::npos) return;
+  if (at < body.size() && body[at] == ']') {
+    body.insert(at, poison);
+    return;
+  }
+  int depth = 0;
+  bool inString = false;
+  for (std::size_t i = at; i < body.size(); ++i) {
+    const char c = body[i];
+    if (inString) {
+      if (c == '\\') ++i;
+      else if (c == '"') inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) {
+        body.insert(i + 1, "," + poison);
+        return;
+      }
+    }
+  }
+}
+
 void record(const ServerContext& context, const Exchange& exchange, const Poco::Timestamp& arrival, bool answered) {
   RecordedRequest entry;
   entry.time = unixSeconds(arrival);
@@ -146,6 +180,7 @@ void SimHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net:
     exchange.responseBody = exchange.responseBody.substr(0, exchange.responseBody.size() / 2);
     if (exchange.responseBody.empty()) exchange.responseBody = "{";
   }
+  if (kind == "poison") insertPoison(exchange.responseBody, decision.fault->poison);
   // Recorded before sending: a client that has its answer finds the request in the log.
   record(*context_, exchange, arrival, true);
   send(*context_, exchange, response);

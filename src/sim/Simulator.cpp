@@ -298,6 +298,14 @@ void Simulator::clearRequests() {
   impl_->log.clear();
 }
 
+void Simulator::onIncidentCreate(std::function<void(const Poco::JSON::Object& body)> hook) {
+  impl_->servicenow->incidentCreateHooks.setBefore(std::move(hook));
+}
+
+void Simulator::onIncidentCreated(std::function<std::optional<int>(const Poco::JSON::Object& incident)> hook) {
+  impl_->servicenow->incidentCreateHooks.setAfter(std::move(hook));
+}
+
 std::set<std::string> Simulator::tokensIssuedBy(const std::string& orgName) const {
   return impl_->org(orgName).access.tokensIssued();
 }

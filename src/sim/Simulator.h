@@ -4,6 +4,7 @@
 // and a JSON control endpoint (SPEC section 8). Used by tests (in-process), by `evalbridge demo`
 // and by the evalbridge-sim executable. Deterministic: the same options give the same data.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -63,11 +64,15 @@ struct FaultRule {
   std::string server;       // "servicenow", "download", or an org name
   std::string method;       // "" = any
   std::string pathPrefix;   // "" = any
-  std::string kind;         // "status" | "reset" | "latency" | "ambiguous" | "jobStatus" | "badJson"
+  // "status" | "reset" | "latency" | "ambiguous" | "jobStatus" | "badJson" | "poison"
+  std::string kind;
   int status = 503;         // kind "status"
   std::string retryAfter;   // kind "status": Retry-After header value, "" = none
   int latencyMs = 0;        // kind "latency" (added before answering; also applies to others if > 0)
   std::string jobStatus = "FAILED";  // kind "jobStatus": FAILED | CANCELLED | EXPIRED
+  // kind "poison": this raw text is inserted as the second element of the answer's "results" or
+  // "entities" array (valid JSON to a scanner, not to a strict parser: a lone surrogate, 1e400).
+  std::string poison = R"({"id":"poison-1","agent":{"name":"\ud83d"}})";
   double probability = 1.0;
   int count = -1;
   std::uint64_t seed = 7;
@@ -150,6 +155,19 @@ class Simulator {
   bool deleteDataTableRow(const std::string& orgName, const std::string& datatableId, const std::string& rowId);
   std::vector<RecordedRequest> requestsSince(std::uint64_t seq) const;
   bool running() const;
+
+  // In-process hooks on the simulated ServiceNow's incident creates (POST
+  // /api/now/table/incident), for tests that must observe or bend the moment of creation itself
+  // rather than infer it from timing. Each runs on the server thread handling the request, after
+  // authentication and the ACL check; an empty function removes it. A hook that throws turns the
+  // answer into a 500.
+  // `hook` gets the request body before the incident is stored (e.g. to read the client's own
+  // state at the instant its POST arrives).
+  void onIncidentCreate(std::function<void(const Poco::JSON::Object& body)> hook);
+  // `hook` gets the incident just stored (as incidents() shows it); a status it returns (e.g. 503)
+  // is answered instead of 201, in ServiceNow's error shape: the incident exists, the answer says
+  // it failed.
+  void onIncidentCreated(std::function<std::optional<int>(const Poco::JSON::Object& incident)> hook);
 
  private:
   struct Impl;

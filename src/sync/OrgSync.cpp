@@ -108,9 +108,11 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
           });
         } catch (...) {
           addDelivery(report.delivery, queue.drain());
+          submitted_.clear();
           throw;
         }
         addDelivery(report.delivery, queue.drain());
+        submitted_.clear();
       }
       // Only a window with nothing left pending may be checkpointed.
       if (ledger_.pending(org_.orgId).empty()) {
@@ -135,8 +137,10 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
   return report;
 }
 
-Observation observationOf(const std::string& orgId, const std::string& orgName, const Mapping& mapping,
-                          const Poco::JSON::Object::Ptr& evaluation) {
+namespace {
+
+Observation observe(const std::string& orgId, const std::string& orgName, const Mapping& mapping,
+                    const Poco::JSON::Object::Ptr& evaluation) {
   Observation observation;
   observation.orgId = orgId;
   observation.orgName = orgName;
@@ -184,6 +188,21 @@ Observation observationOf(const std::string& orgId, const std::string& orgName, 
   return observation;
 }
 
+}  // namespace
+
+Observation observationOf(const std::string& orgId, const std::string& orgName, const Mapping& mapping,
+                          const Poco::JSON::Object::Ptr& evaluation) {
+  Observation observation = observe(orgId, orgName, mapping, evaluation);
+  // A dead record keeps its raw text for `ledger show` and replay, but not without bound: one
+  // hostile or broken answer must not grow the ledger by its whole size.
+  if (!observation.deadReason.empty() && observation.rawJson.size() > kMaxDeadLetterBytes) {
+    const std::size_t total = observation.rawJson.size();
+    observation.rawJson.resize(kMaxDeadLetterBytes);
+    observation.rawJson += "... [truncated: " + std::to_string(total) + " bytes in all]";
+  }
+  return observation;
+}
+
 void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& results, OrgSyncReport& report,
                           DeliveryQueue& queue) {
   const std::vector<Poco::JSON::Object::Ptr> page = completer_.complete(results, report.fetched);
@@ -200,9 +219,14 @@ void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& results, O
     switch (decisions[i]) {
       case Decision::Create:
       case Decision::Update:
-        ++report.matched;
-        if (auto record = ledger_.find(org_.orgId, observations[i].evaluationId))
+        if (auto record = ledger_.find(org_.orgId, observations[i].evaluationId)) {
+          if (!submitted_.insert(record->key()).second) {
+            ++report.unchanged;  // already being delivered in this window
+            break;
+          }
+          ++report.matched;
           (unsettled_.count(record->key()) ? unsettled : fresh).push_back(*record);
+        }
         break;
       case Decision::Skip: ++report.skipped; break;
       case Decision::Unchanged:

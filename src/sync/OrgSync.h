@@ -66,7 +66,15 @@ class OrgSync {
   // Records an earlier run left pending that are still pending after the settling pass: when a
   // page brings one of them again, it is delivered with a lookup first, never a blind POST.
   std::set<std::string> unsettled_;
+  // Records handed to delivery in the current window. A source may bring one evaluation twice
+  // (the search source re-reads the boundary of each page); while its intent is pending the
+  // ledger answers Create again, and a second delivery racing the first would post it twice.
+  // Cleared when the window's deliveries have drained (each one settled or left pending).
+  std::set<std::string> submitted_;
 };
+
+// Raw text kept for a dead-lettered record, at most (a longer one is cut, with a note).
+constexpr std::size_t kMaxDeadLetterBytes = 1024 * 1024;
 
 // What the ledger is told about one exported evaluation: its key, and its mapped fields, skip
 // reason, or why it cannot be mapped (dead letter, raw text kept). Used by the sync and by

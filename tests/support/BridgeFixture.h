@@ -1,7 +1,6 @@
 #pragma once
 // A running simulator plus a config folder (config, mapping, secrets) pointing the bridge at it:
 // what every integration test starts from. Everything is real: HTTP on 127.0.0.1, a SQLite file.
-#include <fstream>
 #include <string>
 
 #include <Poco/Net/NetSSL.h>
@@ -11,11 +10,6 @@
 
 namespace evalbridge::test {
 
-inline void writeText(const std::string& path, const std::string& text) {
-  std::ofstream file(path);
-  file << text;
-}
-
 // The simulator's second default org (acme-eu), smaller so tests stay fast, and with every
 // evaluation finished so that every source sees all of them (unfinished evaluations, which the
 // search on submittedDate and analytics never list, have tests of their own).
@@ -24,6 +18,13 @@ inline sim::OrgSpec secondOrg() {
   eu.evaluationCount = 20;
   eu.unfinishedShare = 0.0;
   return eu;
+}
+
+// The default options (acme-us) plus secondOrg() (acme-eu): the multi-org tests' simulator.
+inline sim::SimulatorOptions twoOrgs() {
+  sim::SimulatorOptions options;
+  options.orgs.push_back(secondOrg());
+  return options;
 }
 
 class BridgeFixture {
@@ -67,8 +68,7 @@ class BridgeFixture {
   "servicenow": { "instanceUrl": ")" + simulator.serviceNowUrl() + R"(",
     "auth": { "type": "basic", "username": ")" + simulator.options().servicenow.username +
                                 R"(", "password": "${file:sn.secret}" },
-    "retry": { "maxAttempts": 8, "initialMs": 20, "maxMs": 200, "maxElapsedS": 60 })" +
-                                (serviceNowExtra.empty() ? "" : ", " + serviceNowExtra) + R"( }
+    "retry": )" + serviceNowRetry + (serviceNowExtra.empty() ? "" : ", " + serviceNowExtra) + R"( }
 })");
   }
 
@@ -77,6 +77,8 @@ class BridgeFixture {
 
   std::string source = "search";
   std::string searchExtra;  // extra members of "genesys.search" (e.g. "\"pageSize\": 7")
+  // "servicenow.retry": generous enough that transient faults settle within one cycle.
+  std::string serviceNowRetry = R"({ "maxAttempts": 8, "initialMs": 20, "maxMs": 200, "maxElapsedS": 60 })";
   TempDir dir;
   sim::Simulator simulator;
 };

@@ -1,27 +1,33 @@
 #pragma once
-// Shared by the delivery proofs (test_delivery, test_faults, test_crash): what the mapping says
-// must exist in ServiceNow (computed from the simulator's data, never hard-coded), what does
-// exist, and running the real `evalbridge` binary as a child process.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
+// What the mapping says must exist in ServiceNow (computed from the simulator's data, never
+// hard-coded), and what does exist: shared by every test that checks delivery (test_delivery,
+// test_delivery_invariants, test_faults, test_crash, test_pipeline, test_daemon, test_multiorg,
+// test_search, test_analytics).
 #include <map>
 #include <set>
 #include <string>
-#include <vector>
 
+#include <catch2/catch.hpp>
+
+#include "ledger/Ledger.h"
 #include "ledger/LedgerRecord.h"
 #include "mapping/Mapping.h"
 #include "sim/Simulator.h"
-
-extern char** environ;
+#include "support/BridgeFixture.h"
+#include "sync/OrgSync.h"
 
 namespace evalbridge::test {
 
-// The correlation_ids the mapping selects among an org's evaluations in the simulator.
+// The evaluation ids of an org that the fixture's mapping turns into incidents.
+inline std::set<std::string> matchingEvaluationIds(BridgeFixture& fixture, const std::string& org) {
+  Mapping mapping = Mapping::loadFile(fixture.dir.file("mapping.json"));
+  std::set<std::string> ids;
+  for (const auto& evaluation : fixture.simulator.evaluations(org))
+    if (mapping.apply(evaluation).matched) ids.insert(evaluation->getValue<std::string>("id"));
+  return ids;
+}
+
+// The correlation_ids the mapping selects among every org's evaluations in the simulator.
 inline std::set<std::string> expectedCorrelationIds(const sim::Simulator& simulator, const std::string& mappingFile) {
   Mapping mapping = Mapping::loadFile(mappingFile);
   std::set<std::string> ids;
@@ -32,11 +38,44 @@ inline std::set<std::string> expectedCorrelationIds(const sim::Simulator& simula
   return ids;
 }
 
+// The correlation_ids of `evaluationIds` in org `orgId`.
+inline std::set<std::string> keysFor(const std::string& orgId, const std::set<std::string>& evaluationIds) {
+  std::set<std::string> keys;
+  for (const auto& id : evaluationIds) keys.insert("evalbridge:" + orgId + ":" + id);
+  return keys;
+}
+
+// A matching evaluation of the fixture's first org, and its observation as the sync would record
+// it (for tests that write a ledger row themselves, e.g. an intent left by a crash).
+inline Observation firstMatching(BridgeFixture& fixture, Poco::JSON::Object::Ptr* evaluationOut = nullptr) {
+  Mapping mapping = Mapping::loadFile(fixture.dir.file("mapping.json"));
+  const auto& org = fixture.simulator.options().orgs[0];
+  for (const auto& evaluation : fixture.simulator.evaluations(org.name)) {
+    Observation observation = observationOf(org.orgId, org.name, mapping, evaluation);
+    if (!observation.matched) continue;
+    if (evaluationOut) *evaluationOut = evaluation;
+    return observation;
+  }
+  FAIL("no matching evaluation");
+  return {};
+}
+
 // correlation_id -> how many incidents carry it.
 inline std::map<std::string, int> incidentsByCorrelation(const sim::Simulator& simulator) {
   std::map<std::string, int> counts;
   for (const auto& incident : simulator.incidents()) ++counts[incident->optValue<std::string>("correlation_id", "")];
   return counts;
+}
+
+// correlation_ids of the incidents in the simulated ServiceNow that belong to `orgId`.
+inline std::set<std::string> incidentKeysOf(BridgeFixture& fixture, const std::string& orgId) {
+  std::set<std::string> keys;
+  const std::string prefix = "evalbridge:" + orgId + ":";
+  for (const auto& incident : fixture.simulator.incidents()) {
+    const std::string key = incident->optValue<std::string>("correlation_id", "");
+    if (key.rfind(prefix, 0) == 0) keys.insert(key);
+  }
+  return keys;
 }
 
 // The correlation_id a ServiceNow request is about (POST body or lookup query), or "".
@@ -53,55 +92,5 @@ inline std::string correlationOf(const sim::RecordedRequest& request) {
   for (size_t pos; (pos = id.find("%3A")) != std::string::npos;) id.replace(pos, 3, ":");
   return id;
 }
-
-// A child process running the real binary, output discarded.
-class BridgeProcess {
- public:
-  explicit BridgeProcess(const std::vector<std::string>& args) {
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(EVALBRIDGE_BINARY));
-    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    if (posix_spawn(&pid_, EVALBRIDGE_BINARY, &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~BridgeProcess() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      wait();
-    }
-  }
-  bool started() const { return pid_ > 0; }
-  // True when the process was still running and got SIGKILL.
-  bool killNow() {
-    if (pollExited()) return false;
-    ::kill(pid_, SIGKILL);
-    wait();
-    return WIFSIGNALED(status_) && WTERMSIG(status_) == SIGKILL;
-  }
-  // Exit code, or -signal.
-  int wait() {
-    if (!exited_) {
-      waitpid(pid_, &status_, 0);
-      exited_ = true;
-    }
-    return WIFEXITED(status_) ? WEXITSTATUS(status_) : -WTERMSIG(status_);
-  }
-  bool pollExited() {
-    if (!exited_ && waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;
-    return exited_;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int status_ = 0;
-  bool exited_ = false;
-};
-
-inline int runBridge(const std::vector<std::string>& args) { return BridgeProcess(args).wait(); }
 
 }  // namespace evalbridge::test

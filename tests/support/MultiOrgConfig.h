@@ -1,21 +1,16 @@
 #pragma once
 // A config for the bridge with one entry per simulated org, each of which a test may bend
-// (another source, a wrong secret, another org's login host, a wrong orgId), plus helpers to run
-// the real `evalbridge` binary and to read the simulator's request log.
-#include <cstdlib>
-#include <set>
-#include <fstream>
+// (another source, a wrong secret, another org's login host, a wrong orgId), and running the real
+// `evalbridge` binary against it.
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <vector>
 
-#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
-#include "mapping/Mapping.h"
 #include "support/BridgeFixture.h"
+#include "support/RunProcess.h"
 
 namespace evalbridge::test {
 
@@ -83,63 +78,18 @@ inline void writeBridgeConfig(BridgeFixture& fixture, const std::vector<OrgEntry
 })");
 }
 
-struct ProcessResult {
-  int exitCode = -1;
-  std::string out;
-  std::string err;
-};
-
-inline std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Runs the real binary with `arguments` (already shell-safe: test paths have no spaces).
-inline ProcessResult runEvalbridge(BridgeFixture& fixture, const std::string& arguments) {
-  const std::string out = fixture.dir.file("stdout.txt");
-  const std::string err = fixture.dir.file("stderr.txt");
-  const std::string command = std::string(EVALBRIDGE_BINARY) + " --config " + fixture.configPath() + " " + arguments +
-                              " >" + out + " 2>" + err;
-  const int status = std::system(command.c_str());
-  ProcessResult result;
-  result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.out = readAll(out);
-  result.err = readAll(err);
-  return result;
+// Runs the real binary as `evalbridge --config CONFIG WORDS...`; `words` are split at spaces
+// (test arguments have none inside them).
+inline ProcessResult runEvalbridge(BridgeFixture& fixture, const std::string& words) {
+  std::vector<std::string> args = {"--config", fixture.configPath()};
+  std::istringstream split(words);
+  for (std::string word; split >> word;) args.push_back(word);
+  return runEvalbridge(args);
 }
 
 inline Poco::JSON::Object::Ptr parseJsonObject(const std::string& text) {
   Poco::JSON::Parser parser;
   return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-}
-
-// The evaluation ids of an org that the fixture's mapping turns into incidents (computed from the
-// simulator's data, not hard-coded).
-inline std::set<std::string> matchingEvaluationIds(BridgeFixture& fixture, const std::string& org) {
-  Mapping mapping = Mapping::loadFile(fixture.dir.file("mapping.json"));
-  std::set<std::string> ids;
-  for (const auto& evaluation : fixture.simulator.evaluations(org))
-    if (mapping.apply(evaluation).matched) ids.insert(evaluation->getValue<std::string>("id"));
-  return ids;
-}
-
-// correlation_ids of the incidents in the simulated ServiceNow that belong to `orgId`.
-inline std::set<std::string> incidentKeysOf(BridgeFixture& fixture, const std::string& orgId) {
-  std::set<std::string> keys;
-  const std::string prefix = "evalbridge:" + orgId + ":";
-  for (const auto& incident : fixture.simulator.incidents()) {
-    const std::string key = incident->optValue<std::string>("correlation_id", "");
-    if (key.rfind(prefix, 0) == 0) keys.insert(key);
-  }
-  return keys;
-}
-
-inline std::set<std::string> keysFor(const std::string& orgId, const std::set<std::string>& evaluationIds) {
-  std::set<std::string> keys;
-  for (const auto& id : evaluationIds) keys.insert("evalbridge:" + orgId + ":" + id);
-  return keys;
 }
 
 }  // namespace evalbridge::test

@@ -1,6 +1,14 @@
 #pragma once
-// Runs an executable (the real evalbridge binary) as a child process and captures its exit code,
-// stdout and stderr, for tests of the command line as users meet it.
+// Child processes for tests, in one place: run the real `evalbridge` binary (or another
+// executable) to the end and capture its exit code, stdout and stderr (runProcess,
+// runEvalbridge), or start it and keep the handle to kill, signal or wait for it (BridgeProcess,
+// for crash and daemon tests).
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <map>
 #include <string>
 #include <thread>
@@ -10,6 +18,8 @@
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
+
+extern char** environ;
 
 namespace evalbridge::test {
 
@@ -41,5 +51,65 @@ inline ProcessResult runProcess(const std::string& executable, const std::vector
 inline ProcessResult runEvalbridge(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
   return runProcess(EVALBRIDGE_BINARY, args, env);
 }
+
+// The real binary as a running child. Its output goes to files (default: discarded); a child
+// still running when the object goes away is killed (SIGKILL), so a failing test leaves none.
+class BridgeProcess {
+ public:
+  explicit BridgeProcess(const std::vector<std::string>& args, const std::string& stdoutPath = "/dev/null",
+                         const std::string& stderrPath = "/dev/null") {
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(EVALBRIDGE_BINARY));
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, stdoutPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, stderrPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (posix_spawn(&pid_, EVALBRIDGE_BINARY, &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~BridgeProcess() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      wait();
+    }
+  }
+  BridgeProcess(const BridgeProcess&) = delete;
+  BridgeProcess& operator=(const BridgeProcess&) = delete;
+
+  bool started() const { return pid_ > 0; }
+  // Sends `number` (e.g. SIGTERM) unless the process already exited.
+  void signal(int number) {
+    if (!pollExited()) ::kill(pid_, number);
+  }
+  // True when the process was still running and got SIGKILL.
+  bool killNow() {
+    if (pollExited()) return false;
+    ::kill(pid_, SIGKILL);
+    wait();
+    return WIFSIGNALED(status_) && WTERMSIG(status_) == SIGKILL;
+  }
+  // Exit code, or -signal.
+  int wait() {
+    if (!exited_) {
+      waitpid(pid_, &status_, 0);
+      exited_ = true;
+    }
+    return WIFEXITED(status_) ? WEXITSTATUS(status_) : -WTERMSIG(status_);
+  }
+  bool pollExited() {
+    if (!exited_ && waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;
+    return exited_;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = 0;
+  bool exited_ = false;
+};
+
+// Runs the real binary to the end, output discarded; returns its exit code (or -signal).
+inline int runBridge(const std::vector<std::string>& args) { return BridgeProcess(args).wait(); }
 
 }  // namespace evalbridge::test

@@ -1,0 +1,332 @@
+// The exactly-once invariants of SPEC section 5, each proved on the real simulator (HTTP on
+// 127.0.0.1) and a real SQLite ledger, with no mocks and no timing: faults are counted, not timed,
+// and the one "when" that matters (the ledger's state at the instant a POST arrives) is read by
+// the simulator itself, through its onIncidentCreate hook. Each test case names the mistake in
+// the code that it catches.
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+
+#include "config/Config.h"
+#include "http/ShutdownToken.h"
+#include "ledger/Ledger.h"
+#include "sim/Simulator.h"
+#include "support/BridgeFixture.h"
+#include "support/DeliveryChecks.h"
+#include "sync/SyncEngine.h"
+
+using namespace evalbridge;
+using evalbridge::test::BridgeFixture;
+
+namespace {
+
+const std::string kIncidentTable = "/api/now/table/incident";
+
+// From startFrom to now: every seeded evaluation, in one window (genesys.search.maxWindow P30D).
+const SyncRange kEverything{std::string("2026-10-31T00:00:00Z"), std::nullopt};
+
+OrgSyncReport syncOnce(const Config& config, const SyncRange& range = kEverything) {
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  auto reports = engine.syncOnce("", range);
+  REQUIRE(reports.size() == 1);
+  return reports[0];
+}
+
+// A fault on the incident table only (token requests and other paths are left alone).
+sim::FaultRule incidentFault(const std::string& method, const std::string& kind, int status = 503, int count = -1) {
+  sim::FaultRule rule;
+  rule.server = "servicenow";
+  rule.method = method;
+  rule.pathPrefix = kIncidentTable;
+  rule.kind = kind;
+  rule.status = status;
+  rule.count = count;
+  return rule;
+}
+
+// Incident table requests with `method`, in the order the simulator answered them.
+std::vector<sim::RecordedRequest> tableRequests(const sim::Simulator& simulator, const std::string& method) {
+  std::vector<sim::RecordedRequest> found;
+  for (auto& request : simulator.requests())
+    if (request.server == "servicenow" && request.method == method && request.path.rfind(kIncidentTable, 0) == 0)
+      found.push_back(request);
+  return found;
+}
+
+// Creates and lookups about one correlation_id, in the order the simulator answered them (a
+// record's requests come from one worker, one after the other, so this is their order too).
+std::vector<sim::RecordedRequest> requestsAbout(const sim::Simulator& simulator, const std::string& correlationId) {
+  std::vector<sim::RecordedRequest> found;
+  for (auto& request : simulator.requests())
+    if (request.server == "servicenow" && test::correlationOf(request) == correlationId) found.push_back(request);
+  return found;
+}
+
+std::vector<std::string> methodsOf(const std::vector<sim::RecordedRequest>& requests) {
+  std::vector<std::string> methods;
+  for (const auto& request : requests) methods.push_back(request.method);
+  return methods;
+}
+
+std::set<std::string> expectedCorrelationIds(BridgeFixture& fixture) {
+  return test::expectedCorrelationIds(fixture.simulator, fixture.dir.file("mapping.json"));
+}
+
+// What breaks "exactly one incident per matching evaluation": each correlation_id with another
+// count, as "evalbridge:...: 2 incident(s)" (empty when the invariant holds).
+std::vector<std::string> notExactlyOnce(BridgeFixture& fixture) {
+  const auto expected = expectedCorrelationIds(fixture);
+  auto counts = test::incidentsByCorrelation(fixture.simulator);
+  for (const auto& id : expected) counts.try_emplace(id, 0);
+  std::vector<std::string> wrong;
+  for (const auto& [id, count] : counts)
+    if (count != (expected.count(id) ? 1 : 0)) wrong.push_back(id + ": " + std::to_string(count) + " incident(s)");
+  return wrong;
+}
+
+// The ledger as another process sees it: a second, read-only SQLite connection to the file the
+// bridge is writing. In WAL mode a reader sees every committed transaction and nothing else, so
+// what it reads is what would survive a crash at that instant.
+class LedgerReader {
+ public:
+  explicit LedgerReader(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) error_ = sqlite3_errmsg(db_);
+    sqlite3_busy_timeout(db_, 10000);
+  }
+  ~LedgerReader() { sqlite3_close(db_); }
+  LedgerReader(const LedgerReader&) = delete;
+  LedgerReader& operator=(const LedgerReader&) = delete;
+
+  // The status of the row carrying `correlationId`: "pending", "created", ...; "(no row)", or
+  // the SQLite error, so that a failed check says what it saw.
+  std::string statusOf(const std::string& correlationId) const {
+    if (!error_.empty()) return "(cannot open the ledger: " + error_ + ")";
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db_, "SELECT status FROM evaluations WHERE correlation_id = ?", -1, &statement, nullptr) !=
+        SQLITE_OK)
+      return std::string("(") + sqlite3_errmsg(db_) + ")";
+    sqlite3_bind_text(statement, 1, correlationId.c_str(), -1, SQLITE_TRANSIENT);
+    std::string status = "(no row)";
+    const int step = sqlite3_step(statement);
+    if (step == SQLITE_ROW)
+      status = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+    else if (step != SQLITE_DONE)
+      status = std::string("(") + sqlite3_errmsg(db_) + ")";
+    sqlite3_finalize(statement);
+    return status;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string error_;
+};
+
+}  // namespace
+
+// Caught: no lookup after a 5xx, a reset or an unreadable 2xx (the POST is simply sent again).
+TEST_CASE("an uncertain create is looked up by correlation_id and adopted, never posted twice", "[invariants]") {
+  std::atomic<int> createsSeen{0};  // before the fixture: the hook may run until the simulator stops
+  BridgeFixture fixture;
+  int uncertainStatus = -1;  // how the simulator answered the POST whose incident it had stored
+  SECTION("the connection drops after the incident was stored (ambiguous)") {
+    fixture.simulator.addFault(incidentFault("POST", "ambiguous", 0, 1));
+    uncertainStatus = 0;
+  }
+  SECTION("ServiceNow answers 503 after the incident was stored") {
+    fixture.simulator.onIncidentCreated([&createsSeen](const Poco::JSON::Object&) -> std::optional<int> {
+      if (createsSeen++ == 0) return 503;
+      return std::nullopt;
+    });
+    uncertainStatus = 503;
+  }
+  SECTION("ServiceNow stores the incident and answers with a body cut in half") {
+    fixture.simulator.addFault(incidentFault("POST", "badJson", 0, 1));
+    uncertainStatus = 200;
+  }
+  Config config = loadConfig(fixture.configPath());
+  const OrgSyncReport report = syncOnce(config);
+  fixture.simulator.onIncidentCreated({});
+  INFO(report.error);
+  CHECK(report.ok);
+  CHECK(report.delivery.adopted == 1);
+  CHECK(notExactlyOnce(fixture) == std::vector<std::string>{});
+
+  // On the wire: the uncertain POST was followed by a lookup of its correlation_id and nothing else.
+  std::vector<sim::RecordedRequest> uncertain;
+  for (const auto& request : tableRequests(fixture.simulator, "POST"))
+    if (request.status != 201) uncertain.push_back(request);
+  REQUIRE(uncertain.size() == 1);
+  CHECK(uncertain[0].status == uncertainStatus);
+  const std::string correlationId = test::correlationOf(uncertain[0]);
+  const auto about = requestsAbout(fixture.simulator, correlationId);
+  CHECK(methodsOf(about) == std::vector<std::string>{"POST", "GET"});
+
+  // The ledger holds the incident the first POST created.
+  auto record = Ledger(config.ledgerPath).findByKey(correlationId);
+  REQUIRE(record);
+  CHECK(record->status == RecordStatus::Created);
+  for (const auto& incident : fixture.simulator.incidents())
+    if (incident->getValue<std::string>("correlation_id") == correlationId)
+      CHECK(record->incident.sysId == incident->getValue<std::string>("sys_id"));
+}
+
+// Caught: a PATCH that failed transiently sent to the dead letter instead of being retried.
+TEST_CASE("a rescore whose PATCH fails transiently once is sent again within the budget and lands", "[invariants]") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  REQUIRE(syncOnce(config).ok);
+  const Observation observation = test::firstMatching(fixture);
+  const std::string correlationId = correlationIdFor(observation.orgId, observation.evaluationId);
+  fixture.simulator.rescore("acme-us", observation.evaluationId, 10, "2026-11-20T00:00:00Z");
+  int failedStatus = -1;
+  SECTION("503") {
+    fixture.simulator.addFault(incidentFault("PATCH", "status", 503, 1));
+    failedStatus = 503;
+  }
+  SECTION("connection reset") {
+    fixture.simulator.addFault(incidentFault("PATCH", "reset", 0, 1));
+    failedStatus = 0;
+  }
+  fixture.simulator.clearRequests();
+  const OrgSyncReport report = syncOnce(config);
+  INFO(report.error);
+  CHECK(report.ok);
+  CHECK(report.delivery.updated == 1);
+  CHECK(report.delivery.retries == 1);
+  CHECK(report.delivery.dead == 0);
+
+  const auto patches = tableRequests(fixture.simulator, "PATCH");
+  REQUIRE(patches.size() == 2);
+  CHECK(patches[0].status == failedStatus);
+  CHECK(patches[1].status == 200);
+  auto record = Ledger(config.ledgerPath).findByKey(correlationId);
+  REQUIRE(record);
+  CHECK(record->status == RecordStatus::Updated);
+  CHECK(record->incident.modCount == 1);  // the failed PATCH changed nothing; the retry did
+  CHECK(patches[1].path == kIncidentTable + "/" + record->incident.sysId);
+}
+
+// Caught: the outcome recorded (or the record marked delivered) before the POST is sent: a crash
+// between the two would leave a "delivered" record whose incident may not exist.
+TEST_CASE("every create reaches ServiceNow while its intent is committed as pending in the ledger", "[invariants]") {
+  std::mutex mutex;
+  std::map<std::string, std::string> statusAtPost;  // correlation_id -> ledger status as its POST arrived
+  int posts = 0;
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  // Runs on the simulator's thread before it stores the incident, while the bridge waits for the
+  // answer: what it reads is the ledger at the instant the POST arrived.
+  fixture.simulator.onIncidentCreate([&](const Poco::JSON::Object& body) {
+    const std::string correlationId = body.optValue<std::string>("correlation_id", "");
+    const std::string status = LedgerReader(fixture.ledgerPath()).statusOf(correlationId);
+    std::lock_guard<std::mutex> lock(mutex);
+    statusAtPost[correlationId] = status;
+    ++posts;
+  });
+  SECTION("records found in the export") {}
+  SECTION("a record left pending by an earlier run (looked up, then posted)") {
+    Ledger ledger(config.ledgerPath);
+    REQUIRE(ledger.observe({test::firstMatching(fixture)})[0] == Decision::Create);
+  }
+  const OrgSyncReport report = syncOnce(config);
+  fixture.simulator.onIncidentCreate({});
+  INFO(report.error);
+  CHECK(report.ok);
+
+  const auto expected = expectedCorrelationIds(fixture);
+  std::lock_guard<std::mutex> lock(mutex);
+  CHECK(posts == static_cast<int>(expected.size()));  // the hook saw every create, once
+  std::vector<std::string> notPending;  // "correlation_id: status" for each one seen otherwise
+  for (const auto& id : expected) {
+    auto seen = statusAtPost.find(id);
+    const std::string status = seen == statusAtPost.end() ? "(never posted)" : seen->second;
+    if (status != "pending") notPending.push_back(id + ": " + status);
+  }
+  CHECK(notPending == std::vector<std::string>{});
+}
+
+// Caught: a refused lookup (4xx) taken for "not found", and the record posted.
+TEST_CASE("a 4xx on the correlation lookup sends the record to the dead letter with the reason and creates nothing",
+          "[invariants]") {
+  const int status = GENERATE(400, 403);
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  const Observation observation = test::firstMatching(fixture);
+  const std::string correlationId = correlationIdFor(observation.orgId, observation.evaluationId);
+  {
+    // An intent left by an earlier run: it may have been posted, so it is looked up first.
+    Ledger ledger(config.ledgerPath);
+    REQUIRE(ledger.observe({observation})[0] == Decision::Create);
+  }
+  fixture.simulator.addFault(incidentFault("GET", "status", status));
+  // An empty window: only the settling of pending records runs, so the lookup decides alone.
+  const OrgSyncReport report =
+      syncOnce(config, SyncRange{std::string("2026-01-01T00:00:00Z"), std::string("2026-01-01T00:00:01Z")});
+  INFO(report.error);
+  CHECK(report.delivery.dead == 1);
+  CHECK(report.delivery.created == 0);
+
+  auto record = Ledger(config.ledgerPath).findByKey(correlationId);
+  REQUIRE(record);
+  CHECK(record->status == RecordStatus::Dead);
+  INFO(record->lastError);
+  CHECK(record->lastError.rfind("looking up correlation_id failed: HTTP " + std::to_string(status), 0) == 0);
+  CHECK(record->lastError.find("simulated fault") != std::string::npos);  // ServiceNow's own message
+  CHECK(fixture.simulator.incidents().empty());
+  CHECK(tableRequests(fixture.simulator, "POST").empty());
+  CHECK(methodsOf(requestsAbout(fixture.simulator, correlationId)) == std::vector<std::string>{"GET"});
+}
+
+// Caught: the window checkpointed although a record in it is still pending (it would never be
+// exported again), or a record left pending posted without a lookup (its earlier POST may have
+// landed).
+TEST_CASE("a create that outlasts the retry budget stays pending, holds the checkpoint back, and is looked up "
+          "before it is posted next cycle",
+          "[invariants]") {
+  BridgeFixture fixture;
+  fixture.serviceNowRetry = R"({ "maxAttempts": 2, "initialMs": 10, "maxMs": 20, "maxElapsedS": 30 })";
+  fixture.writeConfig();
+  Config config = loadConfig(fixture.configPath());
+  const std::string orgId = fixture.simulator.options().orgs[0].orgId;
+  // No `from`: the export starts at the checkpoint (none yet: startFrom); one window up to `to`.
+  const SyncRange range{std::nullopt, std::string("2026-11-05T00:00:00Z")};
+  const auto expected = expectedCorrelationIds(fixture);
+  REQUIRE_FALSE(expected.empty());
+
+  fixture.simulator.addFault(incidentFault("POST", "status", 503));
+  const OrgSyncReport first = syncOnce(config, range);
+  CHECK_FALSE(first.ok);
+  CHECK(first.delivery.leftPending == static_cast<int>(expected.size()));
+  CHECK(fixture.simulator.incidents().empty());
+  {
+    Ledger ledger(config.ledgerPath);
+    CHECK(ledger.pending(orgId).size() == expected.size());
+    CHECK(ledger.checkpoint(orgId).value_or("(none)") == "(none)");  // the window is exported again next cycle
+  }
+
+  fixture.simulator.clearFaults();
+  fixture.simulator.clearRequests();
+  const OrgSyncReport second = syncOnce(config, range);
+  INFO(second.error);
+  CHECK(second.ok);
+  CHECK(second.delivery.created == static_cast<int>(expected.size()));
+  CHECK(notExactlyOnce(fixture) == std::vector<std::string>{});
+  for (const auto& correlationId : expected) {
+    INFO(correlationId);
+    CHECK(methodsOf(requestsAbout(fixture.simulator, correlationId)) == std::vector<std::string>{"GET", "POST"});
+  }
+  Ledger ledger(config.ledgerPath);
+  CHECK(ledger.pending(orgId).empty());
+  CHECK(ledger.checkpoint(orgId).value_or("(none)") == "2026-11-05T00:00:00Z");
+}

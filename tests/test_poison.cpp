@@ -1,0 +1,75 @@
+// One bad record costs one record (issue 10): a results page with a poisoned evaluation between
+// two good ones, through the real binary. The good ones become incidents, the poisoned one goes
+// to the dead letter with its raw text and the reason, `sync` exits 3, and the window is
+// checkpointed so the next cycle moves past it.
+#include <catch2/catch.hpp>
+
+#include "ledger/Ledger.h"
+#include "support/DeliveryChecks.h"
+#include "support/MultiOrgConfig.h"
+
+using namespace evalbridge;
+using namespace evalbridge::test;
+
+namespace {
+
+struct Poison {
+  const char* name;
+  std::string text;
+};
+
+}  // namespace
+
+TEST_CASE("a poisoned evaluation on a page is dead-lettered alone, for the search and export sources") {
+  const std::vector<Poison> poisons = {
+      {"a lone UTF-16 surrogate", R"({"id":"poison-1","agent":{"name":"\ud83d"}})"},
+      {"a number beyond double", R"({"id":"poison-1","answers":{"totalScore":1e400}})"},
+      {"an integer beyond 64 bits", R"({"id":"poison-1","answers":{"totalScore":123456789012345678901234567890}})"},
+      {"a raw control character", "{\"id\":\"poison-1\",\"answers\":{\"comments\":\"a\x01z\"}}"},
+  };
+  const std::vector<std::pair<std::string, std::string>> sources = {
+      {"search", "/api/v2/quality/evaluations/search"}, {"export", "/api/v2/quality/exports/"}};
+  for (const auto& [source, path] : sources) {
+    for (const auto& poison : poisons) {
+      INFO(source << ": " << poison.name);
+      BridgeFixture fixture;
+      fixture.source = source;
+      fixture.writeConfig();
+      sim::FaultRule rule;
+      rule.server = "acme-us";
+      rule.pathPrefix = path;
+      rule.kind = "poison";
+      rule.poison = poison.text;
+      // Job status polls share the export's path prefix but have no "entities" to poison; every
+      // results page gets the same poisoned element (one key: one dead record).
+      rule.count = source == "export" ? -1 : 1;
+      fixture.simulator.addFault(rule);
+
+      auto result = runEvalbridge(fixture, "sync --once");
+      INFO(result.out << result.err);
+      CHECK(result.exitCode == 3);  // finished, but a record went to the dead letter
+
+      // Every real evaluation that matches became exactly one incident.
+      const std::string orgId = fixture.simulator.options().orgs[0].orgId;
+      CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, matchingEvaluationIds(fixture, "acme-us")));
+      CHECK(fixture.simulator.incidents().size() == matchingEvaluationIds(fixture, "acme-us").size());
+
+      // The poisoned one is in the dead letter with its raw text and the parser's reason.
+      Ledger ledger(fixture.ledgerPath());
+      RecordFilter dead;
+      dead.status = RecordStatus::Dead;
+      auto records = ledger.list(dead);
+      REQUIRE(records.size() == 1);
+      CHECK(records[0].rawJson == poison.text);
+      CHECK_THAT(records[0].lastError, Catch::Contains("not valid JSON"));
+
+      // The window was checkpointed: the next cycle starts after it and sees nothing new.
+      REQUIRE(ledger.checkpoint(orgId));
+      CHECK(*ledger.checkpoint(orgId) > "2026-11-20T00:00:00Z");
+      fixture.simulator.clearFaults();
+      auto again = runEvalbridge(fixture, "sync --once");
+      CHECK(again.exitCode == 0);
+      CHECK(fixture.simulator.incidents().size() == matchingEvaluationIds(fixture, "acme-us").size());
+    }
+  }
+}
