@@ -23,6 +23,7 @@
 #include "server/WebhookPayload.h"
 #include "server/WebhookVerifier.h"
 #include "sync/SyncStatusBoard.h"
+#include "support/ServerSeed.h"
 #include "support/HttpCall.h"
 #include "support/TempDir.h"
 
@@ -80,16 +81,7 @@ struct ServerFixture {
 
   explicit ServerFixture(const std::string& secret = kSecret) {
     context.webhookSecret = secret;
-    Observation seen;
-    seen.orgId = kOrgId;
-    seen.orgName = "acme-us";
-    seen.evaluationId = "eval-1";
-    seen.changedDate = "2026-11-01T00:00:00Z";
-    seen.matched = true;
-    seen.fieldsJson = R"({"short_description":"QA fail"})";
-    ledger.observe({seen});
-    ledger.markDelivered(kOrgId, "eval-1", IncidentRef{"sys-1", "INC0010001", "1", "2026-11-01 10:00:00", 0});
-    board.expect("acme-us", kOrgId);
+    test::seedOneIncident(ledger, board, kOrgId);
     server.start();
   }
   int port() const { return server.boundPort(); }

@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "support/HttpCall.h"
 #include "common/Errors.h"
 #include "sim/EncodedQuery.h"
 #include "sim/FaultInjector.h"
@@ -53,41 +54,12 @@ namespace {
 
 // ---- a minimal HTTP client for the tests ----
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names
-
-  Object::Ptr json() const {
-    Poco::JSON::Parser parser;
-    return parser.parse(body).extract<Object::Ptr>();
-  }
-  std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
+using Reply = evalbridge::test::HttpAnswer;
 
 Reply call(const std::string& baseUrl, const std::string& method, const std::string& pathAndQuery,
            const std::string& body = "", const std::map<std::string, std::string>& headers = {},
            const std::string& contentType = "application/json") {
-  const Poco::URI base(baseUrl);
-  Poco::Net::HTTPClientSession session(base.getHost(), base.getPort());
-  session.setTimeout(Poco::Timespan(5, 0));
-  Poco::Net::HTTPRequest request(method, pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
-  for (const auto& [name, value] : headers) request.set(name, value);
-  if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
-    request.setContentType(contentType);
-    request.setContentLength(static_cast<std::streamsize>(body.size()));
-  }
-  session.sendRequest(request) << body;
-  Poco::Net::HTTPResponse response;
-  std::istream& in = session.receiveResponse(response);
-  Reply reply;
-  reply.status = static_cast<int>(response.getStatus());
-  Poco::StreamCopier::copyToString(in, reply.body);
-  for (const auto& [name, value] : response) reply.headers[Poco::toLower(name)] = value;
-  return reply;
+  return evalbridge::test::httpCall(baseUrl, method, pathAndQuery, body, {headers.begin(), headers.end()}, contentType);
 }
 
 std::string basicAuth(const std::string& user, const std::string& password) {

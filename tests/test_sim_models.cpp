@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "support/HttpCall.h"
 #include "sim/Simulator.h"
 #include "support/ModelCheck.h"
 
@@ -38,34 +39,14 @@ const ModelCatalog& catalog() {
   return models;
 }
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  Object::Ptr json() const {
-    Poco::JSON::Parser parser;
-    return parser.parse(body).extract<Object::Ptr>();
-  }
-};
+using Reply = evalbridge::test::HttpAnswer;
 
 Reply call(const std::string& baseUrl, const std::string& method, const std::string& pathAndQuery,
            const std::string& body = "", const std::string& authorization = "",
            const std::string& contentType = "application/json") {
-  const Poco::URI base(baseUrl);
-  Poco::Net::HTTPClientSession session(base.getHost(), base.getPort());
-  session.setTimeout(Poco::Timespan(10, 0));
-  Poco::Net::HTTPRequest request(method, pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
-  if (!authorization.empty()) request.set("Authorization", authorization);
-  if (method == "POST" || method == "PUT") {
-    request.setContentType(contentType);
-    request.setContentLength(static_cast<std::streamsize>(body.size()));
-  }
-  session.sendRequest(request) << body;
-  Poco::Net::HTTPResponse response;
-  std::istream& in = session.receiveResponse(response);
-  Reply reply;
-  reply.status = static_cast<int>(response.getStatus());
-  Poco::StreamCopier::copyToString(in, reply.body);
-  return reply;
+  evalbridge::test::HttpCallHeaders headers;
+  if (!authorization.empty()) headers.emplace_back("Authorization", authorization);
+  return evalbridge::test::httpCall(baseUrl, method, pathAndQuery, body, headers, contentType);
 }
 
 std::string bearerFor(Simulator& sim, const OrgSpec& org) {

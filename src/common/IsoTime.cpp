@@ -1,5 +1,7 @@
 #include "common/IsoTime.h"
 
+#include "common/Errors.h"
+
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
@@ -26,6 +28,12 @@ std::string formatIsoTime(const Poco::Timestamp& time) {
 std::string normalizeIsoTime(const std::string& text) {
   auto parsed = parseIsoTime(text);
   return parsed ? formatIsoTime(*parsed) : text;
+}
+
+Poco::Timestamp requireIsoTime(const std::string& text, const std::string& what) {
+  auto parsed = parseIsoTime(text);
+  if (!parsed) throw PermanentError(what + ": '" + text + "' is not an ISO 8601 time");
+  return *parsed;
 }
 
 }  // namespace evalbridge

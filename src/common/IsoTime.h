@@ -11,6 +11,8 @@ namespace evalbridge {
 // Accepts any ISO 8601 form Poco understands (offsets, fractions); nothing on failure.
 std::optional<Poco::Timestamp> parseIsoTime(const std::string& text);
 std::string formatIsoTime(const Poco::Timestamp& time);
+// The instant, or PermanentError "<what>: '<text>' is not an ISO 8601 time".
+Poco::Timestamp requireIsoTime(const std::string& text, const std::string& what);
 // Normalizes to formatIsoTime's form; returns the input unchanged when it does not parse.
 std::string normalizeIsoTime(const std::string& text);
 

@@ -11,18 +11,8 @@
 #include "http/HttpClient.h"
 
 namespace evalbridge {
-namespace {
-
-Poco::Timestamp requireTime(const std::string& text, const std::string& what) {
-  auto parsed = parseIsoTime(text);
-  if (!parsed) throw PermanentError(what + ": '" + text + "' is not an ISO 8601 time");
-  return *parsed;
-}
-
-}  // namespace
-
 TimeWindow analyticsInterval(const TimeWindow& window, int lookbackS) {
-  const Poco::Timestamp start = requireTime(window.start, "window start") - Poco::Timespan(lookbackS, 0);
+  const Poco::Timestamp start = requireIsoTime(window.start, "window start") - Poco::Timespan(lookbackS, 0);
   return TimeWindow{formatIsoTime(start), window.end};
 }
 
@@ -50,8 +40,8 @@ std::string analyticsJobRequest(const TimeWindow& interval) {
 }
 
 std::vector<EvaluationRef> evaluationsInWindow(const Poco::JSON::Object::Ptr& page, const TimeWindow& window) {
-  const Poco::Timestamp start = requireTime(window.start, "window start");
-  const Poco::Timestamp end = requireTime(window.end, "window end");
+  const Poco::Timestamp start = requireIsoTime(window.start, "window start");
+  const Poco::Timestamp end = requireIsoTime(window.end, "window end");
   std::vector<EvaluationRef> refs;
   std::set<std::string> seen;
   auto conversations = page->getArray("conversations");

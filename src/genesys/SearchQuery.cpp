@@ -12,12 +12,6 @@
 namespace evalbridge {
 namespace {
 
-Poco::Timestamp requireTime(const std::string& text, const std::string& what) {
-  auto parsed = parseIsoTime(text);
-  if (!parsed) throw PermanentError(what + ": '" + text + "' is not an ISO 8601 time");
-  return *parsed;
-}
-
 std::optional<Poco::Timestamp> dateOf(const Poco::JSON::Object::Ptr& result, const std::string& field) {
   if (!result || !result->has(field)) return std::nullopt;
   const Poco::Dynamic::Var value = result->get(field);
@@ -53,8 +47,8 @@ std::string searchRequestBody(const std::string& dateField, const Poco::Timestam
 }
 
 SearchPaging::SearchPaging(const TimeWindow& window, std::string dateField, int pageSize, int maxResults)
-    : from_(requireTime(window.start, "window start")),
-      to_(requireTime(window.end, "window end")),
+    : from_(requireIsoTime(window.start, "window start")),
+      to_(requireIsoTime(window.end, "window end")),
       dateField_(std::move(dateField)),
       pageSize_(pageSize),
       maxResults_(maxResults) {}
