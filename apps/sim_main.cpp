@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/Errors.h"
+#include "common/TerminationSignals.h"
 #include "sim/Simulator.h"
 
 namespace {
@@ -80,11 +81,7 @@ int main(int argc, char** argv) {
 
   // Block the stop signals before any server thread exists, so every thread inherits the mask
   // and only sigwait() below receives them.
-  sigset_t stopSignals;
-  sigemptyset(&stopSignals);
-  sigaddset(&stopSignals, SIGTERM);
-  sigaddset(&stopSignals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  const evalbridge::TerminationSignals stopSignals;
 
   try {
     evalbridge::sim::SimulatorOptions options =
@@ -96,8 +93,7 @@ int main(int argc, char** argv) {
     if (!arguments.portFile.empty()) writePortFile(arguments.portFile, line.str());
     std::cout << line.str() << std::endl;  // endl: the parent reads this line before we block
 
-    int received = 0;
-    sigwait(&stopSignals, &received);
+    const int received = stopSignals.wait();
     std::cerr << "evalbridge-sim: signal " << received << ", stopping\n";
     simulator.stop();
     return 0;

@@ -16,6 +16,7 @@
 #include "app/Logging.h"
 #include "common/Errors.h"
 #include "common/Metrics.h"
+#include "common/TerminationSignals.h"
 #include "config/Redaction.h"
 #include "http/HttpClient.h"
 #include "http/ShutdownToken.h"
@@ -30,24 +31,6 @@ namespace {
 constexpr std::chrono::seconds kDrainTimeout(25);
 
 Poco::Logger& logger() { return Poco::Logger::get("evalbridge.run"); }
-
-// Blocks SIGTERM and SIGINT in this thread, and so in every thread started after it; the main
-// thread then takes them synchronously with sigwait (no async-signal-safety concerns).
-sigset_t blockTerminationSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
-
-int waitForTermination(const sigset_t& signals) {
-  int received = 0;
-  while (sigwait(&signals, &received) != 0) {
-  }
-  return received;
-}
 
 // Latency histograms: a request to the ServiceNow instance's host is "servicenow", any other
 // (Genesys API, login and download hosts) "genesys".
@@ -65,7 +48,7 @@ void observeHttpLatency(const Config& config, Metrics& metrics) {
 
 int runRunCommand(const CommandLine& line, std::ostream& out) {
   allowOnly(line, {"port-file", "log-format"});
-  const sigset_t signals = blockTerminationSignals();
+  const TerminationSignals signals;
   Config config = loadCommandConfig(line);
   const Redactor redactor(config);
 
@@ -91,7 +74,7 @@ int runRunCommand(const CommandLine& line, std::ostream& out) {
   out << "evalbridge run: serving on http://" << server.boundAddress() << " (SIGTERM or Ctrl-C stops)" << std::endl;
 
   daemon.start();
-  const int received = waitForTermination(signals);
+  const int received = signals.wait();
   logger().information("%s received: stopping (in-flight work has %d s to finish)",
                        std::string(received == SIGINT ? "SIGINT" : "SIGTERM"), static_cast<int>(kDrainTimeout.count()));
   server.stop();

@@ -1,5 +1,7 @@
 #include "common/HmacSha256.h"
 
+#include <openssl/crypto.h>
+
 #include <Poco/HMACEngine.h>
 #include <Poco/SHA2Engine.h>
 
@@ -24,10 +26,7 @@ std::string hmacSha256Hex(const std::string& key, const std::string& message) {
 
 bool constantTimeEquals(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;  // the length of a hex digest is no secret
-  unsigned char difference = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    difference |= static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]);
-  return difference == 0;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace evalbridge

@@ -22,7 +22,29 @@ Database::Database(const std::string& path, int busyTimeoutMs) : path_(path) {
   exec("PRAGMA foreign_keys=ON");
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  for (auto& [sql, statement] : idle_) sqlite3_finalize(statement);
+  sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* Database::take(const std::string& sql) {
+  auto found = idle_.find(sql);
+  if (found != idle_.end()) {
+    sqlite3_stmt* statement = found->second;
+    idle_.erase(found);
+    return statement;
+  }
+  sqlite3_stmt* statement = nullptr;
+  checkSqlite(db_, sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr), "ledger: preparing statement");
+  return statement;
+}
+
+void Database::give(const std::string& sql, sqlite3_stmt* statement) {
+  sqlite3_reset(statement);
+  sqlite3_clear_bindings(statement);
+  // A statement of the same text may already be idle (two were in use at once): keep one.
+  if (!idle_.emplace(sql, statement).second) sqlite3_finalize(statement);
+}
 
 void Database::exec(const std::string& sql) {
   std::lock_guard<std::recursive_mutex> lock(mutex_);

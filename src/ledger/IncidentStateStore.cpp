@@ -130,7 +130,6 @@ StateResult IncidentStateStore::apply(const IncidentStateUpdate& update, const s
 
 std::optional<PollCursor> IncidentStateStore::pollCursor(const std::string& table) const {
   Database& db = ledger_.database();
-  std::lock_guard<std::recursive_mutex> lock(db.mutex());
   Statement query(db, "SELECT updated_on, sys_id FROM incident_poll_cursor WHERE table_name=?");
   query.bind(1, table);
   if (!query.step()) return std::nullopt;
@@ -151,7 +150,6 @@ void IncidentStateStore::savePollCursor(const std::string& table, const PollCurs
 std::vector<WriteBackDue> IncidentStateStore::dueWriteBacks(const std::string& orgId, const std::string& datatableId,
                                                             int limit) const {
   Database& db = ledger_.database();
-  std::lock_guard<std::recursive_mutex> lock(db.mutex());
   // Rows that failed before go last, so one bad row cannot starve the others.
   Statement query(db,
                   "SELECT e.org_id, e.evaluation_id, e.sys_id, e.incident_number, COALESCE(e.incident_state,''),"
@@ -199,7 +197,6 @@ void IncidentStateStore::markWriteBackFailed(const WriteBackDue& row, const std:
 
 std::map<std::string, std::map<std::string, long long>> IncidentStateStore::incidentStateCounts() const {
   Database& db = ledger_.database();
-  std::lock_guard<std::recursive_mutex> lock(db.mutex());
   Statement query(db,
                   "SELECT org_id, COALESCE(incident_state,''), COUNT(*) FROM evaluations"
                   " WHERE sys_id IS NOT NULL AND sys_id<>'' GROUP BY org_id, incident_state");

@@ -7,12 +7,10 @@
 
 namespace evalbridge {
 
-Statement::Statement(Database& db, const std::string& sql) : db_(db), sql_(sql) {
-  checkSqlite(db.handle(), sqlite3_prepare_v2(db.handle(), sql.c_str(), -1, &stmt_, nullptr),
-              "ledger: preparing statement");
-}
+Statement::Statement(Database& db, const std::string& sql)
+    : db_(db), lock_(db.mutex()), sql_(sql), stmt_(db.take(sql)) {}
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { db_.give(sql_, stmt_); }
 
 Statement& Statement::bind(int index, const std::string& value) {
   checkSqlite(db_.handle(),

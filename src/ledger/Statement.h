@@ -1,6 +1,9 @@
 #pragma once
-// A prepared statement with positional binds (1-based) and typed column reads (0-based).
+// A prepared statement with positional binds (1-based) and typed column reads (0-based). It holds
+// the connection's mutex for its lifetime, so callers never lock for a single statement, and it
+// comes from (and goes back to) the connection's cache of prepared statements.
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -39,8 +42,9 @@ class Statement {
 
  private:
   Database& db_;
-  sqlite3_stmt* stmt_ = nullptr;
+  std::unique_lock<std::recursive_mutex> lock_;  // before stmt_: held while the statement is used
   std::string sql_;
+  sqlite3_stmt* stmt_ = nullptr;
 };
 
 }  // namespace evalbridge
