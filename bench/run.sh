@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Builds evalbridge and the bench in Release and prints the figures of issue 4:
-#   incidents/s at (concurrency 8, 20 ms) and (32, 2 ms) with their ratio to the ideal,
-#   records/s and peak RSS for a 200,000-evaluation export of which 1% match.
-#   BENCH_BUILD_DIR  build folder (default build-bench);  --quick  smaller runs, for a smoke test
+# bench/run.sh: builds evalbridge (Release, in build-bench/) and prints every benchmark figure
+# from one run, each on one line beside its ceiling or yardstick: value, ceiling/yardstick,
+# ratio, target. See bench/bench.py for the cases and bench/RESULTS.md for the last real run.
+#   bench/run.sh [--quick] [bench.py options, e.g. --parts delivery --json FILE]
+#   BENCH_BUILD_DIR  build folder (default build-bench)
+# Installs what is missing the way scripts/install-packages.sh does (apt-get, sudo when not root):
+# the build packages, wrk (the raw ServiceNow ceiling), python3 (orchestration and the
+# plain-Python yardstick, standard library only) and util-linux (taskset).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install-packages.sh cmake make g++ libpoco-dev libsqlite3-dev ca-certificates wrk python3 util-linux
 build="${BENCH_BUILD_DIR:-$PWD/build-bench}"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DEVALBRIDGE_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target evalbridge evalbridge-sim evalbridge-bench >/dev/null
-echo "evalbridge bench ($(nproc) CPU(s); ledger on $(df -P "$build" | awk 'NR==2{print $1}'))"
-"$build/bench/evalbridge-bench" "$build/evalbridge" "$build/evalbridge-sim" "$@"
+cmake --build "$build" -j"$(nproc)" --target evalbridge evalbridge-sim evalbridge-rusage >/dev/null
+echo "evalbridge bench, $(date -u +%Y-%m-%dT%H:%M:%SZ): $(nproc) CPU(s) ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), shared with other work;" \
+     "ledger on $(df -P "$build" | awk 'NR==2{print $1}'); git $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo '+local changes')"
+exec python3 bench/bench.py --build "$build" "$@"

@@ -64,6 +64,8 @@ commands:
   ledger stats [--json]
   ledger dead [--json]
   ledger replay KEY|--all       (ledger commands also take --ledger FILE instead of a config)
+  ledger prune [--dry-run] [--json]
+                 apply ledger.retention (defaults with --ledger alone); --dry-run only counts
   doctor [--org NAME] [--json]  preflight every org and ServiceNow; explain each failure and its fix
   run [--port-file FILE]        daemon: scheduled sync per org, state pull, HTTP server; SIGTERM drains
   demo [--keep DIR]             run the bundled simulators and three cycles against them

@@ -15,6 +15,8 @@
 #include "config/Config.h"
 #include "ledger/IncidentStates.h"
 #include "ledger/Ledger.h"
+#include "ledger/LedgerFileSize.h"
+#include "ledger/Retention.h"
 #include "mapping/Mapping.h"
 #include "genesys/MalformedEntry.h"
 #include "sync/OrgSync.h"
@@ -25,6 +27,50 @@ namespace {
 std::string ledgerPathFor(const CommandLine& line) {
   if (auto path = line.value("ledger")) return *path;
   return loadConfig(configPathFor(line)).ledgerPath;
+}
+
+// The retention `ledger prune` and `ledger stats` apply: the configuration's; with `--ledger FILE`
+// and no `--config`, the documented defaults (a config file lying around in the current folder is
+// not picked up silently for a ledger named by hand).
+struct RetentionInUse {
+  RetentionPolicy policy;
+  std::string source;
+};
+
+RetentionInUse retentionFor(const CommandLine& line) {
+  if (line.value("ledger") && !line.value("config")) return {RetentionPolicy{}, "defaults"};
+  const std::string path = configPathFor(line);
+  return {loadConfig(path).retention, path};
+}
+
+std::string describePolicy(const RetentionInUse& retention) {
+  return "skipped " + formatIsoDuration(retention.policy.skippedS) + ", closed " +
+         formatIsoDuration(retention.policy.closedS) + ", history " + formatIsoDuration(retention.policy.historyS) +
+         " (" + (retention.source == "defaults" ? std::string("defaults") : "from " + retention.source) + ")";
+}
+
+Poco::JSON::Object countsJson(const PruneCounts& counts) {
+  Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+  o.set("skipped", counts.skipped);
+  o.set("closed", counts.closed);
+  o.set("history", counts.history);
+  return o;
+}
+
+Poco::JSON::Object fileJson(const LedgerFileSize& size) {
+  Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+  o.set("path", size.path);
+  o.set("bytes", size.totalBytes());
+  o.set("databaseBytes", size.databaseBytes);
+  o.set("walBytes", size.walBytes);
+  o.set("freeBytes", size.freeBytes);
+  return o;
+}
+
+std::string describeFile(const LedgerFileSize& size) {
+  return "ledger file: " + std::to_string(size.totalBytes()) + " bytes (database " +
+         std::to_string(size.databaseBytes) + " + WAL " + std::to_string(size.walBytes) + "), of which " +
+         std::to_string(size.freeBytes) + " bytes are free pages reused for new records";
 }
 
 Poco::JSON::Object recordJson(const LedgerRecord& r, bool full) {
@@ -151,17 +197,27 @@ int show(Ledger& ledger, const std::string& key, bool json, std::ostream& out) {
   return kExitOk;
 }
 
-int stats(Ledger& ledger, bool json, std::ostream& out) {
+int stats(Ledger& ledger, const RetentionInUse& retention, bool json, std::ostream& out) {
   auto byOrg = ledger.statsByOrg();
+  const PruneReport prunable = Retention(ledger.database(), retention.policy).measure(Poco::Timestamp());
+  for (const auto& [orgId, counts] : prunable.byOrg) byOrg[orgId];  // an org with only old history left
+  const LedgerFileSize size = measureLedgerFile(ledger.database());
   static const char* kStatuses[] = {"created", "updated", "skipped", "dead", "pending"};
+  auto prunableFor = [&](const std::string& orgId) {
+    auto found = prunable.byOrg.find(orgId);
+    return found == prunable.byOrg.end() ? PruneCounts{} : found->second;
+  };
   if (json) {
+    // Orgs stay the root's members (by orgId) as before; the file is one more member beside them.
     Poco::JSON::Object root(Poco::JSON_PRESERVE_KEY_ORDER);
     for (const auto& [orgId, counts] : byOrg) {
       Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
       o.set("exported", counts.total);
       for (const char* status : kStatuses) o.set(status, counts.byStatus.count(status) ? counts.byStatus.at(status) : 0);
+      o.set("prunableNow", countsJson(prunableFor(orgId)));
       root.set(orgId, o);
     }
+    root.set("ledgerFile", fileJson(size));
     root.stringify(out, 2);
     out << "\n";
     return kExitOk;
@@ -174,7 +230,53 @@ int stats(Ledger& ledger, bool json, std::ostream& out) {
     for (const char* status : kStatuses) out << std::setw(9) << (counts.byStatus.count(status) ? counts.byStatus.at(status) : 0);
     out << "\n";
   }
-  out << "exported = created + updated + skipped + dead + pending, per org\n";
+  out << "exported = created + updated + skipped + dead + pending, per org (records the ledger holds)\n";
+  out << "a prune now would remove, with retention " << describePolicy(retention) << ":\n";
+  if (prunable.byOrg.empty()) out << "  nothing\n";
+  for (const auto& [orgId, counts] : prunable.byOrg) out << "  " << orgId << ": " << describe(counts) << "\n";
+  out << describeFile(size) << "\n";
+  return kExitOk;
+}
+
+// `ledger prune [--dry-run]`: applies (or only measures) the retention, per org.
+int prune(Ledger& ledger, const RetentionInUse& retention, bool dryRun, bool json, std::ostream& out) {
+  const Poco::Timestamp now;
+  Retention applier(ledger.database(), retention.policy);
+  const PruneReport report = dryRun ? applier.measure(now) : applier.prune(now);
+  const LedgerFileSize size = measureLedgerFile(ledger.database());
+  if (json) {
+    Poco::JSON::Object root(Poco::JSON_PRESERVE_KEY_ORDER);
+    root.set("dryRun", dryRun);
+    Poco::JSON::Object policy(Poco::JSON_PRESERVE_KEY_ORDER);
+    policy.set("skipped", formatIsoDuration(retention.policy.skippedS));
+    policy.set("closed", formatIsoDuration(retention.policy.closedS));
+    policy.set("history", formatIsoDuration(retention.policy.historyS));
+    policy.set("source", retention.source);
+    root.set("retention", policy);
+    Poco::JSON::Object orgs(Poco::JSON_PRESERVE_KEY_ORDER);
+    for (const auto& [orgId, counts] : report.byOrg) orgs.set(orgId, countsJson(counts));
+    root.set(dryRun ? "wouldRemove" : "removed", orgs);
+    root.set("total", countsJson(report.total()));
+    root.set("batches", report.batches);
+    root.set("ledgerFile", fileJson(size));
+    root.stringify(out, 2);
+    out << "\n";
+    return kExitOk;
+  }
+  out << "retention: " << describePolicy(retention) << "\n";
+  out << (dryRun ? "a prune would remove:\n" : "removed:\n");
+  if (report.byOrg.empty()) out << "  nothing\n";
+  for (const auto& [orgId, counts] : report.byOrg) out << "  " << orgId << ": " << describe(counts) << "\n";
+  if (report.byOrg.size() > 1) out << "  total: " << describe(report.total()) << "\n";
+  if (dryRun)
+    out << "dry run: nothing was removed\n";
+  else
+    out << "in " << report.batches << " transaction(s)\n";
+  out << describeFile(size) << "\n";
+  if (!dryRun && !report.byOrg.empty())
+    out << "note: freed pages stay in the file and are reused for new records, so the ledger stops growing but "
+           "does not shrink; to return the space to the disk, stop `evalbridge run` and run "
+           "`sqlite3 LEDGER 'VACUUM'`\n";
   return kExitOk;
 }
 
@@ -262,9 +364,12 @@ class Replayer {
 }  // namespace
 
 int runLedgerCommand(const CommandLine& line, std::ostream& out) {
-  allowOnly(line, {"org", "status", "state", "limit", "json", "all", "ledger"});
-  if (line.words.empty()) throw UsageError("evalbridge ledger: say list, show KEY, stats, dead or replay KEY|--all");
+  allowOnly(line, {"org", "status", "state", "limit", "json", "all", "ledger", "dry-run"});
+  if (line.words.empty())
+    throw UsageError("evalbridge ledger: say list, show KEY, stats, dead, replay KEY|--all or prune [--dry-run]");
   const std::string& verb = line.words[0];
+  if (line.has("dry-run") && verb != "prune")
+    throw UsageError("evalbridge ledger " + verb + ": --dry-run is only for prune");
   Ledger ledger(ledgerPathFor(line));
   const bool json = line.has("json");
   if (verb == "list") return list(ledger, filterFrom(line), json, out);
@@ -273,7 +378,11 @@ int runLedgerCommand(const CommandLine& line, std::ostream& out) {
     filter.status = RecordStatus::Dead;
     return list(ledger, filter, json, out);
   }
-  if (verb == "stats") return stats(ledger, json, out);
+  if (verb == "stats") return stats(ledger, retentionFor(line), json, out);
+  if (verb == "prune") {
+    if (line.words.size() != 1) throw UsageError("evalbridge ledger prune: takes no KEY (only --dry-run, --json)");
+    return prune(ledger, retentionFor(line), line.has("dry-run"), json, out);
+  }
   if (verb == "show") {
     if (line.words.size() != 2) throw UsageError("evalbridge ledger show: give exactly one KEY");
     return show(ledger, line.words[1], json, out);

@@ -408,6 +408,21 @@ SearchSettings readSearch(const Reader& r, const Object::Ptr& genesys) {
   return s;
 }
 
+// ledger.retention. Zero is allowed (that kind goes at the next prune); 50 years is as good as
+// "keep forever", and keeps the cutoff (now minus the duration) a sane date.
+RetentionPolicy readRetention(const Reader& r, const Object::Ptr& ledger) {
+  RetentionPolicy policy;
+  Object::Ptr o = r.object(ledger, "ledger", "retention", false);
+  if (!o) return policy;
+  const std::string p = "ledger.retention";
+  r.checkKeys(o, p, {"skipped", "closed", "history"});
+  const long long maxS = 50LL * 365 * 86400;
+  if (auto v = r.optDuration(o, p, "skipped", 0, maxS)) policy.skippedS = *v;
+  if (auto v = r.optDuration(o, p, "closed", 0, maxS)) policy.closedS = *v;
+  if (auto v = r.optDuration(o, p, "history", 0, maxS)) policy.historyS = *v;
+  return policy;
+}
+
 // ISO 8601 date-time with an explicit zone (or a bare date) -> "YYYY-MM-DDTHH:MM:SSZ".
 std::string normalizeTimestamp(const Reader& r, const std::string& key, const std::string& text) {
   static const std::regex shape(R"(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2}))?)");
@@ -612,8 +627,9 @@ Config loadConfig(const std::string& path) {
   // ledger
   config.ledgerPath = r.resolvePath(config.ledgerPath);
   if (Object::Ptr ledger = r.object(root, "", "ledger", false)) {
-    r.checkKeys(ledger, "ledger", {"path"});
+    r.checkKeys(ledger, "ledger", {"path", "retention"});
     if (auto p = r.optString(ledger, "ledger", "path")) config.ledgerPath = *p == ":memory:" ? *p : r.resolvePath(*p);
+    config.retention = readRetention(r, ledger);
   }
 
   // genesys

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "http/RetrySettings.h"
+#include "ledger/RetentionPolicy.h"
 
 namespace evalbridge {
 
@@ -116,6 +117,8 @@ struct ServerSettings {
 struct Config {
   std::string sourceFile;  // the file this was read from (for messages)
   std::string ledgerPath = "evalbridge.db";  // resolved relative to the config file's folder
+  // "ledger.retention": {"skipped", "closed", "history"}, ISO 8601 durations, each optional.
+  RetentionPolicy retention;
   std::vector<OrgSettings> orgs;
   ExportSettings exportSettings;
   AnalyticsSettings analytics;

@@ -1,8 +1,5 @@
 #include "genesys/GenesysRetry.h"
 
-#include <atomic>
-#include <random>
-
 #include <Poco/Logger.h>
 
 
@@ -11,18 +8,12 @@ namespace {
 
 Poco::Logger& logger() { return Poco::Logger::get("evalbridge.genesys"); }
 
-// Backoff keeps jitter state; each call gets its own (calls run concurrently), seeded differently.
-unsigned nextSeed() {
-  static std::atomic<unsigned> counter{std::random_device{}()};
-  return counter.fetch_add(0x9E3779B9u) | 1u;
-}
-
 }  // namespace
 
 HttpResponse sendToGenesys(HttpClient& client, const HttpRequest& request, const RetrySettings& settings,
                            ShutdownToken& shutdown, const GenesysCallSite& site, const RetryObserver& observer) {
   // Each call gets its own Backoff (it keeps jitter state, and calls run concurrently).
-  Backoff backoff(settings, nextSeed());
+  Backoff backoff(settings);
   const RetryContext context{"org " + site.orgName + ": " + site.request, {"inin-correlation-id"}};
   auto logAndObserve = [&](const RetryEvent& event) {
     logger().warning("%s failed (attempt %d): %s; retrying in %d ms", context.what, event.attempt, event.reason,

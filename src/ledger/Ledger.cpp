@@ -116,6 +116,7 @@ Decision Ledger::observeOne(const Observation& in) {
   const std::string now = utcNowIso();
   const std::string hash = in.matched ? sha256Hex(in.fieldsJson) : kSkippedHash;
   std::optional<LedgerRecord> existing = find(in.orgId, in.evaluationId);
+  if (!existing) existing = restorePruned(in);
 
   if (!in.deadReason.empty()) {
     // Kept whole (raw record and reason) so nothing is lost; `ledger replay` re-reads it.
@@ -226,8 +227,35 @@ Decision Ledger::recordFollowUp(const Observation& in, const LedgerRecord& row) 
   return Decision::Create;
 }
 
+std::optional<LedgerRecord> Ledger::restorePruned(const Observation& in) {
+  // Called inside observe()'s transaction: the restore and the decision commit together.
+  Statement restore(*db_,
+                    "INSERT INTO evaluations (org_id, evaluation_id, org_name, status, correlation_id, changed_date,"
+                    " content_hash, sys_id, incident_number, incident_state, incident_updated_on, incident_mod_count,"
+                    " attempts, first_seen_at, updated_at)"
+                    " SELECT org_id, evaluation_id, org_name, status, correlation_id, changed_date, content_hash, sys_id,"
+                    " incident_number, incident_state, incident_updated_on, incident_mod_count, attempts,"
+                    " first_seen_at, ?3 FROM pruned_records WHERE org_id=?1 AND evaluation_id=?2");
+  restore.bind(1, in.orgId).bind(2, in.evaluationId).bind(3, utcNowIso()).run();
+  if (db_->changes() == 0) return std::nullopt;
+  std::string prunedAt;
+  {
+    Statement tombstone(*db_, "SELECT pruned_at FROM pruned_records WHERE org_id=? AND evaluation_id=?");
+    tombstone.bind(1, in.orgId).bind(2, in.evaluationId);
+    if (tombstone.step()) prunedAt = tombstone.text(0);
+  }
+  Statement drop(*db_, "DELETE FROM pruned_records WHERE org_id=? AND evaluation_id=?");
+  drop.bind(1, in.orgId).bind(2, in.evaluationId).run();
+  std::optional<LedgerRecord> row = find(in.orgId, in.evaluationId);
+  addHistory(in.orgId, in.evaluationId, "restored",
+             "exported again after the prune of " + prunedAt + "; restored from its tombstone" +
+                 (row && !row->incident.sysId.empty()
+                      ? " with incident " + row->incident.number + " (sys_id " + row->incident.sysId + ")"
+                      : std::string()));
+  return row;
+}
+
 std::optional<LedgerRecord> Ledger::find(const std::string& orgId, const std::string& evaluationId) const {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   Statement query(*db_, std::string("SELECT ") + kColumns + " FROM evaluations WHERE org_id=? AND evaluation_id=?");
   query.bind(1, orgId).bind(2, evaluationId);
   if (!query.step()) return std::nullopt;
@@ -235,7 +263,6 @@ std::optional<LedgerRecord> Ledger::find(const std::string& orgId, const std::st
 }
 
 std::optional<LedgerRecord> Ledger::findByKey(const std::string& key) const {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   const std::string select = std::string("SELECT ") + kColumns + " FROM evaluations WHERE ";
   for (const char* where : {"correlation_id=?1", "org_id || ':' || evaluation_id = ?1", "incident_number=?1",
                             "sys_id=?1", "evaluation_id=?1"}) {
@@ -252,7 +279,6 @@ std::optional<LedgerRecord> Ledger::findByKey(const std::string& key) const {
 }
 
 std::vector<LedgerRecord> Ledger::list(const RecordFilter& filter) const {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   std::string sql = std::string("SELECT ") + kColumns + " FROM evaluations WHERE 1=1";
   if (filter.orgId) sql += " AND org_id=:org";
   if (filter.status) sql += " AND status=:status";
@@ -366,7 +392,6 @@ bool Ledger::replayRemapped(const std::string& orgId, const std::string& evaluat
 }
 
 std::map<std::string, StatusCounts> Ledger::statsByOrg() const {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   Statement query(*db_, "SELECT org_id, status, COUNT(*) FROM evaluations GROUP BY org_id, status");
   std::map<std::string, StatusCounts> stats;
   while (query.step()) {
@@ -378,7 +403,6 @@ std::map<std::string, StatusCounts> Ledger::statsByOrg() const {
 }
 
 std::vector<HistoryEntry> Ledger::history(const std::string& orgId, const std::string& evaluationId) const {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   Statement query(*db_, "SELECT at, event, COALESCE(detail,'') FROM history WHERE org_id=? AND evaluation_id=? ORDER BY id");
   query.bind(1, orgId).bind(2, evaluationId);
   std::vector<HistoryEntry> entries;
@@ -388,13 +412,11 @@ std::vector<HistoryEntry> Ledger::history(const std::string& orgId, const std::s
 
 void Ledger::addHistory(const std::string& orgId, const std::string& evaluationId, const std::string& event,
                         const std::string& detail) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   Statement insert(*db_, "INSERT INTO history (org_id, evaluation_id, at, event, detail) VALUES (?,?,?,?,?)");
   insert.bind(1, orgId).bind(2, evaluationId).bind(3, utcNowIso()).bind(4, event).bind(5, nonEmpty(detail)).run();
 }
 
 std::optional<std::string> Ledger::checkpoint(const std::string& orgId) const {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   Statement query(*db_, "SELECT window_end FROM checkpoints WHERE org_id=?");
   query.bind(1, orgId);
   if (!query.step()) return std::nullopt;

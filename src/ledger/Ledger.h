@@ -113,6 +113,9 @@ class Ledger {
  private:
   Decision observeOne(const Observation& observation);
   Decision recordFollowUp(const Observation& observation, const LedgerRecord& row);
+  // A record pruned with a tombstone (Retention) whose evaluation is exported again is put back
+  // as it was when pruned, so it is decided as if it had never gone: never a second create.
+  std::optional<LedgerRecord> restorePruned(const Observation& observation);
   std::unique_ptr<Database> db_;
   std::unique_ptr<GroupCommit> outcomes_;  // markDelivered / markAttemptFailed / markDead
   int schemaVersion_ = 0;

@@ -5,6 +5,7 @@
 #include "common/LogEvent.h"
 #include "http/ShutdownToken.h"
 #include "ledger/IncidentStates.h"
+#include "ledger/Retention.h"
 #include "servicenow/ServiceNowClient.h"
 #include "sync/PeriodicWorker.h"
 #include "sync/SyncMetrics.h"
@@ -15,6 +16,13 @@ namespace {
 Poco::Logger& logger() { return Poco::Logger::get("evalbridge.daemon"); }
 
 std::chrono::milliseconds seconds(int s) { return std::chrono::milliseconds(static_cast<long long>(s) * 1000); }
+
+// The first prune comes shortly after the start (not at once: the org cycles start first, and
+// a restart should not wait behind a prune), then one a day. A failed prune is tried again
+// sooner; nothing is lost by waiting, the ledger only stays larger a little longer.
+constexpr std::chrono::seconds kFirstPruneDelay{5};
+constexpr std::chrono::hours kPruneInterval{24};
+constexpr std::chrono::hours kPruneRetry{1};
 
 }  // namespace
 
@@ -52,6 +60,7 @@ void Daemon::start() {
     workers_.push_back(std::make_unique<PeriodicWorker>("write-back", shutdown_, [this] { return runWriteBack(); }));
     writeBackWorker_ = workers_.back().get();
   }
+  workers_.push_back(std::make_unique<PeriodicWorker>("ledger retention", shutdown_, [this] { return runRetention(); }));
   for (auto& worker : workers_) worker->start();
   logger().information("started: %z org(s), sync every %ds (org overrides apply), state poll every %ds%s",
                        config_.orgs.size(), config_.sync.intervalS, config_.sync.pullIntervalS,
@@ -131,6 +140,32 @@ std::chrono::milliseconds Daemon::runPoll() {
 std::chrono::milliseconds Daemon::runWriteBack() {
   writeBack_.runOnce();
   return seconds(config_.sync.pullIntervalS);
+}
+
+std::chrono::milliseconds Daemon::runRetention() {
+  if (!retentionDue_) {
+    retentionDue_ = true;
+    return kFirstPruneDelay;
+  }
+  try {
+    Retention retention(engine_.ledger().database(), config_.retention);
+    const PruneReport report = retention.prune(Poco::Timestamp(), [this] { return !shutdown_.stopRequested(); });
+    std::string perOrg;
+    for (const auto& [orgId, counts] : report.byOrg)
+      perOrg += (perOrg.empty() ? "" : "; ") + orgId + ": " + describe(counts);
+    logEvent(logger(), Poco::Message::PRIO_INFORMATION,
+             std::string(report.interrupted ? "ledger prune (cut short by the shutdown): removed "
+                                            : "ledger prune: removed ") +
+                 describe(report.total()) + (perOrg.empty() ? "" : " (" + perOrg + ")") + "; next in 24 h",
+             {{"event", "prune"}});
+    return kPruneInterval;
+  } catch (const std::exception& e) {
+    std::string error = e.what();
+    if (auto* poco = dynamic_cast<const Poco::Exception*>(&e)) error = poco->message();
+    logEvent(logger(), Poco::Message::PRIO_WARNING, "ledger prune failed (tried again in 1 h): " + error,
+             {{"event", "prune-failed"}});
+    return kPruneRetry;
+  }
 }
 
 }  // namespace evalbridge

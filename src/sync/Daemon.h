@@ -1,7 +1,8 @@
 #pragma once
 // `evalbridge run` without its HTTP server: one scheduler per org (its own interval, its own
 // backoff, so a failing org never slows another), the incident state poll every
-// sync.pullIntervalS, and the write-back outbox, each on its own PeriodicWorker. Everything stops
+// sync.pullIntervalS, the write-back outbox, and the ledger's retention (once shortly after the
+// start, then daily), each on its own PeriodicWorker. Everything stops
 // on the ShutdownToken: waits end at once, in-flight work finishes or is abandoned safely (a
 // pending ledger row is settled by a correlation_id lookup at the next start).
 #include <chrono>
@@ -40,6 +41,7 @@ class Daemon {
   std::chrono::milliseconds runOrgCycle(const OrgSettings& org);
   std::chrono::milliseconds runPoll();
   std::chrono::milliseconds runWriteBack();
+  std::chrono::milliseconds runRetention();
 
   const Config& config_;
   ShutdownToken& shutdown_;
@@ -51,6 +53,7 @@ class Daemon {
   IncidentStatePuller puller_;
   std::vector<std::unique_ptr<PeriodicWorker>> workers_;
   PeriodicWorker* writeBackWorker_ = nullptr;
+  bool retentionDue_ = false;  // the first run of the retention worker only waits
 };
 
 }  // namespace evalbridge

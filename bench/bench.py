@@ -1,0 +1,474 @@
+#!/usr/bin/env python3
+"""bench.py: every figure of bench/run.sh, each beside its ceiling or yardstick, from one run.
+
+    python3 bench/bench.py --build BUILD_DIR [--quick] [--json FILE] [--parts delivery,export,orgs]
+
+Everything runs on 127.0.0.1: evalbridge-sim (the simulator) and evalbridge as child processes,
+wrk for the raw ServiceNow ceiling, bench/plain_sync.py as the yardstick. CPU, wall time and
+peak RSS of a measured child come from BUILD_DIR/bench/evalbridge-rusage (wait4), a tiny parent,
+so that Python's own resident set does not leak into the child's ru_maxrss.
+
+Figures (one line each: value, ceiling or yardstick, ratio, target):
+  delivery  incidents/s of `evalbridge sync --once` at 8 connections x 20 ms simulated latency,
+            and at 32 x 2 ms (also with the simulator and the bridge pinned to different CPUs),
+            with the export source (one download: the source out of the way) and, reported, search,
+            against `wrk` keep-alive POSTs to the same simulator with the same latency fault.
+  export    one org, N evaluations, 1% matching (search source): bridge CPU s, wall s, peak RSS,
+            ledger bytes per skipped evaluation, against plain_sync.py; N = 20,000 and 200,000
+            (200,000 only when the 20,000 run predicts it fits --budget-s); CPU per evaluation
+            200k / 20k (linearity).
+  orgs      100 orgs x 20 evaluations in one sync --once, bridge vs plain_sync.py; bridge RSS at
+            10 and 1,000 orgs.
+"""
+import argparse
+import base64
+import datetime as dt
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PLAIN = os.path.join(ROOT, "bench", "plain_sync.py")
+MAPPING = os.path.join(ROOT, "mappings", "qa-failures.json")  # the shipped default mapping
+SN_USER, SN_PASSWORD = "svc_evalbridge", "sn-password"
+
+ROWS = []       # (figure, value, yardstick, ratio, target, verdict)
+COMMANDS = []   # (figure, command)
+NOTES = []
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def call(url, method="GET", body=None, timeout=600):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read() or b"null")
+
+
+def utc(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def pin(cpus):
+    return ["taskset", "-c", cpus] if cpus else []
+
+
+class Sim:
+    """evalbridge-sim as a child process with the given scenario."""
+
+    def __init__(self, args, ws, scenario, cpus=None, startup_timeout=1800):
+        self.ws = ws
+        path = os.path.join(ws, "scenario.json")
+        with open(path, "w") as f:
+            json.dump(scenario, f)
+        port_file = os.path.join(ws, "sim.json")
+        self.log = open(os.path.join(ws, "sim.log"), "w")
+        self.cmd = pin(cpus) + [args.sim, "--scenario", path, "--port-file", port_file]
+        started = time.monotonic()
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        while not os.path.exists(port_file):
+            if self.proc.poll() is not None:
+                raise RuntimeError("evalbridge-sim exited %s (see %s)" % (self.proc.returncode, self.log.name))
+            if time.monotonic() - started > startup_timeout:
+                self.stop()
+                raise RuntimeError("evalbridge-sim did not start within %d s" % startup_timeout)
+            time.sleep(0.05)
+        self.startup_s = time.monotonic() - started
+        with open(port_file) as f:
+            self.state = json.loads(f.readline())
+        self.control = self.state["control"]
+        self.servicenow = self.state["servicenow"]
+
+    def latency(self, ms):
+        call(self.control + "/control/faults", "POST", {"server": "servicenow", "kind": "latency", "latencyMs": ms})
+
+    def incidents(self):
+        return len(call(self.control + "/control/incidents")["result"])
+
+    def requests(self):
+        return call(self.control + "/control/requests?since=0")["requests"]
+
+    def clear_requests(self):
+        call(self.control + "/control/requests", "DELETE")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def org_entry(i, count, failing, first, spacing):
+    return {"name": "org-%04d" % i, "orgId": "00000000-0000-4000-8000-%012d" % i, "orgName": "Org %d" % i,
+            "clientId": "client-%04d" % i, "clientSecret": "org-secret", "evaluationCount": count,
+            "failingShare": failing, "firstEvaluation": utc(first), "spacingSeconds": spacing, "seed": i + 1}
+
+
+def write_config(ws, sim, scenario, concurrency, start_from, search=None, source=None):
+    with open(os.path.join(ws, "org.secret"), "w") as f:
+        f.write("org-secret\n")
+    with open(os.path.join(ws, "sn.secret"), "w") as f:
+        f.write(SN_PASSWORD + "\n")
+    orgs = []
+    for org in scenario["orgs"]:
+        url = sim.state["orgs"][org["name"]]["url"]
+        orgs.append({"name": org["name"], "orgId": org["orgId"], "region": "us-east-1", "apiBase": url,
+                     "loginBase": url, "clientId": org["clientId"], "clientSecret": "${file:org.secret}",
+                     "mapping": MAPPING, "startFrom": utc(start_from)})
+        if source:
+            orgs[-1]["source"] = source
+    genesys = {"orgs": orgs}
+    if source == "export":
+        genesys["export"] = {"maxWindow": "P30D", "pollInitialMs": 10, "pollMaxMs": 100, "pageSize": 1000}
+    if search:
+        genesys["search"] = search
+    config = {"ledger": {"path": "ledger.db"}, "genesys": genesys,
+              "servicenow": {"instanceUrl": sim.servicenow,
+                             "auth": {"type": "basic", "username": SN_USER, "password": "${file:sn.secret}"},
+                             "maxConcurrency": concurrency, "maxRequestsPerSecond": 10000,
+                             "retry": {"maxAttempts": 5, "initialMs": 20, "maxMs": 200, "maxElapsedS": 60}}}
+    path = os.path.join(ws, "evalbridge.json")
+    with open(path, "w") as f:
+        json.dump(config, f, indent=1)
+    return path
+
+
+def measured(args, ws, name, cmd, cpus=None):
+    """Runs cmd under evalbridge-rusage; returns (cost dict, full command)."""
+    out = os.path.join(ws, name + ".rusage.json")
+    full = [args.rusage, "--out", out, "--"] + pin(cpus) + cmd
+    with open(os.path.join(ws, name + ".stdout"), "w") as so, open(os.path.join(ws, name + ".stderr"), "w") as se:
+        try:
+            subprocess.run(full, stdout=so, stderr=se, cwd=ws, timeout=args.case_timeout_s)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError("%s: no result within %d s" % (name, args.case_timeout_s))
+    with open(out) as f:
+        cost = json.load(f)
+    cost["cpuS"] = cost["userS"] + cost["sysS"]
+    if cost["exit"] != 0:
+        with open(os.path.join(ws, name + ".stderr")) as f:
+            tail = f.read()[-600:]
+        NOTES.append("%s exited %d: %s" % (name, cost["exit"], tail.strip().replace("\n", " | ")))
+    return cost, full
+
+
+def ledger_bytes(ws, name):
+    return sum(os.path.getsize(os.path.join(ws, name + s)) for s in ("", "-wal")
+               if os.path.exists(os.path.join(ws, name + s)))
+
+
+def shown(cmd, ws):
+    return " ".join(shlex.quote(c.replace(ws, "$WS")) for c in cmd)
+
+
+def row(figure, value, yardstick, ratio, target, ok=None):
+    verdict = "" if ok is None else ("ok" if ok else "MISS")
+    ROWS.append((figure, value, yardstick, ratio, target, verdict))
+    print("%-58s %14s  %-26s %7s  %-14s %s" % (figure, value, yardstick, ratio, target, verdict), flush=True)
+
+
+# ---------------------------------------------------------------- delivery (incidents per second)
+
+WRK_LUA = """wrk.method = "POST"
+wrk.path = "/api/now/table/incident"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json"
+wrk.headers["Authorization"] = "Basic %s"
+wrk.body = %s
+"""
+
+
+def incident_body():
+    return json.dumps({"short_description": "QA fail: Agent One scored 55 on Billing Form",
+                       "description": "Conversation c-1 evaluated by Evaluator One.\n", "urgency": "2",
+                       "assignment_group": "Billing QA", "category": "inquiry",
+                       "correlation_id": "evalbridge:00000000-0000-4000-8000-000000000001:wrk",
+                       "correlation_display": "evalbridge"})
+
+
+def wrk_ceiling(args, connections, latency_ms, seconds, sim_cpus, client_cpus, label):
+    ws = tempfile.mkdtemp(prefix="eb-wrk-", dir=args.tmp)
+    sim = Sim(args, ws, {"orgs": [org_entry(1, 0, 0.0, dt.datetime(2026, 1, 1), 1)]}, cpus=sim_cpus)
+    try:
+        sim.latency(latency_ms)
+        basic = base64.b64encode(("%s:%s" % (SN_USER, SN_PASSWORD)).encode()).decode()
+        lua = os.path.join(ws, "post.lua")
+        with open(lua, "w") as f:
+            f.write(WRK_LUA % (basic, json.dumps(incident_body())))
+        threads = min(2, connections)
+        cmd = pin(client_cpus) + ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % seconds, "-s", lua,
+                                  sim.servicenow + "/api/now/table/incident"]
+        out = subprocess.run(cmd, capture_output=True, text=True).stdout
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+        errors = re.search(r"Socket errors:.*", out)
+        if bad or errors:
+            NOTES.append("wrk %s: %s %s" % (label, bad.group(0) if bad else "", errors.group(0) if errors else ""))
+        COMMANDS.append(("ceiling " + label, shown(sim.cmd, ws) + "  +  POST $CONTROL/control/faults "
+                         '{"server":"servicenow","kind":"latency","latencyMs":%d}  +  ' % latency_ms +
+                         shown(cmd, ws).replace(sim.servicenow, "$SERVICENOW")))
+        return rate
+    finally:
+        sim.stop()
+        shutil.rmtree(ws, ignore_errors=True)
+
+
+def bridge_rate(args, connections, latency_ms, incidents, sim_cpus, bridge_cpus, label, source):
+    ws = tempfile.mkdtemp(prefix="eb-del-", dir=args.tmp)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    first = now - dt.timedelta(seconds=incidents + 3600)
+    org = org_entry(1, incidents, 1.0, first, 1)
+    if source == "export":  # one pre-signed download document: the source is out of the way
+        org.update({"useDownloadUrl": True, "jobPollsUntilDone": 0})
+    scenario = {"orgs": [org]}
+    sim = Sim(args, ws, scenario, cpus=sim_cpus)
+    try:
+        sim.latency(latency_ms)
+        config = write_config(ws, sim, scenario, connections, first - dt.timedelta(hours=1),
+                              search={"maxConcurrency": args.search_concurrency}, source=source)
+        cost, cmd = measured(args, ws, "bridge", [args.bridge, "--config", config, "--quiet", "sync", "--once"],
+                             cpus=bridge_cpus)
+        posts = sorted(r["time"] for r in sim.requests() if r["server"] == "servicenow" and r["method"] == "POST")
+        created = sim.incidents()
+        window = (posts[-1] - posts[0] + latency_ms / 1000.0) if posts else float("nan")
+        rate = created / window if posts else 0.0
+        if created != incidents:
+            NOTES.append("delivery %s: %d incidents for %d evaluations" % (label, created, incidents))
+        COMMANDS.append(("bridge " + label, shown(sim.cmd, ws) + "  +  latency fault %d ms  +  " % latency_ms +
+                         shown(cmd, ws) + "   (rate = incidents / (last POST arrival - first + latency), from "
+                         "GET /control/requests)"))
+        return rate, cost, created
+    finally:
+        sim.stop()
+        shutil.rmtree(ws, ignore_errors=True)
+
+
+def delivery(args):
+    # The target rows use the export source (one pre-signed download): the simulator's search
+    # costs O(evaluations in the org) per page (it deep-copies every stored evaluation), which
+    # caps a one-org search sweep near 100 evaluations per search round trip, whatever the bridge
+    # does; the search rows show that cap, and are reported, not judged.
+    seconds = 3 if args.quick else 10
+    cases = [(8, 20, 400 if args.quick else 2000, None, None, "8 x 20 ms", 0.95, "export"),
+             (32, 2, 1000 if args.quick else 4000, None, None, "32 x 2 ms", 0.8, "export"),
+             (32, 2, 1000 if args.quick else 4000, "0", "1", "32 x 2 ms, sim CPU 0 / bridge CPU 1", 0.8, "export"),
+             (8, 20, 1000, None, None, "8 x 20 ms", None, "search"),
+             (32, 2, 1000, None, None, "32 x 2 ms", None, "search")]
+    ceilings = {}
+    for conns, lat, n, sim_cpus, client_cpus, label, target, source in cases:
+        if label not in ceilings:
+            ceilings[label] = wrk_ceiling(args, conns, lat, seconds, sim_cpus, client_cpus, label)
+        ceiling = ceilings[label]
+        rate, cost, created = bridge_rate(args, conns, lat, n, sim_cpus, client_cpus, label + ", " + source, source)
+        ratio = rate / ceiling
+        row("incidents/s %s, %s source (%d incidents)" % (label, source, created), "%.0f/s" % rate,
+            "wrk %.0f/s (ideal %d)" % (ceiling, conns * 1000 // lat), "%.2f" % ratio,
+            ">= %.2f" % target if target else "(reported)", ratio >= target if target else None)
+        row("  bridge CPU per incident, %s, %s" % (label, source), "%.0f us" % (cost["cpuS"] / max(created, 1) * 1e6), "-", "-",
+            "(reported)")
+
+# ---------------------------------------------------------------- one org, many evaluations
+
+def export_case(args, count, together, share=0.01):
+    """Bridge and plain_sync.py over the same scenario: one after the other on a fresh simulator
+    each, or (together=True, to halve the time the simulator's O(count)-per-page search costs)
+    at the same time against one simulator, each with its own ledger."""
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    span = 3 * 86400  # few windows: each search request costs the simulator O(count), even an empty one
+    spacing = max(1, span // count)
+    first = now - dt.timedelta(seconds=span + 3600)
+    scenario = {"orgs": [org_entry(1, count, share, first, spacing)]}
+    results = {}
+
+    def start(who, ws, sim):
+        config = write_config(ws, sim, scenario, 8, first - dt.timedelta(hours=1))
+        cmd = ([args.bridge, "--config", config, "--quiet", "sync", "--once"] if who == "bridge"
+               else [args.python, PLAIN, "--config", config])
+        out = os.path.join(ws, who + ".rusage.json")
+        full = [args.rusage, "--out", out, "--"] + cmd
+        so, se = open(os.path.join(ws, who + ".stdout"), "w"), open(os.path.join(ws, who + ".stderr"), "w")
+        return subprocess.Popen(full, stdout=so, stderr=se, cwd=ws), full
+
+    def finish(who, ws, proc, full, sim):
+        proc.wait()
+        with open(os.path.join(ws, who + ".rusage.json")) as f:
+            cost = json.load(f)
+        cost["cpuS"] = cost["userS"] + cost["sysS"]
+        if cost["exit"] != 0:
+            with open(os.path.join(ws, who + ".stderr")) as f:
+                NOTES.append("%s (%d evaluations) exited %d: %s" % (who, count, cost["exit"], f.read()[-400:]))
+        cost["ledgerBytes"] = ledger_bytes(ws, "ledger.db")
+        if who == "script":
+            with open(os.path.join(ws, "script.stdout")) as f:
+                cost["incidents"] = json.loads(f.read().strip().splitlines()[-1])["created"]
+        COMMANDS.append(("%s, %d evaluations%s" % (who, count, " (bridge and script at once)" if together else ""),
+                         shown(sim.cmd, ws) + "  +  " + shown(full, ws)))
+        results[who] = cost
+
+    wss = {who: tempfile.mkdtemp(prefix="eb-exp-", dir=args.tmp) for who in ("bridge", "script")}
+    if together:
+        sim = Sim(args, wss["bridge"], scenario)
+        try:
+            running = {who: start(who, wss[who], sim) for who in ("bridge", "script")}
+            for who, (proc, full) in running.items():
+                finish(who, wss[who], proc, full, sim)
+            results["bridge"]["incidents"] = sim.incidents() - results["script"]["incidents"]
+        finally:
+            sim.stop()
+    else:
+        for who in ("bridge", "script"):
+            sim = Sim(args, wss[who], scenario)
+            try:
+                proc, full = start(who, wss[who], sim)
+                finish(who, wss[who], proc, full, sim)
+                if who == "bridge":
+                    results[who]["incidents"] = sim.incidents()
+            finally:
+                sim.stop()
+    for ws in wss.values():
+        shutil.rmtree(ws, ignore_errors=True)
+    b, s = results["bridge"], results["script"]
+    skipped = count - b["incidents"]
+    label = "%s evaluations, 1%% match" % format(count, ",")
+    row("%s: bridge CPU s (user+sys)" % label, "%.2f s" % b["cpuS"], "script %.2f s" % s["cpuS"],
+        "%.2f" % (b["cpuS"] / s["cpuS"]), "(reported)")
+    row("%s: wall s%s" % (label, ", both at once" if together else ""), "%.1f s" % b["wallS"],
+        "script %.1f s" % s["wallS"], "%.2f" % (b["wallS"] / s["wallS"]), "(reported)")
+    row("%s: peak RSS" % label, "%.1f MB" % (b["maxRssKb"] / 1024), "script %.1f MB" % (s["maxRssKb"] / 1024),
+        "%.2f" % (b["maxRssKb"] / s["maxRssKb"]), "< 64 MB", b["maxRssKb"] < 64 * 1024)
+    bps, sps = b["ledgerBytes"] / skipped, s["ledgerBytes"] / max(count - s["incidents"], 1)
+    row("%s: ledger bytes per skipped evaluation" % label, "%.0f B" % bps, "script %.0f B" % sps,
+        "%.2f" % (bps / sps), "(reported)")
+    row("%s: incidents created" % label, "%d" % b["incidents"], "script %d" % s["incidents"], "-",
+        "equal", b["incidents"] == s["incidents"])
+    return results
+
+
+def exports(args):
+    sizes = [1000] if args.quick else args.sizes
+    measured_sizes = {}
+    for count in sizes:
+        measured_sizes[count] = export_case(args, count, together=count >= 10000)
+    if len(measured_sizes) >= 2:
+        small, large = min(measured_sizes), max(measured_sizes)
+        for who in ("bridge", "script"):
+            per_small = measured_sizes[small][who]["cpuS"] / small
+            per_large = measured_sizes[large][who]["cpuS"] / large
+            row("%s CPU per evaluation, %s vs %s (linearity)" % (who, format(large, ","), format(small, ",")),
+                "%.1f us" % (per_large * 1e6), "%s: %.1f us" % (format(small, ","), per_small * 1e6),
+                "%.2f" % (per_large / per_small), "<= 1.2" if who == "bridge" else "(reported)",
+                per_large / per_small <= 1.2 if who == "bridge" else None)
+    if 200000 not in measured_sizes:
+        row("200,000 evaluations, 1% match", "not run", "-", "-", "-")
+        NOTES.append("200,000 evaluations in one org were not run: the simulator's evaluation search deep-copies "
+                     "every stored evaluation for each request (EvaluationStore::all()), ~0.12 ms per evaluation on "
+                     "this machine, so a page costs ~25 s at 200,000 and a sweep (~2,000 pages) about 14 h; "
+                     "--sizes 2000,20000 or more runs bigger cases (the 20,000 pair takes ~10 min)")
+
+
+# ---------------------------------------------------------------- many orgs
+
+def orgs_case(args, orgs, per_org, with_script):
+    first = dt.datetime(2026, 11, 1)
+    scenario = {"orgs": [org_entry(i, per_org, 0.3, first, 3600) for i in range(orgs)]}
+    results = {}
+    for who in (("bridge", "script") if with_script else ("bridge",)):
+        ws = tempfile.mkdtemp(prefix="eb-orgs-", dir=args.tmp)
+        sim = Sim(args, ws, scenario)
+        try:
+            config = write_config(ws, sim, scenario, 8, first - dt.timedelta(days=1))
+            cmd = ([args.bridge, "--config", config, "--quiet", "sync", "--once"] if who == "bridge"
+                   else [args.python, PLAIN, "--config", config])
+            cost, full = measured(args, ws, who, cmd)
+            cost["incidents"] = sim.incidents()
+            results[who] = cost
+            COMMANDS.append(("%s, %d orgs x %d" % (who, orgs, per_org), shown(sim.cmd, ws) + "  +  " +
+                             shown(full, ws)))
+        finally:
+            sim.stop()
+            shutil.rmtree(ws, ignore_errors=True)
+    return results
+
+
+def many_orgs(args):
+    n = 10 if args.quick else 100
+    r = orgs_case(args, n, 20, True)
+    b, s = r["bridge"], r["script"]
+    label = "%d orgs x 20 evaluations" % n
+    row("%s: bridge peak RSS" % label, "%.1f MB" % (b["maxRssKb"] / 1024), "script %.1f MB" % (s["maxRssKb"] / 1024),
+        "%.2f" % (b["maxRssKb"] / s["maxRssKb"]), "(reported)")
+    row("%s: bridge CPU s" % label, "%.2f s" % b["cpuS"], "script %.2f s" % s["cpuS"],
+        "%.2f" % (b["cpuS"] / s["cpuS"]), "(reported)")
+    row("%s: wall s" % label, "%.2f s" % b["wallS"], "script %.2f s" % s["wallS"],
+        "%.2f" % (b["wallS"] / s["wallS"]), "(reported)")
+    row("%s: incidents" % label, "%d" % b["incidents"], "script %d" % s["incidents"], "-", "equal",
+        b["incidents"] == s["incidents"])
+    for extra in ([] if args.quick else [10, 1000]):
+        try:
+            rb = orgs_case(args, extra, 20, False)["bridge"]
+            row("%d orgs x 20 evaluations: bridge peak RSS" % extra, "%.1f MB" % (rb["maxRssKb"] / 1024),
+                "100 orgs %.1f MB" % (b["maxRssKb"] / 1024), "%.2f" % (rb["maxRssKb"] / b["maxRssKb"]),
+                "(reported)")
+            row("%d orgs x 20 evaluations: bridge CPU s / wall s" % extra, "%.2f / %.1f s" % (rb["cpuS"], rb["wallS"]),
+                "-", "-", "(reported)")
+        except Exception as e:  # e.g. the simulator cannot start that many servers
+            NOTES.append("%d orgs: not measured: %s" % (extra, e))
+            row("%d orgs x 20 evaluations: bridge peak RSS" % extra, "not run", "-", "-", "(reported)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--parts", default="delivery,export,orgs")
+    ap.add_argument("--case-timeout-s", type=int, default=900, help="bound on one measured command")
+    ap.add_argument("--sizes", default="2000,10000", help="evaluation counts of the one-org case")
+    ap.add_argument("--search-concurrency", type=int, default=4, help="genesys.search.maxConcurrency (default 4)")
+    ap.add_argument("--python", default=sys.executable)
+    ap.add_argument("--json", help="write rows, commands and notes here")
+    args = ap.parse_args()
+    args.sizes = [int(x) for x in args.sizes.split(",")]
+    build = os.path.abspath(args.build)
+    args.bridge = os.path.join(build, "evalbridge")
+    args.sim = os.path.join(build, "evalbridge-sim")
+    args.rusage = os.path.join(build, "bench", "evalbridge-rusage")
+    args.tmp = tempfile.mkdtemp(prefix="evalbridge-bench-", dir=build)
+    print("%-58s %14s  %-26s %7s  %-14s %s" % ("figure", "value", "ceiling / yardstick", "ratio", "target", ""))
+    parts = args.parts.split(",")
+    try:
+        if "delivery" in parts:
+            delivery(args)
+        if "export" in parts:
+            exports(args)
+        if "orgs" in parts:
+            many_orgs(args)
+    finally:
+        shutil.rmtree(args.tmp, ignore_errors=True)
+    for note in NOTES:
+        print("note: " + note)
+    print("\ncommands ($WS = the case's temporary folder; BUILD = %s):" % build)
+    for figure, cmd in COMMANDS:
+        print("  %s: %s" % (figure, cmd.replace(build, "BUILD")))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"rows": ROWS, "commands": COMMANDS, "notes": NOTES}, f, indent=1)
+    return 1 if any(r[5] == "MISS" for r in ROWS) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
