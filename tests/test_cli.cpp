@@ -187,6 +187,48 @@ TEST_CASE("sync --once pulls incident state back, and ledger list --state resolv
   CHECK(rows->getObject(0)->getValue<std::string>("closeCode") == "Solved (Permanently)");
 }
 
+TEST_CASE("sync --once: the state pull retries a 503 and waits out a 429's Retry-After") {
+  BridgeFixture fixture;
+  const std::string config = fixture.configPath();
+  REQUIRE(runEvalbridge({"--config", config, "sync", "--once"}).exitCode == 0);
+  Poco::JSON::Object::Ptr resolve = new Poco::JSON::Object;
+  resolve->set("state", "6");
+  fixture.simulator.updateIncident(fixture.simulator.incidents().front()->getValue<std::string>("sys_id"), resolve);
+
+  // Only reads are left for this cycle (nothing new to deliver): the state pull's. The first two
+  // answer 503, the third 429 with Retry-After: 1.
+  auto fault = [&](int status, const std::string& retryAfter, int count) {
+    sim::FaultRule rule;
+    rule.server = "servicenow";
+    rule.method = "GET";
+    rule.pathPrefix = "/api/now/table/incident";
+    rule.kind = "status";
+    rule.status = status;
+    rule.retryAfter = retryAfter;
+    rule.count = count;
+    fixture.simulator.addFault(rule);
+  };
+  fault(503, "", 2);
+  fault(429, "1", 1);
+  fixture.simulator.clearRequests();
+  auto second = runEvalbridge({"--config", config, "sync", "--once", "--json"});
+  INFO(second.out << second.err);
+  CHECK(second.exitCode == 0);
+  auto state = parseObject(second.out)->getObject("incidentState");
+  REQUIRE(state);
+  CHECK(state->getValue<int>("applied") == 1);
+
+  std::vector<evalbridge::sim::RecordedRequest> reads;
+  for (const auto& r : fixture.simulator.requests())
+    if (r.server == "servicenow" && r.method == "GET") reads.push_back(r);
+  REQUIRE(reads.size() >= 4);
+  CHECK(reads[0].status == 503);
+  CHECK(reads[1].status == 503);
+  CHECK(reads[2].status == 429);
+  CHECK(reads[3].status == 200);
+  CHECK(reads[3].time - reads[2].time >= 0.98);  // Retry-After is a floor (less clock jitter)
+}
+
 TEST_CASE("error messages on stderr never show a configured secret") {
   BridgeFixture fixture;
   // A mapping path that happens to contain the org's client secret: the error names the file,
