@@ -8,6 +8,7 @@
 
 #include "config/Config.h"
 #include "http/ShutdownToken.h"
+#include "support/SyncOnce.h"
 #include "support/DeliveryChecks.h"
 #include "support/MultiOrgConfig.h"
 #include "sync/SyncEngine.h"
@@ -23,13 +24,6 @@ std::vector<OrgEntry> withSource(BridgeFixture& fixture, const std::string& sour
   auto orgs = simulatedOrgs(fixture);
   for (auto& org : orgs) org.source = source;
   return orgs;
-}
-
-std::vector<OrgSyncReport> syncOnce(BridgeFixture& fixture, const SyncRange& range = {}) {
-  Config config = loadConfig(fixture.configPath());
-  ShutdownToken shutdown;
-  SyncEngine engine(config, shutdown);
-  return engine.syncOnce("", range);
 }
 
 // correlation_id -> the fields a person sees, for every incident in the simulated ServiceNow.

@@ -8,6 +8,7 @@
 
 #include "config/Config.h"
 #include "http/ShutdownToken.h"
+#include "support/SyncOnce.h"
 #include "support/DeliveryChecks.h"
 #include "support/MultiOrgConfig.h"
 #include "sync/SyncEngine.h"
@@ -21,13 +22,6 @@ const OrgSyncReport& reportOf(const std::vector<OrgSyncReport>& reports, const s
   auto found = std::find_if(reports.begin(), reports.end(), [&](const auto& r) { return r.orgName == org; });
   REQUIRE(found != reports.end());
   return *found;
-}
-
-std::vector<OrgSyncReport> syncOnce(BridgeFixture& fixture, const SyncRange& range = {}) {
-  Config config = loadConfig(fixture.configPath());
-  ShutdownToken shutdown;
-  SyncEngine engine(config, shutdown);
-  return engine.syncOnce("", range);
 }
 
 std::vector<sim::RecordedRequest> requestsTo(const BridgeFixture& fixture, const std::string& server,

@@ -17,6 +17,7 @@
 #include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
 #include "mapping/Mapping.h"
+#include "support/SyncOnce.h"
 #include "support/DeliveryChecks.h"
 #include "support/MultiOrgConfig.h"
 #include "sync/SyncEngine.h"
@@ -28,13 +29,6 @@ namespace {
 
 const char* const kSearch = "/api/v2/quality/evaluations/search";
 const char* const kEvaluations = "/api/v2/quality/conversations/";
-
-std::vector<OrgSyncReport> syncOnce(BridgeFixture& fixture, const SyncRange& range = {}) {
-  Config config = loadConfig(fixture.configPath());
-  ShutdownToken shutdown;
-  SyncEngine engine(config, shutdown);
-  return engine.syncOnce("", range);
-}
 
 std::vector<sim::RecordedRequest> requestsTo(const BridgeFixture& fixture, const std::string& method,
                                              const std::string& prefix) {
