@@ -56,6 +56,15 @@ std::vector<Poco::JSON::Object::Ptr> EvaluationStore::all() const {
   return out;
 }
 
+std::vector<Poco::JSON::Object::Ptr> EvaluationStore::where(
+    const std::function<bool(const Poco::JSON::Object::Ptr&)>& keep) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<Poco::JSON::Object::Ptr> out;
+  for (const auto& record : records_)
+    if (keep(record.evaluation)) out.push_back(deepCopy(record.evaluation));
+  return out;
+}
+
 std::vector<Poco::JSON::Object::Ptr> EvaluationStore::changedIn(const Poco::Timestamp& start,
                                                                 const Poco::Timestamp& end) const {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -9,6 +9,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/Timestamp.h>
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ class EvaluationStore {
   explicit EvaluationStore(const OrgSpec& spec);
 
   std::vector<Poco::JSON::Object::Ptr> all() const;
+  // Copies of the evaluations `keep` accepts (it sees the stored ones, under the store's lock):
+  // a search over many evaluations copies only what it matched.
+  std::vector<Poco::JSON::Object::Ptr> where(const std::function<bool(const Poco::JSON::Object::Ptr&)>& keep) const;
   // changedDate in [start, end), in changedDate order (what an export job contains).
   std::vector<Poco::JSON::Object::Ptr> changedIn(const Poco::Timestamp& start, const Poco::Timestamp& end) const;
   // Submitted evaluations whose conversationDate is in [start, end), in conversationDate order
