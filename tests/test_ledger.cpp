@@ -245,3 +245,52 @@ TEST_CASE("a changed evaluation whose incident is closed becomes a follow-up cre
   ledger.markDelivered("org-1", "e1", IncidentRef{"sys3", "INC3", "8", "2026-11-03 00:00:01", 0});
   CHECK(ledger.observe({matched("e1", "{\"a\":\"4\"}", "2026-11-04T00:00:00Z")})[0] == Decision::Update);
 }
+
+TEST_CASE("a ledger written by schema 2 is migrated in place and loses nothing", "[ledger][migrations]") {
+  TempDir dir;
+  const std::string path = dir.file("old.db");
+  const auto& all = embeddedMigrations();
+  REQUIRE(all.size() >= 3);
+  {
+    // The ledger as the previous release left it: migrations 1 and 2, and one row of each kind.
+    Database db(path);
+    CHECK(applyMigrations(db, {all[0], all[1]}) == 2);
+    db.exec(
+        "INSERT INTO evaluations (org_id, evaluation_id, org_name, status, operation, correlation_id, changed_date,"
+        " content_hash, fields_json, raw_json, skip_reason, sys_id, incident_number, incident_state, attempts,"
+        " last_error, first_seen_at, updated_at) VALUES"
+        " ('o1','e-created','acme','created',NULL,'evalbridge:o1:e-created','2026-11-01T00:00:00Z','h1',"
+        "  '{\"short_description\":\"x\"}',NULL,NULL,'sys-1','INC0010001','6',0,NULL,'2026-11-01T00:00:00Z','2026-11-02T00:00:00Z'),"
+        " ('o1','e-pending','acme','pending','create','evalbridge:o1:e-pending','2026-11-01T01:00:00Z','h2',"
+        "  '{\"short_description\":\"y\"}','{\"id\":\"e-pending\"}',NULL,NULL,NULL,NULL,2,'HTTP 503','2026-11-01T01:00:00Z','2026-11-01T01:00:00Z'),"
+        " ('o1','e-skipped','acme','skipped',NULL,'evalbridge:o1:e-skipped','2026-11-01T02:00:00Z','skip',"
+        "  NULL,NULL,'when did not match',NULL,NULL,NULL,0,NULL,'2026-11-01T02:00:00Z','2026-11-01T02:00:00Z'),"
+        " ('o1','e-dead','acme','dead',NULL,'evalbridge:o1:e-dead','2026-11-01T03:00:00Z','h4',"
+        "  NULL,'{\"id\":\"e-dead\"}',NULL,NULL,NULL,NULL,1,'HTTP 400','2026-11-01T03:00:00Z','2026-11-01T03:00:00Z')");
+    db.exec("INSERT INTO checkpoints (org_id, org_name, window_end, updated_at) VALUES"
+            " ('o1','acme','2026-11-02T00:00:00Z','2026-11-02T00:00:00Z')");
+    db.exec("INSERT INTO history (org_id, evaluation_id, at, event, detail) VALUES"
+            " ('o1','e-created','2026-11-01T00:00:00Z','created','INC0010001 (sys_id sys-1)')");
+  }
+
+  Ledger ledger(path);  // applies every newer migration
+  CHECK(ledger.schemaVersion() == all.back().version);
+  const auto created = ledger.find("o1", "e-created");
+  REQUIRE(created);
+  CHECK(created->status == RecordStatus::Created);
+  CHECK(created->incident.sysId == "sys-1");
+  CHECK(created->incident.number == "INC0010001");
+  CHECK(created->incident.state == "6");
+  const auto pending = ledger.find("o1", "e-pending");
+  REQUIRE(pending);
+  CHECK(pending->status == RecordStatus::Pending);
+  CHECK(pending->attempts == 2);
+  CHECK(pending->rawJson == R"({"id":"e-pending"})");
+  CHECK(ledger.find("o1", "e-skipped")->skipReason == "when did not match");
+  CHECK(ledger.find("o1", "e-dead")->lastError == "HTTP 400");
+  CHECK(ledger.checkpoint("o1") == std::optional<std::string>("2026-11-02T00:00:00Z"));
+  CHECK(ledger.history("o1", "e-created").size() == 1);
+  const auto stats = ledger.statsByOrg().at("o1");
+  CHECK(stats.total == 4);
+  CHECK(ledger.pending("o1").size() == 1);
+}
