@@ -344,6 +344,15 @@ RetrySettings readRetry(const Reader& r, const Object::Ptr& parent, const std::s
   return base;
 }
 
+// A sweep's "maxWindow" (at most `maxWindowLimitS`) and "overlap", which must be shorter.
+void readSweepWindow(const Reader& r, const Object::Ptr& o, const std::string& p, long long maxWindowLimitS,
+                     int& maxWindowS, int& overlapS) {
+  if (auto v = r.optDuration(o, p, "maxWindow", 60, maxWindowLimitS)) maxWindowS = static_cast<int>(*v);
+  if (auto v = r.optDuration(o, p, "overlap", 0, 31LL * 86400)) overlapS = static_cast<int>(*v);
+  if (overlapS >= maxWindowS)
+    r.fail(join(p, "overlap"), "must be shorter than maxWindow (" + std::to_string(maxWindowS) + " s)");
+}
+
 ExportSettings readExport(const Reader& r, const Object::Ptr& genesys) {
   ExportSettings s;
   Object::Ptr o = r.object(genesys, "genesys", "export", false);
@@ -352,10 +361,7 @@ ExportSettings readExport(const Reader& r, const Object::Ptr& genesys) {
   r.checkKeys(o, p,
               {"maxWindow", "overlap", "pollInitialMs", "pollMaxMs", "jobTimeoutS", "maxResubmits", "pageSize",
                "createPath", "statusPath", "resultsPath"});
-  if (auto v = r.optDuration(o, p, "maxWindow", 60, 31LL * 86400)) s.maxWindowS = static_cast<int>(*v);
-  if (auto v = r.optDuration(o, p, "overlap", 0, 31LL * 86400)) s.overlapS = static_cast<int>(*v);
-  if (s.overlapS >= s.maxWindowS)
-    r.fail(join(p, "overlap"), "must be shorter than maxWindow (" + std::to_string(s.maxWindowS) + " s)");
+  readSweepWindow(r, o, p, 31LL * 86400, s.maxWindowS, s.overlapS);
   s.pollInitialMs = r.integer(o, p, "pollInitialMs", s.pollInitialMs, 1, 600000);
   s.pollMaxMs = r.integer(o, p, "pollMaxMs", s.pollMaxMs, 1, 3600000);
   if (s.pollMaxMs < s.pollInitialMs)
@@ -398,10 +404,7 @@ SearchSettings readSearch(const Reader& r, const Object::Ptr& genesys) {
   if (!dateFields.count(s.dateField))
     r.fail(join(p, "dateField"), quoted(s.dateField) +
                                      " must be \"submittedDate\", \"releaseDate\", \"createdDate\" or \"conversationDate\"");
-  if (auto v = r.optDuration(o, p, "maxWindow", 60, 90LL * 86400)) s.maxWindowS = static_cast<int>(*v);
-  if (auto v = r.optDuration(o, p, "overlap", 0, 31LL * 86400)) s.overlapS = static_cast<int>(*v);
-  if (s.overlapS >= s.maxWindowS)
-    r.fail(join(p, "overlap"), "must be shorter than maxWindow (" + std::to_string(s.maxWindowS) + " s)");
+  readSweepWindow(r, o, p, 90LL * 86400, s.maxWindowS, s.overlapS);
   s.pageSize = r.integer(o, p, "pageSize", s.pageSize, 1, 100);
   s.maxResults = r.integer(o, p, "maxResults", s.maxResults, s.pageSize, 1000000);
   s.maxConcurrency = r.integer(o, p, "maxConcurrency", s.maxConcurrency, 1, 32);
