@@ -191,6 +191,7 @@ TEST_CASE("the SPEC example loads into the typed structs", "[config]") {
 
   CHECK(c.sync.intervalS == 300);
   CHECK(c.sync.pullIntervalS == 60);
+  CHECK(c.sync.maxConcurrentOrgs == 16);
 
   CHECK(c.servicenow.instanceUrl == "https://acme.service-now.com");  // trailing slash dropped
   CHECK(c.servicenow.table == "incident");
@@ -431,6 +432,8 @@ TEST_CASE("integers: type and range errors name the key", "[config][errors]") {
         file + ": servicenow.maxConcurrency: must be an integer from 1 to 256 (got a number)");
   CHECK(errorFor(fx, replaceOnce(specConfig(), R"("maxConcurrency": 8)", R"("maxConcurrency": "8")")) ==
         file + ": servicenow.maxConcurrency: must be an integer from 1 to 256 (got a string)");
+  CHECK(errorFor(fx, replaceOnce(specConfig(), R"("pullIntervalS": 60)", R"("pullIntervalS": 60, "maxConcurrentOrgs": 0)")) ==
+        file + ": sync.maxConcurrentOrgs: must be an integer from 1 to 1024 (got 0)");
   CHECK(errorFor(fx, replaceOnce(specConfig(), R"("intervalS": 300)", R"("intervalS": -5)")) ==
         file + ": sync.intervalS: must be an integer from 1 to 604800 (got -5)");
   CHECK(errorFor(fx, replaceOnce(specConfig(), R"("maxAttempts": 10)", R"("maxAttempts": true)")) ==

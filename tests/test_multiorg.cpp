@@ -275,3 +275,60 @@ TEST_CASE("a range longer than maxWindow is exported in maxWindow-sized windows"
   // 40 evaluations an hour apart from 2026-11-01T00:00Z: all inside the range.
   CHECK(report.exported == 40);
 }
+
+namespace {
+
+// [first, last] arrival time of the requests each org's server received.
+std::map<std::string, std::pair<double, double>> activityByOrg(const BridgeFixture& fixture) {
+  std::map<std::string, std::pair<double, double>> spans;
+  for (const auto& r : fixture.simulator.requests()) {
+    if (r.server == "servicenow" || r.server == "download" || r.server == "control") continue;
+    auto [it, fresh] = spans.try_emplace(r.server, r.time, r.time);
+    if (!fresh) {
+      it->second.first = std::min(it->second.first, r.time);
+      it->second.second = std::max(it->second.second, r.time);
+    }
+  }
+  return spans;
+}
+
+bool overlapping(const std::pair<double, double>& a, const std::pair<double, double>& b) {
+  return a.first < b.second && b.first < a.second;
+}
+
+}  // namespace
+
+TEST_CASE("sync.maxConcurrentOrgs bounds the org cycles that run at once") {
+  BridgeFixture fixture(twoOrgs());
+  // 30 ms on every Genesys call: two orgs running at once certainly overlap in time.
+  for (const char* org : {"acme-us", "acme-eu"}) {
+    sim::FaultRule slow;
+    slow.server = org;
+    slow.kind = "latency";
+    slow.latencyMs = 30;
+    fixture.simulator.addFault(slow);
+  }
+  SECTION("one at a time: one org's calls all end before the other's begin") {
+    BridgeConfigOptions options;
+    options.sync = R"("maxConcurrentOrgs": 1)";
+    writeBridgeConfig(fixture, simulatedOrgs(fixture), options);
+    const auto reports = syncOnce(fixture);
+    REQUIRE(reports.size() == 2);
+    CHECK(reports[0].ok);
+    CHECK(reports[1].ok);
+    const auto spans = activityByOrg(fixture);
+    REQUIRE(spans.size() == 2);
+    CHECK_FALSE(overlapping(spans.at("acme-us"), spans.at("acme-eu")));
+    // Reports keep the config's order whatever order the orgs ran in.
+    CHECK(reports[0].orgName == "acme-us");
+    CHECK(reports[1].orgName == "acme-eu");
+  }
+  SECTION("the default lets both run at once (so the check above can fail)") {
+    writeBridgeConfig(fixture, simulatedOrgs(fixture));
+    const auto reports = syncOnce(fixture);
+    REQUIRE(reports.size() == 2);
+    const auto spans = activityByOrg(fixture);
+    REQUIRE(spans.size() == 2);
+    CHECK(overlapping(spans.at("acme-us"), spans.at("acme-eu")));
+  }
+}

@@ -666,9 +666,11 @@ Config loadConfig(const std::string& path) {
 
   // sync
   if (Object::Ptr sync = r.object(root, "", "sync", false)) {
-    r.checkKeys(sync, "sync", {"intervalS", "pullIntervalS"});
+    r.checkKeys(sync, "sync", {"intervalS", "pullIntervalS", "maxConcurrentOrgs"});
     config.sync.intervalS = r.integer(sync, "sync", "intervalS", config.sync.intervalS, 1, 7 * 86400);
     config.sync.pullIntervalS = r.integer(sync, "sync", "pullIntervalS", config.sync.pullIntervalS, 1, 86400);
+    config.sync.maxConcurrentOrgs =
+        r.integer(sync, "sync", "maxConcurrentOrgs", config.sync.maxConcurrentOrgs, 1, 1024);
   }
 
   // servicenow

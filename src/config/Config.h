@@ -105,6 +105,9 @@ struct ServiceNowSettings {
 struct SyncSettings {
   int intervalS = 300;
   int pullIntervalS = 60;
+  // Org cycles running at once (sync --once and run alike). Each running org holds a thread,
+  // its connections and buffers; a BPO with hundreds of orgs must not hold them all at once.
+  int maxConcurrentOrgs = 16;
 };
 
 struct ServerSettings {

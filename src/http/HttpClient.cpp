@@ -1,6 +1,7 @@
 #include "http/HttpClient.h"
 
 #include "http/GuardedBody.h"
+#include "http/TlsClientContext.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
@@ -14,7 +15,6 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 #include <Poco/URI.h>
-#include <openssl/ssl.h>
 
 #include <chrono>
 #include <csignal>
@@ -264,23 +264,7 @@ struct HttpClient::Impl {
         }
       }
     }
-    Poco::Net::Context::Params params;
-    params.caLocation = options.caFile;
-    params.loadDefaultCAs = true;
-    params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
-    params.verificationDepth = 9;
-    params.cipherList = "DEFAULT:!aNULL:!eNULL:!MD5:!RC4";
-    try {
-      tls = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
-    } catch (const Poco::Exception& e) {
-      throw ConfigError("cannot load CA bundle '" + options.caFile + "': " + e.displayText());
-    }
-    tls->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
-    // Poco routes chain-verification failures through a process-wide event (SSLManager's
-    // ClientVerificationError) that any other component could answer with "accept". Use
-    // OpenSSL's own verdict instead: a bad chain always fails the handshake. The host name is
-    // still checked by Poco after the handshake (VERIFY_STRICT, also for localhost).
-    SSL_CTX_set_verify(tls->sslContext(), SSL_VERIFY_PEER, nullptr);
+    tls = sharedTlsClientContext(options.caFile);
   }
 
   bool bypassProxy(const std::string& host) const {

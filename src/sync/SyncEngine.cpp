@@ -1,5 +1,7 @@
 #include "sync/SyncEngine.h"
 
+#include <algorithm>
+#include <atomic>
 #include <exception>
 #include <functional>
 #include <future>
@@ -11,6 +13,7 @@
 #include "genesys/ExportJobSource.h"
 #include "genesys/OrgClient.h"
 #include "genesys/SearchSource.h"
+#include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
 #include "mapping/Mapping.h"
 #include "servicenow/IncidentSink.h"
@@ -64,7 +67,8 @@ SyncEngine::SyncEngine(const Config& config, ShutdownToken& shutdown)
     : config_(config),
       shutdown_(shutdown),
       ledger_(std::make_unique<Ledger>(config.ledgerPath)),
-      serviceNow_(std::make_unique<ServiceNowClient>(config.servicenow, shutdown)) {
+      serviceNow_(std::make_unique<ServiceNowClient>(config.servicenow, shutdown)),
+      orgSlots_(config.sync.maxConcurrentOrgs) {
   for (const OrgSettings& org : config.orgs) orgs_.push_back(std::make_unique<OrgParts>(org, shutdown));
 }
 
@@ -83,19 +87,37 @@ std::vector<OrgSyncReport> SyncEngine::syncOnce(const std::string& orgName, cons
   if (!orgName.empty() && !config_.findOrg(orgName))
     throw ConfigError(config_.sourceFile + ": --org " + orgName + ": no org of that name in genesys.orgs");
   IncidentSink sink(*serviceNow_, *ledger_, shutdown_);
-  std::vector<std::future<OrgSyncReport>> running;
-  for (auto& org : orgs_) {
-    if (!orgName.empty() && org->settings.name != orgName) continue;
-    running.push_back(std::async(std::launch::async, [&, parts = org.get()] {
-      return isolated(parts->settings, [&] {
-        OrgSync sync(parts->settings, parts->client, *parts->source, parts->mapping, *ledger_, sink, shutdown_);
-        return sync.run(range);
-      });
-    }));
-  }
-  std::vector<OrgSyncReport> reports;
-  for (auto& future : running) reports.push_back(future.get());
+  std::vector<OrgParts*> selected;
+  for (auto& org : orgs_)
+    if (orgName.empty() || org->settings.name == orgName) selected.push_back(org.get());
+  std::vector<OrgSyncReport> reports(selected.size());
+  // Workers take the next org in config order; the slots (shared with other callers) bound how
+  // many run at once, so more workers than slots would only wait.
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < selected.size(); i = next++) reports[i] = runOrg(*selected[i], sink, range);
+  };
+  const std::size_t workers =
+      std::min(selected.size(), static_cast<std::size_t>(config_.sync.maxConcurrentOrgs));
+  std::vector<std::future<void>> running;
+  for (std::size_t w = 1; w < workers; ++w) running.push_back(std::async(std::launch::async, work));
+  work();  // this thread is a worker too: one org needs no second thread
+  for (auto& future : running) future.get();
   return reports;
+}
+
+OrgSyncReport SyncEngine::runOrg(OrgParts& parts, IncidentSink& sink, const SyncRange& range) {
+  return isolated(parts.settings, [&] {
+    // Waiting for a slot gives way to a shutdown: the org was not started, nothing is lost.
+    while (!orgSlots_.tryWait(200))
+      if (shutdown_.stopRequested()) throw EvalbridgeError("stopped before the org's cycle began");
+    struct Release {
+      Poco::Semaphore& slots;
+      ~Release() { slots.set(); }
+    } release{orgSlots_};
+    OrgSync sync(parts.settings, parts.client, *parts.source, parts.mapping, *ledger_, sink, shutdown_);
+    return sync.run(range);
+  });
 }
 
 }  // namespace evalbridge

@@ -3,6 +3,8 @@
 // one ledger, one ServiceNow client and sink shared by all. Built once from the Config; mapping
 // files are loaded (and validated) here, so a bad one fails at start with exit code 2.
 #include <memory>
+
+#include <Poco/Semaphore.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +25,9 @@ class SyncEngine {
   ~SyncEngine();
 
   // One cycle for each selected org (all when `orgName` is empty), the orgs concurrently and
-  // independently: one org's failure never stops another's delivery.
+  // independently: one org's failure never stops another's delivery. At most
+  // sync.maxConcurrentOrgs cycles run at once, across every caller (the daemon calls this per
+  // org from its own schedule), so memory is sized by that bound, not by the number of orgs.
   std::vector<OrgSyncReport> syncOnce(const std::string& orgName, const SyncRange& range);
 
   Ledger& ledger();
@@ -34,11 +38,13 @@ class SyncEngine {
 
  private:
   struct OrgParts;
+  OrgSyncReport runOrg(OrgParts& org, IncidentSink& sink, const SyncRange& range);
   const Config& config_;
   ShutdownToken& shutdown_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<ServiceNowClient> serviceNow_;
   std::vector<std::unique_ptr<OrgParts>> orgs_;
+  Poco::Semaphore orgSlots_;
 };
 
 }  // namespace evalbridge

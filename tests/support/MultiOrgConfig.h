@@ -32,6 +32,7 @@ struct BridgeConfigOptions {
   std::string serviceNowPassword;  // "" = the simulator's
   std::string serviceNowTable = "incident";
   std::string serviceNowUrl;   // "" = the simulator's
+  std::string sync;            // the "sync" object's members, e.g. R"("maxConcurrentOrgs": 1)"
 };
 
 inline std::vector<OrgEntry> simulatedOrgs(BridgeFixture& fixture) {
@@ -74,7 +75,8 @@ inline void writeBridgeConfig(BridgeFixture& fixture, const std::vector<OrgEntry
   "servicenow": { "instanceUrl": ")" + (options.serviceNowUrl.empty() ? fixture.simulator.serviceNowUrl() : options.serviceNowUrl) +
                                           R"(", "table": ")" + options.serviceNowTable + R"(",
     "auth": { "type": "basic", "username": ")" + sn.username + R"(", "password": "${file:sn.secret}" },
-    "retry": { "maxAttempts": 8, "initialMs": 20, "maxMs": 200, "maxElapsedS": 60 } }
+    "retry": { "maxAttempts": 8, "initialMs": 20, "maxMs": 200, "maxElapsedS": 60 } })" +
+                                          (options.sync.empty() ? "" : ",\n  \"sync\": { " + options.sync + " }") + R"(
 })");
 }
 
