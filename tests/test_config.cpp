@@ -232,6 +232,7 @@ TEST_CASE("a minimal config gets the documented defaults", "[config]") {
   CHECK(c.exportSettings.maxWindowS == 86400);
   CHECK(c.exportSettings.overlapS == 600);
   CHECK(c.orgs[0].source == "search");
+  CHECK(c.orgs[0].notifications);
   CHECK(c.orgs[0].search.dateField == "submittedDate");
   CHECK(c.orgs[0].search.pageSize == 100);
   CHECK(c.orgs[0].search.maxResults == 10000);
@@ -434,6 +435,8 @@ TEST_CASE("integers: type and range errors name the key", "[config][errors]") {
         file + ": servicenow.maxConcurrency: must be an integer from 1 to 256 (got a string)");
   CHECK(errorFor(fx, replaceOnce(specConfig(), R"("pullIntervalS": 60)", R"("pullIntervalS": 60, "maxConcurrentOrgs": 0)")) ==
         file + ": sync.maxConcurrentOrgs: must be an integer from 1 to 1024 (got 0)");
+  CHECK(errorFor(fx, replaceOnce(specConfig(), R"("source": "analytics")", R"("source": "analytics", "notifications": "yes")")) ==
+        file + ": genesys.orgs[1].notifications: must be true or false (got a string)");
   CHECK(errorFor(fx, replaceOnce(specConfig(), R"("intervalS": 300)", R"("intervalS": -5)")) ==
         file + ": sync.intervalS: must be an integer from 1 to 604800 (got -5)");
   CHECK(errorFor(fx, replaceOnce(specConfig(), R"("maxAttempts": 10)", R"("maxAttempts": true)")) ==

@@ -477,7 +477,7 @@ OrgSettings readOrg(const Reader& r, const Object::Ptr& o, const std::string& p,
                     const SearchSettings& search) {
   r.checkKeys(o, p,
               {"name", "orgId", "region", "apiBase", "loginBase", "clientId", "clientSecret", "mapping", "startFrom",
-               "source", "intervalS", "caFile", "retry", "timeoutMs", "writeBack"});
+               "source", "intervalS", "caFile", "retry", "timeoutMs", "writeBack", "notifications"});
   OrgSettings org;
   org.name = r.reqString(o, p, "name");
   static const std::regex namePattern("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -516,6 +516,7 @@ OrgSettings readOrg(const Reader& r, const Object::Ptr& o, const std::string& p,
   if (org.source != "search" && org.source != "analytics" && org.source != "export")
     r.fail(join(p, "source"), quoted(org.source) + " must be \"search\", \"analytics\" or \"export\"");
   if (auto interval = r.optInteger(o, p, "intervalS", 1, 7 * 86400)) org.intervalS = static_cast<int>(*interval);
+  org.notifications = r.boolean(o, p, "notifications", org.notifications);
 
   // Defaults from the genesys section, overridden per org.
   std::string caFile = r.string(genesys, "genesys", "caFile", "");

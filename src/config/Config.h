@@ -65,6 +65,9 @@ struct OrgSettings {
   std::string startFrom;        // ISO 8601; first window start when there is no checkpoint
   std::string source = "search";  // "search", "analytics" or "export"
   std::optional<int> intervalS;   // overrides sync.intervalS
+  // "notifications": in `run`, pick evaluations up by push (topic v2.quality.evaluations on a
+  // notification channel of this org) as well as by the sweep. false = sweep only.
+  bool notifications = true;
   std::string caFile;
   RetrySettings retry;            // Genesys calls (token, export, polling, pages)
   int timeoutMs = 30000;
