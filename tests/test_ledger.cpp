@@ -294,3 +294,129 @@ TEST_CASE("a ledger written by schema 2 is migrated in place and loses nothing",
   CHECK(stats.total == 4);
   CHECK(ledger.pending("o1").size() == 1);
 }
+
+namespace {
+
+long long countRows(const std::string& path, const std::string& table) {
+  Database db(path);
+  Statement query(db, "SELECT COUNT(*) FROM " + table);
+  query.step();
+  return query.integer(0);
+}
+
+}  // namespace
+
+TEST_CASE("a skip that never reached ServiceNow is a lean row: same answers, no full row, no history",
+          "[ledger][lean]") {
+  TempDir dir;
+  const std::string path = dir.file("l.db");
+  Ledger ledger(path);
+  CHECK(ledger.observe({skipped("e1", "when did not match: answers.totalScore (wanted lt 70)")})[0] == Decision::Skip);
+  const auto row = ledger.find("org-1", "e1");
+  REQUIRE(row);
+  CHECK(row->status == RecordStatus::Skipped);
+  CHECK(row->orgName == "acme");
+  CHECK(row->correlationId == "evalbridge:org-1:e1");
+  CHECK(row->changedDate == "2026-11-01T00:00:00Z");
+  CHECK(row->skipReason == "when did not match: answers.totalScore (wanted lt 70)");
+  CHECK(row->contentHash == "skipped");
+  CHECK_FALSE(row->firstSeenAt.empty());
+  CHECK(ledger.history("org-1", "e1").empty());
+  CHECK(ledger.findByKey("evalbridge:org-1:e1")->evaluationId == "e1");
+  CHECK(ledger.findByKey("org-1:e1")->evaluationId == "e1");
+  RecordFilter onlySkipped;
+  onlySkipped.status = RecordStatus::Skipped;
+  CHECK(ledger.list(onlySkipped).size() == 1);
+  CHECK(ledger.list({}).size() == 1);
+  CHECK(ledger.statsByOrg().at("org-1").byStatus.at("skipped") == 1);
+  CHECK(countRows(path, "evaluations") == 0);
+  CHECK(countRows(path, "skipped_records") == 1);
+  CHECK(countRows(path, "history") == 0);
+  // Many evaluations failing the same way share one reason text.
+  ledger.observe({skipped("e2", "when did not match: answers.totalScore (wanted lt 70)"),
+                  skipped("e3", "when did not match: answers.totalScore (wanted lt 70)")});
+  CHECK(countRows(path, "skip_reasons") == 1);
+  CHECK(ledger.observe({skipped("e1")})[0] == Decision::Unchanged);
+}
+
+TEST_CASE("a lean skip that starts to match becomes one full pending create, first seen when it was",
+          "[ledger][lean]") {
+  TempDir dir;
+  const std::string path = dir.file("l.db");
+  Ledger ledger(path);
+  ledger.observe({skipped("e1", "r", "2026-11-02T00:00:00Z")});
+  const std::string firstSeen = ledger.find("org-1", "e1")->firstSeenAt;
+  // An older export of it that matched is stale: the lean row stays as it was.
+  CHECK(ledger.observe({matched("e1", "{\"a\":\"0\"}", "2026-11-01T00:00:00Z")})[0] == Decision::Stale);
+  CHECK(countRows(path, "skipped_records") == 1);
+  CHECK(ledger.observe({matched("e1", "{\"a\":\"1\"}", "2026-11-03T00:00:00Z")})[0] == Decision::Create);
+  CHECK(countRows(path, "skipped_records") == 0);
+  CHECK(countRows(path, "evaluations") == 1);
+  const auto row = ledger.find("org-1", "e1");
+  REQUIRE(row);
+  CHECK(row->status == RecordStatus::Pending);
+  CHECK(row->firstSeenAt == firstSeen);
+  CHECK(ledger.list({}).size() == 1);  // one record, not a lean and a full one
+  CHECK(ledger.pending("org-1").size() == 1);
+}
+
+TEST_CASE("a skip whose changedDate is not in the ledger's own form keeps a full row, unaltered", "[ledger][lean]") {
+  TempDir dir;
+  const std::string path = dir.file("l.db");
+  Ledger ledger(path);
+  ledger.observe({skipped("e1", "r", "2026-11-01T00:00:00.250Z"), skipped("e2", "r", "")});
+  CHECK(ledger.find("org-1", "e1")->changedDate == "2026-11-01T00:00:00.250Z");
+  CHECK(ledger.find("org-1", "e2")->changedDate.empty());
+  CHECK(countRows(path, "evaluations") == 1);       // e1
+  CHECK(countRows(path, "skipped_records") == 1);   // e2 (no date is representable)
+}
+
+TEST_CASE("a ledger written by schema 3 moves its plain skips to lean rows and loses nothing",
+          "[ledger][migrations][lean]") {
+  TempDir dir;
+  const std::string path = dir.file("old.db");
+  const auto& all = embeddedMigrations();
+  REQUIRE(all.size() >= 4);
+  {
+    Database db(path);
+    CHECK(applyMigrations(db, {all[0], all[1], all[2]}) == 3);
+    db.exec(
+        "INSERT INTO evaluations (org_id, evaluation_id, org_name, status, operation, correlation_id, changed_date,"
+        " content_hash, skip_reason, attempts, last_error, first_seen_at, updated_at) VALUES"
+        // plain skips: move
+        " ('o1','s1','acme','skipped',NULL,'evalbridge:o1:s1','2026-11-01T02:00:00Z','skipped',"
+        "  'when did not match: answers.totalScore is 91 (wanted lt 70)',0,NULL,'2026-11-01T02:00:05Z','2026-11-03T00:00:00Z'),"
+        " ('o2','s2','beta','skipped',NULL,'evalbridge:o2:s2',NULL,'skipped',NULL,0,NULL,'2026-11-01T02:00:05Z','2026-11-01T02:00:05Z'),"
+        // a skip after an attempted create: stays full (a later match must look its incident up)
+        " ('o1','s3','acme','skipped',NULL,'evalbridge:o1:s3','2026-11-01T02:00:00Z','skipped',"
+        "  'r',1,'HTTP 503','2026-11-01T02:00:05Z','2026-11-01T02:00:05Z'),"
+        // a follow-up's correlation id: stays full
+        " ('o1','s4','acme','skipped',NULL,'evalbridge:o1:s4:followup-1','2026-11-01T02:00:00Z','skipped',"
+        "  'r',0,NULL,'2026-11-01T02:00:05Z','2026-11-01T02:00:05Z')");
+    db.exec("INSERT INTO history (org_id, evaluation_id, at, event, detail) VALUES"
+            " ('o1','s1','2026-11-01T02:00:05Z','skipped','when did not match: answers.totalScore is 91 (wanted lt 70)')");
+  }
+  Ledger ledger(path);
+  CHECK(ledger.schemaVersion() == all.back().version);
+  CHECK(countRows(path, "skipped_records") == 2);
+  CHECK(countRows(path, "evaluations") == 2);
+  const auto s1 = ledger.find("o1", "s1");
+  REQUIRE(s1);
+  CHECK(s1->status == RecordStatus::Skipped);
+  CHECK(s1->orgName == "acme");
+  CHECK(s1->correlationId == "evalbridge:o1:s1");
+  CHECK(s1->changedDate == "2026-11-01T02:00:00Z");
+  CHECK(s1->skipReason == "when did not match: answers.totalScore is 91 (wanted lt 70)");
+  CHECK(s1->firstSeenAt == "2026-11-01T02:00:05Z");
+  CHECK(s1->updatedAt == "2026-11-03T00:00:00Z");
+  CHECK(ledger.history("o1", "s1").size() == 1);
+  const auto s2 = ledger.find("o2", "s2");
+  REQUIRE(s2);
+  CHECK(s2->orgName == "beta");
+  CHECK(s2->changedDate.empty());
+  CHECK(s2->skipReason.empty());
+  CHECK(ledger.find("o1", "s3")->attempts == 1);
+  CHECK(ledger.find("o1", "s4")->correlationId == "evalbridge:o1:s4:followup-1");
+  CHECK(ledger.statsByOrg().at("o1").byStatus.at("skipped") == 3);
+  CHECK(ledger.statsByOrg().at("o2").total == 1);
+}

@@ -153,6 +153,12 @@ TEST_CASE("SPEC example: a passing evaluation is skipped with the reason", "[map
   CHECK(r.skipReason ==
         "when did not match: any[0] answers.anyFailedKillQuestions is false (wanted eq true); "
         "any[1] answers.totalScore is 85 (wanted lt 70)");
+  // The ledger's short form: the same text whatever the values were.
+  CHECK(r.skipCode ==
+        "when did not match: any[0] answers.anyFailedKillQuestions (wanted eq true); "
+        "any[1] answers.totalScore (wanted lt 70)");
+  answers->set("totalScore", 91.5);
+  CHECK(m.apply(ev).skipCode == r.skipCode);
 
   answers->set("totalScore", 45.25);
   r = m.apply(ev);

@@ -78,6 +78,14 @@ std::string isoDaysAgo(long long days) {
 void age(Ledger& ledger, const std::string& org, const std::string& id, long long days) {
   Statement record(ledger.database(), "UPDATE evaluations SET updated_at=? WHERE org_id=? AND evaluation_id=?");
   record.bind(1, isoDaysAgo(days)).bind(2, org).bind(3, id).run();
+  // A skip that never reached ServiceNow is a lean row (db/004): its time is in Unix seconds.
+  Statement lean(ledger.database(),
+                 "UPDATE skipped_records SET updated=? WHERE evaluation_id=?"
+                 " AND org_key=(SELECT org_key FROM ledger_orgs WHERE org_id=?)");
+  lean.bind(1, static_cast<std::int64_t>((Poco::Timestamp() - Poco::Timespan(static_cast<long>(days), 0, 0, 0, 0)).epochTime()))
+      .bind(2, id)
+      .bind(3, org)
+      .run();
   Statement history(ledger.database(), "UPDATE history SET at=? WHERE org_id=? AND evaluation_id=?");
   history.bind(1, isoDaysAgo(days)).bind(2, org).bind(3, id).run();
 }
@@ -209,11 +217,11 @@ TEST_CASE("a dry run counts exactly what the prune then removes, per org, over m
   const Poco::Timestamp now;
   Retention retention(ledger.database(), RetentionPolicy{}, RetentionLimits{3, 0});
 
-  const long long recordsBefore = count(ledger, "SELECT COUNT(*) FROM evaluations");
+  const long long recordsBefore = count(ledger, "SELECT COUNT(*) FROM ledger_records");
   const long long historyBefore = count(ledger, "SELECT COUNT(*) FROM history");
   const PruneReport dry = retention.measure(now);
   CHECK(dry.dryRun);
-  CHECK(count(ledger, "SELECT COUNT(*) FROM evaluations") == recordsBefore);  // a dry run removes nothing
+  CHECK(count(ledger, "SELECT COUNT(*) FROM ledger_records") == recordsBefore);  // a dry run removes nothing
   CHECK(count(ledger, "SELECT COUNT(*) FROM history") == historyBefore);
   REQUIRE(dry.byOrg.size() == 2);
   for (const std::string org : {"org-a", "org-b"}) {
@@ -230,7 +238,7 @@ TEST_CASE("a dry run counts exactly what the prune then removes, per org, over m
     CHECK(done.byOrg.at(org).closed == dry.byOrg.at(org).closed);
     CHECK(done.byOrg.at(org).history == dry.byOrg.at(org).history);
   }
-  CHECK(recordsBefore - count(ledger, "SELECT COUNT(*) FROM evaluations") == dry.total().records());
+  CHECK(recordsBefore - count(ledger, "SELECT COUNT(*) FROM ledger_records") == dry.total().records());
   CHECK(historyBefore - count(ledger, "SELECT COUNT(*) FROM history") == dry.total().history);
   // What stays: the young ones and the open incident (whose old history went).
   for (const std::string org : {"org-a", "org-b"}) {
@@ -334,7 +342,7 @@ TEST_CASE("a pruned record comes back from its tombstone and is decided as if it
   Retention retention(ledger.database(), RetentionPolicy{0, 0, 0}, RetentionLimits{5000, 0});
   const PruneReport done = retention.prune(Poco::Timestamp() + Poco::Timespan(2, 0));
   CHECK(done.total().records() == 3);
-  CHECK(count(ledger, "SELECT COUNT(*) FROM evaluations") == 0);
+  CHECK(count(ledger, "SELECT COUNT(*) FROM ledger_records") == 0);
   CHECK(count(ledger, "SELECT COUNT(*) FROM pruned_records") == 2);  // closed and tried, not plain
 
   // The same content again: nothing to do, and the incident is known again.

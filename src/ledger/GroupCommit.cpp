@@ -31,6 +31,25 @@ void GroupCommit::run(const std::function<void()>& write) {
 }
 
 void GroupCommit::commitBatch(std::vector<Item*>& batch) {
+  // Outcomes are committed without waiting for the disk (WAL, synchronous=NORMAL: durable against
+  // a killed process, not against a power cut), then the connection is back at FULL for intents.
+  // Losing an outcome to a power cut is safe by construction: the record is pending again, and a
+  // pending record is looked up by correlation_id before anything is posted (IncidentSink), so
+  // the incident is adopted, never created twice. An intent is different (without it a POST
+  // could leave no trace), so intents keep synchronous=FULL. The mutex keeps any other
+  // transaction on this connection from running while the setting is NORMAL.
+  std::lock_guard<std::recursive_mutex> hold(db_.mutex());
+  db_.exec("PRAGMA synchronous=NORMAL");
+  struct BackToFull {
+    Database& db;
+    ~BackToFull() {
+      try {
+        db.exec("PRAGMA synchronous=FULL");
+      } catch (...) {
+        // Cannot fail on an open connection; if it did, the next intent would still be in WAL.
+      }
+    }
+  } backToFull{db_};
   try {
     Transaction transaction(db_);
     for (Item* item : batch) {

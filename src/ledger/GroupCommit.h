@@ -4,9 +4,10 @@
 // one would make the disk, not ServiceNow, the limit. Callers that arrive while a commit is in
 // progress are written together in the next transaction, each in its own savepoint.
 //
-// Nothing is weakened: run() returns only after the caller's write is committed (durable), as
-// with a transaction of its own; a write that fails is rolled back alone and its exception
-// rethrown to its caller, the others still commit.
+// run() returns once the caller's write is committed, as with a transaction of its own; a write
+// that fails is rolled back alone and its exception rethrown to its caller, the others still
+// commit. Outcome commits do not wait for an fsync (see commitBatch: an outcome lost to a power
+// cut is recovered by the correlation lookup); intents, written elsewhere, always do.
 #include <condition_variable>
 #include <exception>
 #include <functional>

@@ -15,6 +15,7 @@
 #include "ledger/GroupCommit.h"
 #include "ledger/IncidentStates.h"
 #include "ledger/Migrations.h"
+#include "ledger/SkippedRecords.h"
 #include "ledger/Statement.h"
 #include "ledger/Transaction.h"
 
@@ -94,7 +95,9 @@ std::string utcNowIso() {
 }
 
 Ledger::Ledger(const std::string& path)
-    : db_(std::make_unique<Database>(path)), outcomes_(std::make_unique<GroupCommit>(*db_)) {
+    : db_(std::make_unique<Database>(path)),
+      outcomes_(std::make_unique<GroupCommit>(*db_)),
+      skipped_(std::make_unique<SkippedRecords>(*db_)) {
   schemaVersion_ = applyMigrations(*db_);
 }
 
@@ -131,6 +134,24 @@ Decision Ledger::observeOne(const Observation& in) {
     return Decision::Dead;
   }
 
+  // A skip that never reached ServiceNow needs only a lean row, and no history: a person asks
+  // about incidents and failures, not about each evaluation that passed.
+  if (!existing && !in.matched && SkippedRecords::representable(in.changedDate)) {
+    skipped_->insert(in.orgId, in.orgName, in.evaluationId, in.changedDate, in.skipReason);
+    return Decision::Skip;
+  }
+  // ISO 8601 UTC timestamps of one format compare correctly as text.
+  auto stale = [&in](const LedgerRecord& row) {
+    return !in.changedDate.empty() && !row.changedDate.empty() && in.changedDate < row.changedDate;
+  };
+  // A lean skip that now matches (a rescore failed it) becomes a full record, first seen when it was.
+  std::string firstSeen = now;
+  if (existing && in.matched && existing->status == RecordStatus::Skipped && !stale(*existing) &&
+      skipped_->remove(in.orgId, in.evaluationId)) {
+    firstSeen = existing->firstSeenAt;
+    existing.reset();
+  }
+
   if (!existing) {
     Statement insert(*db_,
                      "INSERT INTO evaluations (org_id, evaluation_id, org_name, status, operation, correlation_id,"
@@ -143,16 +164,14 @@ Decision Ledger::observeOne(const Observation& in) {
     insert.bind(9, in.matched ? nonEmpty(in.fieldsJson) : std::nullopt);
     insert.bind(10, in.matched ? nonEmpty(in.rawJson) : std::nullopt);
     insert.bind(11, in.matched ? std::nullopt : nonEmpty(in.skipReason));
-    insert.bind(12, now).bind(13, now).run();
+    insert.bind(12, firstSeen).bind(13, now).run();
     addHistory(in.orgId, in.evaluationId, in.matched ? "intent-create" : "skipped",
                in.matched ? "" : in.skipReason);
     return in.matched ? Decision::Create : Decision::Skip;
   }
 
   const LedgerRecord& row = *existing;
-  // ISO 8601 UTC timestamps of one format compare correctly as text.
-  if (!in.changedDate.empty() && !row.changedDate.empty() && in.changedDate < row.changedDate)
-    return Decision::Stale;
+  if (stale(row)) return Decision::Stale;
   if (hash == row.contentHash) {
     if (row.status == RecordStatus::Dead) return Decision::StillDead;
     if (row.status == RecordStatus::Pending) return row.operation == Operation::Update ? Decision::Update : Decision::Create;
@@ -256,14 +275,14 @@ std::optional<LedgerRecord> Ledger::restorePruned(const Observation& in) {
 }
 
 std::optional<LedgerRecord> Ledger::find(const std::string& orgId, const std::string& evaluationId) const {
-  Statement query(*db_, std::string("SELECT ") + kColumns + " FROM evaluations WHERE org_id=? AND evaluation_id=?");
+  Statement query(*db_, std::string("SELECT ") + kColumns + " FROM ledger_records WHERE org_id=? AND evaluation_id=?");
   query.bind(1, orgId).bind(2, evaluationId);
   if (!query.step()) return std::nullopt;
   return readRecord(query);
 }
 
 std::optional<LedgerRecord> Ledger::findByKey(const std::string& key) const {
-  const std::string select = std::string("SELECT ") + kColumns + " FROM evaluations WHERE ";
+  const std::string select = std::string("SELECT ") + kColumns + " FROM ledger_records WHERE ";
   for (const char* where : {"correlation_id=?1", "org_id || ':' || evaluation_id = ?1", "incident_number=?1",
                             "sys_id=?1", "evaluation_id=?1"}) {
     Statement query(*db_, select + where + " LIMIT 2");
@@ -279,7 +298,11 @@ std::optional<LedgerRecord> Ledger::findByKey(const std::string& key) const {
 }
 
 std::vector<LedgerRecord> Ledger::list(const RecordFilter& filter) const {
-  std::string sql = std::string("SELECT ") + kColumns + " FROM evaluations WHERE 1=1";
+  // Only skipped records can be lean: any other status is read from the full rows alone, so the
+  // sync's pending() never scans the skips.
+  const bool mayBeLean = !filter.status || *filter.status == RecordStatus::Skipped;
+  std::string sql = std::string("SELECT ") + kColumns + " FROM " + (mayBeLean ? "ledger_records" : "evaluations") +
+                    " WHERE 1=1";
   if (filter.orgId) sql += " AND org_id=:org";
   if (filter.status) sql += " AND status=:status";
   if (filter.incidentState) sql += " AND incident_state=:state";
@@ -398,6 +421,11 @@ std::map<std::string, StatusCounts> Ledger::statsByOrg() const {
     StatusCounts& counts = stats[query.text(0)];
     counts.byStatus[query.text(1)] = query.integer(2);
     counts.total += query.integer(2);
+  }
+  for (const auto& [orgId, lean] : skipped_->countByOrg()) {
+    StatusCounts& counts = stats[orgId];
+    counts.byStatus["skipped"] += lean;
+    counts.total += lean;
   }
   return stats;
 }

@@ -14,6 +14,7 @@ namespace evalbridge {
 
 class Database;
 class GroupCommit;
+class SkippedRecords;
 
 // One exported evaluation after mapping: what the ledger is told.
 struct Observation {
@@ -118,6 +119,7 @@ class Ledger {
   std::optional<LedgerRecord> restorePruned(const Observation& observation);
   std::unique_ptr<Database> db_;
   std::unique_ptr<GroupCommit> outcomes_;  // markDelivered / markAttemptFailed / markDead
+  std::unique_ptr<SkippedRecords> skipped_;  // lean rows of skips that never reached ServiceNow
   int schemaVersion_ = 0;
 };
 

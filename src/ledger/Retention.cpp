@@ -8,6 +8,7 @@
 
 #include "common/IsoTime.h"
 #include "ledger/Database.h"
+#include "ledger/SkippedRecords.h"
 #include "ledger/Statement.h"
 #include "ledger/Transaction.h"
 
@@ -107,6 +108,11 @@ PruneReport Retention::measure(const Poco::Timestamp& now) const {
                           " AND ((" + skippedRecord + ") OR (" + closedRecord + "))) GROUP BY h.org_id");
     history.bind(1, cut.history).bind(2, cut.skipped).bind(3, cut.closed);
     while (history.step()) report.byOrg[history.text(0)].history += history.integer(1);
+    // Lean skips (db/004): the same cutoff; their history is what a schema-3 skip brought along.
+    std::map<std::string, long long> leanRecords, leanHistory;
+    SkippedRecords(db_).countOlderThan(cut.skipped, leanRecords, leanHistory);
+    for (const auto& [org, n] : leanRecords) report.byOrg[org].skipped += n;
+    for (const auto& [org, n] : leanHistory) report.byOrg[org].history += n;
   } catch (...) {
     db_.exec("ROLLBACK");
     throw;
@@ -122,6 +128,7 @@ PruneReport Retention::prune(const Poco::Timestamp& now, const std::function<boo
   // Records first (with their history), then the old history of the records that stay, so no
   // history row is counted twice.
   report.interrupted = !pruneRecords(kSkipped, cut.skipped, false, report, keepGoing) ||
+                       !pruneLeanSkipped(cut.skipped, report, keepGoing) ||
                        !pruneRecords(closedCondition(), cut.closed, true, report, keepGoing) ||
                        !pruneOldHistory(cut.history, report, keepGoing);
   return report;
@@ -167,6 +174,23 @@ bool Retention::pruneRecords(const std::string& where, const std::string& cutoff
       counts.history += historyRows;
       rows += 1 + historyRows;
       if (rows >= limits_.batchRows) break;  // the rest is selected again by the next batch
+    }
+    transaction.commit();
+    ++report.batches;
+  }
+}
+
+bool Retention::pruneLeanSkipped(const std::string& cutoff, PruneReport& report,
+                                 const std::function<bool()>& keepGoing) {
+  SkippedRecords lean(db_);
+  for (;;) {
+    if (!nextBatch(report, keepGoing)) return false;
+    Transaction transaction(db_);
+    const auto deleted = lean.deleteOlderThan(cutoff, limits_.batchRows);
+    if (deleted.empty()) return true;
+    for (const auto& [org, historyRows] : deleted) {
+      report.byOrg[org].skipped += 1;
+      report.byOrg[org].history += historyRows;
     }
     transaction.commit();
     ++report.batches;

@@ -62,6 +62,8 @@ class Retention {
   // One kind of record (skipped or closed), batch by batch; returns false when interrupted.
   bool pruneRecords(const std::string& where, const std::string& cutoff, bool closed, PruneReport& report,
                     const std::function<bool()>& keepGoing);
+  // Lean skipped rows (SkippedRecords), batch by batch.
+  bool pruneLeanSkipped(const std::string& cutoff, PruneReport& report, const std::function<bool()>& keepGoing);
   bool pruneOldHistory(const std::string& cutoff, PruneReport& report, const std::function<bool()>& keepGoing);
   bool nextBatch(PruneReport& report, const std::function<bool()>& keepGoing);
 

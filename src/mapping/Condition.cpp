@@ -227,7 +227,7 @@ std::string Condition::operandJson() const {
   }
 }
 
-void Condition::explain(const Poco::JSON::Object& evaluation, bool wanted, const std::string& location,
+void Condition::explain(const Poco::JSON::Object& evaluation, bool wanted, bool withValues, const std::string& location,
                         std::vector<std::string>& out) const {
   auto childLocation = [&](const char* group, std::size_t i) {
     std::string base = location.empty() ? std::string(group) : location + "." + group;
@@ -240,18 +240,17 @@ void Condition::explain(const Poco::JSON::Object& evaluation, bool wanted, const
       // Every child whose truth differs from what was wanted is responsible.
       for (std::size_t i = 0; i < children_.size(); ++i) {
         if (children_[i]->matches(evaluation) != wanted)
-          children_[i]->explain(evaluation, wanted, childLocation(group, i), out);
+          children_[i]->explain(evaluation, wanted, withValues, childLocation(group, i), out);
       }
       return;
     }
     case Kind::Not:
-      children_[0]->explain(evaluation, !wanted, childLocation("not", 0), out);
+      children_[0]->explain(evaluation, !wanted, withValues, childLocation("not", 0), out);
       return;
     case Kind::Leaf: {
-      Value v = path_.lookup(evaluation);
       std::string s = location.empty() ? std::string() : location + " ";
-      s += path_.text() + " is " + v.describe() + " (wanted " + (wanted ? "" : "not ") + opName(op_) + " " +
-           operandJson() + ")";
+      s += path_.text() + (withValues ? " is " + path_.lookup(evaluation).describe() : std::string()) + " (wanted " +
+           (wanted ? "" : "not ") + opName(op_) + " " + operandJson() + ")";
       out.push_back(std::move(s));
       return;
     }

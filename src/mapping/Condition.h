@@ -26,7 +26,9 @@ class Condition {
   // Why the condition's truth differs from `wanted`: one entry per leaf responsible, each
   // "<location> <path> is <value seen> (wanted [not ]<op> <operand>)". `location` is the JSON
   // path below `when` ("any[1]", "all[0].not"); empty for a bare leaf at the root.
-  void explain(const Poco::JSON::Object& evaluation, bool wanted, const std::string& location,
+  // `withValues` false leaves out what the evaluation held ("answers.totalScore (wanted lt 70)"):
+  // the same text for every evaluation that failed the same way (the ledger keeps that one).
+  void explain(const Poco::JSON::Object& evaluation, bool wanted, bool withValues, const std::string& location,
                std::vector<std::string>& out) const;
 
   enum class Kind { Any, All, Not, Leaf };

@@ -159,15 +159,19 @@ MappingResult Mapping::apply(const Poco::JSON::Object::Ptr& evaluation) const {
     static const Poco::JSON::Object kEmpty;
     const Poco::JSON::Object& ev = evaluation.isNull() ? kEmpty : *evaluation;
     if (impl_->when && !impl_->when->matches(ev)) {
-      std::vector<std::string> why;
-      impl_->when->explain(ev, true, std::string(), why);
-      std::string reason = "when did not match: ";
-      for (std::size_t i = 0; i < why.size(); ++i) {
-        if (i) reason += "; ";
-        reason += why[i];
-        if (reason.size() > kMaxSkipReason) break;
-      }
-      result.skipReason = mapping::truncateText(reason, kMaxSkipReason);
+      auto explained = [&](bool withValues) {
+        std::vector<std::string> why;
+        impl_->when->explain(ev, true, withValues, std::string(), why);
+        std::string reason = "when did not match: ";
+        for (std::size_t i = 0; i < why.size(); ++i) {
+          if (i) reason += "; ";
+          reason += why[i];
+          if (reason.size() > kMaxSkipReason) break;
+        }
+        return mapping::truncateText(reason, kMaxSkipReason);
+      };
+      result.skipReason = explained(true);
+      result.skipCode = explained(false);
       return result;
     }
     result.fields.reserve(impl_->fields.size());

@@ -16,6 +16,7 @@ using IncidentFields = std::vector<std::pair<std::string, std::string>>;  // in 
 struct MappingResult {
   bool matched = false;
   std::string skipReason;  // when !matched: which conditions failed, with the values seen
+  std::string skipCode;    // the same without the values: one text per way of failing (the ledger's)
   IncidentFields fields;   // when matched
   // Set only if applying failed for a reason other than the data (e.g. out of memory); matched is
   // then false. Treat it as a permanent failure (dead letter), not as a skip.

@@ -75,6 +75,7 @@ void DeliveryQueue::work() {
       case DeliveryOutcome::Adopted: ++counts_.adopted; break;
       case DeliveryOutcome::Dead: ++counts_.dead; break;
       case DeliveryOutcome::LeftPending: ++counts_.leftPending; break;
+      case DeliveryOutcome::Elsewhere: ++counts_.elsewhere; break;
     }
     --busy_;
     changed_.notify_all();

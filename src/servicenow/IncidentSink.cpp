@@ -93,6 +93,7 @@ void addDelivery(DeliveryCounts& total, const DeliveryCounts& more) {
   total.dead += more.dead;
   total.retries += more.retries;
   total.leftPending += more.leftPending;
+  total.elsewhere += more.elsewhere;
 }
 
 std::string describeChange(const LedgerRecord& record) {
@@ -131,7 +132,14 @@ DeliveryCounts IncidentSink::deliver(const std::vector<LedgerRecord>& records, b
   return queue.drain();
 }
 
-DeliveryOutcome IncidentSink::deliverOne(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries) {
+DeliveryOutcome IncidentSink::deliverOne(const LedgerRecord& queued, bool verifyFirst, std::atomic<int>& retries) {
+  const auto claim = claims_.tryClaim(queued.key());
+  if (!claim) return DeliveryOutcome::Elsewhere;
+  // As the ledger has it now: a delivery that held the claim before may have settled it, and a
+  // rescore may have changed what is to be sent.
+  const std::optional<LedgerRecord> current = ledger_.find(queued.orgId, queued.evaluationId);
+  if (!current || current->status != RecordStatus::Pending) return DeliveryOutcome::Elsewhere;
+  const LedgerRecord& record = *current;
   try {
     if (record.operation == Operation::Update) return update(record, retries);
     return create(record, verifyFirst, retries);

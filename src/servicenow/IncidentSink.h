@@ -14,6 +14,7 @@
 
 #include "config/Config.h"
 #include "ledger/LedgerRecord.h"
+#include "servicenow/DeliveryClaims.h"
 
 namespace evalbridge {
 
@@ -28,9 +29,11 @@ struct DeliveryCounts {
   int dead = 0;
   int retries = 0;
   int leftPending = 0;  // retry budget used up; tried again next cycle
+  int elsewhere = 0;    // delivered (or being delivered) by another path: the sweep or the push
 };
 
-enum class DeliveryOutcome { Created, Updated, Adopted, Dead, LeftPending };
+// Elsewhere: another delivery holds the record, or settled it since it was queued.
+enum class DeliveryOutcome { Created, Updated, Adopted, Dead, LeftPending, Elsewhere };
 
 class IncidentSink {
  public:
@@ -42,8 +45,13 @@ class IncidentSink {
   DeliveryCounts deliver(const std::vector<LedgerRecord>& records, bool verifyFirst);
 
   // Delivers one record (blocking, with retries); `retries` counts failed attempts. Never throws
-  // for ServiceNow's answers; a ledger failure propagates.
+  // for ServiceNow's answers; a ledger failure propagates. The record is claimed first and read
+  // again from the ledger, so a record queued twice (by the sweep and the push path, or by two
+  // windows) is delivered once: the second finds it claimed, or no longer pending.
   DeliveryOutcome deliverOne(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries);
+
+  // True while a delivery of this record (LedgerRecord::key()) is under way in this process.
+  bool inFlight(const std::string& key) const { return claims_.claimed(key); }
 
   int maxConcurrency() const;
 
@@ -58,6 +66,7 @@ class IncidentSink {
   ServiceNowClient& client_;
   Ledger& ledger_;
   ShutdownToken& shutdown_;
+  DeliveryClaims claims_;
 };
 
 // The work note for an update: what changed between the delivered fields and the new ones.

@@ -114,8 +114,10 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
         addDelivery(report.delivery, queue.drain());
         submitted_.clear();
       }
-      // Only a window with nothing left pending may be checkpointed.
-      if (ledger_.pending(org_.orgId).empty()) {
+      // Only a window with nothing left pending may be checkpointed. A record the push path is
+      // delivering right now does not hold it back: if that delivery leaves it pending, the next
+      // cycle's settling pass finds it in the ledger, whatever the checkpoint.
+      if (nothingLeftPending()) {
         ledger_.setCheckpoint(org_.orgId, org_.name, window.end);
       } else {
         report.ok = false;
@@ -183,7 +185,9 @@ Observation observe(const std::string& orgId, const std::string& orgName, const 
     keepRaw();
     observation.fieldsJson = fieldsToJson(result.fields);
   } else {
-    observation.skipReason = result.skipReason;  // a skip needs no raw copy
+    // A skip needs no raw copy, and the ledger keeps the reason without the values, one text
+    // per way of failing (`evalbridge map` shows the values).
+    observation.skipReason = result.skipCode;
   }
   return observation;
 }
@@ -240,6 +244,12 @@ void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& results, O
   // earlier run that the settling pass could not settle are looked up first.
   queue.submit(fresh, false);
   queue.submit(unsettled, true);
+}
+
+bool OrgSync::nothingLeftPending() const {
+  for (const auto& record : ledger_.pending(org_.orgId))
+    if (!sink_.inFlight(record.key())) return false;
+  return true;
 }
 
 void OrgSync::deliverPending(OrgSyncReport& report) {

@@ -68,6 +68,7 @@ SyncEngine::SyncEngine(const Config& config, ShutdownToken& shutdown)
       shutdown_(shutdown),
       ledger_(std::make_unique<Ledger>(config.ledgerPath)),
       serviceNow_(std::make_unique<ServiceNowClient>(config.servicenow, shutdown)),
+      sink_(std::make_unique<IncidentSink>(*serviceNow_, *ledger_, shutdown)),
       orgSlots_(config.sync.maxConcurrentOrgs) {
   for (const OrgSettings& org : config.orgs) orgs_.push_back(std::make_unique<OrgParts>(org, shutdown));
 }
@@ -76,6 +77,7 @@ SyncEngine::~SyncEngine() = default;
 
 Ledger& SyncEngine::ledger() { return *ledger_; }
 ServiceNowClient& SyncEngine::serviceNow() { return *serviceNow_; }
+IncidentSink& SyncEngine::sink() { return *sink_; }
 
 OrgClient& SyncEngine::orgClient(const std::string& orgName) {
   for (auto& org : orgs_)
@@ -86,7 +88,6 @@ OrgClient& SyncEngine::orgClient(const std::string& orgName) {
 std::vector<OrgSyncReport> SyncEngine::syncOnce(const std::string& orgName, const SyncRange& range) {
   if (!orgName.empty() && !config_.findOrg(orgName))
     throw ConfigError(config_.sourceFile + ": --org " + orgName + ": no org of that name in genesys.orgs");
-  IncidentSink sink(*serviceNow_, *ledger_, shutdown_);
   std::vector<OrgParts*> selected;
   for (auto& org : orgs_)
     if (orgName.empty() || org->settings.name == orgName) selected.push_back(org.get());
@@ -95,7 +96,7 @@ std::vector<OrgSyncReport> SyncEngine::syncOnce(const std::string& orgName, cons
   // many run at once, so more workers than slots would only wait.
   std::atomic<std::size_t> next{0};
   auto work = [&] {
-    for (std::size_t i = next++; i < selected.size(); i = next++) reports[i] = runOrg(*selected[i], sink, range);
+    for (std::size_t i = next++; i < selected.size(); i = next++) reports[i] = runOrg(*selected[i], range);
   };
   const std::size_t workers =
       std::min(selected.size(), static_cast<std::size_t>(config_.sync.maxConcurrentOrgs));
@@ -106,7 +107,7 @@ std::vector<OrgSyncReport> SyncEngine::syncOnce(const std::string& orgName, cons
   return reports;
 }
 
-OrgSyncReport SyncEngine::runOrg(OrgParts& parts, IncidentSink& sink, const SyncRange& range) {
+OrgSyncReport SyncEngine::runOrg(OrgParts& parts, const SyncRange& range) {
   return isolated(parts.settings, [&] {
     // Waiting for a slot gives way to a shutdown: the org was not started, nothing is lost.
     while (!orgSlots_.tryWait(200))
@@ -115,7 +116,7 @@ OrgSyncReport SyncEngine::runOrg(OrgParts& parts, IncidentSink& sink, const Sync
       Poco::Semaphore& slots;
       ~Release() { slots.set(); }
     } release{orgSlots_};
-    OrgSync sync(parts.settings, parts.client, *parts.source, parts.mapping, *ledger_, sink, shutdown_);
+    OrgSync sync(parts.settings, parts.client, *parts.source, parts.mapping, *ledger_, *sink_, shutdown_);
     return sync.run(range);
   });
 }

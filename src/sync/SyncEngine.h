@@ -18,6 +18,7 @@ class Ledger;
 class OrgClient;
 class ShutdownToken;
 class ServiceNowClient;
+class IncidentSink;
 
 class SyncEngine {
  public:
@@ -32,17 +33,21 @@ class SyncEngine {
 
   Ledger& ledger();
   ServiceNowClient& serviceNow();
+  // The one delivery path of this engine: every org's sweep and push deliver through it, so a
+  // record is never delivered by two of them at once (DeliveryClaims).
+  IncidentSink& sink();
   // The org's client (its token and connections), shared with the daemon's other workers so an
   // org holds one token. Throws ConfigError for an unknown org name.
   OrgClient& orgClient(const std::string& orgName);
 
  private:
   struct OrgParts;
-  OrgSyncReport runOrg(OrgParts& org, IncidentSink& sink, const SyncRange& range);
+  OrgSyncReport runOrg(OrgParts& org, const SyncRange& range);
   const Config& config_;
   ShutdownToken& shutdown_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<ServiceNowClient> serviceNow_;
+  std::unique_ptr<IncidentSink> sink_;
   std::vector<std::unique_ptr<OrgParts>> orgs_;
   Poco::Semaphore orgSlots_;
 };

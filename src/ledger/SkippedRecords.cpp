@@ -1,0 +1,115 @@
+#include "ledger/SkippedRecords.h"
+
+#include <tuple>
+
+#include "common/IsoTime.h"
+#include "ledger/Database.h"
+#include "ledger/Statement.h"
+
+namespace evalbridge {
+namespace {
+
+std::int64_t unixSeconds(const Poco::Timestamp& time) { return time.epochTime(); }
+
+std::optional<std::int64_t> unixSecondsOf(const std::string& iso) {
+  if (iso.empty()) return std::nullopt;
+  return unixSeconds(requireIsoTime(iso, "changedDate"));
+}
+
+}  // namespace
+
+bool SkippedRecords::representable(const std::string& changedDate) {
+  if (changedDate.empty()) return true;
+  auto time = parseIsoTime(changedDate);
+  return time && formatIsoTime(*time) == changedDate;
+}
+
+std::int64_t SkippedRecords::orgKey(const std::string& orgId, const std::string& orgName) {
+  Statement add(db_, "INSERT INTO ledger_orgs (org_id, org_name) VALUES (?1, ?2)"
+                     " ON CONFLICT(org_id) DO UPDATE SET org_name=excluded.org_name WHERE org_name<>excluded.org_name");
+  add.bind(1, orgId).bind(2, orgName).run();
+  Statement key(db_, "SELECT org_key FROM ledger_orgs WHERE org_id=?1");
+  key.bind(1, orgId);
+  key.step();
+  return key.integer(0);
+}
+
+std::int64_t SkippedRecords::reasonKey(const std::string& reason) {
+  Statement add(db_, "INSERT OR IGNORE INTO skip_reasons (text) VALUES (?1)");
+  add.bind(1, reason).run();
+  Statement key(db_, "SELECT reason_key FROM skip_reasons WHERE text=?1");
+  key.bind(1, reason);
+  key.step();
+  return key.integer(0);
+}
+
+void SkippedRecords::insert(const std::string& orgId, const std::string& orgName, const std::string& evaluationId,
+                            const std::string& changedDate, const std::string& reason) {
+  const std::int64_t org = orgKey(orgId, orgName);
+  const std::int64_t why = reasonKey(reason);
+  const std::int64_t now = unixSeconds(Poco::Timestamp());
+  Statement insert(db_,
+                   "INSERT INTO skipped_records (org_key, evaluation_id, changed_at, reason_key, first_seen, updated)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+  insert.bind(1, org).bind(2, evaluationId).bind(3, unixSecondsOf(changedDate)).bind(4, why).bind(5, now).run();
+}
+
+bool SkippedRecords::remove(const std::string& orgId, const std::string& evaluationId) {
+  Statement drop(db_,
+                 "DELETE FROM skipped_records WHERE evaluation_id=?2"
+                 " AND org_key=(SELECT org_key FROM ledger_orgs WHERE org_id=?1)");
+  drop.bind(1, orgId).bind(2, evaluationId).run();
+  return db_.changes() > 0;
+}
+
+std::map<std::string, long long> SkippedRecords::countByOrg() const {
+  Statement query(db_,
+                  "SELECT o.org_id, COUNT(*) FROM skipped_records s JOIN ledger_orgs o ON o.org_key=s.org_key"
+                  " GROUP BY o.org_id");
+  std::map<std::string, long long> counts;
+  while (query.step()) counts[query.text(0)] = query.integer(1);
+  return counts;
+}
+
+void SkippedRecords::countOlderThan(const std::string& cutoff, std::map<std::string, long long>& records,
+                                    std::map<std::string, long long>& history) const {
+  const std::int64_t before = unixSeconds(requireIsoTime(cutoff, "cutoff"));
+  Statement rows(db_,
+                 "SELECT o.org_id, COUNT(*) FROM skipped_records s JOIN ledger_orgs o ON o.org_key=s.org_key"
+                 " WHERE s.updated < ?1 GROUP BY o.org_id");
+  rows.bind(1, before);
+  while (rows.step()) records[rows.text(0)] += rows.integer(1);
+  Statement old(db_,
+                "SELECT h.org_id, COUNT(*) FROM history h JOIN ledger_orgs o ON o.org_id=h.org_id"
+                " JOIN skipped_records s ON s.org_key=o.org_key AND s.evaluation_id=h.evaluation_id"
+                " WHERE s.updated < ?1 GROUP BY h.org_id");
+  old.bind(1, before);
+  while (old.step()) history[old.text(0)] += old.integer(1);
+}
+
+std::vector<std::pair<std::string, long long>> SkippedRecords::deleteOlderThan(const std::string& cutoff, int limit) {
+  const std::int64_t before = unixSeconds(requireIsoTime(cutoff, "cutoff"));
+  std::vector<std::tuple<std::int64_t, std::string, std::string>> keys;  // org_key, org_id, evaluation_id
+  {
+    // A full scan per batch, but a cheap one: lean rows are small, and a prune runs once a day.
+    Statement select(db_,
+                     "SELECT s.org_key, o.org_id, s.evaluation_id FROM skipped_records s"
+                     " JOIN ledger_orgs o ON o.org_key=s.org_key WHERE s.updated < ?1 LIMIT ?2");
+    select.bind(1, before).bind(2, limit);
+    while (select.step()) keys.emplace_back(select.integer(0), select.text(1), select.text(2));
+  }
+  std::vector<std::pair<std::string, long long>> deleted;
+  Statement dropHistory(db_, "DELETE FROM history WHERE org_id=?1 AND evaluation_id=?2");
+  Statement drop(db_, "DELETE FROM skipped_records WHERE org_key=?1 AND evaluation_id=?2");
+  for (const auto& [key, orgId, evaluationId] : keys) {
+    dropHistory.reset();
+    dropHistory.bind(1, orgId).bind(2, evaluationId).run();
+    const long long historyRows = db_.changes();
+    drop.reset();
+    drop.bind(1, key).bind(2, evaluationId).run();
+    deleted.emplace_back(orgId, historyRows);
+  }
+  return deleted;
+}
+
+}  // namespace evalbridge

@@ -1,0 +1,21 @@
+#include "servicenow/DeliveryClaims.h"
+
+namespace evalbridge {
+
+std::optional<DeliveryClaims::Claim> DeliveryClaims::tryClaim(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!keys_.insert(key).second) return std::nullopt;
+  return std::optional<Claim>(std::in_place, *this, key);
+}
+
+bool DeliveryClaims::claimed(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return keys_.count(key) > 0;
+}
+
+void DeliveryClaims::release(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  keys_.erase(key);
+}
+
+}  // namespace evalbridge
