@@ -8,6 +8,8 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -20,6 +22,7 @@
 #include "config/Config.h"
 #include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
+#include "servicenow/IncidentSink.h"
 #include "sim/Simulator.h"
 #include "support/BridgeFixture.h"
 #include "support/DeliveryChecks.h"
@@ -329,4 +332,43 @@ TEST_CASE("a create that outlasts the retry budget stays pending, holds the chec
   Ledger ledger(config.ledgerPath);
   CHECK(ledger.pending(orgId).empty());
   CHECK(ledger.checkpoint(orgId).value_or("(none)") == "2026-11-05T00:00:00Z");
+}
+
+// Caught: delivering without a claim, or from the queued copy instead of the ledger's current
+// record. Two paths (the sweep and the push) may come to deliver one pending record at once, and
+// the ledger answers "create" to both while the intent is pending.
+TEST_CASE("one pending record handed to two deliveries at once is posted once", "[invariants]") {
+  BridgeFixture fixture;
+  // Each POST takes 300 ms, so the second delivery certainly starts while the first is in flight.
+  sim::FaultRule slow = incidentFault("POST", "latency");
+  slow.latencyMs = 300;
+  fixture.simulator.addFault(slow);
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  Observation observation;
+  observation.orgId = config.orgs[0].orgId;
+  observation.orgName = config.orgs[0].name;
+  observation.evaluationId = "eval-claimed";
+  observation.changedDate = "2026-11-01T00:00:00Z";
+  observation.matched = true;
+  observation.fieldsJson = R"({"short_description":"QA fail"})";
+  REQUIRE(engine.ledger().observe({observation})[0] == Decision::Create);
+  const LedgerRecord queued = *engine.ledger().find(observation.orgId, observation.evaluationId);
+
+  std::atomic<int> retries{0};
+  DeliveryOutcome first = DeliveryOutcome::LeftPending;
+  DeliveryOutcome second = DeliveryOutcome::LeftPending;
+  std::thread sweep([&] { first = engine.sink().deliverOne(queued, false, retries); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(engine.sink().inFlight(queued.key()));
+  second = engine.sink().deliverOne(queued, false, retries);
+  sweep.join();
+  CHECK(first == DeliveryOutcome::Created);
+  CHECK(second == DeliveryOutcome::Elsewhere);
+  CHECK_FALSE(engine.sink().inFlight(queued.key()));
+  // The queued copy again, after the first delivery settled it: the ledger says created.
+  CHECK(engine.sink().deliverOne(queued, false, retries) == DeliveryOutcome::Elsewhere);
+  CHECK(tableRequests(fixture.simulator, "POST").size() == 1);
+  CHECK(fixture.simulator.incidents().size() == 1);
 }
