@@ -3,6 +3,8 @@
 #include <Poco/Exception.h>
 #include <Poco/NumberParser.h>
 
+#include <set>
+
 #include "sim/JsonText.h"
 #include "sim/Scenario.h"
 
@@ -169,6 +171,97 @@ void getDataTables(Simulator& sim, Exchange& exchange) {
   exchange.reply(200, answer);
 }
 
+// The notification bodies are small and new: a key they do not take is refused by name, so
+// {"grace":500} fails instead of closing at once.
+void onlyKeys(const Object::Ptr& body, const std::set<std::string>& allowed) {
+  for (const auto& [key, value] : *body) {
+    if (!allowed.count(key)) throw Poco::InvalidArgumentException(key + ": unknown key");
+  }
+}
+
+Object::Ptr counted(const std::string& name, int count) {
+  auto answer = orderedObject();
+  answer->set(name, count);
+  return answer;
+}
+
+Object::Ptr notificationStateJson(const NotificationState& state) {
+  Array::Ptr channels = new Array;
+  for (const auto& channel : state.channels) {
+    Array::Ptr topics = new Array;
+    for (const auto& topic : channel.subscriptions) topics->add(topic);
+    auto json = orderedObject();
+    json->set("id", channel.id);
+    json->set("expires", channel.expires);
+    json->set("connected", channel.connected);
+    json->set("subscriptions", topics);
+    json->set("eventsSent", channel.eventsSent);
+    json->set("eventsUndelivered", channel.eventsUndelivered);
+    channels->add(json);
+  }
+  Array::Ptr revoked = new Array;
+  for (const auto& topic : state.revokedTopics) revoked->add(topic);
+  auto answer = orderedObject();
+  answer->set("channels", channels);
+  answer->set("eventsLost", state.eventsLost);
+  answer->set("losePending", state.losePending);
+  answer->set("revokedTopics", revoked);
+  return answer;
+}
+
+void getNotifications(Simulator& sim, Exchange& exchange) {
+  exchange.reply(200, notificationStateJson(sim.notificationState(exchange.pathParam("name"))));
+}
+
+void postDropSockets(Simulator& sim, Exchange& exchange) {
+  onlyKeys(bodyOf(exchange), {});
+  exchange.reply(200, counted("dropped", sim.dropNotificationSockets(exchange.pathParam("name"))));
+}
+
+// {"message":"…","graceMs":0}, both optional.
+void postCloseSockets(Simulator& sim, Exchange& exchange) {
+  auto body = bodyOf(exchange);
+  onlyKeys(body, {"message", "graceMs"});
+  if (body->has("message") && !body->get("message").isString()) {
+    throw Poco::InvalidArgumentException("message: must be a string");
+  }
+  if (body->has("graceMs") && !body->get("graceMs").isInteger()) {
+    throw Poco::InvalidArgumentException("graceMs: must be an integer");
+  }
+  const int closed = sim.closeNotificationSockets(exchange.pathParam("name"), body->optValue<std::string>("message", ""),
+                                                  body->optValue<int>("graceMs", 0));
+  exchange.reply(200, counted("closed", closed));
+}
+
+void postExpireChannels(Simulator& sim, Exchange& exchange) {
+  onlyKeys(bodyOf(exchange), {});
+  exchange.reply(200, counted("expired", sim.expireNotificationChannels(exchange.pathParam("name"))));
+}
+
+void postLoseNotifications(Simulator& sim, Exchange& exchange) {
+  auto body = bodyOf(exchange);
+  onlyKeys(body, {"count"});
+  if (!body->has("count") || !body->get("count").isInteger() || body->getValue<int>("count") < 0) {
+    throw Poco::InvalidArgumentException("count: a non-negative integer is required");
+  }
+  sim.loseNotifications(exchange.pathParam("name"), body->getValue<int>("count"));
+  exchange.reply(200, ok());
+}
+
+void postRevokeTopic(Simulator& sim, Exchange& exchange) {
+  auto body = bodyOf(exchange);
+  onlyKeys(body, {"topic"});
+  sim.revokeTopic(exchange.pathParam("name"), requiredString(body, "topic"));
+  exchange.reply(200, ok());
+}
+
+void postGrantTopic(Simulator& sim, Exchange& exchange) {
+  auto body = bodyOf(exchange);
+  onlyKeys(body, {"topic"});
+  sim.grantTopic(exchange.pathParam("name"), requiredString(body, "topic"));
+  exchange.reply(200, ok());
+}
+
 void notFound(Simulator&, Exchange& exchange) {
   auto answer = orderedObject();
   answer->set("error", "no control endpoint " + exchange.method + " " + exchange.path + " (see sim/README.md)");
@@ -196,7 +289,14 @@ void addControlRoutes(Router& router, Simulator& simulator) {
       .add("POST", "/control/incidents/{sys_id}", bind(postIncident))
       .add("GET", "/control/requests", bind(getRequests))
       .add("DELETE", "/control/requests", bind(deleteRequests))
-      .add("GET", "/control/datatables", bind(getDataTables));
+      .add("GET", "/control/datatables", bind(getDataTables))
+      .add("GET", "/control/orgs/{name}/notifications", bind(getNotifications))
+      .add("POST", "/control/orgs/{name}/notifications/drop", bind(postDropSockets))
+      .add("POST", "/control/orgs/{name}/notifications/close", bind(postCloseSockets))
+      .add("POST", "/control/orgs/{name}/notifications/expire", bind(postExpireChannels))
+      .add("POST", "/control/orgs/{name}/notifications/lose", bind(postLoseNotifications))
+      .add("POST", "/control/orgs/{name}/notifications/topics/revoke", bind(postRevokeTopic))
+      .add("POST", "/control/orgs/{name}/notifications/topics/grant", bind(postGrantTopic));
 }
 
 SimHandler* makeControlNotFound(Simulator& simulator) {

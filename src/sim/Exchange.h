@@ -4,7 +4,10 @@
 // (badJson) or drop it after the work was done (ambiguous).
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,6 +34,11 @@ struct Exchange {
   std::string contentType = "application/json";
   std::string responseBody;
   std::vector<std::pair<std::string, std::string>> responseHeaders;
+  // Set with status 101 by an endpoint that switches protocols (the notification WebSocket): it is
+  // called with the connection instead of sending the answer, after the request was logged and
+  // faults had their say (a fault that replaces the answer also cancels the switch), and keeps the
+  // server thread until the connection ends.
+  std::function<void(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&)> upgrade;
 
   std::string header(const std::string& lowerCaseName) const;
   std::optional<std::string> queryParam(const std::string& name) const;

@@ -1,7 +1,7 @@
 #pragma once
 // Everything one simulated Genesys Cloud org holds: its identity (OrgSpec), who may call it
 // (OrgAccess), its evaluations, its export and analytics jobs (and how far analytics data
-// reaches), and its data tables. Each part
+// reaches), its data tables and its notification channels. Each part
 // guards itself; the org only groups them so handlers get one reference.
 #include <string>
 
@@ -9,6 +9,7 @@
 #include "sim/DataTableStore.h"
 #include "sim/EvaluationStore.h"
 #include "sim/JobTracker.h"
+#include "sim/NotificationHub.h"
 #include "sim/OrgAccess.h"
 #include "sim/Simulator.h"
 
@@ -25,6 +26,7 @@ struct GenesysOrg {
         analyticsJobs(orgSpec.jobPollsUntilDone),
         analyticsAvailability(orgSpec.analyticsLagS),
         dataTables(orgSpec.dataTableColumns),
+        notifications(orgSpec, access),
         signer(downloadSigner) {}
 
   const OrgSpec spec;  // permissions here are the initial ones; `access` has the current ones
@@ -34,6 +36,7 @@ struct GenesysOrg {
   JobTracker analyticsJobs;
   AnalyticsAvailability analyticsAvailability;
   DataTableStore dataTables;
+  NotificationHub notifications;
   const DownloadSigner& signer;
   std::string downloadBaseUrl;  // set once by the Simulator before the servers start
 };

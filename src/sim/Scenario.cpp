@@ -138,6 +138,8 @@ OrgSpec orgFromJson(const Object::Ptr& json, const std::string& path) {
   reader.read("analyticsLagS", org.analyticsLagS);
   reader.read("dataTableColumns", org.dataTableColumns);
   reader.read("seed", org.seed);
+  reader.read("heartbeatIntervalS", org.heartbeatIntervalS);
+  reader.read("channelLifetimeS", org.channelLifetimeS);
   reader.finish();
   return org;
 }
@@ -208,6 +210,8 @@ void validateOptions(const SimulatorOptions& options) {
     if (org.tokenExpiresInS <= 0) invalid(path + ".tokenExpiresInS", "must be > 0");
     if (org.jobPollsUntilDone < 0) invalid(path + ".jobPollsUntilDone", "must be >= 0");
     if (org.pageSize < 1) invalid(path + ".pageSize", "must be >= 1");
+    if (org.heartbeatIntervalS < 0) invalid(path + ".heartbeatIntervalS", "must be >= 0 (0 = no heartbeats)");
+    if (org.channelLifetimeS <= 0) invalid(path + ".channelLifetimeS", "must be > 0");
     if (!parseIso8601(org.firstEvaluation)) invalid(path + ".firstEvaluation", "must be an ISO 8601 date-time");
   }
   if (options.servicenow.username.empty()) invalid("servicenow.username", "must not be empty");

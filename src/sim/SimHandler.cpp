@@ -183,6 +183,10 @@ void SimHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net:
   if (kind == "poison") insertPoison(exchange.responseBody, decision.fault->poison);
   // Recorded before sending: a client that has its answer finds the request in the log.
   record(*context_, exchange, arrival, true);
+  if (exchange.upgrade && exchange.status == 101) {
+    exchange.upgrade(request, response);
+    return;
+  }
   send(*context_, exchange, response);
 }
 

@@ -9,14 +9,17 @@
 #include "sim/ControlHandlers.h"
 #include "sim/DownloadHandlers.h"
 #include "sim/DownloadSigner.h"
+#include "sim/EvaluationEvent.h"
 #include "sim/FaultInjector.h"
 #include "sim/GenesysAnalyticsHandlers.h"
 #include "sim/GenesysDataTableHandlers.h"
 #include "sim/GenesysEvaluationHandlers.h"
 #include "sim/GenesysExportHandlers.h"
+#include "sim/GenesysNotificationHandlers.h"
 #include "sim/GenesysOrg.h"
 #include "sim/GenesysSearchHandlers.h"
 #include "sim/JsonText.h"
+#include "sim/NotificationTopics.h"
 #include "sim/RequestLog.h"
 #include "sim/Router.h"
 #include "sim/Scenario.h"
@@ -48,7 +51,19 @@ Poco::Net::HTTPRequestHandlerFactory::Ptr genesysRouter(const ServerContext& con
       .add("GET", "/api/v2/flows/datatables/{datatableId}", make<DataTableGetHandler>(org))
       .add("POST", "/api/v2/flows/datatables/{datatableId}/rows", make<DataTableRowPostHandler>(org))
       .add("GET", "/api/v2/flows/datatables/{datatableId}/rows/{rowId}", make<DataTableRowGetHandler>(org))
-      .add("PUT", "/api/v2/flows/datatables/{datatableId}/rows/{rowId}", make<DataTableRowPutHandler>(org));
+      .add("PUT", "/api/v2/flows/datatables/{datatableId}/rows/{rowId}", make<DataTableRowPutHandler>(org))
+      .add("POST", "/api/v2/notifications/channels", make<ChannelCreateHandler>(org))
+      .add("GET", "/api/v2/notifications/channels", make<ChannelListHandler>(org))
+      .add("HEAD", "/api/v2/notifications/channels/{channelId}", make<ChannelHeadHandler>(org))
+      .add("GET", "/api/v2/notifications/channels/{channelId}/subscriptions", make<SubscriptionsGetHandler>(org))
+      .add("PUT", "/api/v2/notifications/channels/{channelId}/subscriptions",
+           [&org]() -> SimHandler* { return new SubscriptionsChangeHandler(org, NotificationHub::Change::Replace); })
+      .add("POST", "/api/v2/notifications/channels/{channelId}/subscriptions",
+           [&org]() -> SimHandler* { return new SubscriptionsChangeHandler(org, NotificationHub::Change::Add); })
+      .add("DELETE", "/api/v2/notifications/channels/{channelId}/subscriptions", make<SubscriptionsDeleteHandler>(org))
+      .add("GET", "/api/v2/notifications/availabletopics", make<AvailableTopicsHandler>(org))
+      // The channels' connectUri (the WebSocket), on the org's own server.
+      .add("GET", "/channels/{channelId}", make<NotificationSocketHandler>(org));
   // Without the export API (an org or region where it is not offered) these paths are unknown.
   if (org.spec.exportApiAvailable) {
     router->add("POST", "/api/v2/quality/evaluations/export", make<ExportCreateHandler>(org))
@@ -67,6 +82,24 @@ Poco::Net::HTTPRequestHandlerFactory::Ptr serviceNowRouter(const ServerContext& 
       .add("PATCH", "/api/now/table/{table}/{sys_id}", make<TableUpdateHandler>(instance))
       .add("PUT", "/api/now/table/{table}/{sys_id}", make<TableUpdateHandler>(instance));
   return router;
+}
+
+// Tells the org's notification channels about evaluations that were just added or changed, in
+// the order given (the store's copies: the event may share parts of them).
+void publishEvaluations(GenesysOrg& org, const std::vector<std::string>& ids, const char* eventType) {
+  const std::set<std::string> wanted(ids.begin(), ids.end());
+  std::map<std::string, Poco::JSON::Object::Ptr> byId;
+  for (const auto& evaluation : org.evaluations.where(
+           [&](const Poco::JSON::Object::Ptr& e) { return wanted.count(e->getValue<std::string>("id")) > 0; })) {
+    byId[evaluation->getValue<std::string>("id")] = evaluation;
+  }
+  // Evaluations live in the org's home division, as analytics reports their conversations.
+  const std::string division = homeDivisionId(org.spec);
+  for (const auto& id : ids) {
+    auto found = byId.find(id);
+    if (found == byId.end()) continue;
+    org.notifications.publish(kEvaluationsTopic, evaluationEventBody(found->second, eventType, division));
+  }
 }
 
 }  // namespace
@@ -131,7 +164,11 @@ void Simulator::start() {
   for (const auto& [name, server] : servers) impl_->urls[name] = server->url();
 
   impl_->servicenow->baseUrl = impl_->urls["servicenow"];
-  for (const auto& org : impl_->orgs) org->downloadBaseUrl = impl_->urls["download"];
+  for (const auto& org : impl_->orgs) {
+    org->downloadBaseUrl = impl_->urls["download"];
+    // A channel's connectUri is on its org's server, so it follows the port after a restart.
+    org->notifications.setSocketBaseUrl("ws://" + impl_->urls[org->spec.name].substr(std::string("http://").size()));
+  }
 
   const auto& contexts = impl_->contexts;
   for (const auto& org : impl_->orgs) {
@@ -237,12 +274,45 @@ void Simulator::grantPermission(const std::string& orgName, const std::string& p
 }
 
 std::vector<std::string> Simulator::addEvaluations(const std::string& orgName, int count, const std::string& from) {
-  return impl_->org(orgName).evaluations.add(count, from);
+  GenesysOrg& org = impl_->org(orgName);
+  auto ids = org.evaluations.add(count, from);
+  publishEvaluations(org, ids, kEventTypeCreate);
+  return ids;
 }
 
 void Simulator::rescore(const std::string& orgName, const std::string& evaluationId, double newScore,
                         const std::string& changedDate) {
-  impl_->org(orgName).evaluations.rescore(evaluationId, newScore, changedDate);
+  GenesysOrg& org = impl_->org(orgName);
+  org.evaluations.rescore(evaluationId, newScore, changedDate);
+  publishEvaluations(org, {evaluationId}, kEventTypeUpdate);
+}
+
+int Simulator::dropNotificationSockets(const std::string& orgName) {
+  return impl_->org(orgName).notifications.dropSockets();
+}
+
+int Simulator::closeNotificationSockets(const std::string& orgName, const std::string& message, int graceMs) {
+  return impl_->org(orgName).notifications.closeSockets(message, graceMs);
+}
+
+int Simulator::expireNotificationChannels(const std::string& orgName) {
+  return impl_->org(orgName).notifications.expireChannels();
+}
+
+void Simulator::loseNotifications(const std::string& orgName, int count) {
+  impl_->org(orgName).notifications.lose(count);
+}
+
+void Simulator::revokeTopic(const std::string& orgName, const std::string& topic) {
+  impl_->org(orgName).notifications.revokeTopic(topic);
+}
+
+void Simulator::grantTopic(const std::string& orgName, const std::string& topic) {
+  impl_->org(orgName).notifications.grantTopic(topic);
+}
+
+NotificationState Simulator::notificationState(const std::string& orgName) const {
+  return impl_->org(orgName).notifications.state();
 }
 
 std::vector<Poco::JSON::Object::Ptr> Simulator::evaluations(const std::string& orgName) const {

@@ -40,6 +40,10 @@ struct OrgSpec {
   // Columns (all strings) of every data table besides "key"; a test may drop one.
   std::vector<std::string> dataTableColumns = {"incidentNumber", "state", "link"};
   std::uint64_t seed = 1;
+  // Notification channels (sim/README.md "Notifications"): seconds between the WebSocket
+  // heartbeats (0 = none, to test a client's silence detection) and how long a channel lives.
+  int heartbeatIntervalS = 30;
+  int channelLifetimeS = 86400;
 };
 
 struct ServiceNowSpec {
@@ -90,6 +94,25 @@ struct RecordedRequest {
   int status = 0;            // what the simulator answered (0 = connection reset, no answer)
   std::string responseContentType;  // of the answer ("" when none was sent)
   std::string responseBody;  // the answer sent (capped; see RequestLog), "" when none was sent
+};
+
+// What the simulator knows about one org's notification channels (notificationState()).
+struct NotificationChannelState {
+  std::string id;
+  std::string expires;                    // ISO 8601 with millis and Z
+  bool connected = false;                 // a WebSocket is open on it
+  std::vector<std::string> subscriptions; // topic ids, in subscription order
+  std::uint64_t eventsSent = 0;           // event frames written to its sockets
+  // Events of a subscribed topic that did not go out: no socket was open, the topic or its
+  // permission had been withdrawn, or the socket closed with the event still queued.
+  std::uint64_t eventsUndelivered = 0;
+};
+
+struct NotificationState {
+  std::vector<NotificationChannelState> channels;  // in creation order
+  std::uint64_t eventsLost = 0;   // swallowed on purpose (loseNotifications) or by a full socket queue
+  int losePending = 0;            // of the last loseNotifications(), still to be swallowed
+  std::vector<std::string> revokedTopics;
 };
 
 class Simulator {
@@ -168,6 +191,24 @@ class Simulator {
   // is answered instead of 201, in ServiceNow's error shape: the incident exists, the answer says
   // it failed.
   void onIncidentCreated(std::function<std::optional<int>(const Poco::JSON::Object& incident)> hook);
+
+  // --- notification channels (sim/README.md "Notifications"); per org, thread-safe ---
+  // Each returns once every socket concerned has acted (closed, or sent its notice when graceMs > 0)
+  // and answers how many sockets (channels, for expire) it acted on.
+  // Shuts every open socket's TCP connection (RST): no closing notice, no close frame.
+  int dropNotificationSockets(const std::string& orgName);
+  // Sends {"topicName":"v2.system.socket_closing",...} on every open socket, keeps delivering for
+  // graceMs, then sends a close frame (1001) and closes. The channels stay valid.
+  int closeNotificationSockets(const std::string& orgName, const std::string& message = "", int graceMs = 0);
+  // Every channel expires now: closing notice, close, and the channel id is unknown (404) after.
+  int expireNotificationChannels(const std::string& orgName);
+  // The next `count` event deliveries (one event to one socket) are counted in eventsLost, not sent.
+  void loseNotifications(const std::string& orgName, int count);
+  // A revoked topic is absent from availabletopics, subscribing to it is rejected, and events of it
+  // are not delivered (channels keep listing it). Unknown topic: NotFoundException.
+  void revokeTopic(const std::string& orgName, const std::string& topic);
+  void grantTopic(const std::string& orgName, const std::string& topic);
+  NotificationState notificationState(const std::string& orgName) const;
 
  private:
   struct Impl;
