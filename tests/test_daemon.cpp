@@ -211,6 +211,7 @@ TEST_CASE("run: incidents over time, state by webhook, bad webhooks refused, wri
   REQUIRE(expected.size() > before);
   REQUIRE(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
   REQUIRE(eventually([&] { return http(bridge.port(), "GET", "/readyz").status == 200; }));
+  CHECK_THAT(http(bridge.port(), "GET", "/readyz").body, Catch::Contains(R"("push":{"acme-us":{"state":"connected"}})"));
 
   // Resolved in ServiceNow: the webhook brings it into the ledger at once.
   const auto incident = fixture.simulator.incidents().front();
@@ -290,7 +291,14 @@ TEST_CASE("run: incidents over time, state by webhook, bad webhooks refused, wri
   for (const auto& [status, count] : stats.byStatus)
     CHECK(samples.at("evalbridge_ledger_records{org=\"acme-us\",status=\"" + status + "\"}") == count);
   CHECK(samples.at("evalbridge_ledger_incidents{org=\"acme-us\",state=\"6\"}") == 1);
-  CHECK(samples.at("evalbridge_sync_cycles_total{org=\"acme-us\",result=\"ok\"}") >= 2);
+  // The evaluations added while `run` was up came by push (the sweep is the safety net), so one
+  // sweep may be all there was; the push path's counters and channel state say so.
+  CHECK(samples.at("evalbridge_sync_cycles_total{org=\"acme-us\",result=\"ok\"}") >= 1);
+  CHECK(samples.at("evalbridge_push_notifications_total{org=\"acme-us\",event=\"received\"}") >= 1);
+  CHECK(samples.at("evalbridge_push_notifications_total{org=\"acme-us\",event=\"delivered\"}") +
+            samples.at("evalbridge_sync_cycles_total{org=\"acme-us\",result=\"ok\"}") >= 2);
+  CHECK(samples.at("evalbridge_push_channel_state{org=\"acme-us\",state=\"connected\"}") == 1);
+  CHECK(samples.at("evalbridge_push_channel_state{org=\"acme-us\",state=\"sweep-only\"}") == 0);
   CHECK(samples.at("evalbridge_last_successful_cycle_timestamp_seconds" + org) >= static_cast<double>(now - 60));
   CHECK(samples.at("evalbridge_http_request_duration_seconds_count{service=\"servicenow\",method=\"POST\"}") >=
         static_cast<double>(expected.size()));
@@ -370,6 +378,10 @@ TEST_CASE("run: a failing org backs off alone, and readiness names it", "[daemon
   CHECK(ready.status == 503);
   CHECK_THAT(ready.body, Catch::Contains("\"acme-eu\":") && Catch::Contains("quality:evaluation:view"));
   CHECK_THAT(ready.body, Catch::Contains("\"acme-us\":\"ok\""));
+  // Its push channel is refused too (the topic needs quality:evaluation:view): sweep-only, said so.
+  CHECK(eventually([&] {
+    return http(bridge.port(), "GET", "/readyz").body.find(R"("state":"sweep-only")") != std::string::npos;
+  }));
 
   // acme-us keeps its 1 s pace while acme-eu waits 1 s, 2 s, 4 s, 8 s... between failures.
   std::map<std::string, double> samples;

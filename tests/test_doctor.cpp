@@ -38,7 +38,8 @@ TEST_CASE("doctor: everything configured right passes, exit 0") {
   CHECK_THAT(result.out, Catch::Contains("ok    permission analytics:conversationDetail:view"));  // acme-eu
   CHECK_THAT(result.out, Catch::Contains("ok    export API available"));
   CHECK_THAT(result.out, Catch::Contains("ok    correlation_id query"));
-  CHECK_THAT(result.out, Catch::Contains("all 13 checks passed"));
+  CHECK_THAT(result.out, Catch::Contains("all 15 checks passed"));
+  CHECK_THAT(result.out, Catch::Contains("ok    push topic v2.quality.evaluations: v2.quality.evaluations is offered"));
   CHECK(result.out.find("FAIL") == std::string::npos);
   // Harmless: doctor created nothing anywhere.
   CHECK(fixture.simulator.incidents().empty());
@@ -248,10 +249,36 @@ TEST_CASE("doctor --json is machine-readable, and a config that does not load ex
     CHECK_THAT(check->getValue<std::string>("fix"), Catch::Contains("add quality:evaluation:view to a role"));
   }
   CHECK(failed == 1);
+  CHECK_THAT(result.out, Catch::Contains("the sweep only"));
 
   writeText(fixture.configPath(), R"({"genesys": {}})");
   auto broken = runEvalbridge(fixture, "doctor");
   CHECK(broken.exitCode == 2);
   CHECK_THAT(broken.err, Catch::Contains("configuration error"));
   CHECK(runEvalbridge(fixture, "doctor --bogus").exitCode == 2);
+}
+
+TEST_CASE("doctor: a notification topic not offered to the client fails with the fix, and says the org runs sweep-only") {
+  BridgeFixture fixture(twoOrgs());
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  fixture.simulator.revokeTopic("acme-us", "v2.quality.evaluations");
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(result.out, Catch::Contains("FAIL  push topic v2.quality.evaluations") &&
+                             Catch::Contains("v2.quality.evaluations is not offered to OAuth client acme-us-client") &&
+                             Catch::Contains("sweep only") && Catch::Contains("\"notifications\": false"));
+  CHECK_THAT(result.out, Catch::Contains("14 of 15 checks passed") || Catch::Contains("1 of 15 checks failed"));
+}
+
+TEST_CASE("doctor: an org with notifications false is not asked about the topic") {
+  BridgeFixture fixture;
+  auto orgs = simulatedOrgs(fixture);
+  orgs[0].extra = R"("notifications": false)";
+  writeBridgeConfig(fixture, orgs);
+  fixture.simulator.revokeTopic("acme-us", "v2.quality.evaluations");
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 0);
+  CHECK_THAT(result.out, Catch::Contains("push topic v2.quality.evaluations: \"notifications\": false"));
 }

@@ -10,6 +10,8 @@
 #include "config/Regions.h"
 #include "genesys/DataTableSchema.h"
 #include "genesys/GenesysError.h"
+#include "genesys/NotificationApi.h"
+#include "genesys/NotificationFrame.h"
 #include "genesys/OrgClient.h"
 #include "genesys/PermissionProbes.h"
 
@@ -57,6 +59,8 @@ std::string divisionHint(const PermissionProbe& probe) {
   return "the division(s) that hold the evaluated conversations (all divisions, unless you mean to restrict it)";
 }
 
+const char* const kPushCheck = "push topic v2.quality.evaluations";
+
 class OrgDoctor {
  public:
   OrgDoctor(const OrgSettings& org, ShutdownToken& shutdown)
@@ -67,11 +71,13 @@ class OrgDoctor {
       identity();
       for (const auto& probe : probes()) permission(probe);
       if (!org_.writeBackDatatableId.empty()) dataTableSchema();
+      pushTopic();
     } else {
       checks_.push_back(DoctorCheck::skipped(subject_, "org identity", "needs a token"));
       for (const auto& probe : probes()) checks_.push_back(DoctorCheck::skipped(subject_, probe.check, "needs a token"));
       if (!org_.writeBackDatatableId.empty())
         checks_.push_back(DoctorCheck::skipped(subject_, "write-back data table", "needs a token"));
+      checks_.push_back(DoctorCheck::skipped(subject_, kPushCheck, "needs a token"));
     }
     return checks_;
   }
@@ -231,6 +237,52 @@ class OrgDoctor {
         subject_, check, "data table " + org_.writeBackDatatableId + " lacks the column(s) " + joined(missing),
         "in org " + org_.name + ": Architect > Data Tables > " + org_.writeBackDatatableId + ", add " +
             joined(missing) + " as string column(s) (the key column holds the evaluation id)."));
+  }
+
+  // Push pickup needs the topic offered to this OAuth client (GET availabletopics). Without it the
+  // org still works: `run` sweeps it every interval; the check says so and what to change.
+  void pushTopic() {
+    if (!org_.notifications) {
+      checks_.push_back(DoctorCheck::skipped(subject_, kPushCheck,
+                                             "\"notifications\": false: the org is swept only (every intervalS)"));
+      return;
+    }
+    const std::string host = hostOf(org_.apiBase);
+    const std::string request = "GET /api/v2/notifications/availabletopics";
+    const std::string sweepOnly = " Until then `run` picks this org up by the sweep only (every intervalS).";
+    AvailableTopicInfo topic;
+    try {
+      topic = availableTopic(client_, kEvaluationsTopic);
+    } catch (const Poco::Exception& e) {
+      checks_.push_back(DoctorCheck::fail(subject_, kPushCheck, request + " on " + host + ": " + e.message(),
+                                          "check the message above." + sweepOnly));
+      return;
+    }
+    if (!topic.offered) {
+      checks_.push_back(DoctorCheck::fail(
+          subject_, kPushCheck, request + " on " + host + ": " + kEvaluationsTopic + " is not offered to OAuth client " +
+                                    org_.clientId,
+          "in org " + org_.name + ": give the role of OAuth client " + org_.clientId +
+              " the permission the topic needs (quality:evaluation:view), or set \"notifications\": false for "
+              "genesys.orgs[" + org_.name + "]." + sweepOnly));
+      return;
+    }
+    std::vector<std::string> missing;
+    for (const auto& permission : topic.requiresPermissions)
+      if (reportedMissing_.count(permission)) missing.push_back(permission);
+    if (!missing.empty()) {
+      // Already a failure above, with its fix: said once, this line only tells what it costs.
+      checks_.push_back(DoctorCheck::skipped(
+          subject_, kPushCheck,
+          std::string(kEvaluationsTopic) + " requires " + joined(missing) + ", which is missing (see above)." +
+              sweepOnly));
+      return;
+    }
+    checks_.push_back(DoctorCheck::ok(
+        subject_, kPushCheck,
+        std::string(kEvaluationsTopic) + " is offered" +
+            (topic.requiresPermissions.empty() ? std::string() : " (requires " + joined(topic.requiresPermissions) + ")") +
+            "; `run` subscribes a notification channel to it"));
   }
 
   OrgSettings org_;

@@ -57,6 +57,7 @@ int runRunCommand(const CommandLine& line, std::ostream& out) {
   ShutdownToken shutdown;
   Daemon daemon(config, shutdown, metrics);
   addStatusCollectors(metrics, config, daemon.ledger(), daemon.states(), daemon.status());
+  addPushCollector(metrics, daemon.push());
   observeHttpLatency(config, metrics);
   struct ObserverReset {
     ~ObserverReset() { setHttpExchangeObserver({}); }

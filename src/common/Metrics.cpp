@@ -96,6 +96,11 @@ void Metrics::increment(const std::string& name, const MetricLabels& labels, dou
   family(name, Type::Counter).series[renderLabels(labels)].value += by;
 }
 
+void Metrics::setTotal(const std::string& name, const MetricLabels& labels, double total) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  family(name, Type::Counter).series[renderLabels(labels)].value = total;
+}
+
 void Metrics::set(const std::string& name, const MetricLabels& labels, double value) {
   std::lock_guard<std::mutex> lock(mutex_);
   family(name, Type::Gauge).series[renderLabels(labels)].value = value;

@@ -23,6 +23,8 @@ class Metrics {
   void declare(const std::string& name, Type type, const std::string& help, std::vector<double> buckets = {});
 
   void increment(const std::string& name, const MetricLabels& labels, double by = 1);  // counter
+  // A counter whose running total is kept elsewhere (read by a collector at scrape time).
+  void setTotal(const std::string& name, const MetricLabels& labels, double total);
   void set(const std::string& name, const MetricLabels& labels, double value);        // gauge
   void observe(const std::string& name, const MetricLabels& labels, double value);    // histogram
   // Drops every series of a gauge family (before a collector sets the current ones).

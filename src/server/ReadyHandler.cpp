@@ -29,6 +29,17 @@ void ReadyHandler::handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPS
   for (const auto& status : context_.status.all()) orgs->set(status.orgName, "ok");
   for (const auto& [org, why] : notReady) orgs->set(org, context_.redact ? context_.redact(why) : why);
   body->set("orgs", orgs);
+  // Push pickup per org: degraded push (sweep-only) is reported, not counted against readiness.
+  Poco::JSON::Object::Ptr push = new Poco::JSON::Object;
+  for (const auto& status : context_.status.all()) {
+    if (status.push == "off") continue;
+    Poco::JSON::Object::Ptr org = new Poco::JSON::Object;
+    org->set("state", status.push);
+    if (!status.pushDetail.empty())
+      org->set("detail", context_.redact ? context_.redact(status.pushDetail) : status.pushDetail);
+    push->set(status.orgName, org);
+  }
+  if (push->size() > 0) body->set("push", push);
   body->set("ready", ready);
   replyJson(response, ready ? 200 : 503, body);
 }

@@ -8,6 +8,7 @@
 #include "ledger/Retention.h"
 #include "servicenow/ServiceNowClient.h"
 #include "sync/PeriodicWorker.h"
+#include "sync/PushPickup.h"
 #include "sync/SyncMetrics.h"
 
 namespace evalbridge {
@@ -43,11 +44,18 @@ Daemon::Daemon(const Config& config, ShutdownToken& shutdown, Metrics& metrics)
                           {"state", incidentStateName(update.state)}, {"source", "poll"}});
               }) {
   for (const auto& org : config.orgs) board_.expect(org.name, org.orgId);
+  push_ = std::make_unique<PushPickup>(engine_, config, shutdown, &metrics,
+                                       [this](const std::string& org, ChannelState state, const std::string& detail) {
+                                         const bool off = state == ChannelState::Stopped || state == ChannelState::Disabled;
+                                         board_.recordPush(org, off ? "off" : channelStateName(state),
+                                                           state == ChannelState::Connected ? "" : detail);
+                                       });
 }
 
 Daemon::~Daemon() {
   // Workers reference the members above, so they end first; a daemon going away stops its work.
   shutdown_.requestStop();
+  push_->stop();
   workers_.clear();
 }
 
@@ -62,13 +70,18 @@ void Daemon::start() {
   }
   workers_.push_back(std::make_unique<PeriodicWorker>("ledger retention", shutdown_, [this] { return runRetention(); }));
   for (auto& worker : workers_) worker->start();
-  logger().information("started: %z org(s), sync every %ds (org overrides apply), state poll every %ds%s",
-                       config_.orgs.size(), config_.sync.intervalS, config_.sync.pullIntervalS,
+  push_->start();
+  std::size_t pushed = 0;
+  for (const auto& org : config_.orgs) pushed += org.notifications ? 1 : 0;
+  logger().information("started: %z org(s), sync every %ds (org overrides apply), push for %z org(s), state poll every "
+                       "%ds%s",
+                       config_.orgs.size(), config_.sync.intervalS, pushed, config_.sync.pullIntervalS,
                        std::string(writeBack_.enabled() ? ", write-back on" : ""));
 }
 
 bool Daemon::waitStopped(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  push_->stop();  // its channels end on the stop request; a hint being handled finishes or stays pending
   bool all = true;
   for (auto& worker : workers_) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());

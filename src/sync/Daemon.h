@@ -1,6 +1,7 @@
 #pragma once
 // `evalbridge run` without its HTTP server: one scheduler per org (its own interval, its own
-// backoff, so a failing org never slows another), the incident state poll every
+// backoff, so a failing org never slows another), push pickup for the orgs that have it (the
+// sweep stays the safety net), the incident state poll every
 // sync.pullIntervalS, the write-back outbox, and the ledger's retention (once shortly after the
 // start, then daily), each on its own PeriodicWorker. Everything stops
 // on the ShutdownToken: waits end at once, in-flight work finishes or is abandoned safely (a
@@ -20,6 +21,7 @@ namespace evalbridge {
 
 class Metrics;
 class PeriodicWorker;
+class PushPickup;
 class ShutdownToken;
 
 class Daemon {
@@ -34,6 +36,8 @@ class Daemon {
   Ledger& ledger() { return engine_.ledger(); }
   IncidentStateStore& states() { return states_; }
   const SyncStatusBoard& status() const { return board_; }
+  // Push pickup for the orgs with "notifications": true (none: enabled() is false).
+  const PushPickup& push() const { return *push_; }
   // An incident state changed outside the poll (the webhook): write back now, not at the next tick.
   void stateChanged();
 
@@ -51,6 +55,7 @@ class Daemon {
   SyncStatusBoard board_;
   DataTableWriteBack writeBack_;
   IncidentStatePuller puller_;
+  std::unique_ptr<PushPickup> push_;
   std::vector<std::unique_ptr<PeriodicWorker>> workers_;
   PeriodicWorker* writeBackWorker_ = nullptr;
   bool retentionDue_ = false;  // the first run of the retention worker only waits

@@ -79,11 +79,14 @@ Ledger& SyncEngine::ledger() { return *ledger_; }
 ServiceNowClient& SyncEngine::serviceNow() { return *serviceNow_; }
 IncidentSink& SyncEngine::sink() { return *sink_; }
 
-OrgClient& SyncEngine::orgClient(const std::string& orgName) {
+SyncEngine::OrgParts& SyncEngine::parts(const std::string& orgName) {
   for (auto& org : orgs_)
-    if (org->settings.name == orgName) return org->client;
+    if (org->settings.name == orgName) return *org;
   throw ConfigError(config_.sourceFile + ": no org named " + orgName + " in genesys.orgs");
 }
+
+OrgClient& SyncEngine::orgClient(const std::string& orgName) { return parts(orgName).client; }
+const Mapping& SyncEngine::mapping(const std::string& orgName) { return parts(orgName).mapping; }
 
 std::vector<OrgSyncReport> SyncEngine::syncOnce(const std::string& orgName, const SyncRange& range) {
   if (!orgName.empty() && !config_.findOrg(orgName))

@@ -3,11 +3,11 @@
 // one ledger, one ServiceNow client and sink shared by all. Built once from the Config; mapping
 // files are loaded (and validated) here, so a bad one fails at start with exit code 2.
 #include <memory>
-
-#include <Poco/Semaphore.h>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <Poco/Semaphore.h>
 
 #include "config/Config.h"
 #include "sync/OrgSync.h"
@@ -15,6 +15,7 @@
 namespace evalbridge {
 
 class Ledger;
+class Mapping;
 class OrgClient;
 class ShutdownToken;
 class ServiceNowClient;
@@ -39,10 +40,13 @@ class SyncEngine {
   // The org's client (its token and connections), shared with the daemon's other workers so an
   // org holds one token. Throws ConfigError for an unknown org name.
   OrgClient& orgClient(const std::string& orgName);
+  // The org's mapping, as loaded at the start (the push path maps with the same one).
+  const Mapping& mapping(const std::string& orgName);
 
  private:
   struct OrgParts;
   OrgSyncReport runOrg(OrgParts& org, const SyncRange& range);
+  OrgParts& parts(const std::string& orgName);
   const Config& config_;
   ShutdownToken& shutdown_;
   std::unique_ptr<Ledger> ledger_;

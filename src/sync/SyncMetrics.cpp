@@ -6,6 +6,7 @@
 #include "ledger/IncidentStateStore.h"
 #include "ledger/Ledger.h"
 #include "sync/OrgSync.h"
+#include "sync/PushPickup.h"
 #include "sync/SyncStatusBoard.h"
 
 namespace evalbridge {
@@ -50,6 +51,16 @@ void declareBridgeMetrics(Metrics& metrics, const Config& config) {
                   "Genesys data table rows written back, by org and result.");
   metrics.declare("evalbridge_http_request_duration_seconds", Metrics::Type::Histogram,
                   "Outbound HTTP request latency, by service (servicenow, genesys) and method.", latencyBuckets());
+  metrics.declare("evalbridge_push_channel_state", Metrics::Type::Gauge,
+                  "The org's push channel: 1 for its current state (connected, connecting, reconnecting, "
+                  "sweep-only, off), 0 for the others.");
+  metrics.declare("evalbridge_push_notifications_total", Metrics::Type::Counter,
+                  "Push path, by org and event: received, duplicate (de-duplicated by the channel), dropped "
+                  "(queue full), fetched, gone, failed, delivered, skipped, unchanged.");
+  metrics.declare("evalbridge_pickup_latency_seconds", Metrics::Type::Histogram,
+                  "Time from an evaluation's changedDate to its incident being created or updated, by org "
+                  "and path.",
+                  {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600});
   for (const auto& org : config.orgs) {
     metrics.increment("evalbridge_sync_cycles_total", {{"org", org.name}, {"result", "ok"}}, 0);
     metrics.increment("evalbridge_sync_cycles_total", {{"org", org.name}, {"result", "failed"}}, 0);
@@ -57,6 +68,11 @@ void declareBridgeMetrics(Metrics& metrics, const Config& config) {
 }
 
 void recordCycle(Metrics& metrics, const OrgSyncReport& report) {
+  recordPickedUp(metrics, report);
+  metrics.increment("evalbridge_sync_cycles_total", {{"org", report.orgName}, {"result", report.ok ? "ok" : "failed"}});
+}
+
+void recordPickedUp(Metrics& metrics, const OrgSyncReport& report) {
   const MetricLabels org = {{"org", report.orgName}};
   metrics.increment("evalbridge_exported_total", org, report.exported);
   metrics.increment("evalbridge_mapped_total", org, report.matched);
@@ -66,7 +82,6 @@ void recordCycle(Metrics& metrics, const OrgSyncReport& report) {
   metrics.increment("evalbridge_updated_total", org, report.delivery.updated);
   metrics.increment("evalbridge_retried_total", org, report.delivery.retries);
   metrics.increment("evalbridge_dead_lettered_total", org, report.delivery.dead + report.malformed);
-  metrics.increment("evalbridge_sync_cycles_total", {{"org", report.orgName}, {"result", report.ok ? "ok" : "failed"}});
 }
 
 void recordStateUpdate(Metrics& metrics, const std::string& source, const StateResult& result) {
@@ -97,10 +112,33 @@ void addStatusCollectors(Metrics& metrics, const Config& config, Ledger& ledger,
   });
   metrics.addCollector([&board](Metrics& m) {
     for (const auto& status : board.all()) {
+      for (const char* state : {"connected", "connecting", "reconnecting", "sweep-only", "off"})
+        m.set("evalbridge_push_channel_state", {{"org", status.orgName}, {"state", state}},
+              status.push == state ? 1 : 0);
       if (!status.lastSuccess) continue;
       const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(status.lastSuccess->time_since_epoch());
       m.set("evalbridge_last_successful_cycle_timestamp_seconds", {{"org", status.orgName}},
             static_cast<double>(seconds.count()));
+    }
+  });
+}
+
+void addPushCollector(Metrics& metrics, const PushPickup& push) {
+  metrics.addCollector([&push](Metrics& m) {
+    for (const auto& org : push.status()) {
+      const auto total = [&](const char* event, std::uint64_t value) {
+        m.setTotal("evalbridge_push_notifications_total", {{"org", org.orgName}, {"event", event}},
+                   static_cast<double>(value));
+      };
+      total("received", org.counts.received);
+      total("duplicate", org.channel.duplicateHints);
+      total("dropped", org.counts.dropped);
+      total("fetched", org.counts.fetched);
+      total("gone", org.counts.gone);
+      total("failed", org.counts.failed);
+      total("delivered", org.counts.delivered);
+      total("skipped", org.counts.skipped);
+      total("unchanged", org.counts.unchanged);
     }
   });
 }

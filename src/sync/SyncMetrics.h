@@ -13,6 +13,7 @@ struct OrgSyncReport;
 struct StateResult;
 class IncidentStateStore;
 class Ledger;
+class PushPickup;
 class SyncStatusBoard;
 
 // Declares every family and creates the per-org series at 0, so a scrape lists every org from
@@ -20,6 +21,9 @@ class SyncStatusBoard;
 void declareBridgeMetrics(Metrics& metrics, const Config& config);
 
 void recordCycle(Metrics& metrics, const OrgSyncReport& report);
+// The per-org counters alone (exported, mapped, skipped, created, ...), for work done outside a
+// cycle: the push path records each evaluation it handled this way, so the counters count both.
+void recordPickedUp(Metrics& metrics, const OrgSyncReport& report);
 void recordStateUpdate(Metrics& metrics, const std::string& source, const StateResult& result);
 void recordWriteBack(Metrics& metrics, const std::string& orgName, bool ok);
 void recordHttpLatency(Metrics& metrics, const std::string& service, const std::string& method, double seconds);
@@ -28,5 +32,8 @@ void recordHttpLatency(Metrics& metrics, const std::string& service, const std::
 // the last successful cycle per org.
 void addStatusCollectors(Metrics& metrics, const Config& config, Ledger& ledger, IncidentStateStore& states,
                          const SyncStatusBoard& board);
+
+// The push path's counters (PushPickup::status()), read at scrape time.
+void addPushCollector(Metrics& metrics, const PushPickup& push);
 
 }  // namespace evalbridge

@@ -23,6 +23,14 @@ void SyncStatusBoard::record(const OrgSyncReport& report, std::chrono::system_cl
   if (report.ok) status.lastSuccess = at;
 }
 
+void SyncStatusBoard::recordPush(const std::string& orgName, const std::string& state, const std::string& detail) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  OrgStatus& status = orgs_[orgName];
+  status.orgName = orgName;
+  status.push = state;
+  status.pushDetail = detail;
+}
+
 OrgStatus SyncStatusBoard::status(const std::string& orgName) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto found = orgs_.find(orgName);

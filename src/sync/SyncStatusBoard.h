@@ -21,6 +21,10 @@ struct OrgStatus {
   std::string lastError;
   int consecutiveFailures = 0;
   std::optional<std::chrono::system_clock::time_point> lastSuccess;
+  // The push channel (PushPickup): "off" (notifications false, or sync --once), else the
+  // channel's state name ("connected", "sweep-only", ...) and why, when it is not connected.
+  std::string push = "off";
+  std::string pushDetail;
 };
 
 class SyncStatusBoard {
@@ -28,6 +32,9 @@ class SyncStatusBoard {
   // Every org starts as "no cycle yet" (not ready).
   void expect(const std::string& orgName, const std::string& orgId);
   void record(const OrgSyncReport& report, std::chrono::system_clock::time_point at = std::chrono::system_clock::now());
+  // The push channel's state; it never makes an org unready (the sweep carries it), /readyz and
+  // /metrics only say so.
+  void recordPush(const std::string& orgName, const std::string& state, const std::string& detail);
   OrgStatus status(const std::string& orgName) const;
   std::vector<OrgStatus> all() const;
   // Ready when every org's last cycle was ok; otherwise `notReady` says which and why.

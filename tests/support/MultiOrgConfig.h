@@ -24,6 +24,7 @@ struct OrgEntry {
   std::string source = "export";
   std::string region = "us-east-1";
   std::string writeBackDatatableId;  // "" = no write-back
+  std::string extra;                 // more members of the org entry, e.g. R"("notifications": false)"
 };
 
 struct BridgeConfigOptions {
@@ -61,7 +62,7 @@ inline void writeBridgeConfig(BridgeFixture& fixture, const std::vector<OrgEntry
                org.clientId + R"(", "clientSecret": "${file:)" + org.name + R"(.secret}", "source": ")" + org.source +
                R"(", "mapping": "mapping.json", "startFrom": "2026-10-31T00:00:00Z")" +
                (org.writeBackDatatableId.empty() ? "" : R"(, "writeBack": { "datatableId": ")" + org.writeBackDatatableId + R"(" })") +
-               " }";
+               (org.extra.empty() ? "" : ", " + org.extra) + " }";
   }
   const auto& sn = fixture.simulator.options().servicenow;
   writeText(fixture.dir.file("sn.secret"), options.serviceNowPassword.empty() ? sn.password : options.serviceNowPassword);

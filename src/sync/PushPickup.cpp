@@ -1,0 +1,216 @@
+#include "sync/PushPickup.h"
+
+#include <algorithm>
+
+#include <Poco/Logger.h>
+
+#include "common/IsoTime.h"
+#include "common/LogEvent.h"
+#include "common/Metrics.h"
+#include "config/Config.h"
+#include "genesys/EvaluationFetcher.h"
+#include "genesys/OrgClient.h"
+#include "http/ShutdownToken.h"
+#include "ledger/Ledger.h"
+#include "servicenow/IncidentSink.h"
+#include "sync/OrgSync.h"
+#include "sync/SyncEngine.h"
+#include "sync/SyncMetrics.h"
+
+namespace evalbridge {
+namespace {
+
+Poco::Logger& logger() { return Poco::Logger::get("evalbridge.push"); }
+
+// Hints waiting for a worker, across all orgs. Beyond this a hint is dropped (counted): the
+// sweep finds the evaluation, so memory stays bounded whatever a burst of events brings.
+constexpr std::size_t kMaxQueuedHints = 10000;
+
+}  // namespace
+
+struct PushPickup::Org {
+  const OrgSettings& settings;
+  OrgClient& client;
+  const Mapping& mapping;
+  std::unique_ptr<NotificationChannel> channel;
+  std::atomic<std::uint64_t> received{0}, dropped{0}, fetched{0}, gone{0}, failed{0}, delivered{0}, skipped{0},
+      unchanged{0};
+  mutable std::mutex stateMutex;
+  ChannelState state = ChannelState::Stopped;
+  std::string detail;
+
+  Org(const OrgSettings& org, OrgClient& orgClient, const Mapping& orgMapping)
+      : settings(org), client(orgClient), mapping(orgMapping) {}
+};
+
+PushPickup::PushPickup(SyncEngine& engine, const Config& config, ShutdownToken& shutdown, Metrics* metrics,
+                       StateObserver onState, NotificationChannelSettings channelSettings)
+    : engine_(engine),
+      shutdown_(shutdown),
+      metrics_(metrics),
+      onState_(std::move(onState)),
+      maxQueue_(kMaxQueuedHints),
+      // As many as ServiceNow takes at once: each worker spends most of its time waiting for it.
+      workerCount_(std::max(1, config.servicenow.maxConcurrency)) {
+  for (const OrgSettings& settings : config.orgs) {
+    if (!settings.notifications) continue;
+    auto org = std::make_unique<Org>(settings, engine.orgClient(settings.name), engine.mapping(settings.name));
+    Org* raw = org.get();
+    org->channel = std::make_unique<NotificationChannel>(
+        org->client, channelSettings, shutdown, [this, raw](const EvaluationHint& hint) { enqueue(*raw, hint); },
+        [this, raw](ChannelState state, const std::string& detail) {
+          {
+            std::lock_guard<std::mutex> lock(raw->stateMutex);
+            raw->state = state;
+            raw->detail = detail;
+          }
+          if (onState_) onState_(raw->settings.name, state, detail);  // the channel logs it itself
+        });
+    orgs_.push_back(std::move(org));
+  }
+}
+
+PushPickup::~PushPickup() { stop(); }
+
+void PushPickup::start() {
+  if (orgs_.empty() || !workers_.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = false;
+  }
+  for (int i = 0; i < workerCount_; ++i) workers_.emplace_back([this] { work(); });
+  for (auto& org : orgs_) org->channel->start();
+}
+
+void PushPickup::stop() {
+  for (auto& org : orgs_) org->channel->stop();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    queue_.clear();  // not lost: the sweep finds them (notifications are hints, never the record)
+  }
+  changed_.notify_all();
+  for (auto& worker : workers_) worker.join();
+  workers_.clear();
+}
+
+void PushPickup::enqueue(Org& org, const EvaluationHint& hint) {
+  ++org.received;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!stopping_ && queue_.size() < maxQueue_) {
+      queue_.push_back(Item{&org, hint});
+      changed_.notify_one();
+      return;
+    }
+  }
+  ++org.dropped;
+}
+
+void PushPickup::work() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    Item item = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    handle(*item.org, item.hint);
+    if (handled_) handled_(item.org->settings.name, item.hint);
+    lock.lock();
+  }
+}
+
+void PushPickup::handle(Org& org, const EvaluationHint& hint) {
+  const OrgSettings& settings = org.settings;
+  const LogFields fields = {{"org", settings.name}, {"evaluationId", hint.evaluationId}, {"source", "push"}};
+  // What this hint amounted to, in the sweep's terms, for the per-org counters of /metrics.
+  OrgSyncReport tally;
+  tally.orgName = settings.name;
+  tally.orgId = settings.orgId;
+  try {
+    EvaluationFetcher fetcher(org.client, 1);
+    const auto evaluation = fetcher.fetchEach({EvaluationRef{hint.conversationId, hint.evaluationId, ""}})[0];
+    if (!evaluation) {
+      ++org.gone;
+      return;
+    }
+    ++org.fetched;
+    ++tally.exported;
+    Observation observation = observationOf(settings.orgId, settings.name, org.mapping, evaluation);
+    Ledger& ledger = engine_.ledger();
+    // A record that was pending before this hint may have been posted already (a crash, an
+    // uncertain answer): its delivery looks it up first. A fresh intent is posted at once.
+    const auto before = ledger.find(settings.orgId, observation.evaluationId);
+    const bool mayBePosted = before && before->status == RecordStatus::Pending;
+    const Decision decision = ledger.observe({observation})[0];
+    switch (decision) {
+      case Decision::Create:
+      case Decision::Update: ++tally.matched; break;
+      case Decision::Skip: ++org.skipped; ++tally.skipped; break;
+      case Decision::Dead: ++tally.malformed; break;
+      default: ++org.unchanged; break;
+    }
+    if (decision == Decision::Create || decision == Decision::Update) deliver(org, *evaluation, observation, mayBePosted, tally);
+  } catch (const Poco::Exception& e) {
+    ++org.failed;
+    if (!shutdown_.stopRequested())
+      logEvent(logger(), Poco::Message::PRIO_WARNING,
+               "push: evaluation " + hint.evaluationId + " not handled (the next sweep will): " + e.message(), fields);
+  } catch (const std::exception& e) {
+    ++org.failed;
+    logEvent(logger(), Poco::Message::PRIO_WARNING,
+             "push: evaluation " + hint.evaluationId + " not handled (the next sweep will): " + e.what(), fields);
+  }
+  if (metrics_ != nullptr) recordPickedUp(*metrics_, tally);
+}
+
+void PushPickup::deliver(Org& org, const Poco::JSON::Object& evaluation, const Observation& observation,
+                         bool mayBePosted, OrgSyncReport& tally) {
+  const OrgSettings& settings = org.settings;
+  const auto record = engine_.ledger().find(settings.orgId, observation.evaluationId);
+  if (!record) return;
+  std::atomic<int> retries{0};
+  const DeliveryOutcome outcome = engine_.sink().deliverOne(*record, mayBePosted, retries);
+  tally.delivery.retries += retries;
+  switch (outcome) {
+    case DeliveryOutcome::Created: ++tally.delivery.created; break;
+    case DeliveryOutcome::Updated: ++tally.delivery.updated; break;
+    case DeliveryOutcome::Adopted: ++tally.delivery.adopted; break;
+    case DeliveryOutcome::Dead: ++tally.delivery.dead; break;
+    case DeliveryOutcome::LeftPending: ++tally.delivery.leftPending; break;
+    case DeliveryOutcome::Elsewhere: ++org.unchanged; return;
+  }
+  if (outcome == DeliveryOutcome::Dead || outcome == DeliveryOutcome::LeftPending) return;
+  ++org.delivered;
+  // From the evaluation's own changedDate (milliseconds; the ledger keeps seconds).
+  const std::string changed = evaluation.optValue<std::string>("changedDate", "");
+  if (auto at = parseIsoTime(changed); at && metrics_ != nullptr) {
+    const double seconds = static_cast<double>(Poco::Timestamp() - *at) / 1e6;
+    metrics_->observe("evalbridge_pickup_latency_seconds", {{"org", settings.name}, {"path", "push"}},
+                      std::max(0.0, seconds));
+  }
+  logEvent(logger(), Poco::Message::PRIO_INFORMATION,
+           std::string("push: ") + (outcome == DeliveryOutcome::Updated ? "updated " : "delivered ") + record->key(),
+           {{"org", settings.name}, {"evaluationId", observation.evaluationId}, {"source", "push"}});
+}
+
+std::vector<OrgPushStatus> PushPickup::status() const {
+  std::vector<OrgPushStatus> all;
+  for (const auto& org : orgs_) {
+    OrgPushStatus status;
+    status.orgName = org->settings.name;
+    {
+      std::lock_guard<std::mutex> lock(org->stateMutex);
+      status.state = org->state;
+      status.detail = org->detail;
+    }
+    status.channel = org->channel->counters();
+    status.counts = PushCounts{org->received, org->dropped, org->fetched, org->gone,
+                               org->failed,   org->delivered, org->skipped, org->unchanged};
+    all.push_back(std::move(status));
+  }
+  return all;
+}
+
+}  // namespace evalbridge
