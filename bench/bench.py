@@ -19,6 +19,9 @@ Figures (one line each: value, ceiling or yardstick, ratio, target):
             200k / 20k (linearity).
   orgs      100 orgs x 20 evaluations in one sync --once, bridge vs plain_sync.py; bridge RSS at
             10 and 1,000 orgs.
+  push      `evalbridge run` with push pickup, 3 orgs, evaluations submitted at 50/s for 60 s
+            (every one failing), ServiceNow at 20 ms: time from submit to incident (p50, p90, p99,
+            max) against the floor of one 20 ms POST, and every evaluation exactly one incident.
 """
 import argparse
 import base64
@@ -431,11 +434,113 @@ def many_orgs(args):
             row("%d orgs x 20 evaluations: bridge peak RSS" % extra, "not run", "-", "-", "(reported)")
 
 
+def percentile(values, p):
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = max(0, min(len(ordered) - 1, int(round(p / 100.0 * len(ordered) + 0.5)) - 1))
+    return ordered[k]
+
+
+def push_latency(args):
+    seconds = 10 if args.quick else 60
+    rate = 50.0
+    latency_ms = 20
+    now = dt.datetime.utcnow()
+    scenario = {"orgs": [dict(org_entry(i, 5, 1.0, now - dt.timedelta(hours=1), 1), heartbeatIntervalS=30)
+                         for i in range(3)]}
+    ws = tempfile.mkdtemp(prefix="eb-push-", dir=args.tmp)
+    sim = Sim(args, ws, scenario)
+    bridge = None
+    try:
+        sim.latency(latency_ms)
+        config_path = write_config(ws, sim, scenario, 8, now - dt.timedelta(hours=2), source="search")
+        with open(config_path) as f:
+            config = json.load(f)
+        config["sync"] = {"intervalS": 3600}  # the startup sweep only: what follows comes by push
+        config["server"] = {"listen": "127.0.0.1:0"}
+        with open(config_path, "w") as f:
+            json.dump(config, f, indent=1)
+        port_file = os.path.join(ws, "bridge.port")
+        cmd = [args.bridge, "--config", config_path, "--quiet", "run", "--port-file", port_file]
+        bridge = subprocess.Popen(cmd, cwd=ws, stdout=subprocess.DEVNULL,
+                                  stderr=open(os.path.join(ws, "bridge.log"), "w"))
+        deadline = time.monotonic() + 60
+        ready = None
+        while time.monotonic() < deadline:
+            if os.path.exists(port_file):
+                with open(port_file) as f:
+                    address = f.read().strip()
+                try:
+                    ready = call("http://%s/readyz" % address)
+                except Exception as e:  # 503 until the first cycle of every org
+                    ready = None
+                if ready and ready.get("ready") and all(
+                        v.get("state") == "connected" for v in ready.get("push", {}).values()) and \
+                        len(ready.get("push", {})) == 3:
+                    break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("run did not get ready with 3 connected channels: %s" % ready)
+        baseline = sim.incidents()
+        sim.clear_requests()
+        submitted = {}  # evaluation id -> submit time (Unix seconds)
+        names = [o["name"] for o in scenario["orgs"]]
+        start = time.time()
+        n = int(seconds * rate)
+        for i in range(n):
+            target = start + i / rate
+            pause = target - time.time()
+            if pause > 0:
+                time.sleep(pause)
+            at = time.time()
+            ids = call(sim.control + "/control/orgs/%s/evaluations" % names[i % 3], "POST",
+                       {"count": 1, "from": utc(dt.datetime.utcnow() - dt.timedelta(seconds=1))})["ids"]
+            submitted[ids[0]] = at
+        achieved = n / (time.time() - start)
+        deadline = time.monotonic() + 60
+        while sim.incidents() - baseline < n and time.monotonic() < deadline:
+            time.sleep(0.2)
+        created = {}
+        duplicates = 0
+        for r in sim.requests():
+            if r["server"] != "servicenow" or r["method"] != "POST" or r["path"] != "/api/now/table/incident" \
+                    or r["status"] != 201:
+                continue
+            evaluation = json.loads(r["body"]).get("correlation_id", "").rsplit(":", 1)[-1]
+            if evaluation in created:
+                duplicates += 1
+            created[evaluation] = r["time"] + latency_ms / 1000.0  # stored once the 20 ms have passed
+        lat = [created[e] - t for e, t in submitted.items() if e in created]
+        missing = len([e for e in submitted if e not in created])
+        ms = lambda v: "%.0f ms" % (v * 1000)
+        label = "push: submit -> incident, 3 orgs, %.0f/s for %d s, SN %d ms" % (achieved, seconds, latency_ms)
+        floor = latency_ms / 1000.0
+        row(label + ": p50", ms(percentile(lat, 50)), "floor %d ms" % latency_ms,
+            "%.1f" % (percentile(lat, 50) / floor), "<= 250 ms", percentile(lat, 50) <= 0.25)
+        row(label + ": p90", ms(percentile(lat, 90)), "-", "-", "(reported)")
+        row(label + ": p99", ms(percentile(lat, 99)), "-", "-", "<= 1000 ms", percentile(lat, 99) <= 1.0)
+        row(label + ": max", ms(max(lat) if lat else float("nan")), "-", "-", "(reported)")
+        row(label + ": incidents", "%d of %d" % (len(lat), n), "duplicates %d" % duplicates, "-", "all, once",
+            missing == 0 and duplicates == 0)
+        COMMANDS.append(("push latency", shown(sim.cmd, ws) + "  +  " + shown(cmd, ws) +
+                         "  +  POST /control/orgs/{org}/evaluations at %.0f/s" % rate))
+    finally:
+        if bridge is not None and bridge.poll() is None:
+            bridge.send_signal(signal.SIGTERM)
+            try:
+                bridge.wait(60)
+            except subprocess.TimeoutExpired:
+                bridge.kill()
+        sim.stop()
+        shutil.rmtree(ws, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--parts", default="delivery,export,orgs")
+    ap.add_argument("--parts", default="delivery,export,orgs,push")
     ap.add_argument("--case-timeout-s", type=int, default=900, help="bound on one measured command")
     ap.add_argument("--sizes", default="2000,10000", help="evaluation counts of the one-org case")
     ap.add_argument("--search-concurrency", type=int, default=4, help="genesys.search.maxConcurrency (default 4)")
@@ -457,6 +562,8 @@ def main():
             exports(args)
         if "orgs" in parts:
             many_orgs(args)
+        if "push" in parts:
+            push_latency(args)
     finally:
         shutil.rmtree(args.tmp, ignore_errors=True)
     for note in NOTES:

@@ -15,10 +15,6 @@
 #include <Poco/Path.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/TemporaryFile.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -38,6 +34,7 @@
 #include "http/RetryPolicy.h"
 #include "http/ShutdownToken.h"
 #include "http/UrlPolicy.h"
+#include "support/SelfSignedCert.h"
 
 using namespace evalbridge;
 using Clock = std::chrono::steady_clock;
@@ -543,68 +540,16 @@ TEST_CASE("urlEncode keeps unreserved characters only", "[http]") {
 
 // ================================ TLS ================================
 
-namespace {
-
-struct TestCert {
-  std::string certPath;
-  std::string keyPath;
-};
-
-// A self-signed EC certificate for `dnsName`, written as PEM files into the temp folder.
-TestCert makeSelfSigned(const std::string& dnsName) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  REQUIRE(key != nullptr);
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(dnsName.c_str()), -1, -1,
-                             0);
-  X509_set_issuer_name(cert, name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  const std::string san = "DNS:" + dnsName;
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san.c_str());
-  REQUIRE(ext != nullptr);
-  X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
-  REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
-
-  TestCert out;
-  out.certPath = Poco::TemporaryFile::tempName() + "-cert.pem";
-  out.keyPath = Poco::TemporaryFile::tempName() + "-key.pem";
-  Poco::TemporaryFile::registerForDeletion(out.certPath);
-  Poco::TemporaryFile::registerForDeletion(out.keyPath);
-  FILE* f = std::fopen(out.certPath.c_str(), "w");
-  REQUIRE(f != nullptr);
-  PEM_write_X509(f, cert);
-  std::fclose(f);
-  f = std::fopen(out.keyPath.c_str(), "w");
-  REQUIRE(f != nullptr);
-  PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
-  std::fclose(f);
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return out;
-}
-
-Poco::Net::Context::Ptr serverContext(const TestCert& cert) {
-  return new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, cert.keyPath, cert.certPath, "",
-                                Poco::Net::Context::VERIFY_NONE);
-}
-
-}  // namespace
+using evalbridge::test::makeSelfSignedCert;
+using evalbridge::test::SelfSignedCert;
+using evalbridge::test::tlsServerContext;
 
 TEST_CASE("https verifies certificates: untrusted fails, caFile trusts, wrong host name fails", "[http][tls]") {
   Poco::Net::initializeSSL();
   // The certificate names 127.0.0.1 (not localhost) so the test needs no name resolution: a
   // minimal machine may have no /etc/hosts entry for localhost.
-  const TestCert cert = makeSelfSigned("127.0.0.1");
-  TestServer server([](int, auto&, auto& response) { reply(response, 200, "secure"); }, serverContext(cert));
+  const SelfSignedCert cert = makeSelfSignedCert("127.0.0.1");
+  TestServer server([](int, auto&, auto& response) { reply(response, 200, "secure"); }, tlsServerContext(cert));
   server.setHttps();
   const std::string url = server.url("/", "127.0.0.1");
 
@@ -628,8 +573,8 @@ TEST_CASE("https verifies certificates: untrusted fails, caFile trusts, wrong ho
     CHECK(server.connections() == 1);
   }
   SECTION("trusted CA but the name does not match the host") {
-    const TestCert other = makeSelfSigned("other.example");
-    TestServer wrong([](int, auto&, auto& response) { reply(response, 200, "secure"); }, serverContext(other));
+    const SelfSignedCert other = makeSelfSignedCert("other.example");
+    TestServer wrong([](int, auto&, auto& response) { reply(response, 200, "secure"); }, tlsServerContext(other));
     wrong.setHttps();
     HttpClientOptions options;
     options.caFile = other.certPath;

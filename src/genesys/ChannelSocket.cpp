@@ -21,7 +21,9 @@ namespace {
 
 using Poco::Net::WebSocket;
 
-Poco::Timespan millis(long count) { return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(count) * 1000); }
+Poco::Timespan millis(long count) {
+  return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(count) * 1000);
+}
 
 // A close frame's payload: a 2-byte status code, then a UTF-8 reason (RFC 6455 5.5.1).
 std::string describeClose(const Poco::Buffer<char>& payload, int length) {
@@ -73,8 +75,8 @@ ChannelSocket::ChannelSocket(const std::string& connectUri, const Options& optio
   const Poco::UInt16 port = uri.getSpecifiedPort() != 0 ? uri.getSpecifiedPort() : (tls ? 443 : 80);
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
   if (tls) {
-    session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), port,
-                                                              sharedTlsClientContext(options_.caFile));
+    session =
+        std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), port, sharedTlsClientContext(options_.caFile));
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), port);
   }
@@ -101,7 +103,9 @@ ChannelSocket::ChannelSocket(const std::string& connectUri, const Options& optio
   socket_->setSendTimeout(millis(options_.frameTimeoutMs));
 }
 
-ChannelSocket::~ChannelSocket() { close(); }
+ChannelSocket::~ChannelSocket() {
+  close();
+}
 
 // Bytes the WebSocket or TLS layer already holds are invisible to poll(): look at them first.
 bool ChannelSocket::readable(std::chrono::milliseconds wait) {

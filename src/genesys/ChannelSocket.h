@@ -4,7 +4,7 @@
 // stop flag between messages. wss:// goes through the shared TLS context (certificate and host
 // verified, caFile added); ws:// is accepted only for loopback hosts (UrlPolicy), like every
 // http:// URL of the bridge. No Authorization header is sent: connectUri is the channel's own
-// credential, so it is never logged with its query.
+// credential, so it is never logged whole (loggableSocketUrl).
 //
 // Not thread-safe: one thread owns a ChannelSocket. HTTPS_PROXY is not applied to the WebSocket
 // (HttpClient's proxy settings are private to it); the connection goes direct.
@@ -22,15 +22,16 @@ namespace evalbridge {
 class ChannelSocket {
  public:
   struct Options {
-    std::string caFile;                       // extra CA bundle (the org's caFile)
-    int connectTimeoutMs = 30000;             // TCP connect, TLS and the upgrade handshake
+    std::string caFile;                         // extra CA bundle (the org's caFile)
+    int connectTimeoutMs = 30000;               // TCP connect, TLS and the upgrade handshake
     std::size_t maxMessageBytes = 1024 * 1024;  // a larger message is skipped (or, one frame, ends the socket)
-    int frameTimeoutMs = 10000;               // a frame (or message) once begun must arrive whole within this
+    int frameTimeoutMs = 10000;                 // a frame (or message) once begun must arrive whole within this
   };
 
-  // Connects and completes the upgrade. Throws PermanentError when connectUri is not wss:// (or
-  // ws:// to a loopback host), TransientError when the connection or the handshake fails (the
-  // message names the host and the HTTP status, never the query).
+  // Connects and completes the upgrade. Throws ConfigError (UrlPolicy) for ws:// to a host that is
+  // not loopback, PermanentError for a URL that is not ws(s)://, TransientError when the
+  // connection, TLS (certificate, host name) or the handshake fails (the message names the host
+  // and the HTTP status, never the query).
   ChannelSocket(const std::string& connectUri, const Options& options);
   ~ChannelSocket();  // close()
   ChannelSocket(const ChannelSocket&) = delete;

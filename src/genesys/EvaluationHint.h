@@ -12,9 +12,9 @@ struct EvaluationHint {
   std::string evaluationId;    // eventBody.id (always present: frames without it are malformed)
   std::string conversationId;  // eventBody.conversationId (always present)
   std::string changedDate;     // ISO 8601 as sent; "" when absent
-  std::string status;          // the topic's spelling: Pending, InProgress, Finished, InReview, Retracted; "" when absent
-  bool rescore = false;        // eventBody.rescore; false when absent or not a boolean
-  std::string eventType;       // eventBody.eventType as sent (e.g. "Create", "Update"), for logs; "" when absent
+  std::string status;     // the topic's spelling: Pending, InProgress, Finished, InReview, Retracted; "" when absent
+  bool rescore = false;   // eventBody.rescore; false when absent or not a boolean
+  std::string eventType;  // eventBody.eventType as sent (e.g. "Create", "Update"), for logs; "" when absent
 };
 
 }  // namespace evalbridge

@@ -1,12 +1,12 @@
 #include "genesys/NotificationApi.h"
 
-#include <algorithm>
-#include <sstream>
-
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/Logger.h>
 #include <Poco/String.h>
+
+#include <algorithm>
+#include <sstream>
 
 #include "common/Errors.h"
 #include "common/IsoTime.h"
@@ -20,11 +20,15 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-Poco::Logger& logger() { return Poco::Logger::get("evalbridge.notifications"); }
+Poco::Logger& logger() {
+  return Poco::Logger::get("evalbridge.notifications");
+}
 
 const char* const kChannelsPath = "/api/v2/notifications/channels";
 
-std::string channelPath(const std::string& channelId) { return std::string(kChannelsPath) + "/" + urlEncode(channelId); }
+std::string channelPath(const std::string& channelId) {
+  return std::string(kChannelsPath) + "/" + urlEncode(channelId);
+}
 
 std::vector<std::string> stringArray(const Object& object, const std::string& name) {
   std::vector<std::string> out;
@@ -67,8 +71,7 @@ std::string explainRefusal(const OrgClient& client, const std::string& topic, co
   std::vector<std::string> needed = outcome.missingPermissions;
   if (needed.empty()) needed = outcome.requiresPermissions;
   if (!outcome.offered) {
-    out << "GET /api/v2/notifications/availabletopics does not list " << topic << " for OAuth client "
-        << org.clientId
+    out << "GET /api/v2/notifications/availabletopics does not list " << topic << " for OAuth client " << org.clientId
         << ": the org does not offer it to this client (quality management not licensed or not enabled for the "
            "org). Fix: enable quality management in org "
         << org.name << ", or set \"notifications\": false on this org to sweep only.";
@@ -117,7 +120,8 @@ TopicSubscription subscribeChannel(OrgClient& client, const std::string& channel
   body->add(item);
   std::ostringstream json;
   body->stringify(json);
-  const HttpResponse response = client.probe("PUT", channelPath(channelId) + "/subscriptions?ignoreErrors=true", json.str());
+  const HttpResponse response =
+      client.probe("PUT", channelPath(channelId) + "/subscriptions?ignoreErrors=true", json.str());
 
   TopicSubscription outcome;
   if (response.status == 400 || response.status == 403) {
@@ -158,7 +162,8 @@ TopicSubscription subscribeChannel(OrgClient& client, const std::string& channel
 bool notificationChannelExists(OrgClient& client, const std::string& channelId) {
   const HttpResponse response = client.probe("HEAD", channelPath(channelId));
   if (response.status == 404) return false;
-  if (response.status < 200 || response.status > 299) client.fail(response, "HEAD " + std::string(kChannelsPath) + "/{id}");
+  if (response.status < 200 || response.status > 299)
+    client.fail(response, "HEAD " + std::string(kChannelsPath) + "/{id}");
   return true;
 }
 

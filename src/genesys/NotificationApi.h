@@ -8,6 +8,8 @@
 
 #include <Poco/Timestamp.h>
 
+#include "genesys/NotificationFrame.h"  // kEvaluationsTopic
+
 namespace evalbridge {
 
 class OrgClient;
@@ -31,11 +33,11 @@ NotificationChannelInfo createNotificationChannel(OrgClient& client);
 // The outcome of subscribing a channel to one topic.
 struct TopicSubscription {
   bool accepted = false;
-  std::string rejectionReason;                  // Genesys's own words, when it gave any
-  std::vector<std::string> missingPermissions;  // as Genesys named them
-  std::vector<std::string> requiresPermissions; // from availabletopics, read only after a refusal
-  bool offered = true;                          // false: availabletopics does not list the topic
-  std::string explanation;                      // when refused: what failed, where, and the fix
+  std::string rejectionReason;                   // Genesys's own words, when it gave any
+  std::vector<std::string> missingPermissions;   // as Genesys named them
+  std::vector<std::string> requiresPermissions;  // from availabletopics, read only after a refusal
+  bool offered = true;                           // false: availabletopics does not list the topic
+  std::string explanation;                       // when refused: what failed, where, and the fix
 };
 
 // PUT /api/v2/notifications/channels/{id}/subscriptions?ignoreErrors=true with [{"id":topic}].
@@ -60,6 +62,6 @@ struct AvailableTopicInfo {
   bool offered = false;                          // the topic is listed for this OAuth client
   std::vector<std::string> requiresPermissions;  // what the OAuth client's role must hold
 };
-AvailableTopicInfo availableTopic(OrgClient& client, const std::string& topic);
+AvailableTopicInfo availableTopic(OrgClient& client, const std::string& topic = kEvaluationsTopic);
 
 }  // namespace evalbridge

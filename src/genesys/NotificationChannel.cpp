@@ -1,8 +1,9 @@
 #include "genesys/NotificationChannel.h"
 
-#include <algorithm>
-
 #include <Poco/Logger.h>
+
+#include <algorithm>
+#include <stdexcept>
 
 #include "common/Errors.h"
 #include "common/IsoTime.h"
@@ -10,8 +11,8 @@
 #include "genesys/ChannelSocket.h"
 #include "genesys/NotificationApi.h"
 #include "genesys/OrgClient.h"
-#include "genesys/ReconnectBackoff.h"
 #include "genesys/RecentHints.h"
+#include "genesys/ReconnectBackoff.h"
 #include "http/ShutdownToken.h"
 
 namespace evalbridge {
@@ -21,13 +22,22 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-Poco::Logger& logger() { return Poco::Logger::get("evalbridge.notifications"); }
+Poco::Logger& logger() {
+  return Poco::Logger::get("evalbridge.notifications");
+}
 
 // Genesys refused the topic: not a failure that retrying soon would fix.
 class TopicRefused : public std::runtime_error {
  public:
   explicit TopicRefused(const std::string& explanation) : std::runtime_error(explanation) {}
 };
+
+// Our errors carry their explanation in message(); Poco's what() is only the class name.
+std::string errorText(const std::exception& e) {
+  if (const auto* poco = dynamic_cast<const Poco::Exception*>(&e))
+    return poco->message().empty() ? poco->displayText() : poco->message();
+  return e.what();
+}
 
 std::string inWords(milliseconds duration) {
   if (duration.count() < 10000) return std::to_string(duration.count()) + " ms";
@@ -39,12 +49,18 @@ std::string inWords(milliseconds duration) {
 
 const char* channelStateName(ChannelState state) {
   switch (state) {
-    case ChannelState::Stopped: return "stopped";
-    case ChannelState::Disabled: return "disabled";
-    case ChannelState::Connecting: return "connecting";
-    case ChannelState::Connected: return "connected";
-    case ChannelState::Reconnecting: return "reconnecting";
-    case ChannelState::SweepOnly: return "sweep-only";
+    case ChannelState::Stopped:
+      return "stopped";
+    case ChannelState::Disabled:
+      return "disabled";
+    case ChannelState::Connecting:
+      return "connecting";
+    case ChannelState::Connected:
+      return "connected";
+    case ChannelState::Reconnecting:
+      return "reconnecting";
+    case ChannelState::SweepOnly:
+      return "sweep-only";
   }
   return "unknown";
 }
@@ -83,13 +99,15 @@ NotificationChannel::NotificationChannel(OrgClient& client, NotificationChannelS
       onStateChange_(std::move(onStateChange)),
       counters_(std::make_unique<AtomicCounters>()) {}
 
-NotificationChannel::~NotificationChannel() { stop(); }
+NotificationChannel::~NotificationChannel() {
+  stop();
+}
 
 void NotificationChannel::start() {
   if (thread_.joinable()) return;
   if (!client_.org().notifications) {
-    setState(ChannelState::Disabled, "org " + client_.org().name +
-                                         ": \"notifications\" is false; evaluations arrive by the sweep only");
+    setState(ChannelState::Disabled,
+             "org " + client_.org().name + ": \"notifications\" is false; evaluations arrive by the sweep only");
     return;
   }
   stopRequested_ = false;
@@ -104,7 +122,9 @@ void NotificationChannel::stop() {
   thread_.join();
 }
 
-bool NotificationChannel::stopping() const { return stopRequested_ || shutdown_.stopRequested(); }
+bool NotificationChannel::stopping() const {
+  return stopRequested_ || shutdown_.stopRequested();
+}
 
 bool NotificationChannel::sleepFor(milliseconds duration) {
   const auto until = Clock::now() + duration;
@@ -169,7 +189,9 @@ void NotificationChannel::setState(ChannelState state, const std::string& detail
   try {
     onStateChange_(state, detail);
   } catch (const std::exception& e) {
-    logger().error("org %s: notification state callback failed: %s", client_.org().name, std::string(e.what()));
+    logger().error("org %s: notification state callback failed: %s", client_.org().name, errorText(e));
+  } catch (...) {
+    logger().error("org %s: notification state callback failed", client_.org().name);
   }
 }
 
@@ -249,7 +271,10 @@ void NotificationChannel::passOn(const EvaluationHint& hint) {
     onHint_(hint);
   } catch (const std::exception& e) {
     // The receiver's problem must not stop the channel; the sweep will bring the evaluation.
-    logEvent(logger(), Poco::Message::PRIO_ERROR, "notification hint not taken: " + std::string(e.what()),
+    logEvent(logger(), Poco::Message::PRIO_ERROR, "notification hint not taken: " + errorText(e),
+             {{"org", client_.org().name}, {"evaluationId", hint.evaluationId}});
+  } catch (...) {
+    logEvent(logger(), Poco::Message::PRIO_ERROR, "notification hint not taken: unknown exception",
              {{"org", client_.org().name}, {"evaluationId", hint.evaluationId}});
   }
 }
@@ -340,120 +365,135 @@ void NotificationChannel::failed(const std::string& why) {
   logEvent(logger(), Poco::Message::PRIO_WARNING, why, {{"org", client_.org().name}});
 }
 
+void NotificationChannel::afterFailure(const std::string& why) {
+  const std::string& org = client_.org().name;
+  const int maxFailures = std::max(1, settings_.maxConsecutiveFailures);
+  ++streak_;
+  if (streak_ >= maxFailures) {
+    setState(ChannelState::SweepOnly,
+             "org " + org + ": notifications failed " + std::to_string(streak_) + " times in a row (last: " + why +
+                 "); evaluations arrive by the sweep only; trying again every " + inWords(settings_.sweepOnlyRetry));
+    sleepFor(settings_.sweepOnlyRetry);
+    streak_ = maxFailures - 1;  // one attempt per sweepOnlyRetry until a socket is stable again
+    return;
+  }
+  const milliseconds delay = backoff_->delay(streak_);
+  setState(ChannelState::Reconnecting, "org " + org + ": " + why + "; next attempt in " + inWords(delay));
+  sleepFor(delay);
+}
+
+void NotificationChannel::refused(const std::string& explanation) {
+  setState(ChannelState::SweepOnly,
+           explanation + " Push is tried again every " + inWords(settings_.sweepOnlyRetry) + ".");
+  sleepFor(settings_.sweepOnlyRetry);
+}
+
+void NotificationChannel::connected(const Link& link) {
+  setChannelId(link.channel.id);
+  setState(ChannelState::Connected, "org " + client_.org().name + ": channel " + shortChannelId(link.channel.id) +
+                                        " subscribed to " + settings_.topic + " on " + link.socket->where() +
+                                        ", expires " + formatIsoTime(link.channel.expires));
+}
+
+// The first channel, or the next one after a loss; null after a failure (already waited for).
+std::unique_ptr<NotificationChannel::Link> NotificationChannel::connect() {
+  // After a failure the state already says why and when; the first set-up says that it starts.
+  if (!everConnected_ && streak_ == 0)
+    setState(ChannelState::Connecting, "org " + client_.org().name + ": setting up a notification channel");
+  std::unique_ptr<Link> link;
+  try {
+    link = establish();
+  } catch (const TopicRefused& e) {
+    refused(e.what());
+    return nullptr;
+  } catch (const std::exception& e) {
+    if (!stopping()) afterFailure("setting up a notification channel failed: " + errorText(e));
+    return nullptr;
+  }
+  if (everConnected_) ++counters_->reconnects;
+  everConnected_ = true;
+  connected(*link);
+  return link;
+}
+
+// Renewal or closing notice: the new channel first, so no event falls between the two. Returns
+// the link to go on with: the new one, the old one (set-up failed, the old still works), or null.
+std::unique_ptr<NotificationChannel::Link> NotificationChannel::replace(std::unique_ptr<Link> old, End why) {
+  std::unique_ptr<Link> next;
+  try {
+    next = establish();
+  } catch (const TopicRefused& e) {
+    leave(*old, !stopping());
+    setChannelId("");
+    refused(e.what());
+    return nullptr;
+  } catch (const std::exception& e) {
+    if (why == End::Renew) {
+      // The old channel works until it expires: keep it, try again soon.
+      const milliseconds delay = backoff_->delay(++old->renewFailures);
+      failed("renewing channel " + shortChannelId(old->channel.id) + " failed: " + errorText(e) + "; trying again in " +
+             inWords(delay));
+      old->renewAt = Clock::now() + delay;
+    } else {
+      // The old socket delivers until the service closes it: read it to its end; its loss then
+      // leads to a new set-up after a backoff, like any loss.
+      failed("the service is closing the socket of channel " + shortChannelId(old->channel.id) +
+             " and a new channel could not be set up: " + errorText(e));
+    }
+    return old;
+  }
+  drain(*old);
+  leave(*old, !stopping());
+  ++(why == End::Renew ? counters_->renewals : counters_->reconnects);
+  connected(*next);
+  return next;
+}
+
+// Dropped or silent: the old channel may still exist, but a new one is as cheap and surely subscribed.
+void NotificationChannel::lose(std::unique_ptr<Link> link, End why) {
+  const std::string what = why == End::Silent
+                               ? "nothing received for " + inWords(settings_.silenceTimeout) + " on channel " +
+                                     shortChannelId(link->channel.id)
+                               : "the socket of channel " + shortChannelId(link->channel.id) + " was lost";
+  leave(*link, false);
+  link.reset();
+  setChannelId("");
+  afterFailure(what);
+}
+
 void NotificationChannel::run() {
   // A shutdown must cut every wait short, not only the next look at the flag.
   auto subscription = shutdown_.onStop([this] { wake_.set(); });
   recent_ = std::make_unique<RecentHints>(settings_.recentHintCapacity);
-  ReconnectBackoff backoff(settings_.backoffInitial, settings_.backoffMax, settings_.seed);
-  const std::string& org = client_.org().name;
-  const int maxFailures = std::max(1, settings_.maxConsecutiveFailures);
+  backoff_ = std::make_unique<ReconnectBackoff>(settings_.backoffInitial, settings_.backoffMax, settings_.seed);
+  streak_ = 0;
+  everConnected_ = false;
   std::unique_ptr<Link> link;
-  bool everConnected = false;
-  int streak = 0;  // failures in a row
-
-  // After a failure: back off, or (too many in a row) sweep only for a while.
-  auto afterFailure = [&](const std::string& why) {
-    ++streak;
-    if (streak >= maxFailures) {
-      setState(ChannelState::SweepOnly, "org " + org + ": notifications failed " + std::to_string(streak) +
-                                            " times in a row (last: " + why +
-                                            "); evaluations arrive by the sweep only; trying again every " +
-                                            inWords(settings_.sweepOnlyRetry));
-      sleepFor(settings_.sweepOnlyRetry);
-      streak = maxFailures - 1;  // one attempt per sweepOnlyRetry until a socket is stable again
-      return;
-    }
-    const milliseconds delay = backoff.delay(streak);
-    setState(ChannelState::Reconnecting, "org " + org + ": " + why + "; next attempt in " + inWords(delay));
-    sleepFor(delay);
-  };
-  auto refused = [&](const std::string& explanation) {
-    setState(ChannelState::SweepOnly,
-             explanation + " Push is tried again every " + inWords(settings_.sweepOnlyRetry) + ".");
-    sleepFor(settings_.sweepOnlyRetry);
-  };
-  auto connected = [&](const Link& current) {
-    setChannelId(current.channel.id);
-    setState(ChannelState::Connected, "org " + org + ": channel " + shortChannelId(current.channel.id) + " subscribed to " +
-                                          settings_.topic + " on " + current.socket->where() + ", expires " +
-                                          formatIsoTime(current.channel.expires));
-  };
-
   while (!stopping()) {
-    if (!link) {
-      // After a failure the state already says why and when; the first set-up says it starts.
-      if (!everConnected && streak == 0) setState(ChannelState::Connecting, "org " + org + ": setting up a notification channel");
-      try {
-        link = establish();
-      } catch (const TopicRefused& e) {
-        refused(e.what());
-        continue;
-      } catch (const Poco::Exception& e) {
-        if (stopping()) break;
-        afterFailure("setting up a notification channel failed: " + e.message());
+    try {
+      if (!link) {
+        link = connect();
         continue;
       }
-      if (everConnected) ++counters_->reconnects;
-      everConnected = true;
-      connected(*link);
-    }
-
-    const End end = serve(*link);
-    if (Clock::now() - link->connectedAt >= settings_.stableAfter) streak = 0;
-    if (end == End::Stop) break;
-
-    if (end == End::Renew || end == End::Closing) {
-      // Replace it: the new channel first, so no event falls between the two.
-      std::unique_ptr<Link> next;
-      try {
-        next = establish();
-      } catch (const TopicRefused& e) {
-        leave(*link, true);
-        link.reset();
-        setChannelId("");
-        refused(e.what());
-        continue;
-      } catch (const Poco::Exception& e) {
-        if (stopping()) break;
-        if (end == End::Renew) {
-          // The old channel still works until it expires: keep it, try again soon.
-          const milliseconds delay = backoff.delay(++link->renewFailures);
-          failed("renewing channel " + shortChannelId(link->channel.id) + " failed: " + e.message() + "; trying again in " +
-                 inWords(delay));
-          link->renewAt = Clock::now() + delay;
-          continue;
-        }
-        // The old socket still delivers until the service closes it: read it to its end, then
-        // set up again after a backoff like after any loss.
-        failed("the service is closing the socket of channel " + shortChannelId(link->channel.id) +
-               " and a new channel could not be set up: " + e.message());
-        continue;
-      }
-      drain(*link);
-      leave(*link, true);
-      if (end == End::Renew) {
-        ++counters_->renewals;
+      const End end = serve(*link);
+      if (Clock::now() - link->connectedAt >= settings_.stableAfter) streak_ = 0;
+      if (end == End::Stop) break;
+      if (end == End::Renew || end == End::Closing) {
+        link = replace(std::move(link), end);
       } else {
-        ++counters_->reconnects;
+        lose(std::move(link), end);
       }
-      link = std::move(next);
-      connected(*link);
-      continue;
+    } catch (const std::exception& e) {
+      // Nothing may end this thread but a stop: a surprise costs the current socket, no more.
+      logger().error("org %s: notification channel: unexpected error: %s", client_.org().name, errorText(e));
+      link.reset();
+      setChannelId("");
+      afterFailure("unexpected error: " + errorText(e));
     }
-
-    // Dropped or silent: the old channel may live on, but a new one is as cheap and surely subscribed.
-    const std::string why = end == End::Silent ? "nothing received for " + inWords(settings_.silenceTimeout) +
-                                                     " on channel " + shortChannelId(link->channel.id)
-                                               : "the socket of channel " + shortChannelId(link->channel.id) +
-                                                     " was lost";
-    leave(*link, false);
-    link.reset();
-    setChannelId("");
-    afterFailure(why);
   }
   if (link) leave(*link, false);  // no REST call on the way out: a shutdown must not wait for one
   setChannelId("");
-  setState(ChannelState::Stopped, "org " + org + ": notifications stopped");
+  setState(ChannelState::Stopped, "org " + client_.org().name + ": notifications stopped");
 }
 
 }  // namespace evalbridge

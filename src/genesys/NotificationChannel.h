@@ -23,6 +23,8 @@
 // flight: OrgClient's own retry waits end when the ShutdownToken is stopped, a single request
 // ends at the org's timeoutMs. Tokens: REST calls go through the org's OrgClient (its token, its
 // host only); the WebSocket carries no token.
+#include <Poco/Event.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -33,8 +35,6 @@
 #include <string>
 #include <thread>
 
-#include <Poco/Event.h>
-
 #include "genesys/EvaluationHint.h"
 #include "genesys/NotificationFrame.h"
 
@@ -42,6 +42,7 @@ namespace evalbridge {
 
 class OrgClient;
 class RecentHints;
+class ReconnectBackoff;
 class ShutdownToken;
 
 struct NotificationChannelSettings {
@@ -83,16 +84,16 @@ const char* channelStateName(ChannelState state);
 
 // Counts since construction, for metrics. Each value is read on its own (not a consistent cut).
 struct NotificationCounters {
-  std::uint64_t framesReceived = 0;     // text frames, whatever they held
-  std::uint64_t heartbeats = 0;         // channel.metadata "WebSocket Heartbeat"
-  std::uint64_t pongs = 0;              // channel.metadata "pong"
-  std::uint64_t hints = 0;              // hints passed to onHint
-  std::uint64_t duplicateHints = 0;     // the same event again (channel switch overlap), not passed on
-  std::uint64_t malformedFrames = 0;    // skipped: not JSON, too large, binary, no id/conversationId, ...
-  std::uint64_t socketClosings = 0;     // v2.system.socket_closing notices
-  std::uint64_t reconnects = 0;         // channels set up after the previous one was lost or closed
-  std::uint64_t renewals = 0;           // channels replaced before expiry
-  std::uint64_t channelsCreated = 0;    // successful POST /api/v2/notifications/channels
+  std::uint64_t framesReceived = 0;   // text frames, whatever they held
+  std::uint64_t heartbeats = 0;       // channel.metadata "WebSocket Heartbeat"
+  std::uint64_t pongs = 0;            // channel.metadata "pong"
+  std::uint64_t hints = 0;            // hints passed to onHint
+  std::uint64_t duplicateHints = 0;   // the same event again (channel switch overlap), not passed on
+  std::uint64_t malformedFrames = 0;  // skipped: not JSON, too large, binary, no id/conversationId, ...
+  std::uint64_t socketClosings = 0;   // v2.system.socket_closing notices
+  std::uint64_t reconnects = 0;       // channels set up after the previous one was lost or closed
+  std::uint64_t renewals = 0;         // channels replaced before expiry
+  std::uint64_t channelsCreated = 0;  // successful POST /api/v2/notifications/channels
   std::uint64_t subscriptionRefusals = 0;
 };
 
@@ -110,7 +111,9 @@ class NotificationChannel {
   NotificationChannel& operator=(const NotificationChannel&) = delete;
 
   void start();  // no-op when running
-  void stop();   // no-op when not running; start() may be called again afterwards
+  // No-op when not running; start() may be called again afterwards. Never from a callback (it
+  // joins the thread that runs them).
+  void stop();
 
   ChannelState state() const;
   std::string stateDetail() const;
@@ -121,7 +124,15 @@ class NotificationChannel {
   struct Link;
   enum class End;
 
+  // The channel thread: the life cycle, then what one link does.
   void run();
+  std::unique_ptr<Link> connect();
+  std::unique_ptr<Link> replace(std::unique_ptr<Link> old, End why);
+  void lose(std::unique_ptr<Link> link, End why);
+  void afterFailure(const std::string& why);
+  void refused(const std::string& explanation);
+  void connected(const Link& link);
+  void failed(const std::string& why);
   std::unique_ptr<Link> establish();
   End serve(Link& link);
   void drain(Link& link);
@@ -129,7 +140,6 @@ class NotificationChannel {
   bool read(Link& link, std::chrono::milliseconds wait, End& end);
   bool handle(Link& link, const std::string& text, End& end);
   void passOn(const EvaluationHint& hint);
-  void failed(const std::string& why);
   bool sleepFor(std::chrono::milliseconds duration);
   bool stopping() const;
   void setState(ChannelState state, const std::string& detail);
@@ -152,7 +162,11 @@ class NotificationChannel {
 
   struct AtomicCounters;
   std::unique_ptr<AtomicCounters> counters_;
-  std::unique_ptr<RecentHints> recent_;  // the channel thread's only
+  // The channel thread's only.
+  std::unique_ptr<RecentHints> recent_;
+  std::unique_ptr<ReconnectBackoff> backoff_;
+  int streak_ = 0;  // failures in a row
+  bool everConnected_ = false;
 };
 
 }  // namespace evalbridge

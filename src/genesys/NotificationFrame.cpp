@@ -1,9 +1,9 @@
 #include "genesys/NotificationFrame.h"
 
-#include <exception>
-
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+
+#include <exception>
 
 namespace evalbridge {
 namespace {
@@ -110,6 +110,8 @@ NotificationFrame parseNotificationFrame(const std::string& text, std::size_t ma
   }
 }
 
-std::string notificationPingText() { return R"({"message":"ping"})"; }
+std::string notificationPingText() {
+  return R"({"message":"ping"})";
+}
 
 }  // namespace evalbridge
