@@ -317,9 +317,10 @@ TEST_CASE("200 slow-loris connections: probes answer within 500 ms, the webhook 
   CHECK(fx.ledger.find(kOrgId, "eval-1")->incident.state == "6");
   // The 5 s deadline is total, not per read: every trickling connection was cut off at about
   // 5 s (the server checks deadlines every 100 ms, the client notices within 100 ms), though it
-  // sent a byte every second.
+  // sent a byte every second. (The margin allows for a loaded CI machine under ASan, where 200
+  // connections were seen held 6.08 s; a per-read deadline would never cut them off at all.)
   CHECK(loris.cutOff() >= 200);
-  CHECK(loris.longestHeld() <= 6000ms);
+  CHECK(loris.longestHeld() <= 7000ms);
   loris.stop();
 }
 
