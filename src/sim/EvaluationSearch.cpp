@@ -59,40 +59,8 @@ Poco::Timestamp searchDate(const std::string& text, const std::string& where) {
   return *parsed;
 }
 
-std::string referenceId(const Object::Ptr& evaluation, const std::string& key) {
-  auto reference = evaluation->getObject(key);
-  return reference ? reference->optValue<std::string>("id", "") : std::string();
-}
-
-// The values an evaluation has for an EXACT field (mediaType may have several).
-std::vector<std::string> valuesOf(const Object::Ptr& evaluation, const std::string& field) {
-  if (field == "evaluationId") return {evaluation->getValue<std::string>("id")};
-  if (field == "evaluationStatus") return {evaluation->getValue<std::string>("status")};
-  if (field == "conversationId") return {referenceId(evaluation, "conversation")};
-  if (field == "agentId") return {referenceId(evaluation, "agent")};
-  if (field == "evaluatorId") return {referenceId(evaluation, "evaluator")};
-  if (field == "queueId") return {referenceId(evaluation, "queue")};
-  if (field == "formId") return {referenceId(evaluation, "evaluationForm")};
-  std::vector<std::string> media;  // mediaType
-  if (auto array = evaluation->getArray("mediaType")) {
-    for (const auto& item : *array) media.push_back(item.toString());
-  }
-  return media;
-}
-
 const std::set<std::string> kExactFields = {"evaluationId", "evaluationStatus", "conversationId", "agentId",
                                             "evaluatorId",  "queueId",          "formId",         "mediaType"};
-
-// Enum-like fields compare without case (as the SDK validates enums); ids compare exactly.
-bool sameValue(const std::string& field, const std::string& a, const std::string& b) {
-  if (field == "evaluationStatus" || field == "mediaType") return Poco::icompare(a, b) == 0;
-  return a == b;
-}
-
-std::optional<Poco::Timestamp> dateIn(const Object::Ptr& evaluation, const std::string& field) {
-  if (!evaluation->has(field)) return std::nullopt;
-  return parseIso8601(evaluation->getValue<std::string>(field));
-}
 
 }  // namespace
 
@@ -192,44 +160,6 @@ void EvaluationSearch::readCriterion(const Object::Ptr& criterion, const std::st
   }
   if (exact.values.empty()) refuse(where + ": EXACT needs value or values");
   exact_.push_back(std::move(exact));
-}
-
-bool EvaluationSearch::matches(const Object::Ptr& evaluation) const {
-  // The simulator has no evaluations submitted by a virtual supervisor.
-  if (systemSubmitted_) return false;
-  // Both ends inclusive; an evaluation without the field (unfinished: no submittedDate) never matches.
-  const auto date = dateIn(evaluation, rangeField_);
-  if (!date || *date < rangeStart_ || rangeEnd_ < *date) return false;
-  for (const auto& exact : exact_) {
-    bool any = false;
-    for (const auto& have : valuesOf(evaluation, exact.field)) {
-      for (const auto& want : exact.values) any = any || sameValue(exact.field, have, want);
-    }
-    if (any == exact.negated) return false;
-  }
-  return true;
-}
-
-std::vector<Object::Ptr> EvaluationSearch::page(std::vector<Object::Ptr> evaluations) const {
-  std::vector<Object::Ptr> found;
-  for (auto& evaluation : evaluations) {
-    if (matches(evaluation)) found.push_back(std::move(evaluation));
-  }
-  // Ties (and the default order) by evaluation id, so pages never overlap or skip.
-  auto idOf = [](const Object::Ptr& evaluation) { return evaluation->getValue<std::string>("id"); };
-  std::sort(found.begin(), found.end(), [&](const Object::Ptr& a, const Object::Ptr& b) {
-    if (!sortBy_.empty()) {
-      const auto da = dateIn(a, sortBy_);
-      const auto db = dateIn(b, sortBy_);
-      if (da.has_value() != db.has_value()) return da.has_value();  // no value: last, either order
-      if (da && *da != *db) return descending_ ? *db < *da : *da < *db;
-    }
-    return idOf(a) < idOf(b);
-  });
-  const std::size_t first = static_cast<std::size_t>(pageNumber_ - 1) * static_cast<std::size_t>(pageSize_);
-  if (first >= found.size()) return {};
-  const std::size_t last = std::min(found.size(), first + static_cast<std::size_t>(pageSize_));
-  return {found.begin() + static_cast<std::ptrdiff_t>(first), found.begin() + static_cast<std::ptrdiff_t>(last)};
 }
 
 }  // namespace evalbridge::sim

@@ -3,12 +3,17 @@
 // (EvaluationSearchRequestDTO) read and checked into an EvaluationSearch, which then picks one
 // page of matching evaluations. What is enforced, and where the docs were silent, is listed in
 // sim/README.md ("Evaluation search"). Every refusal is a Poco::InvalidArgumentException (400).
+// Reading the request is EvaluationSearch.cpp; picking the page is EvaluationSearchPage.cpp.
 #include <Poco/JSON/Object.h>
 #include <Poco/Timestamp.h>
 
+#include <cstddef>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "sim/DateIndex.h"
+#include "sim/SearchIndex.h"
 
 namespace evalbridge::sim {
 
@@ -24,9 +29,11 @@ class EvaluationSearch {
 
   int pageSize() const { return pageSize_; }
   int pageNumber() const { return pageNumber_; }
-  bool matches(const Poco::JSON::Object::Ptr& evaluation) const;
-  // The requested page of the matching evaluations, in the requested order.
-  std::vector<Poco::JSON::Object::Ptr> page(std::vector<Poco::JSON::Object::Ptr> evaluations) const;
+  // The positions in `index` of the requested page of the matching evaluations, in the
+  // requested order: what testing every evaluation, sorting every match and cutting out the page
+  // would give, at the cost of the evaluations in the DATE_RANGE only. Call under the store's
+  // lock (EvaluationStore::select), which turns the positions into copies.
+  std::vector<std::size_t> pick(const SearchIndex& index) const;
 
  private:
   struct Exact {
@@ -35,6 +42,12 @@ class EvaluationSearch {
     bool negated = false;          // operator NOT
   };
   void readCriterion(const Poco::JSON::Object::Ptr& criterion, const std::string& where);
+  bool passesExact(const Poco::JSON::Object::Ptr& evaluation) const;
+  template <typename Iterator>
+  std::vector<std::size_t> walkInOrder(const SearchIndex& index, Iterator first, Iterator last,
+                                       std::size_t skip) const;
+  std::vector<std::size_t> sortMatches(const SearchIndex& index, const DateIndex::Span& range,
+                                       std::size_t skip) const;
 
   std::string rangeField_;
   Poco::Timestamp rangeStart_;

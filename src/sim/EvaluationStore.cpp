@@ -34,7 +34,7 @@ EvaluationStore::EvaluationStore(const OrgSpec& spec)
     records_.push_back(
         recordOf(generator_.make(nextIndex_++, first + seconds(std::int64_t{i} * spacingSeconds_))));
   }
-  sortLocked();
+  changedLocked();
 }
 
 EvaluationStore::Record EvaluationStore::recordOf(Poco::JSON::Object::Ptr evaluation) const {
@@ -43,10 +43,13 @@ EvaluationStore::Record EvaluationStore::recordOf(Poco::JSON::Object::Ptr evalua
   return record;
 }
 
-void EvaluationStore::sortLocked() {
+// Every change to records_ ends here: back into changedDate order, and the search index, whose
+// positions and dates described the old records, is dropped.
+void EvaluationStore::changedLocked() {
   std::stable_sort(records_.begin(), records_.end(), [](const Record& a, const Record& b) {
     return dateOf(a.evaluation, "changedDate") < dateOf(b.evaluation, "changedDate");
   });
+  searchIndex_.reset();
 }
 
 std::vector<Poco::JSON::Object::Ptr> EvaluationStore::all() const {
@@ -62,6 +65,20 @@ std::vector<Poco::JSON::Object::Ptr> EvaluationStore::where(
   std::vector<Poco::JSON::Object::Ptr> out;
   for (const auto& record : records_)
     if (keep(record.evaluation)) out.push_back(deepCopy(record.evaluation));
+  return out;
+}
+
+std::vector<Poco::JSON::Object::Ptr> EvaluationStore::select(
+    const std::function<std::vector<std::size_t>(const SearchIndex&)>& choose) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!searchIndex_) {
+    std::vector<Poco::JSON::Object::Ptr> evaluations;
+    evaluations.reserve(records_.size());
+    for (const auto& record : records_) evaluations.push_back(record.evaluation);
+    searchIndex_.emplace(std::move(evaluations));
+  }
+  std::vector<Poco::JSON::Object::Ptr> out;
+  for (const std::size_t position : choose(*searchIndex_)) out.push_back(deepCopy(records_.at(position).evaluation));
   return out;
 }
 
@@ -119,7 +136,7 @@ std::vector<std::string> EvaluationStore::add(int count, const std::string& from
     ids.push_back(evaluation->getValue<std::string>("id"));
     records_.push_back(recordOf(evaluation));
   }
-  sortLocked();
+  changedLocked();
   return ids;
 }
 
@@ -149,7 +166,7 @@ void EvaluationStore::rescore(const std::string& evaluationId, double newScore, 
   rescored->set("submittedDate", normalized);  // the last submission; the first stays in the record
   rescored->set("rescore", true);
   it->evaluation = rescored;
-  sortLocked();
+  changedLocked();
 }
 
 }  // namespace evalbridge::sim

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sim/EvaluationGenerator.h"
+#include "sim/SearchIndex.h"
 #include "sim/Simulator.h"
 
 namespace evalbridge::sim {
@@ -33,6 +34,12 @@ class EvaluationStore {
   // Copies of the evaluations `keep` accepts (it sees the stored ones, under the store's lock):
   // a search over many evaluations copies only what it matched.
   std::vector<Poco::JSON::Object::Ptr> where(const std::function<bool(const Poco::JSON::Object::Ptr&)>& keep) const;
+  // Runs `choose` under the store's lock on the search index of the stored evaluations (built on
+  // the first search after a change) and returns deep copies of the evaluations at the positions
+  // it chose, in that order: a search copies its page only, and nothing of the index outlives the
+  // lock.
+  std::vector<Poco::JSON::Object::Ptr> select(
+      const std::function<std::vector<std::size_t>(const SearchIndex&)>& choose) const;
   // changedDate in [start, end), in changedDate order (what an export job contains).
   std::vector<Poco::JSON::Object::Ptr> changedIn(const Poco::Timestamp& start, const Poco::Timestamp& end) const;
   // Submitted evaluations whose conversationDate is in [start, end), in conversationDate order
@@ -54,13 +61,16 @@ class EvaluationStore {
     std::optional<Poco::Timestamp> firstSubmitted;  // none while PENDING / INPROGRESS
   };
   Record recordOf(Poco::JSON::Object::Ptr evaluation) const;
-  void sortLocked();
+  void changedLocked();
 
   const EvaluationGenerator generator_;
   const int spacingSeconds_;
   mutable std::mutex mutex_;
   std::vector<Record> records_;
   std::uint64_t nextIndex_ = 0;  // generator index of the next added evaluation
+  // Positions into records_ and their dates: valid until records_ changes, so every change drops
+  // it (changedLocked) and select() rebuilds it when next asked. Guarded by mutex_.
+  mutable std::optional<SearchIndex> searchIndex_;
 };
 
 }  // namespace evalbridge::sim

@@ -11,8 +11,8 @@ namespace evalbridge::sim {
 void EvaluationSearchHandler::serveAuthorized(Exchange& exchange) {
   const EvaluationSearch search(parseObject(exchange.body));
   Poco::JSON::Array::Ptr results = new Poco::JSON::Array;
-  const auto matching = org().evaluations.where([&](const Poco::JSON::Object::Ptr& e) { return search.matches(e); });
-  for (const auto& evaluation : search.page(matching)) results->add(evaluationSearchItem(evaluation));
+  const auto page = org().evaluations.select([&](const SearchIndex& index) { return search.pick(index); });
+  for (const auto& evaluation : page) results->add(evaluationSearchItem(evaluation));
   auto answer = orderedObject();
   answer->set("pageSize", search.pageSize());
   answer->set("pageNumber", search.pageNumber());
