@@ -5,23 +5,15 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-
 #include <chrono>
-#include <csignal>
 #include <fstream>
-#include <functional>
 #include <regex>
 #include <sstream>
-#include <thread>
 
-#include <Poco/DateTime.h>
-#include <Poco/DateTimeFormatter.h>
-#include <Poco/File.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/Timestamp.h>
 
@@ -32,35 +24,20 @@
 #include "support/BridgeFixture.h"
 #include "support/DeliveryChecks.h"
 #include "support/RunProcess.h"
+#include "support/RunningBridge.h"
 
 using namespace evalbridge;
 using evalbridge::test::BridgeFixture;
+using evalbridge::test::eventually;
+using evalbridge::test::freePort;
+using evalbridge::test::isoAgo;
+using evalbridge::test::RunningBridge;
+using evalbridge::test::writeRunConfig;
 using namespace std::chrono_literals;
 
 namespace {
 
 const std::string kWebhookSecret = "daemon-webhook-secret-Zt42";
-
-std::string isoAgo(int seconds) {
-  return Poco::DateTimeFormatter::format(Poco::DateTime(Poco::Timestamp() - Poco::Timespan(seconds, 0)),
-                                         "%Y-%m-%dT%H:%M:%SZ");
-}
-
-int freePort() {
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-  return socket.address().port();
-}
-
-// Checks `condition` every 100 ms until it holds or `timeout` passes (tests may poll; the product
-// never does).
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return condition();
-}
 
 using Answer = test::HttpAnswer;
 
@@ -73,70 +50,6 @@ Answer postWebhook(int port, const std::string& body, std::int64_t timestamp, co
   const std::string ts = std::to_string(timestamp);
   return http(port, "POST", "/webhooks/servicenow", body,
               {{"X-Evalbridge-Timestamp", ts}, {"X-Evalbridge-Signature", WebhookVerifier::sign(secret, ts, body)}});
-}
-
-// The real `evalbridge run` as a child process; killed if a test ends while it still runs.
-class RunningBridge {
- public:
-  RunningBridge(const BridgeFixture& fixture, const std::string& tag)
-      : portFile_(fixture.dir.file(tag + ".port")),
-        logFile_(fixture.dir.file(tag + ".log")),
-        process_({"--config", fixture.configPath(), "--log-format", "json", "run", "--port-file", portFile_},
-                 "/dev/null", logFile_) {
-    REQUIRE(eventually([this] { return Poco::File(portFile_).exists() || process_.pollExited(); }, 30s));
-    REQUIRE_FALSE(process_.pollExited());
-    const std::string address = test::readAll(portFile_);
-    port_ = std::stoi(address.substr(address.rfind(':') + 1));
-  }
-
-  int port() const { return port_; }
-  std::string log() const { return test::readAll(logFile_); }
-
-  // Sends SIGTERM and returns the exit code (-1 when it did not exit within `limit`).
-  int terminate(std::chrono::milliseconds limit, std::chrono::milliseconds* took = nullptr) {
-    const auto started = std::chrono::steady_clock::now();
-    process_.signal(SIGTERM);
-    eventually([this] { return process_.pollExited(); }, limit);
-    if (took) *took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    if (!process_.pollExited()) return -1;
-    const int code = process_.wait();  // the exit code, or -signal
-    return code >= 0 ? code : 128 - code;
-  }
-
- private:
-  std::string portFile_;
-  std::string logFile_;
-  test::BridgeProcess process_;
-  int port_ = 0;
-};
-
-// A config for `run`: short intervals, the server on `port`, write-back for every org.
-void writeRunConfig(BridgeFixture& fixture, int port, int pullIntervalS, bool webhook,
-                    const std::string& serviceNowExtra = "") {
-  std::string orgs;
-  for (const auto& org : fixture.simulator.options().orgs) {
-    test::writeText(fixture.dir.file(org.name + ".secret"), org.clientSecret);
-    if (!orgs.empty()) orgs += ",";
-    orgs += R"({ "name": ")" + org.name + R"(", "orgId": ")" + org.orgId + R"(", "region": "us-east-1",
-      "apiBase": ")" + fixture.simulator.orgUrl(org.name) + R"(", "loginBase": ")" + fixture.simulator.orgUrl(org.name) +
-            R"(", "clientId": ")" + org.clientId + R"(", "clientSecret": "${file:)" + org.name + R"(.secret}",
-      "mapping": "mapping.json", "startFrom": ")" + isoAgo(3 * 3600) + R"(",
-      "writeBack": { "datatableId": "dt-outcomes" } })";
-  }
-  test::writeText(fixture.dir.file("sn.secret"), fixture.simulator.options().servicenow.password);
-  test::writeText(fixture.dir.file("webhook.secret"), kWebhookSecret);
-  test::writeText(fixture.configPath(), R"({
-  "ledger": { "path": "ledger.db" },
-  "genesys": { "orgs": [ )" + orgs + R"( ],
-    "export": { "maxWindow": "P1D", "overlap": "PT10M", "pollInitialMs": 10, "pollMaxMs": 50 } },
-  "sync": { "intervalS": 1, "pullIntervalS": )" + std::to_string(pullIntervalS) + R"( },
-  "servicenow": { "instanceUrl": ")" + fixture.simulator.serviceNowUrl() + R"(",
-    "auth": { "type": "basic", "username": ")" + fixture.simulator.options().servicenow.username +
-                                            R"(", "password": "${file:sn.secret}" },
-    "retry": { "maxAttempts": 8, "initialMs": 20, "maxMs": 200, "maxElapsedS": 60 })" + serviceNowExtra + R"( },
-  "server": { "listen": "127.0.0.1:)" + std::to_string(port) + "\"" +
-                                            (webhook ? R"(, "webhookSecret": "${file:webhook.secret}")" : "") + R"( }
-})");
 }
 
 // Simulator options for the daemon tests: evaluations of the last two hours, a minute apart.
@@ -194,7 +107,7 @@ TEST_CASE("run: incidents over time, state by webhook, bad webhooks refused, wri
           "[daemon]") {
   const int port = freePort();
   BridgeFixture fixture(recentEvaluations(port));
-  writeRunConfig(fixture, port, 3600, true);
+  writeRunConfig(fixture, port, 3600, kWebhookSecret);
   const std::string orgId = fixture.simulator.options().orgs[0].orgId;
   RunningBridge bridge(fixture, "run");
   CHECK(http(bridge.port(), "GET", "/healthz").status == 200);
@@ -326,7 +239,7 @@ TEST_CASE("run: incidents over time, state by webhook, bad webhooks refused, wri
 TEST_CASE("run: with the webhook off, polling brings resolved incidents into the ledger", "[daemon][poll]") {
   BridgeFixture fixture(recentEvaluations(0));
   const int port = freePort();
-  writeRunConfig(fixture, port, 1, false);
+  writeRunConfig(fixture, port, 1, "");
   RunningBridge bridge(fixture, "poll");
   auto expected = test::matchingEvaluationIds(fixture, "acme-us");
   REQUIRE(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
@@ -365,7 +278,7 @@ TEST_CASE("run: a failing org backs off alone, and readiness names it", "[daemon
   eu.permissions.erase("quality:evaluation:view");  // every export of this org is refused
   options.orgs.push_back(eu);
   BridgeFixture fixture(options);
-  writeRunConfig(fixture, freePort(), 3600, false);
+  writeRunConfig(fixture, freePort(), 3600, "");
   RunningBridge bridge(fixture, "backoff");
 
   auto expected = test::matchingEvaluationIds(fixture, "acme-us");
@@ -405,7 +318,7 @@ TEST_CASE("run: SIGTERM in the middle of slow deliveries exits 0 and the next st
   options.orgs[0].evaluationCount = 30;
   options.orgs[0].failingShare = 1.0;
   BridgeFixture fixture(options);
-  writeRunConfig(fixture, freePort(), 3600, false, R"(, "maxConcurrency": 1)");
+  writeRunConfig(fixture, freePort(), 3600, "", R"(, "maxConcurrency": 1)");
   sim::FaultRule slow;
   slow.server = "servicenow";
   slow.method = "POST";
