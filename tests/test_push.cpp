@@ -18,6 +18,7 @@
 #include "config/Config.h"
 #include "http/ShutdownToken.h"
 #include "mapping/Mapping.h"
+#include "support/Eventually.h"
 #include "support/DeliveryChecks.h"
 #include "support/MultiOrgConfig.h"
 #include "sync/Daemon.h"
@@ -30,14 +31,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
-}
 
 std::string isoNow(int offsetS = 0) {
   return Poco::DateTimeFormatter::format(Poco::DateTime(Poco::Timestamp() + Poco::Timespan(offsetS, 0)),

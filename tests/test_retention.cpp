@@ -29,6 +29,7 @@
 #include "ledger/LedgerFileSize.h"
 #include "ledger/Retention.h"
 #include "ledger/Statement.h"
+#include "support/Eventually.h"
 #include "support/BridgeFixture.h"
 #include "support/DeliveryChecks.h"
 #include "support/MultiOrgConfig.h"
@@ -40,6 +41,7 @@
 using namespace evalbridge;
 using evalbridge::test::BridgeFixture;
 using evalbridge::test::TempDir;
+using evalbridge::test::eventually;
 using namespace std::chrono_literals;
 
 namespace {
@@ -128,14 +130,6 @@ Poco::JSON::Object::Ptr parseObject(const std::string& text) {
   return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
 }
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return condition();
-}
 
 // A minimal valid configuration with `retention` as the ledger.retention member ("" = none).
 std::string configWithRetention(TempDir& dir, const std::string& retention) {

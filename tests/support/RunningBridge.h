@@ -18,6 +18,7 @@
 #include <Poco/Timestamp.h>
 
 #include "support/BridgeFixture.h"
+#include "support/Eventually.h"
 #include "support/RunProcess.h"
 
 namespace evalbridge::test {
@@ -32,18 +33,6 @@ inline std::string isoAgo(int seconds) {
 inline int freePort() {
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
   return socket.address().port();
-}
-
-// Checks `condition` every 100 ms until it holds or `timeout` passes (tests may poll; the product
-// never does).
-inline bool eventually(const std::function<bool()>& condition,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return condition();
 }
 
 // What a `run` config says beyond the fixture's orgs, mapping and the simulator's URLs.
