@@ -35,9 +35,6 @@ struct PushPickup::Org {
   std::unique_ptr<NotificationChannel> channel;
   std::atomic<std::uint64_t> received{0}, dropped{0}, fetched{0}, gone{0}, failed{0}, delivered{0}, skipped{0},
       unchanged{0};
-  mutable std::mutex stateMutex;
-  ChannelState state = ChannelState::Stopped;
-  std::string detail;
 
   Org(const OrgSettings& org, OrgClient& orgClient, const Mapping& orgMapping)
       : settings(org), client(orgClient), mapping(orgMapping) {}
@@ -59,11 +56,6 @@ PushPickup::PushPickup(SyncEngine& engine, const Config& config, ShutdownToken& 
     org->channel = std::make_unique<NotificationChannel>(
         org->client, channelSettings, shutdown, [this, raw](const EvaluationHint& hint) { enqueue(*raw, hint); },
         [this, raw](ChannelState state, const std::string& detail) {
-          {
-            std::lock_guard<std::mutex> lock(raw->stateMutex);
-            raw->state = state;
-            raw->detail = detail;
-          }
           if (onState_) onState_(raw->settings.name, state, detail);  // the channel logs it itself
         });
     orgs_.push_back(std::move(org));
@@ -200,11 +192,8 @@ std::vector<OrgPushStatus> PushPickup::status() const {
   for (const auto& org : orgs_) {
     OrgPushStatus status;
     status.orgName = org->settings.name;
-    {
-      std::lock_guard<std::mutex> lock(org->stateMutex);
-      status.state = org->state;
-      status.detail = org->detail;
-    }
+    status.state = org->channel->state();
+    status.detail = org->channel->stateDetail();
     status.channel = org->channel->counters();
     status.counts = PushCounts{org->received, org->dropped, org->fetched, org->gone,
                                org->failed,   org->delivered, org->skipped, org->unchanged};
