@@ -1,9 +1,10 @@
-# Turns db/NNN_name.sql into a C++ table so the binary carries its own schema (db/ stays the
-# source of truth; nothing has to be installed next to the executable).
+# Turns NNN_name.sql files into a C++ table so the binary carries its own schema (db/ stays the
+# source of truth; nothing has to be installed next to the executable). Called once per backend:
+# MIGRATIONS_DIR (db/ or db/postgresql/), FUNCTION (the C++ function returning the table), OUTPUT.
 file(GLOB files "${MIGRATIONS_DIR}/[0-9]*.sql")
 list(SORT files)
-set(out "// Generated from db/*.sql by cmake/EmbedMigrations.cmake. Do not edit.\n")
-string(APPEND out "#include \"ledger/Migrations.h\"\nnamespace evalbridge {\nconst std::vector<Migration>& embeddedMigrations() {\n  static const std::vector<Migration> all = {\n")
+set(out "// Generated from ${MIGRATIONS_DIR} by cmake/EmbedMigrations.cmake. Do not edit.\n")
+string(APPEND out "#include \"ledger/Migrations.h\"\nnamespace evalbridge {\nconst std::vector<Migration>& ${FUNCTION}() {\n  static const std::vector<Migration> all = {\n")
 foreach(f ${files})
   get_filename_component(name "${f}" NAME)
   string(REGEX MATCH "^[0-9]+" number "${name}")

@@ -14,17 +14,20 @@
 
 #include "config/Config.h"
 #include "http/ShutdownToken.h"
-#include "ledger/Database.h"
+#include "ledger/SqliteDatabase.h"
 #include "ledger/IncidentStateStore.h"
 #include "ledger/IncidentStates.h"
 #include "ledger/Ledger.h"
 #include "servicenow/ServiceNowClient.h"
 #include "support/BridgeFixture.h"
+#include "support/LedgerBackends.h"
 #include "sync/DataTableWriteBack.h"
 #include "sync/IncidentStatePuller.h"
 #include "sync/SyncEngine.h"
 
 using namespace evalbridge;
+using evalbridge::test::LedgerPlace;
+using evalbridge::test::ledgerPlace;
 using evalbridge::test::BridgeFixture;
 
 namespace {
@@ -84,7 +87,8 @@ TEST_CASE("incident state names and codes", "[incident-state]") {
 
 TEST_CASE("the state store orders updates by mod count and keeps fields it was not sent", "[incident-state]") {
   test::TempDir dir;
-  Ledger ledger(dir.file("ledger.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   IncidentStateStore store(ledger);
   Observation seen;
   seen.orgId = kOrgId;

@@ -4,15 +4,18 @@
 
 #include <sqlite3.h>
 
-#include "ledger/Database.h"
 #include "ledger/Ledger.h"
 #include "ledger/Migrations.h"
+#include "ledger/SqliteDatabase.h"
 #include "ledger/SqliteError.h"
 #include "ledger/Statement.h"
+#include "support/LedgerBackends.h"
 #include "support/TempDir.h"
 
 using namespace evalbridge;
+using evalbridge::test::LedgerPlace;
 using evalbridge::test::TempDir;
+using evalbridge::test::ledgerPlace;
 
 namespace {
 
@@ -45,10 +48,10 @@ TEST_CASE("migrations create the schema once and record the version") {
   TempDir dir;
   {
     Ledger ledger(dir.file("l.db"));
-    CHECK(ledger.schemaVersion() == static_cast<int>(embeddedMigrations().size()));
+    CHECK(ledger.schemaVersion() == static_cast<int>(sqliteMigrations().size()));
   }
-  Database db(dir.file("l.db"));
-  CHECK(schemaVersion(db) == static_cast<int>(embeddedMigrations().size()));
+  SqliteDatabase db(dir.file("l.db"));
+  CHECK(schemaVersion(db) == static_cast<int>(sqliteMigrations().size()));
   CHECK(applyMigrations(db) == schemaVersion(db));  // second run is a no-op
   Statement mode(db, "PRAGMA journal_mode");
   REQUIRE(mode.step());
@@ -57,18 +60,18 @@ TEST_CASE("migrations create the schema once and record the version") {
 
 TEST_CASE("a ledger newer than the binary is refused") {
   TempDir dir;
-  Database db(dir.file("l.db"));
+  SqliteDatabase db(dir.file("l.db"));
   applyMigrations(db);
-  db.exec("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')");
+  db.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', '2030-01-01T00:00:00Z')");
   CHECK_THROWS_WITH(applyMigrations(db), Catch::Contains("newer than this evalbridge knows"));
 }
 
 TEST_CASE("a failing migration leaves no trace") {
   TempDir dir;
-  Database db(dir.file("l.db"));
+  SqliteDatabase db(dir.file("l.db"));
   std::vector<Migration> broken = {{1, "001_ok.sql", "CREATE TABLE a (x INTEGER);"},
                                    {2, "002_bad.sql", "CREATE TABLE b (x INTEGER); SELECT * FROM nowhere;"}};
-  CHECK_THROWS_AS(applyMigrations(db, broken), SqliteError);
+  CHECK_THROWS_AS(applyMigrations(db, broken), LedgerError);
   CHECK(schemaVersion(db) == 1);
   Statement tables(db, "SELECT COUNT(*) FROM sqlite_master WHERE name='b'");
   tables.step();
@@ -77,7 +80,8 @@ TEST_CASE("a failing migration leaves no trace") {
 
 TEST_CASE("first sight: matched becomes a pending create, unmatched is recorded as skipped") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   auto decisions = ledger.observe({matched("e1", "{\"a\":\"1\"}"), skipped("e2")});
   CHECK(decisions == std::vector<Decision>{Decision::Create, Decision::Skip});
 
@@ -97,7 +101,8 @@ TEST_CASE("first sight: matched becomes a pending create, unmatched is recorded 
 
 TEST_CASE("re-export of the same content changes nothing, and a rescore becomes an update") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   ledger.observe({matched("e1", "{\"a\":\"1\"}")});
   ledger.markDelivered("org-1", "e1", incident("INC001"));
   CHECK(ledger.find("org-1", "e1")->status == RecordStatus::Created);
@@ -121,7 +126,8 @@ TEST_CASE("re-export of the same content changes nothing, and a rescore becomes 
 
 TEST_CASE("an older changedDate than the ledger's is stale and ignored") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   ledger.observe({matched("e1", "{\"a\":\"2\"}", "2026-11-05T00:00:00Z")});
   CHECK(ledger.observe({matched("e1", "{\"a\":\"1\"}", "2026-11-01T00:00:00Z")})[0] == Decision::Stale);
   CHECK(ledger.find("org-1", "e1")->fieldsJson == "{\"a\":\"2\"}");
@@ -129,7 +135,8 @@ TEST_CASE("an older changedDate than the ledger's is stale and ignored") {
 
 TEST_CASE("a skipped evaluation that later matches becomes a create, and a delivered one that stops matching is updated") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   ledger.observe({skipped("e1")});
   CHECK(ledger.observe({skipped("e1")})[0] == Decision::Unchanged);
   CHECK(ledger.observe({matched("e1", "{\"a\":\"1\"}", "2026-11-02T00:00:00Z")})[0] == Decision::Create);
@@ -142,7 +149,8 @@ TEST_CASE("a skipped evaluation that later matches becomes a create, and a deliv
 
 TEST_CASE("dead letter keeps the record and replay brings it back") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   ledger.observe({matched("e1", "{\"a\":\"1\"}"), matched("e2", "{\"a\":\"2\"}")});
   ledger.markAttemptFailed("org-1", "e1", "HTTP 503");
   ledger.markDead("org-1", "e1", "HTTP 400: invalid field urgency");
@@ -168,7 +176,8 @@ TEST_CASE("dead letter keeps the record and replay brings it back") {
 
 TEST_CASE("stats count every record by org and status") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   ledger.observe({matched("e1", "{}"), skipped("e2"), skipped("e3")});
   Observation other = matched("x1", "{}");
   other.orgId = "org-2";
@@ -183,7 +192,8 @@ TEST_CASE("stats count every record by org and status") {
 
 TEST_CASE("findByKey accepts the forms people paste") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   ledger.observe({matched("e1", "{}")});
   ledger.markDelivered("org-1", "e1", incident("INC0010001"));
   for (const char* key : {"org-1:e1", "evalbridge:org-1:e1", "INC0010001", "e1", "sysINC0010001"}) {
@@ -197,31 +207,34 @@ TEST_CASE("findByKey accepts the forms people paste") {
 
 TEST_CASE("checkpoints only move forward and survive reopening") {
   TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
   {
-    Ledger ledger(dir.file("l.db"));
+    Ledger ledger(place.location, place.password);
     CHECK_FALSE(ledger.checkpoint("org-1"));
     ledger.setCheckpoint("org-1", "acme", "2026-11-02T00:00:00Z");
     ledger.setCheckpoint("org-1", "acme", "2026-11-01T00:00:00Z");
     ledger.observe({matched("e1", "{}")});
   }
-  Ledger reopened(dir.file("l.db"));
+  Ledger reopened(place.location, place.password);
   CHECK(reopened.checkpoint("org-1") == std::string("2026-11-02T00:00:00Z"));
   CHECK(reopened.pending("org-1").size() == 1);
 }
 
 TEST_CASE("the schema itself refuses a second row for one evaluation") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   ledger.observe({matched("e1", "{}")});
-  Database db(dir.file("l.db"));
-  CHECK_THROWS_AS(db.exec("INSERT INTO evaluations (org_id, evaluation_id, org_name, status, correlation_id,"
+  const std::unique_ptr<Database> db = place.open();
+  CHECK_THROWS_AS(db->exec("INSERT INTO evaluations (org_id, evaluation_id, org_name, status, correlation_id,"
                           " content_hash, first_seen_at, updated_at) VALUES ('org-1','e1','a','skipped','x','h','t','t')"),
-                  SqliteError);
+                  LedgerError);
 }
 
 TEST_CASE("a changed evaluation whose incident is closed becomes a follow-up create when the mapping asks") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   ledger.observe({matched("e1", "{\"a\":\"1\"}")});
   ledger.markDelivered("org-1", "e1", IncidentRef{"sys1", "INC1", "7", "2026-11-01 00:00:01", 2});
 
@@ -249,11 +262,11 @@ TEST_CASE("a changed evaluation whose incident is closed becomes a follow-up cre
 TEST_CASE("a ledger written by schema 2 is migrated in place and loses nothing", "[ledger][migrations]") {
   TempDir dir;
   const std::string path = dir.file("old.db");
-  const auto& all = embeddedMigrations();
+  const auto& all = sqliteMigrations();
   REQUIRE(all.size() >= 3);
   {
     // The ledger as the previous release left it: migrations 1 and 2, and one row of each kind.
-    Database db(path);
+    SqliteDatabase db(path);
     CHECK(applyMigrations(db, {all[0], all[1]}) == 2);
     db.exec(
         "INSERT INTO evaluations (org_id, evaluation_id, org_name, status, operation, correlation_id, changed_date,"
@@ -297,9 +310,9 @@ TEST_CASE("a ledger written by schema 2 is migrated in place and loses nothing",
 
 namespace {
 
-long long countRows(const std::string& path, const std::string& table) {
-  Database db(path);
-  Statement query(db, "SELECT COUNT(*) FROM " + table);
+long long countRows(const LedgerPlace& place, const std::string& table) {
+  const std::unique_ptr<Database> db = place.open();
+  Statement query(*db, "SELECT COUNT(*) FROM " + table);
   query.step();
   return query.integer(0);
 }
@@ -309,8 +322,8 @@ long long countRows(const std::string& path, const std::string& table) {
 TEST_CASE("a skip that never reached ServiceNow is a lean row: same answers, no full row, no history",
           "[ledger][lean]") {
   TempDir dir;
-  const std::string path = dir.file("l.db");
-  Ledger ledger(path);
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   CHECK(ledger.observe({skipped("e1", "when did not match: answers.totalScore (wanted lt 70)")})[0] == Decision::Skip);
   const auto row = ledger.find("org-1", "e1");
   REQUIRE(row);
@@ -329,29 +342,29 @@ TEST_CASE("a skip that never reached ServiceNow is a lean row: same answers, no 
   CHECK(ledger.list(onlySkipped).size() == 1);
   CHECK(ledger.list({}).size() == 1);
   CHECK(ledger.statsByOrg().at("org-1").byStatus.at("skipped") == 1);
-  CHECK(countRows(path, "evaluations") == 0);
-  CHECK(countRows(path, "skipped_records") == 1);
-  CHECK(countRows(path, "history") == 0);
+  CHECK(countRows(place, "evaluations") == 0);
+  CHECK(countRows(place, "skipped_records") == 1);
+  CHECK(countRows(place, "history") == 0);
   // Many evaluations failing the same way share one reason text.
   ledger.observe({skipped("e2", "when did not match: answers.totalScore (wanted lt 70)"),
                   skipped("e3", "when did not match: answers.totalScore (wanted lt 70)")});
-  CHECK(countRows(path, "skip_reasons") == 1);
+  CHECK(countRows(place, "skip_reasons") == 1);
   CHECK(ledger.observe({skipped("e1")})[0] == Decision::Unchanged);
 }
 
 TEST_CASE("a lean skip that starts to match becomes one full pending create, first seen when it was",
           "[ledger][lean]") {
   TempDir dir;
-  const std::string path = dir.file("l.db");
-  Ledger ledger(path);
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   ledger.observe({skipped("e1", "r", "2026-11-02T00:00:00Z")});
   const std::string firstSeen = ledger.find("org-1", "e1")->firstSeenAt;
   // An older export of it that matched is stale: the lean row stays as it was.
   CHECK(ledger.observe({matched("e1", "{\"a\":\"0\"}", "2026-11-01T00:00:00Z")})[0] == Decision::Stale);
-  CHECK(countRows(path, "skipped_records") == 1);
+  CHECK(countRows(place, "skipped_records") == 1);
   CHECK(ledger.observe({matched("e1", "{\"a\":\"1\"}", "2026-11-03T00:00:00Z")})[0] == Decision::Create);
-  CHECK(countRows(path, "skipped_records") == 0);
-  CHECK(countRows(path, "evaluations") == 1);
+  CHECK(countRows(place, "skipped_records") == 0);
+  CHECK(countRows(place, "evaluations") == 1);
   const auto row = ledger.find("org-1", "e1");
   REQUIRE(row);
   CHECK(row->status == RecordStatus::Pending);
@@ -362,23 +375,23 @@ TEST_CASE("a lean skip that starts to match becomes one full pending create, fir
 
 TEST_CASE("a skip whose changedDate is not in the ledger's own form keeps a full row, unaltered", "[ledger][lean]") {
   TempDir dir;
-  const std::string path = dir.file("l.db");
-  Ledger ledger(path);
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   ledger.observe({skipped("e1", "r", "2026-11-01T00:00:00.250Z"), skipped("e2", "r", "")});
   CHECK(ledger.find("org-1", "e1")->changedDate == "2026-11-01T00:00:00.250Z");
   CHECK(ledger.find("org-1", "e2")->changedDate.empty());
-  CHECK(countRows(path, "evaluations") == 1);       // e1
-  CHECK(countRows(path, "skipped_records") == 1);   // e2 (no date is representable)
+  CHECK(countRows(place, "evaluations") == 1);       // e1
+  CHECK(countRows(place, "skipped_records") == 1);   // e2 (no date is representable)
 }
 
 TEST_CASE("a ledger written by schema 3 moves its plain skips to lean rows and loses nothing",
           "[ledger][migrations][lean]") {
   TempDir dir;
   const std::string path = dir.file("old.db");
-  const auto& all = embeddedMigrations();
+  const auto& all = sqliteMigrations();
   REQUIRE(all.size() >= 4);
   {
-    Database db(path);
+    SqliteDatabase db(path);
     CHECK(applyMigrations(db, {all[0], all[1], all[2]}) == 3);
     db.exec(
         "INSERT INTO evaluations (org_id, evaluation_id, org_name, status, operation, correlation_id, changed_date,"
@@ -397,9 +410,10 @@ TEST_CASE("a ledger written by schema 3 moves its plain skips to lean rows and l
             " ('o1','s1','2026-11-01T02:00:05Z','skipped','when did not match: answers.totalScore is 91 (wanted lt 70)')");
   }
   Ledger ledger(path);
+  const LedgerPlace place{LedgerBackend::Sqlite, path, ""};
   CHECK(ledger.schemaVersion() == all.back().version);
-  CHECK(countRows(path, "skipped_records") == 2);
-  CHECK(countRows(path, "evaluations") == 2);
+  CHECK(countRows(place, "skipped_records") == 2);
+  CHECK(countRows(place, "evaluations") == 2);
   const auto s1 = ledger.find("o1", "s1");
   REQUIRE(s1);
   CHECK(s1->status == RecordStatus::Skipped);

@@ -22,7 +22,7 @@
 #include "common/IsoTime.h"
 #include "config/Config.h"
 #include "http/ShutdownToken.h"
-#include "ledger/Database.h"
+#include "ledger/SqliteDatabase.h"
 #include "ledger/IncidentStateStore.h"
 #include "ledger/IncidentStates.h"
 #include "ledger/Ledger.h"
@@ -32,6 +32,7 @@
 #include "support/Eventually.h"
 #include "support/BridgeFixture.h"
 #include "support/DeliveryChecks.h"
+#include "support/LedgerBackends.h"
 #include "support/MultiOrgConfig.h"
 #include "support/RunProcess.h"
 #include "support/TempDir.h"
@@ -39,6 +40,8 @@
 #include "sync/SyncEngine.h"
 
 using namespace evalbridge;
+using evalbridge::test::LedgerPlace;
+using evalbridge::test::ledgerPlace;
 using evalbridge::test::BridgeFixture;
 using evalbridge::test::TempDir;
 using evalbridge::test::eventually;
@@ -189,7 +192,8 @@ TEST_CASE("ledger.retention is read as ISO 8601 durations with documented defaul
 // dropped).
 TEST_CASE("the prune's final states are exactly the incident states the bridge treats as final", "[retention]") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   for (int code = 1; code <= 9; ++code) {
     const std::string state = std::to_string(code);
     Statement query(ledger.database(), std::string("SELECT ? IN ") + Retention::finalStatesSql());
@@ -206,7 +210,8 @@ TEST_CASE("the prune's final states are exactly the incident states the bridge t
 // per-org attribution mixed up.
 TEST_CASE("a dry run counts exactly what the prune then removes, per org, over many small batches", "[retention]") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   fillMixedLedger(ledger);
   const Poco::Timestamp now;
   Retention retention(ledger.database(), RetentionPolicy{}, RetentionLimits{3, 0});
@@ -254,7 +259,8 @@ TEST_CASE("a dry run counts exactly what the prune then removes, per org, over m
 // pruned by age; an empty incident state counted as final.
 TEST_CASE("pending, dead and not-final records are never pruned, even with zero retention", "[retention]") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   const std::string org = "org-a";
   ledger.observe({matched(org, "pending-create")});
   ledger.markAttemptFailed(org, "pending-create", "timeout");
@@ -298,7 +304,8 @@ TEST_CASE("pending, dead and not-final records are never pruned, even with zero 
 // history of a kept record deleted with it; records deleted because their history is old.
 TEST_CASE("history rows are pruned by age, and only those older than the history retention", "[retention]") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   ledger.observe({matched("org-a", "e1")});
   ledger.markDelivered("org-a", "e1", incidentIn("e1", "2"));
   Statement clear(ledger.database(), "DELETE FROM history");
@@ -325,7 +332,8 @@ TEST_CASE("history rows are pruned by age, and only those older than the history
 // prune would then hide a newer state); a tombstone for plain skipped records.
 TEST_CASE("a pruned record comes back from its tombstone and is decided as if it had never gone", "[retention]") {
   TempDir dir;
-  Ledger ledger(dir.file("l.db"));
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
   const std::string org = "org-a";
   ledger.observe({matched(org, "closed")});
   ledger.markDelivered(org, "closed", incidentIn("closed", "7"));

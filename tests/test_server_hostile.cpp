@@ -31,7 +31,7 @@
 #include <Poco/Timestamp.h>
 
 #include "common/Metrics.h"
-#include "ledger/Database.h"
+#include "ledger/SqliteDatabase.h"
 #include "ledger/IncidentStateStore.h"
 #include "ledger/Ledger.h"
 #include "server/BridgeServer.h"

@@ -1,9 +1,10 @@
 #include <iomanip>
 #include <map>
+#include <memory>
 #include <optional>
+#include <ostream>
 #include <typeinfo>
 #include <vector>
-#include <ostream>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -24,9 +25,12 @@
 namespace evalbridge {
 namespace {
 
-std::string ledgerPathFor(const CommandLine& line) {
-  if (auto path = line.value("ledger")) return *path;
-  return loadConfig(configPathFor(line)).ledgerPath;
+// --ledger names a SQLite file or a PostgreSQL URL (its password from libpq's PGPASSWORD or
+// ~/.pgpass); otherwise the configuration's ledger, with ledger.password.
+std::unique_ptr<Ledger> openLedgerFor(const CommandLine& line) {
+  if (auto location = line.value("ledger")) return std::make_unique<Ledger>(*location);
+  const Config config = loadConfig(configPathFor(line));
+  return std::make_unique<Ledger>(config.ledgerPath, config.ledgerPassword);
 }
 
 // The retention `ledger prune` and `ledger stats` apply: the configuration's; with `--ledger FILE`
@@ -370,7 +374,8 @@ int runLedgerCommand(const CommandLine& line, std::ostream& out) {
   const std::string& verb = line.words[0];
   if (line.has("dry-run") && verb != "prune")
     throw UsageError("evalbridge ledger " + verb + ": --dry-run is only for prune");
-  Ledger ledger(ledgerPathFor(line));
+  const std::unique_ptr<Ledger> opened = openLedgerFor(line);
+  Ledger& ledger = *opened;
   const bool json = line.has("json");
   if (verb == "list") return list(ledger, filterFrom(line), json, out);
   if (verb == "dead") {

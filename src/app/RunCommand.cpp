@@ -71,7 +71,7 @@ int runRunCommand(const CommandLine& line, std::ostream& out) {
   if (auto portFile = line.value("port-file")) writePortFile(*portFile, server.boundAddress());
   logger().information("listening on http://%s (webhook %s); ledger %s", server.boundAddress(),
                        std::string(config.server.webhookSecret.empty() ? "disabled: no server.webhookSecret" : "on"),
-                       config.ledgerPath);
+                       daemon.ledger().path());
   out << "evalbridge run: serving on http://" << server.boundAddress() << " (SIGTERM or Ctrl-C stops)" << std::endl;
 
   daemon.start();

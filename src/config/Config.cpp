@@ -1,5 +1,7 @@
 #include "config/Config.h"
 
+#include "ledger/Database.h"
+
 #include <Poco/DateTime.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
@@ -32,6 +34,7 @@
 #include "config/Duration.h"
 #include "config/Regions.h"
 #include "http/UrlPolicy.h"
+#include "ledger/Database.h"
 
 namespace evalbridge {
 
@@ -631,8 +634,18 @@ Config loadConfig(const std::string& path) {
   // ledger
   config.ledgerPath = r.resolvePath(config.ledgerPath);
   if (Object::Ptr ledger = r.object(root, "", "ledger", false)) {
-    r.checkKeys(ledger, "ledger", {"path", "retention"});
+    r.checkKeys(ledger, "ledger", {"path", "url", "password", "retention"});
     if (auto p = r.optString(ledger, "ledger", "path")) config.ledgerPath = *p == ":memory:" ? *p : r.resolvePath(*p);
+    if (auto url = r.optString(ledger, "ledger", "url")) {
+      if (ledger->has("path")) r.fail("ledger.url", "give either ledger.path (SQLite) or ledger.url (PostgreSQL), not both");
+      if (!isPostgresLocation(*url))
+        r.fail("ledger.url", "must be a PostgreSQL URL like postgresql://evalbridge@db.example.com/evalbridge?sslmode=verify-full");
+      config.ledgerPath = *url;
+    }
+    if (auto password = r.optString(ledger, "ledger", "password")) {
+      if (!isPostgresLocation(config.ledgerPath)) r.fail("ledger.password", "is used only with ledger.url (PostgreSQL)");
+      config.ledgerPassword = *password;
+    }
     config.retention = readRetention(r, ledger);
   }
 

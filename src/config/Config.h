@@ -122,7 +122,10 @@ struct ServerSettings {
 
 struct Config {
   std::string sourceFile;  // the file this was read from (for messages)
-  std::string ledgerPath = "evalbridge.db";  // resolved relative to the config file's folder
+  // The SQLite file (ledger.path, resolved relative to the config file's folder) or the
+  // PostgreSQL URL (ledger.url); ledgerPassword is ledger.password (PostgreSQL only, a secret).
+  std::string ledgerPath = "evalbridge.db";
+  std::string ledgerPassword;
   // "ledger.retention": {"skipped", "closed", "history"}, ISO 8601 durations, each optional.
   RetentionPolicy retention;
   std::vector<OrgSettings> orgs;

@@ -19,6 +19,7 @@ Redactor::Redactor(const Config& config) {
   if (!auth.password.empty()) add(base64NoWrap(auth.username + ":" + auth.password));
   if (!auth.clientSecret.empty()) add(base64NoWrap(auth.clientId + ":" + auth.clientSecret));
   add(config.server.webhookSecret);
+  add(config.ledgerPassword);
 }
 
 void Redactor::add(const std::string& secret) {

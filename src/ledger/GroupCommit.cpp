@@ -31,20 +31,21 @@ void GroupCommit::run(const std::function<void()>& write) {
 }
 
 void GroupCommit::commitBatch(std::vector<Item*>& batch) {
-  // Outcomes are committed without waiting for the disk (WAL, synchronous=NORMAL: durable against
-  // a killed process, not against a power cut), then the connection is back at FULL for intents.
+  // Outcomes are committed without waiting for the disk (SQLite WAL with synchronous=NORMAL,
+  // PostgreSQL synchronous_commit=off: durable against a killed process, not against a power cut
+  // or a server crash), then the connection is back to waiting for the disk for intents.
   // Losing an outcome to a power cut is safe by construction: the record is pending again, and a
   // pending record is looked up by correlation_id before anything is posted (IncidentSink), so
   // the incident is adopted, never created twice. An intent is different (without it a POST
-  // could leave no trace), so intents keep synchronous=FULL. The mutex keeps any other
-  // transaction on this connection from running while the setting is NORMAL.
+  // could leave no trace), so intents keep the full wait. The mutex keeps any other
+  // transaction on this connection from running while durability is relaxed.
   std::lock_guard<std::recursive_mutex> hold(db_.mutex());
-  db_.exec("PRAGMA synchronous=NORMAL");
+  db_.relaxDurability(true);
   struct BackToFull {
     Database& db;
     ~BackToFull() {
       try {
-        db.exec("PRAGMA synchronous=FULL");
+        db.relaxDurability(false);
       } catch (...) {
         // Cannot fail on an open connection; if it did, the next intent would still be in WAL.
       }

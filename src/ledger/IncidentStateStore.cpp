@@ -157,8 +157,8 @@ std::vector<WriteBackDue> IncidentStateStore::dueWriteBacks(const std::string& o
                   " LEFT JOIN writeback_rows w ON w.org_id=e.org_id AND w.evaluation_id=e.evaluation_id"
                   " AND w.datatable_id=?2"
                   " WHERE e.org_id=?1 AND e.sys_id IS NOT NULL AND e.sys_id<>'' AND e.incident_number IS NOT NULL"
-                  " AND (w.org_id IS NULL OR w.written_number IS NOT e.incident_number"
-                  " OR w.written_state IS NOT COALESCE(e.incident_state,''))"
+                  " AND (w.org_id IS NULL OR w.written_number IS DISTINCT FROM e.incident_number"
+                  " OR w.written_state IS DISTINCT FROM COALESCE(e.incident_state,''))"
                   " ORDER BY COALESCE(w.attempts, 0), e.evaluation_id LIMIT ?3");
   query.bind(1, orgId).bind(2, datatableId).bind(3, limit);
   std::vector<WriteBackDue> due;
@@ -190,7 +190,7 @@ void IncidentStateStore::markWriteBackFailed(const WriteBackDue& row, const std:
   Statement upsert(db,
                    "INSERT INTO writeback_rows (org_id, evaluation_id, datatable_id, attempts, last_error)"
                    " VALUES (?1,?2,?3,1,?4) ON CONFLICT(org_id, evaluation_id, datatable_id) DO UPDATE SET"
-                   " attempts=attempts+1, last_error=?4");
+                   " attempts=writeback_rows.attempts+1, last_error=?4");
   upsert.bind(1, row.orgId).bind(2, row.evaluationId).bind(3, datatableId).bind(4, error).run();
   transaction.commit();
 }

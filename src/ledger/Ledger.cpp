@@ -94,8 +94,8 @@ std::string utcNowIso() {
   return Poco::DateTimeFormatter::format(Poco::DateTime(), "%Y-%m-%dT%H:%M:%SZ");
 }
 
-Ledger::Ledger(const std::string& path)
-    : db_(std::make_unique<Database>(path)),
+Ledger::Ledger(const std::string& location, const std::string& password)
+    : db_(openDatabase(location, password)),
       outcomes_(std::make_unique<GroupCommit>(*db_)),
       skipped_(std::make_unique<SkippedRecords>(*db_)) {
   schemaVersion_ = applyMigrations(*db_);
@@ -303,10 +303,10 @@ std::vector<LedgerRecord> Ledger::list(const RecordFilter& filter) const {
   const bool mayBeLean = !filter.status || *filter.status == RecordStatus::Skipped;
   std::string sql = std::string("SELECT ") + kColumns + " FROM " + (mayBeLean ? "ledger_records" : "evaluations") +
                     " WHERE 1=1";
-  if (filter.orgId) sql += " AND org_id=:org";
-  if (filter.status) sql += " AND status=:status";
-  if (filter.incidentState) sql += " AND incident_state=:state";
-  sql += " ORDER BY org_id, changed_date, evaluation_id LIMIT :limit";
+  if (filter.orgId) sql += " AND org_id=?";
+  if (filter.status) sql += " AND status=?";
+  if (filter.incidentState) sql += " AND incident_state=?";
+  sql += " ORDER BY org_id, changed_date, evaluation_id LIMIT ?";
   Statement query(*db_, sql);
   int index = 1;
   if (filter.orgId) query.bind(index++, *filter.orgId);
@@ -366,20 +366,21 @@ void Ledger::markDead(const std::string& orgId, const std::string& evaluationId,
 
 int Ledger::replay(const std::string& orgId, const std::string& evaluationId) {
   Transaction transaction(*db_);
-  std::string where = " WHERE status='dead'";
-  if (!orgId.empty()) where += " AND org_id=?1 AND evaluation_id=?2";
+  const std::string dead = " WHERE status='dead'";
   std::vector<std::pair<std::string, std::string>> keys;
   {
-    Statement select(*db_, "SELECT org_id, evaluation_id FROM evaluations" + where);
+    Statement select(*db_, "SELECT org_id, evaluation_id FROM evaluations" + dead +
+                               (orgId.empty() ? "" : " AND org_id=?1 AND evaluation_id=?2"));
     if (!orgId.empty()) select.bind(1, orgId).bind(2, evaluationId);
     while (select.step()) keys.emplace_back(select.text(0), select.text(1));
   }
+  // The time is ?1 so that no parameter goes unused (PostgreSQL cannot type one that is).
   Statement update(*db_,
                    "UPDATE evaluations SET status='pending',"
                    " operation=CASE WHEN sys_id IS NULL OR sys_id='' THEN 'create' ELSE 'update' END,"
-                   " attempts=0, updated_at=?3" + where);
-  update.bind(3, utcNowIso());
-  if (!orgId.empty()) update.bind(1, orgId).bind(2, evaluationId);
+                   " attempts=0, updated_at=?1" + dead + (orgId.empty() ? "" : " AND org_id=?2 AND evaluation_id=?3"));
+  update.bind(1, utcNowIso());
+  if (!orgId.empty()) update.bind(2, orgId).bind(3, evaluationId);
   update.run();
   for (const auto& [org, evaluation] : keys) addHistory(org, evaluation, "replay", "moved from dead letter to pending");
   transaction.commit();
@@ -456,7 +457,8 @@ void Ledger::setCheckpoint(const std::string& orgId, const std::string& orgName,
   Statement upsert(*db_,
                    "INSERT INTO checkpoints (org_id, org_name, window_end, updated_at) VALUES (?,?,?,?)"
                    " ON CONFLICT(org_id) DO UPDATE SET org_name=excluded.org_name,"
-                   " window_end=MAX(window_end, excluded.window_end), updated_at=excluded.updated_at");
+                   " window_end=CASE WHEN excluded.window_end > checkpoints.window_end THEN excluded.window_end"
+                   " ELSE checkpoints.window_end END, updated_at=excluded.updated_at");
   upsert.bind(1, orgId).bind(2, orgName).bind(3, windowEnd).bind(4, utcNowIso()).run();
   transaction.commit();
 }

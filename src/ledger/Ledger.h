@@ -71,8 +71,9 @@ struct HistoryEntry {
 
 class Ledger {
  public:
-  // Opens (creating if needed) and migrates the ledger file.
-  explicit Ledger(const std::string& path);
+  // Opens (creating if needed) and migrates the ledger: a SQLite file path, or a PostgreSQL URL
+  // with its password given apart (see openDatabase).
+  explicit Ledger(const std::string& location, const std::string& password = "");
   ~Ledger();
 
   const std::string& path() const;

@@ -30,6 +30,13 @@ long long pragma(Database& db, const std::string& name) {
 LedgerFileSize measureLedgerFile(Database& db) {
   LedgerFileSize size;
   size.path = db.path();
+  if (db.backend() == LedgerBackend::Postgres) {
+    // The whole database as the server counts it (tables, indexes, TOAST; its WAL is the
+    // server's, shared with other databases, and not counted).
+    Statement query(db, "SELECT pg_database_size(current_database())");
+    size.databaseBytes = query.step() ? query.integer(0) : 0;
+    return size;
+  }
   size.databaseBytes = fileBytes(db.path());
   size.walBytes = fileBytes(db.path() + "-wal");
   std::lock_guard<std::recursive_mutex> lock(db.mutex());

@@ -2,7 +2,8 @@
 // How much disk the ledger takes: the database file plus its write-ahead log (-wal), and how much
 // of the database file is free pages that SQLite reuses for new rows before it grows the file.
 // A prune frees pages but does not shrink the file (see README, Retention): `ledger stats` shows
-// both, so an operator can tell "big but mostly reusable" from "still growing".
+// both, so an operator can tell "big but mostly reusable" from "still growing". A PostgreSQL
+// ledger reports the database's size as the server counts it (no WAL, no free pages).
 #include <string>
 
 namespace evalbridge {

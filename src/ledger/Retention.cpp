@@ -37,12 +37,17 @@ const std::string kOldHistory =
 // A record whose incident exists, or whose create may have reached ServiceNow, keeps a tombstone
 // (db/003_retention.sql) from which Ledger::observe restores it if the evaluation comes back.
 const char* kTombstone =
-    "INSERT OR REPLACE INTO pruned_records (org_id, evaluation_id, org_name, status, correlation_id, changed_date,"
+    "INSERT INTO pruned_records (org_id, evaluation_id, org_name, status, correlation_id, changed_date,"
     " content_hash, sys_id, incident_number, incident_state, incident_updated_on, incident_mod_count, attempts,"
     " first_seen_at, pruned_at)"
     " SELECT org_id, evaluation_id, org_name, status, correlation_id, changed_date, content_hash, sys_id,"
     " incident_number, incident_state, incident_updated_on, incident_mod_count, attempts, first_seen_at, ?3"
-    " FROM evaluations WHERE org_id=?1 AND evaluation_id=?2 AND (COALESCE(sys_id,'')<>'' OR attempts>0)";
+    " FROM evaluations WHERE org_id=?1 AND evaluation_id=?2 AND (COALESCE(sys_id,'')<>'' OR attempts>0)"
+    " ON CONFLICT (org_id, evaluation_id) DO UPDATE SET org_name=excluded.org_name, status=excluded.status,"
+    " correlation_id=excluded.correlation_id, changed_date=excluded.changed_date, content_hash=excluded.content_hash,"
+    " sys_id=excluded.sys_id, incident_number=excluded.incident_number, incident_state=excluded.incident_state,"
+    " incident_updated_on=excluded.incident_updated_on, incident_mod_count=excluded.incident_mod_count,"
+    " attempts=excluded.attempts, first_seen_at=excluded.first_seen_at, pruned_at=excluded.pruned_at";
 
 std::string cutoffText(const Poco::Timestamp& now, long long seconds) {
   return formatIsoTime(now - static_cast<Poco::Timestamp::TimeDiff>(seconds) * Poco::Timestamp::resolution());

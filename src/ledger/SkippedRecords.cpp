@@ -26,7 +26,7 @@ bool SkippedRecords::representable(const std::string& changedDate) {
 
 std::int64_t SkippedRecords::orgKey(const std::string& orgId, const std::string& orgName) {
   Statement add(db_, "INSERT INTO ledger_orgs (org_id, org_name) VALUES (?1, ?2)"
-                     " ON CONFLICT(org_id) DO UPDATE SET org_name=excluded.org_name WHERE org_name<>excluded.org_name");
+                     " ON CONFLICT(org_id) DO UPDATE SET org_name=excluded.org_name WHERE ledger_orgs.org_name<>excluded.org_name");
   add.bind(1, orgId).bind(2, orgName).run();
   Statement key(db_, "SELECT org_key FROM ledger_orgs WHERE org_id=?1");
   key.bind(1, orgId);
@@ -35,7 +35,7 @@ std::int64_t SkippedRecords::orgKey(const std::string& orgId, const std::string&
 }
 
 std::int64_t SkippedRecords::reasonKey(const std::string& reason) {
-  Statement add(db_, "INSERT OR IGNORE INTO skip_reasons (text) VALUES (?1)");
+  Statement add(db_, "INSERT INTO skip_reasons (text) VALUES (?1) ON CONFLICT DO NOTHING");
   add.bind(1, reason).run();
   Statement key(db_, "SELECT reason_key FROM skip_reasons WHERE text=?1");
   key.bind(1, reason);

@@ -1,17 +1,16 @@
 #pragma once
-// A SQLite failure, carrying SQLite's (extended) result code; part of the evalbridge family
-// (permanent: a broken ledger is not fixed by retrying the same call).
+// A SQLite failure, carrying SQLite's (extended) result code.
 #include <string>
 
-#include "common/Errors.h"
+#include "ledger/LedgerError.h"
 
 struct sqlite3;
 
 namespace evalbridge {
 
-class SqliteError : public PermanentError {
+class SqliteError : public LedgerError {
  public:
-  SqliteError(const std::string& what, int code) : PermanentError(what, code), sqliteCode_(code) {}
+  SqliteError(const std::string& what, int code) : LedgerError(what, code), sqliteCode_(code) {}
   int sqliteCode() const { return sqliteCode_; }
 
  private:

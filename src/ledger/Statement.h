@@ -7,11 +7,10 @@
 #include <optional>
 #include <string>
 
-struct sqlite3_stmt;
-
 namespace evalbridge {
 
 class Database;
+class PreparedStatement;
 
 class Statement {
  public:
@@ -44,7 +43,7 @@ class Statement {
   Database& db_;
   std::unique_lock<std::recursive_mutex> lock_;  // before stmt_: held while the statement is used
   std::string sql_;
-  sqlite3_stmt* stmt_ = nullptr;
+  PreparedStatement* stmt_ = nullptr;
 };
 
 }  // namespace evalbridge

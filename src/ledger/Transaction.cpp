@@ -4,7 +4,7 @@
 
 namespace evalbridge {
 
-Transaction::Transaction(Database& db) : db_(db), lock_(db.mutex()) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : db_(db), lock_(db.mutex()) { db_.beginWrite(); }
 
 Transaction::~Transaction() {
   if (done_) return;

@@ -1,7 +1,7 @@
 #pragma once
-// BEGIN IMMEDIATE on construction (takes the write lock up front, so two writers never deadlock
-// on upgrade); ROLLBACK in the destructor unless commit() was called. Holds the connection's
-// mutex for its lifetime.
+// A write transaction from construction (SQLite: BEGIN IMMEDIATE, taking the write lock up front,
+// so two writers never deadlock on upgrade); ROLLBACK in the destructor unless commit() was
+// called. Holds the connection's mutex for its lifetime.
 #include <mutex>
 
 namespace evalbridge {

@@ -66,7 +66,7 @@ OrgSyncReport isolated(const OrgSettings& org, const std::function<OrgSyncReport
 SyncEngine::SyncEngine(const Config& config, ShutdownToken& shutdown)
     : config_(config),
       shutdown_(shutdown),
-      ledger_(std::make_unique<Ledger>(config.ledgerPath)),
+      ledger_(std::make_unique<Ledger>(config.ledgerPath, config.ledgerPassword)),
       serviceNow_(std::make_unique<ServiceNowClient>(config.servicenow, shutdown)),
       sink_(std::make_unique<IncidentSink>(*serviceNow_, *ledger_, shutdown)),
       orgSlots_(config.sync.maxConcurrentOrgs) {

@@ -1,0 +1,12 @@
+#include "ledger/Database.h"
+#include "ledger/PostgresDatabase.h"
+#include "ledger/SqliteDatabase.h"
+
+namespace evalbridge {
+
+std::unique_ptr<Database> openDatabase(const std::string& location, const std::string& password) {
+  if (isPostgresLocation(location)) return std::make_unique<PostgresDatabase>(location, password);
+  return std::make_unique<SqliteDatabase>(location);
+}
+
+}  // namespace evalbridge
