@@ -634,7 +634,7 @@ Config loadConfig(const std::string& path) {
   // ledger
   config.ledgerPath = r.resolvePath(config.ledgerPath);
   if (Object::Ptr ledger = r.object(root, "", "ledger", false)) {
-    r.checkKeys(ledger, "ledger", {"path", "url", "password", "retention"});
+    r.checkKeys(ledger, "ledger", {"path", "url", "password", "leaseTtlS", "replicaId", "retention"});
     if (auto p = r.optString(ledger, "ledger", "path")) config.ledgerPath = *p == ":memory:" ? *p : r.resolvePath(*p);
     if (auto url = r.optString(ledger, "ledger", "url")) {
       if (ledger->has("path")) r.fail("ledger.url", "give either ledger.path (SQLite) or ledger.url (PostgreSQL), not both");
@@ -646,6 +646,8 @@ Config loadConfig(const std::string& path) {
       if (!isPostgresLocation(config.ledgerPath)) r.fail("ledger.password", "is used only with ledger.url (PostgreSQL)");
       config.ledgerPassword = *password;
     }
+    if (auto ttl = r.optInteger(ledger, "ledger", "leaseTtlS", 3, 600)) config.leaseTtlS = static_cast<int>(*ttl);
+    if (auto id = r.optString(ledger, "ledger", "replicaId")) config.replicaId = *id;
     config.retention = readRetention(r, ledger);
   }
 

@@ -126,6 +126,10 @@ struct Config {
   // PostgreSQL URL (ledger.url); ledgerPassword is ledger.password (PostgreSQL only, a secret).
   std::string ledgerPath = "evalbridge.db";
   std::string ledgerPassword;
+  // Replicas on a PostgreSQL ledger (sync/OrgLeases): "ledger.leaseTtlS" (default 30 s; renewed
+  // every third of it) and "ledger.replicaId" (default host-pid-random).
+  int leaseTtlS = 30;
+  std::string replicaId;
   // "ledger.retention": {"skipped", "closed", "history"}, ISO 8601 durations, each optional.
   RetentionPolicy retention;
   std::vector<OrgSettings> orgs;

@@ -14,6 +14,7 @@ namespace evalbridge {
 
 class Database;
 class GroupCommit;
+class OrgFence;
 class SkippedRecords;
 
 // One exported evaluation after mapping: what the ledger is told.
@@ -109,6 +110,13 @@ class Ledger {
   void addHistory(const std::string& orgId, const std::string& evaluationId, const std::string& event,
                   const std::string& detail);
 
+  // Replicas sharing the ledger: from now on every write for an org (observations, outcomes,
+  // checkpoints) first checks `fence` in its transaction, and checkFence() answers for a request
+  // about to leave. Set before any worker starts; nullptr (the default) checks nothing.
+  void setFence(OrgFence* fence) { fence_ = fence; }
+  // Throws LeaseLost when a fence is set and this replica no longer holds the org.
+  void checkFence(const std::string& orgId);
+
   std::optional<std::string> checkpoint(const std::string& orgId) const;
   void setCheckpoint(const std::string& orgId, const std::string& orgName, const std::string& windowEnd);
 
@@ -121,6 +129,7 @@ class Ledger {
   std::unique_ptr<Database> db_;
   std::unique_ptr<GroupCommit> outcomes_;  // markDelivered / markAttemptFailed / markDead
   std::unique_ptr<SkippedRecords> skipped_;  // lean rows of skips that never reached ServiceNow
+  OrgFence* fence_ = nullptr;
   int schemaVersion_ = 0;
 };
 

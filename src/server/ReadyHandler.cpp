@@ -26,7 +26,7 @@ void ReadyHandler::handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPS
   std::vector<std::pair<std::string, std::string>> notReady;
   if (!context_.status.ready(notReady)) ready = false;
   Poco::JSON::Object::Ptr orgs = new Poco::JSON::Object;
-  for (const auto& status : context_.status.all()) orgs->set(status.orgName, "ok");
+  for (const auto& status : context_.status.all()) orgs->set(status.orgName, status.elsewhere ? "elsewhere" : "ok");
   for (const auto& [org, why] : notReady) orgs->set(org, context_.redact ? context_.redact(why) : why);
   body->set("orgs", orgs);
   // Push pickup per org: degraded push (sweep-only) is reported, not counted against readiness.

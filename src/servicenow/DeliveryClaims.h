@@ -32,6 +32,8 @@ class DeliveryClaims {
   // Nothing when another delivery holds the record.
   std::optional<Claim> tryClaim(const std::string& key);
   bool claimed(const std::string& key) const;
+  // Whether any claimed key starts with `prefix` (e.g. "orgId:": a delivery for the org runs).
+  bool anyWithPrefix(const std::string& prefix) const;
 
  private:
   void release(const std::string& key);

@@ -12,6 +12,7 @@
 #include "http/ShutdownToken.h"
 #include "ledger/IncidentStates.h"
 #include "ledger/Ledger.h"
+#include "ledger/OrgFence.h"
 #include "http/RetryLoop.h"
 #include "servicenow/DeliveryQueue.h"
 #include "servicenow/ServiceNowClient.h"
@@ -143,6 +144,11 @@ DeliveryOutcome IncidentSink::deliverOne(const LedgerRecord& queued, bool verify
   try {
     if (record.operation == Operation::Update) return update(record, retries);
     return create(record, verifyFirst, retries);
+  } catch (const LeaseLost& e) {
+    // Another replica holds the org now: the record stays pending for it (it looks the
+    // correlation_id up before posting, as for any record it did not put in the ledger itself).
+    logger().warning("%s: not delivered here: %s", record.key(), e.message());
+    return DeliveryOutcome::LeftPending;
   } catch (const PermanentError& e) {
     // e.g. a correlation_id or sys_id that must not enter a query: no request can fix it.
     ledger_.markDead(record.orgId, record.evaluationId, e.message());
@@ -218,6 +224,8 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
     // Until an answer proves otherwise, the POST may have landed: a timeout or reset (thrown as
     // TransientError) leaves lookupFirst set, so the next attempt looks before posting again.
     lookupFirst = true;
+    // Replicas: only the org's lease holder may post (a replica paused past its lease stops here).
+    ledger_.checkFence(record.orgId);
     HttpResponse response = client_.create(*fields);
     if (isSuccess(response.status)) {
       Incident incident = incidentOf(response);
@@ -267,6 +275,7 @@ DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int
   auto attempt = [&](int) -> AttemptVerdict {
     // A PATCH of the same fields is idempotent, so it is simply sent again after any failure
     // (a repeated work note is the worst case).
+    ledger_.checkFence(record.orgId);
     HttpResponse response = client_.patch(record.incident.sysId, *fields);
     if (response.status == 200) {
       Incident incident = incidentOf(response);

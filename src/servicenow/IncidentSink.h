@@ -52,6 +52,8 @@ class IncidentSink {
 
   // True while a delivery of this record (LedgerRecord::key()) is under way in this process.
   bool inFlight(const std::string& key) const { return claims_.claimed(key); }
+  // Whether a delivery for the org is under way here (a replica drains an org before releasing it).
+  bool deliveringFor(const std::string& orgId) const { return claims_.anyWithPrefix(orgId + ":"); }
 
   int maxConcurrency() const;
 

@@ -4,9 +4,11 @@
 
 #include "common/LogEvent.h"
 #include "http/ShutdownToken.h"
+#include "ledger/Database.h"
 #include "ledger/IncidentStates.h"
 #include "ledger/Retention.h"
 #include "servicenow/ServiceNowClient.h"
+#include "sync/OrgLeases.h"
 #include "sync/PeriodicWorker.h"
 #include "sync/PushPickup.h"
 #include "sync/SyncMetrics.h"
@@ -50,6 +52,27 @@ Daemon::Daemon(const Config& config, ShutdownToken& shutdown, Metrics& metrics)
                                          board_.recordPush(org, off ? "off" : channelStateName(state),
                                                            state == ChannelState::Connected ? "" : detail);
                                        });
+  if (engine_.ledger().database().backend() == LedgerBackend::Postgres) {
+    std::vector<std::string> orgIds;
+    for (const auto& org : config.orgs) orgIds.push_back(org.orgId);
+    leases_ = std::make_unique<OrgLeases>(engine_.ledger().database(), orgIds,
+                                          config.replicaId.empty() ? defaultReplicaId() : config.replicaId,
+                                          config.leaseTtlS, [this](const std::string& orgId) { return busyWith(orgId); });
+    engine_.ledger().setFence(leases_.get());
+    const auto holds = [this](const std::string& orgId) { return worksOn(orgId); };
+    push_->handleOnlyWhen(holds);
+    writeBack_.writeOnlyWhen(holds);
+  }
+}
+
+bool Daemon::worksOn(const std::string& orgId) const { return !leases_ || leases_->holds(orgId); }
+
+bool Daemon::busyWith(const std::string& orgId) {
+  {
+    std::lock_guard<std::mutex> lock(cyclesMutex_);
+    if (cyclesRunning_.count(orgId)) return true;
+  }
+  return engine_.sink().deliveringFor(orgId);
 }
 
 Daemon::~Daemon() {
@@ -60,9 +83,16 @@ Daemon::~Daemon() {
 }
 
 void Daemon::start() {
-  for (const auto& org : config_.orgs)
+  if (leases_) {
+    // Leases first, so the org workers start with this replica's share already held.
+    runLeases();
+    workers_.push_back(std::make_unique<PeriodicWorker>("leases", shutdown_, [this] { return runLeases(); }));
+  }
+  for (const auto& org : config_.orgs) {
     workers_.push_back(std::make_unique<PeriodicWorker>("sync " + org.name, shutdown_,
                                                         [this, &org] { return runOrgCycle(org); }));
+    orgWorkers_[org.orgId] = workers_.back().get();
+  }
   workers_.push_back(std::make_unique<PeriodicWorker>("incident state poll", shutdown_, [this] { return runPoll(); }));
   if (writeBack_.enabled()) {
     workers_.push_back(std::make_unique<PeriodicWorker>("write-back", shutdown_, [this] { return runWriteBack(); }));
@@ -90,6 +120,16 @@ bool Daemon::waitStopped(std::chrono::milliseconds timeout) {
       all = false;
     }
   }
+  // Nothing runs any more: the other replicas may take this one's orgs at once. (Work still busy
+  // at the deadline keeps its leases; they lapse after the TTL.)
+  if (leases_ && all) {
+    try {
+      leases_->releaseAll();
+    } catch (const std::exception& e) {
+      logger().warning("leases not released at shutdown (they lapse after %d s): %s", config_.leaseTtlS,
+                       std::string(e.what()));
+    }
+  }
   return all;
 }
 
@@ -99,6 +139,23 @@ void Daemon::stateChanged() {
 
 std::chrono::milliseconds Daemon::runOrgCycle(const OrgSettings& org) {
   const int intervalS = org.intervalS.value_or(config_.sync.intervalS);
+  if (!worksOn(org.orgId)) {
+    board_.recordHeld(org.name, false);
+    return leases_->renewInterval();  // and kicked when the lease comes here
+  }
+  board_.recordHeld(org.name, true);
+  struct Running {
+    Daemon& daemon;
+    const std::string& orgId;
+    Running(Daemon& d, const std::string& id) : daemon(d), orgId(id) {
+      std::lock_guard<std::mutex> lock(daemon.cyclesMutex_);
+      daemon.cyclesRunning_.insert(orgId);
+    }
+    ~Running() {
+      std::lock_guard<std::mutex> lock(daemon.cyclesMutex_);
+      daemon.cyclesRunning_.erase(orgId);
+    }
+  } running(*this, org.orgId);
   std::vector<OrgSyncReport> reports;
   try {
     reports = engine_.syncOnce(org.name, {});
@@ -160,6 +217,7 @@ std::chrono::milliseconds Daemon::runRetention() {
     retentionDue_ = true;
     return kFirstPruneDelay;
   }
+  if (leases_ && !leases_->leader()) return kPruneRetry;  // one replica prunes the shared ledger
   try {
     Retention retention(engine_.ledger().database(), config_.retention);
     const PruneReport report = retention.prune(Poco::Timestamp(), [this] { return !shutdown_.stopRequested(); });
@@ -179,6 +237,35 @@ std::chrono::milliseconds Daemon::runRetention() {
              {{"event", "prune-failed"}});
     return kPruneRetry;
   }
+}
+
+std::chrono::milliseconds Daemon::runLeases() {
+  try {
+    for (const LeaseChange& change : leases_->tick()) {
+      const OrgSettings* org = nullptr;
+      for (const auto& candidate : config_.orgs)
+        if (candidate.orgId == change.orgId) org = &candidate;
+      if (org == nullptr) continue;
+      recordLeaseChange(metrics_, org->name, toString(change.kind));
+      logEvent(logger(), Poco::Message::PRIO_INFORMATION,
+               std::string("lease ") + toString(change.kind) + " (token " + std::to_string(change.token) + ")",
+               {{"org", org->name}, {"event", std::string("lease-") + toString(change.kind)},
+                {"replica", leases_->replicaId()}});
+      board_.recordHeld(org->name, leases_->holds(org->orgId));
+      auto worker = orgWorkers_.find(org->orgId);
+      if (change.kind == LeaseChange::Kind::Acquired && worker != orgWorkers_.end()) worker->second->kick();
+    }
+  } catch (const std::exception& e) {
+    std::string error = e.what();
+    if (auto* poco = dynamic_cast<const Poco::Exception*>(&e)) error = poco->message();
+    logEvent(logger(), Poco::Message::PRIO_WARNING,
+             "lease renewal failed (leases lapse after " + std::to_string(config_.leaseTtlS) + " s): " + error,
+             {{"event", "lease-failed"}});
+  }
+  for (const auto& org : config_.orgs)
+    metrics_.set("evalbridge_lease_held", {{"org", org.name}}, leases_->holds(org.orgId) ? 1 : 0);
+  metrics_.set("evalbridge_live_replicas", {}, leases_->liveReplicas());
+  return leases_->renewInterval();
 }
 
 }  // namespace evalbridge

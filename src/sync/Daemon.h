@@ -7,7 +7,11 @@
 // on the ShutdownToken: waits end at once, in-flight work finishes or is abandoned safely (a
 // pending ledger row is settled by a correlation_id lookup at the next start).
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "config/Config.h"
@@ -20,6 +24,7 @@
 namespace evalbridge {
 
 class Metrics;
+class OrgLeases;
 class PeriodicWorker;
 class PushPickup;
 class ShutdownToken;
@@ -40,12 +45,18 @@ class Daemon {
   const PushPickup& push() const { return *push_; }
   // An incident state changed outside the poll (the webhook): write back now, not at the next tick.
   void stateChanged();
+  // Replicas on a PostgreSQL ledger: this replica's org leases (nullptr with SQLite).
+  const OrgLeases* leases() const { return leases_.get(); }
 
  private:
   std::chrono::milliseconds runOrgCycle(const OrgSettings& org);
   std::chrono::milliseconds runPoll();
   std::chrono::milliseconds runWriteBack();
   std::chrono::milliseconds runRetention();
+  std::chrono::milliseconds runLeases();
+  // Whether this replica works the org now (always, without leases).
+  bool worksOn(const std::string& orgId) const;
+  bool busyWith(const std::string& orgId);
 
   const Config& config_;
   ShutdownToken& shutdown_;
@@ -56,7 +67,11 @@ class Daemon {
   DataTableWriteBack writeBack_;
   IncidentStatePuller puller_;
   std::unique_ptr<PushPickup> push_;
+  std::unique_ptr<OrgLeases> leases_;  // a PostgreSQL ledger may be shared: orgs are split by leases
   std::vector<std::unique_ptr<PeriodicWorker>> workers_;
+  std::map<std::string, PeriodicWorker*> orgWorkers_;  // by org id: kicked when its lease is acquired
+  std::mutex cyclesMutex_;
+  std::set<std::string> cyclesRunning_;  // org ids whose cycle runs now (a lease is released only after)
   PeriodicWorker* writeBackWorker_ = nullptr;
   bool retentionDue_ = false;  // the first run of the retention worker only waits
 };

@@ -69,6 +69,7 @@ Poco::JSON::Object::Ptr DataTableWriteBack::rowFor(const WriteBackDue& due, cons
 WriteBackReport DataTableWriteBack::runOnce() {
   WriteBackReport report;
   for (auto& org : orgs_) {
+    if (holds_ && !holds_(org->settings.orgId)) continue;
     const std::string& datatableId = org->settings.writeBackDatatableId;
     // Rows that fail stay due; one pass per call so a failing org cannot spin.
     for (const WriteBackDue& due : store_.dueWriteBacks(org->settings.orgId, datatableId, kBatch)) {

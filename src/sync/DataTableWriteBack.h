@@ -39,8 +39,10 @@ class DataTableWriteBack {
   ~DataTableWriteBack();
 
   bool enabled() const { return !orgs_.empty(); }
-  // Writes every due row of every org with write-back.
+  // Writes every due row of every org with write-back (replicas: of the orgs this one holds).
   WriteBackReport runOnce();
+  // Replicas: write back only for the orgs this replica holds. Set before the first runOnce().
+  void writeOnlyWhen(std::function<bool(const std::string& orgId)> holds) { holds_ = std::move(holds); }
 
   // The row body for one evaluation (exposed for tests).
   static Poco::JSON::Object::Ptr rowFor(const WriteBackDue& due, const ServiceNowSettings& servicenow);
@@ -52,6 +54,7 @@ class DataTableWriteBack {
   ShutdownToken& shutdown_;
   Metrics* metrics_;
   std::vector<std::unique_ptr<OrgTarget>> orgs_;
+  std::function<bool(const std::string&)> holds_;
 };
 
 }  // namespace evalbridge

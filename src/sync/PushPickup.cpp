@@ -115,6 +115,7 @@ void PushPickup::work() {
 
 void PushPickup::handle(Org& org, const EvaluationHint& hint) {
   const OrgSettings& settings = org.settings;
+  if (holds_ && !holds_(settings.orgId)) return;
   const LogFields fields = {{"org", settings.name}, {"evaluationId", hint.evaluationId}, {"source", "push"}};
   // What this hint amounted to, in the sweep's terms, for the per-org counters of /metrics.
   OrgSyncReport tally;

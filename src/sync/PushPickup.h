@@ -67,6 +67,10 @@ class PushPickup {
   void stop();
   std::vector<OrgPushStatus> status() const;
 
+  // Replicas: hints are handled only for the orgs this replica holds (the holder gets the same
+  // hint on its own channel). Set before start(); without it every org's hints are handled.
+  void handleOnlyWhen(std::function<bool(const std::string& orgId)> holds) { holds_ = std::move(holds); }
+
   // Test hook: called after each hint was handled (on a worker thread).
   void onHandled(std::function<void(const std::string& orgName, const EvaluationHint&)> hook) { handled_ = std::move(hook); }
 
@@ -88,6 +92,7 @@ class PushPickup {
   StateObserver onState_;
   std::vector<std::unique_ptr<Org>> orgs_;
   std::function<void(const std::string&, const EvaluationHint&)> handled_;
+  std::function<bool(const std::string&)> holds_;
 
   std::mutex mutex_;
   std::condition_variable changed_;

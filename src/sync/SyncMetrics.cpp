@@ -51,6 +51,13 @@ void declareBridgeMetrics(Metrics& metrics, const Config& config) {
                   "Genesys data table rows written back, by org and result.");
   metrics.declare("evalbridge_http_request_duration_seconds", Metrics::Type::Histogram,
                   "Outbound HTTP request latency, by service (servicenow, genesys) and method.", latencyBuckets());
+  metrics.declare("evalbridge_lease_changes_total", Metrics::Type::Counter,
+                  "Replicas on a shared ledger: org leases this replica acquired, lost (expired or taken over) "
+                  "or released (rebalancing), by org.");
+  metrics.declare("evalbridge_lease_held", Metrics::Type::Gauge,
+                  "Replicas on a shared ledger: 1 when this replica holds the org's lease, else 0.");
+  metrics.declare("evalbridge_live_replicas", Metrics::Type::Gauge,
+                  "Replicas on a shared ledger: replicas whose heartbeat is current, as this one counts them.");
   metrics.declare("evalbridge_push_channel_state", Metrics::Type::Gauge,
                   "The org's push channel: 1 for its current state (connected, connecting, reconnecting, "
                   "sweep-only, off), 0 for the others.");
@@ -90,6 +97,10 @@ void recordStateUpdate(Metrics& metrics, const std::string& source, const StateR
 
 void recordWriteBack(Metrics& metrics, const std::string& orgName, bool ok) {
   metrics.increment("evalbridge_writeback_total", {{"org", orgName}, {"result", ok ? "ok" : "failed"}});
+}
+
+void recordLeaseChange(Metrics& metrics, const std::string& orgName, const char* change) {
+  metrics.increment("evalbridge_lease_changes_total", {{"org", orgName}, {"change", change}});
 }
 
 void recordHttpLatency(Metrics& metrics, const std::string& service, const std::string& method, double seconds) {

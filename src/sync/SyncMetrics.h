@@ -26,6 +26,7 @@ void recordCycle(Metrics& metrics, const OrgSyncReport& report);
 void recordPickedUp(Metrics& metrics, const OrgSyncReport& report);
 void recordStateUpdate(Metrics& metrics, const std::string& source, const StateResult& result);
 void recordWriteBack(Metrics& metrics, const std::string& orgName, bool ok);
+void recordLeaseChange(Metrics& metrics, const std::string& orgName, const char* change);
 void recordHttpLatency(Metrics& metrics, const std::string& service, const std::string& method, double seconds);
 
 // Gauges read at scrape time: ledger records by org and status, incidents by org and state, and

@@ -44,9 +44,16 @@ std::vector<OrgStatus> SyncStatusBoard::all() const {
   return out;
 }
 
+void SyncStatusBoard::recordHeld(const std::string& orgName, bool here) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = orgs_.find(orgName);
+  if (found != orgs_.end()) found->second.elsewhere = !here;
+}
+
 bool SyncStatusBoard::ready(std::vector<std::pair<std::string, std::string>>& notReady) const {
   std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [name, status] : orgs_) {
+    if (status.elsewhere) continue;
     if (status.cycles == 0)
       notReady.emplace_back(name, "no cycle finished yet");
     else if (!status.lastOk)

@@ -25,6 +25,9 @@ struct OrgStatus {
   // channel's state name ("connected", "sweep-only", ...) and why, when it is not connected.
   std::string push = "off";
   std::string pushDetail;
+  // Replicas on a shared ledger: another replica holds the org's lease, so this one does not
+  // work it (and its readiness does not depend on it).
+  bool elsewhere = false;
 };
 
 class SyncStatusBoard {
@@ -35,9 +38,11 @@ class SyncStatusBoard {
   // The push channel's state; it never makes an org unready (the sweep carries it), /readyz and
   // /metrics only say so.
   void recordPush(const std::string& orgName, const std::string& state, const std::string& detail);
+  // Whether this replica holds the org's lease (always, without replicas).
+  void recordHeld(const std::string& orgName, bool here);
   OrgStatus status(const std::string& orgName) const;
   std::vector<OrgStatus> all() const;
-  // Ready when every org's last cycle was ok; otherwise `notReady` says which and why.
+  // Ready when the last cycle of every org worked here was ok; otherwise `notReady` says which and why.
   bool ready(std::vector<std::pair<std::string, std::string>>& notReady) const;
 
  private:

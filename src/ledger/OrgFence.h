@@ -1,0 +1,31 @@
+#pragma once
+// Fencing for replicas that share one ledger (PostgreSQL). Each org is worked by one replica at a
+// time, under a lease with a fencing token (sync/OrgLeases). A replica that was paused or cut off
+// past its lease may wake still believing it holds the org; the fence makes that belief harmless:
+// every ledger write for an org checks, inside its own transaction, that this replica still holds
+// the org's lease with the token it was given, and the check locks the lease row until the commit,
+// so a takeover (which bumps the token) waits for that write or makes it fail. The same check runs
+// just before each request to ServiceNow.
+#include <string>
+
+#include "ledger/LedgerError.h"
+
+namespace evalbridge {
+
+class Database;
+
+// This replica does not hold the org's lease (any more): the write or request is refused.
+class LeaseLost : public LedgerError {
+ public:
+  explicit LeaseLost(const std::string& what) : LedgerError(what) {}
+};
+
+class OrgFence {
+ public:
+  virtual ~OrgFence() = default;
+  // Throws LeaseLost unless this replica holds `orgId`'s lease. Called with `db`'s mutex held and,
+  // for writes, inside the write's transaction.
+  virtual void check(Database& db, const std::string& orgId) = 0;
+};
+
+}  // namespace evalbridge
