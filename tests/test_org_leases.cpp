@@ -1,0 +1,172 @@
+// Org leases between replicas, driven tick by tick against a real PostgreSQL (no processes, no
+// sleeps beyond the TTL where a lapse is the point). The replicas as processes, killed and
+// paused, are in test_replicas.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "ledger/Ledger.h"
+#include "ledger/OrgFence.h"
+#include "ledger/PostgresDatabase.h"
+#include "ledger/Statement.h"
+#include "support/LedgerBackends.h"
+#include "support/PostgresServer.h"
+#include "sync/OrgLeases.h"
+
+using namespace evalbridge;
+using evalbridge::test::sharedPostgres;
+
+namespace {
+
+const std::vector<std::string> kOrgs = {"org-a", "org-b", "org-c", "org-d"};
+
+// One replica: its own connection (as each process has), its leases, what it counts as busy.
+struct Replica {
+  Replica(const std::string& url, const std::string& id, int ttlS = 3)
+      : ledger(url, sharedPostgres().password()),
+        leases(ledger.database(), kOrgs, id, ttlS, [this](const std::string& org) { return busy.count(org) > 0; }) {
+    ledger.setFence(&leases);
+  }
+  std::set<std::string> held() const {
+    auto orgs = leases.held();
+    return {orgs.begin(), orgs.end()};
+  }
+  Ledger ledger;
+  std::set<std::string> busy;
+  OrgLeases leases;
+};
+
+std::string freshLedger() {
+  static int n = 0;
+  const std::string url = sharedPostgres().createDatabase("leases_" + std::to_string(++n));
+  Ledger create(url, sharedPostgres().password());  // migrated once, before the replicas race
+  return url;
+}
+
+Observation matchedFor(const std::string& org, const std::string& id) {
+  Observation o;
+  o.orgId = org;
+  o.orgName = org;
+  o.evaluationId = id;
+  o.changedDate = "2026-11-01T00:00:00Z";
+  o.matched = true;
+  o.fieldsJson = "{}";
+  return o;
+}
+
+std::set<std::string> both(const Replica& a, const Replica& b) {
+  std::set<std::string> all = a.held();
+  for (const auto& org : b.held()) REQUIRE(all.insert(org).second);  // never held twice
+  return all;
+}
+
+}  // namespace
+
+// Kills: a share other than ceil(orgs/live); a surplus never drained; a drained lease never
+// released; two replicas holding one org.
+TEST_CASE("two replicas split the orgs evenly, and never hold one org twice", "[leases]") {
+  const std::string url = freshLedger();
+  Replica a(url, "replica-a");
+  a.leases.tick();
+  CHECK(a.held().size() == 4);  // alone: everything
+  Replica b(url, "replica-b");
+  for (int round = 0; round < 3; ++round) {
+    b.leases.tick();
+    a.leases.tick();
+    both(a, b);
+  }
+  CHECK(a.held().size() == 2);
+  CHECK(b.held().size() == 2);
+  CHECK(both(a, b).size() == 4);
+  CHECK(a.leases.liveReplicas() == 2);
+  CHECK(a.leases.leader() != b.leases.leader());
+}
+
+// Kills: a check that trusts the local lease alone (the takeover here happens while A's local
+// lease is still valid); a write that does not check.
+TEST_CASE("a replica whose lease was taken over can neither write nor pass the fence", "[leases][fencing]") {
+  const std::string url = freshLedger();
+  Replica a(url, "replica-a");
+  a.leases.tick();
+  REQUIRE(a.leases.holds("org-a"));
+  a.ledger.observe({matchedFor("org-a", "e1")});
+  // Behind A's back, its lease on org-a lapses (as after a pause) and B takes it.
+  sharedPostgres().runSql(url.substr(url.rfind('/') + 1), "UPDATE org_leases SET expires_at = 0 WHERE org_id = 'org-a'");
+  Replica b(url, "replica-b");
+  b.leases.tick();
+  REQUIRE(b.leases.holds("org-a"));
+  CHECK_THROWS_AS(a.leases.check(a.ledger.database(), "org-a"), LeaseLost);
+  CHECK_THROWS_AS(a.ledger.observe({matchedFor("org-a", "e2")}), LeaseLost);
+  CHECK_THROWS_AS(a.ledger.markDead("org-a", "e1", "from the old holder"), LeaseLost);
+  CHECK_THROWS_AS(a.ledger.setCheckpoint("org-a", "org-a", "2026-11-02T00:00:00Z"), LeaseLost);
+  CHECK_FALSE(b.ledger.find("org-a", "e2"));
+  CHECK(b.ledger.find("org-a", "e1")->status == RecordStatus::Pending);
+  CHECK_FALSE(b.ledger.checkpoint("org-a"));
+  // The new holder writes; A's other orgs are still A's.
+  b.ledger.observe({matchedFor("org-a", "e2")});
+  a.ledger.observe({matchedFor("org-b", "e3")});
+  CHECK_FALSE(a.leases.holds("org-a"));
+}
+
+// Kills: leases that never expire; a takeover that keeps the old token (the fence would pass).
+TEST_CASE("a replica that stops renewing loses its orgs to the others within the TTL plus a tick",
+          "[leases][failover]") {
+  const std::string url = freshLedger();
+  std::map<std::string, long long> tokens;
+  {
+    Replica dead(url, "replica-dead");
+    dead.leases.tick();
+    REQUIRE(dead.held().size() == 4);
+    for (const auto& org : kOrgs) tokens[org] = 1;
+  }  // never ticks again: as if killed
+  Replica survivor(url, "replica-survivor");
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<LeaseChange> taken;
+  while (taken.size() < 4 && std::chrono::steady_clock::now() - started < std::chrono::seconds(20)) {
+    for (const auto& change : survivor.leases.tick())
+      if (change.kind == LeaseChange::Kind::Acquired) taken.push_back(change);
+    std::this_thread::sleep_for(survivor.leases.renewInterval());
+  }
+  const auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE(taken.size() == 4);
+  for (const auto& change : taken) CHECK(change.token == tokens[change.orgId] + 1);
+  CHECK(took <= std::chrono::seconds(3) + survivor.leases.renewInterval() + std::chrono::seconds(2));
+}
+
+// Kills: releasing a lease while this replica still has work for the org in flight.
+TEST_CASE("a surplus org is released only when its work here has finished", "[leases][rebalance]") {
+  const std::string url = freshLedger();
+  Replica a(url, "replica-a");
+  a.leases.tick();
+  a.busy = {"org-a", "org-b", "org-c", "org-d"};  // every org has a delivery in flight
+  Replica b(url, "replica-b");
+  b.leases.tick();
+  a.leases.tick();  // drains two
+  a.leases.tick();
+  b.leases.tick();
+  CHECK(a.held().size() == 2);  // draining ones no longer count as worked here...
+  CHECK(b.held().empty());      // ...but are not given up while busy
+  a.busy.clear();
+  a.leases.tick();  // released
+  b.leases.tick();  // taken
+  CHECK(b.held().size() == 2);
+  CHECK(both(a, b).size() == 4);
+}
+
+// Kills: a clean stop that leaves the others waiting out the TTL.
+TEST_CASE("a replica that stops cleanly hands its orgs over at once", "[leases]") {
+  const std::string url = freshLedger();
+  Replica b(url, "replica-b");
+  {
+    Replica a(url, "replica-a");
+    a.leases.tick();
+    b.leases.tick();
+    a.leases.releaseAll();
+  }
+  b.leases.tick();
+  CHECK(b.held().size() == 4);
+  CHECK(b.leases.liveReplicas() == 1);
+}
