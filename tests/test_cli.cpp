@@ -41,6 +41,13 @@ TEST_CASE("usage errors exit 2 and say what is wrong") {
   CHECK(typo.err.find("unknown option --orgg") != std::string::npos);
 }
 
+// Kills: --version taken as an option that needs a value (the container image check runs it).
+TEST_CASE("evalbridge --version prints the version and exits 0") {
+  auto version = runEvalbridge({"--version"});
+  CHECK(version.exitCode == 0);
+  CHECK(version.out == std::string("evalbridge ") + EVALBRIDGE_TEST_VERSION + "\n");
+}
+
 TEST_CASE("bad configuration exits 2 naming the file and the key") {
   BridgeFixture fixture;
   const std::string config = fixture.configPath();

@@ -3,15 +3,22 @@
 // paused, are in test_replicas.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
 
+#include "config/Config.h"
+#include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
 #include "ledger/OrgFence.h"
 #include "ledger/PostgresDatabase.h"
 #include "ledger/Statement.h"
+#include "servicenow/IncidentSink.h"
+#include "servicenow/ServiceNowClient.h"
+#include "support/BridgeFixture.h"
 #include "support/LedgerBackends.h"
 #include "support/PostgresServer.h"
 #include "sync/OrgLeases.h"
@@ -53,7 +60,7 @@ Observation matchedFor(const std::string& org, const std::string& id) {
   o.evaluationId = id;
   o.changedDate = "2026-11-01T00:00:00Z";
   o.matched = true;
-  o.fieldsJson = "{}";
+  o.fieldsJson = R"({"short_description":"QA fail"})";
   return o;
 }
 
@@ -98,7 +105,8 @@ TEST_CASE("a replica whose lease was taken over can neither write nor pass the f
   Replica b(url, "replica-b");
   b.leases.tick();
   REQUIRE(b.leases.holds("org-a"));
-  CHECK_THROWS_AS(a.leases.check(a.ledger.database(), "org-a"), LeaseLost);
+  CHECK_THROWS_AS(a.leases.check(a.ledger.database(), "org-a", OrgFence::Purpose::Request), LeaseLost);
+  CHECK_THROWS_AS(a.leases.check(a.ledger.database(), "org-a", OrgFence::Purpose::Write), LeaseLost);
   CHECK_THROWS_AS(a.ledger.observe({matchedFor("org-a", "e2")}), LeaseLost);
   CHECK_THROWS_AS(a.ledger.markDead("org-a", "e1", "from the old holder"), LeaseLost);
   CHECK_THROWS_AS(a.ledger.setCheckpoint("org-a", "org-a", "2026-11-02T00:00:00Z"), LeaseLost);
@@ -136,7 +144,9 @@ TEST_CASE("a replica that stops renewing loses its orgs to the others within the
   CHECK(took <= std::chrono::seconds(3) + survivor.leases.renewInterval() + std::chrono::seconds(2));
 }
 
-// Kills: releasing a lease while this replica still has work for the org in flight.
+// Kills: releasing a lease while this replica still has work for the org in flight; refusing the
+// outcome of a request already sent for an org being handed over (its incident would exist with
+// the record still pending, and the next holder could post it again); a new request allowed.
 TEST_CASE("a surplus org is released only when its work here has finished", "[leases][rebalance]") {
   const std::string url = freshLedger();
   Replica a(url, "replica-a");
@@ -149,6 +159,12 @@ TEST_CASE("a surplus org is released only when its work here has finished", "[le
   b.leases.tick();
   CHECK(a.held().size() == 2);  // draining ones no longer count as worked here...
   CHECK(b.held().empty());      // ...but are not given up while busy
+  for (const auto& org : kOrgs) {
+    if (a.held().count(org)) continue;
+    INFO(org << " is draining");
+    CHECK_NOTHROW(a.leases.check(a.ledger.database(), org, OrgFence::Purpose::Write));
+    CHECK_THROWS_AS(a.leases.check(a.ledger.database(), org, OrgFence::Purpose::Request), LeaseLost);
+  }
   a.busy.clear();
   a.leases.tick();  // released
   b.leases.tick();  // taken
@@ -169,4 +185,46 @@ TEST_CASE("a replica that stops cleanly hands its orgs over at once", "[leases]"
   b.leases.tick();
   CHECK(b.held().size() == 4);
   CHECK(b.leases.liveReplicas() == 1);
+}
+
+// Kills: the fence checked before the request waits for its concurrency permit (the lease can be
+// lost during the wait), or not checked before the request at all.
+TEST_CASE("a request that waited for its permit past a takeover is not sent", "[leases][fencing]") {
+  test::BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  config.servicenow.maxConcurrency = 1;  // the second delivery waits for the first one's permit
+  sim::FaultRule slow;
+  slow.server = "servicenow";
+  slow.method = "POST";
+  slow.kind = "latency";
+  slow.latencyMs = 1500;
+  fixture.simulator.addFault(slow);
+
+  const std::string url = freshLedger();
+  Replica a(url, "replica-a");
+  a.leases.tick();
+  REQUIRE(a.leases.holds("org-a"));
+  a.ledger.observe({matchedFor("org-a", "e1"), matchedFor("org-a", "e2")});
+  ShutdownToken shutdown;
+  ServiceNowClient client(config.servicenow, shutdown);
+  IncidentSink sink(client, a.ledger, shutdown);
+  std::atomic<int> retries{0};
+  const auto deliver = [&](const std::string& id) {
+    return sink.deliverOne(*a.ledger.find("org-a", id), false, retries);
+  };
+  auto first = std::async(std::launch::async, deliver, "e1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // e1's POST is in flight
+  auto second = std::async(std::launch::async, deliver, "e2");  // waits for the permit
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  sharedPostgres().runSql(url.substr(url.rfind('/') + 1), "UPDATE org_leases SET expires_at = 0 WHERE org_id = 'org-a'");
+  Replica b(url, "replica-b");
+  b.leases.tick();
+  REQUIRE(b.leases.holds("org-a"));
+
+  CHECK(first.get() == DeliveryOutcome::LeftPending);   // sent before; its outcome is the new holder's
+  CHECK(second.get() == DeliveryOutcome::LeftPending);  // never sent
+  int posts = 0;
+  for (const auto& request : fixture.simulator.requests()) posts += request.server == "servicenow" && request.method == "POST";
+  CHECK(posts == 1);
+  CHECK(fixture.simulator.incidents().size() == 1);
 }

@@ -31,7 +31,12 @@ int runCli(int argc, const char* const argv[]) {
   // file, the demo's folder): they hold names, comments, scores and incident data.
   ::umask(077);
   try {
-    CommandLine line = parseCommandLine(argc, argv, {"once", "json", "all", "dry-run", "verbose", "quiet", "help"});
+    CommandLine line =
+        parseCommandLine(argc, argv, {"once", "json", "all", "dry-run", "verbose", "quiet", "help", "version"});
+    if (line.has("version") || line.command == "version") {
+      std::cout << "evalbridge " << EVALBRIDGE_VERSION << "\n";
+      return kExitOk;
+    }
     setUpLogging(line.has("verbose") ? LogLevel::Verbose : line.has("quiet") ? LogLevel::Quiet : LogLevel::Normal,
                  logFormatFrom(line.value("log-format")));
     if (line.command.empty() || line.command == "help" || line.has("help")) {

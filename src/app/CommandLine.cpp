@@ -52,6 +52,7 @@ void allowOnly(const CommandLine& line, const std::set<std::string>& allowed) {
 
 std::string usageText() {
   return R"(usage: evalbridge [--config FILE] COMMAND [options]
+       evalbridge --version
 
 commands:
   sync --once [--org NAME] [--from ISO8601] [--to ISO8601] [--json]

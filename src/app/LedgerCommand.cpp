@@ -16,6 +16,7 @@
 #include "config/Config.h"
 #include "ledger/IncidentStates.h"
 #include "ledger/Ledger.h"
+#include "ledger/Database.h"
 #include "ledger/LedgerFileSize.h"
 #include "ledger/Retention.h"
 #include "mapping/Mapping.h"
@@ -72,6 +73,8 @@ Poco::JSON::Object fileJson(const LedgerFileSize& size) {
 }
 
 std::string describeFile(const LedgerFileSize& size) {
+  if (isPostgresLocation(size.path))
+    return "ledger database " + size.path + ": " + std::to_string(size.databaseBytes) + " bytes (as PostgreSQL counts it)";
   return "ledger file: " + std::to_string(size.totalBytes()) + " bytes (database " +
          std::to_string(size.databaseBytes) + " + WAL " + std::to_string(size.walBytes) + "), of which " +
          std::to_string(size.freeBytes) + " bytes are free pages reused for new records";
@@ -277,7 +280,7 @@ int prune(Ledger& ledger, const RetentionInUse& retention, bool dryRun, bool jso
   else
     out << "in " << report.batches << " transaction(s)\n";
   out << describeFile(size) << "\n";
-  if (!dryRun && !report.byOrg.empty())
+  if (!dryRun && !report.byOrg.empty() && !isPostgresLocation(size.path))
     out << "note: freed pages stay in the file and are reused for new records, so the ledger stops growing but "
            "does not shrink; to return the space to the disk, stop `evalbridge run` and run "
            "`sqlite3 LEDGER 'VACUUM'`\n";

@@ -4,7 +4,7 @@ namespace evalbridge {
 
 const std::vector<std::string>& logFieldNames() {
   static const std::vector<std::string> names = {"org", "evaluationId", "incident", "state", "source", "requestId",
-                                                 "status", "event"};
+                                                 "status", "event", "replica"};
   return names;
 }
 

@@ -113,7 +113,7 @@ std::vector<Decision> Ledger::observe(const std::vector<Observation>& observatio
   Transaction transaction(*db_);
   std::string fenced;  // a page is one org's: check each org once
   for (const Observation& observation : observations) {
-    if (observation.orgId != fenced) checkFence(observation.orgId);
+    if (observation.orgId != fenced) fenceWrite(observation.orgId);
     fenced = observation.orgId;
     decisions.push_back(observeOne(observation));
   }
@@ -334,7 +334,7 @@ std::vector<LedgerRecord> Ledger::pending(const std::string& orgId) const {
 
 void Ledger::markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident) {
   outcomes_->run([&] {
-    checkFence(orgId);
+    fenceWrite(orgId);
     std::optional<LedgerRecord> row = find(orgId, evaluationId);
     if (!row) throw PermanentError("ledger has no record " + orgId + ":" + evaluationId);
     const bool wasUpdate = row->operation == Operation::Update;
@@ -354,7 +354,7 @@ void Ledger::markDelivered(const std::string& orgId, const std::string& evaluati
 
 void Ledger::markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error) {
   outcomes_->run([&] {
-    checkFence(orgId);
+    fenceWrite(orgId);
     Statement update(*db_,
                      "UPDATE evaluations SET attempts=attempts+1, last_error=?, updated_at=?"
                      " WHERE org_id=? AND evaluation_id=?");
@@ -365,7 +365,7 @@ void Ledger::markAttemptFailed(const std::string& orgId, const std::string& eval
 
 void Ledger::markDead(const std::string& orgId, const std::string& evaluationId, const std::string& reason) {
   outcomes_->run([&] {
-    checkFence(orgId);
+    fenceWrite(orgId);
     Statement update(*db_,
                      "UPDATE evaluations SET status='dead', last_error=?, updated_at=? WHERE org_id=? AND evaluation_id=?");
     update.bind(1, reason).bind(2, utcNowIso()).bind(3, orgId).bind(4, evaluationId).run();
@@ -464,12 +464,16 @@ std::optional<std::string> Ledger::checkpoint(const std::string& orgId) const {
 void Ledger::checkFence(const std::string& orgId) {
   if (fence_ == nullptr) return;
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  fence_->check(*db_, orgId);
+  fence_->check(*db_, orgId, OrgFence::Purpose::Request);
+}
+
+void Ledger::fenceWrite(const std::string& orgId) {
+  if (fence_ != nullptr) fence_->check(*db_, orgId, OrgFence::Purpose::Write);
 }
 
 void Ledger::setCheckpoint(const std::string& orgId, const std::string& orgName, const std::string& windowEnd) {
   Transaction transaction(*db_);
-  checkFence(orgId);
+  fenceWrite(orgId);
   Statement upsert(*db_,
                    "INSERT INTO checkpoints (org_id, org_name, window_end, updated_at) VALUES (?,?,?,?)"
                    " ON CONFLICT(org_id) DO UPDATE SET org_name=excluded.org_name,"

@@ -114,7 +114,8 @@ class Ledger {
   // checkpoints) first checks `fence` in its transaction, and checkFence() answers for a request
   // about to leave. Set before any worker starts; nullptr (the default) checks nothing.
   void setFence(OrgFence* fence) { fence_ = fence; }
-  // Throws LeaseLost when a fence is set and this replica no longer holds the org.
+  // Before a request to ServiceNow: throws LeaseLost when a fence is set and this replica no
+  // longer holds the org, or is handing it over.
   void checkFence(const std::string& orgId);
 
   std::optional<std::string> checkpoint(const std::string& orgId) const;
@@ -122,6 +123,7 @@ class Ledger {
 
  private:
   Decision observeOne(const Observation& observation);
+  void fenceWrite(const std::string& orgId);  // in the write's transaction
   Decision recordFollowUp(const Observation& observation, const LedgerRecord& row);
   // A record pruned with a tombstone (Retention) whose evaluation is exported again is put back
   // as it was when pruned, so it is decided as if it had never gone: never a second create.

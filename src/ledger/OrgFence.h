@@ -22,10 +22,14 @@ class LeaseLost : public LedgerError {
 
 class OrgFence {
  public:
+  // A write may finish work already under way, including on an org this replica is handing over
+  // (its lease is still valid until released); a request to ServiceNow is new work, which an org
+  // being handed over does not get.
+  enum class Purpose { Write, Request };
   virtual ~OrgFence() = default;
   // Throws LeaseLost unless this replica holds `orgId`'s lease. Called with `db`'s mutex held and,
   // for writes, inside the write's transaction.
-  virtual void check(Database& db, const std::string& orgId) = 0;
+  virtual void check(Database& db, const std::string& orgId, Purpose purpose) = 0;
 };
 
 }  // namespace evalbridge

@@ -224,9 +224,9 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
     // Until an answer proves otherwise, the POST may have landed: a timeout or reset (thrown as
     // TransientError) leaves lookupFirst set, so the next attempt looks before posting again.
     lookupFirst = true;
-    // Replicas: only the org's lease holder may post (a replica paused past its lease stops here).
-    ledger_.checkFence(record.orgId);
-    HttpResponse response = client_.create(*fields);
+    // Replicas: only the org's lease holder may post. Checked once the request holds its permit,
+    // just before it is written, so a wait for the permit cannot outlast the lease unnoticed.
+    HttpResponse response = client_.create(*fields, [&] { ledger_.checkFence(record.orgId); });
     if (isSuccess(response.status)) {
       Incident incident = incidentOf(response);
       ledger_.markDelivered(record.orgId, record.evaluationId, refOf(incident));
@@ -275,8 +275,7 @@ DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int
   auto attempt = [&](int) -> AttemptVerdict {
     // A PATCH of the same fields is idempotent, so it is simply sent again after any failure
     // (a repeated work note is the worst case).
-    ledger_.checkFence(record.orgId);
-    HttpResponse response = client_.patch(record.incident.sysId, *fields);
+    HttpResponse response = client_.patch(record.incident.sysId, *fields, [&] { ledger_.checkFence(record.orgId); });
     if (response.status == 200) {
       Incident incident = incidentOf(response);
       if (incident.sysId.empty()) incident.sysId = record.incident.sysId;

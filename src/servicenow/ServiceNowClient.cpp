@@ -94,13 +94,16 @@ std::string ServiceNowClient::authorization() {
   return basicAuthorization(settings_.auth.username, settings_.auth.password);
 }
 
-HttpResponse ServiceNowClient::sendLimited(const HttpRequest& request, const std::string& what) {
+HttpResponse ServiceNowClient::sendLimited(const HttpRequest& request, const std::string& what,
+                                           const BeforeSend& beforeSend) {
   auto permit = limiter_.acquire(shutdown_);
   if (!permit) throw TransientError("shutting down before " + what);
+  if (beforeSend) beforeSend();
   return http_.send(request);
 }
 
-HttpResponse ServiceNowClient::send(const std::string& method, const std::string& pathAndQuery, const std::string& body) {
+HttpResponse ServiceNowClient::send(const std::string& method, const std::string& pathAndQuery, const std::string& body,
+                                    const BeforeSend& beforeSend) {
   HttpRequest request;
   request.method = method;
   request.url = settings_.instanceUrl + pathAndQuery;
@@ -111,7 +114,7 @@ HttpResponse ServiceNowClient::send(const std::string& method, const std::string
     const std::string auth = authorization();
     request.headers = {{"Authorization", auth}, {"Accept", "application/json"}};
     if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
-    HttpResponse response = sendLimited(request, what);
+    HttpResponse response = sendLimited(request, what, beforeSend);
     // A 401 with a bearer token usually means it was revoked or expired early: renew once. The
     // request was refused before processing, so sending it again cannot duplicate anything.
     if (response.status == 401 && oauth_ && attempt == 0) {
@@ -145,18 +148,19 @@ std::string incidentBody(const Poco::JSON::Object& fields) {
 
 }  // namespace
 
-HttpResponse ServiceNowClient::create(const Poco::JSON::Object& fields) {
+HttpResponse ServiceNowClient::create(const Poco::JSON::Object& fields, const BeforeSend& beforeSend) {
   const std::string body = incidentBody(fields);
   std::string path = "/api/now/table/" + settings_.table;
   if (settings_.inputDisplayValue) path += "?sysparm_input_display_value=true";
-  return send("POST", path, body);
+  return send("POST", path, body, beforeSend);
 }
 
-HttpResponse ServiceNowClient::patch(const std::string& sysId, const Poco::JSON::Object& fields) {
+HttpResponse ServiceNowClient::patch(const std::string& sysId, const Poco::JSON::Object& fields,
+                                     const BeforeSend& beforeSend) {
   validateQueryValue(sysId, "sys_id");
   std::string path = "/api/now/table/" + settings_.table + "/" + urlEncode(sysId);
   if (settings_.inputDisplayValue) path += "?sysparm_input_display_value=true";
-  return send("PATCH", path, incidentBody(fields));
+  return send("PATCH", path, incidentBody(fields), beforeSend);
 }
 
 HttpResponse ServiceNowClient::findByCorrelation(const std::string& correlationId) {

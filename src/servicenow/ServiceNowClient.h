@@ -5,6 +5,7 @@
 // maxRequestsPerSecond (RateLimiter: every request, token requests included, takes a permit).
 // It does not retry: whether a failed create may be sent again is the sink's decision
 // (IncidentSink). TLS verification, caFile, HTTPS_PROXY/NO_PROXY and keep-alive: HttpClient.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,17 +55,21 @@ class ServiceNowClient {
   const ServiceNowSettings& settings() const { return settings_; }
 
   // POST /api/now/table/{table}. Returns the raw response (the caller classifies it).
-  HttpResponse create(const Poco::JSON::Object& fields);
+  // `beforeSend` runs once the request holds its concurrency permit, immediately before it is
+  // written: the last moment to refuse it (a replica's fence), after any wait for the permit.
+  using BeforeSend = std::function<void()>;
+  HttpResponse create(const Poco::JSON::Object& fields, const BeforeSend& beforeSend = {});
   // PATCH /api/now/table/{table}/{sysId}.
-  HttpResponse patch(const std::string& sysId, const Poco::JSON::Object& fields);
+  HttpResponse patch(const std::string& sysId, const Poco::JSON::Object& fields, const BeforeSend& beforeSend = {});
   // GET ... sysparm_query=correlation_id={key}; throws TransientError on a transient status.
   HttpResponse findByCorrelation(const std::string& correlationId);
   // Any GET under /api/now/ (pull of incident state, doctor probes).
   HttpResponse get(const std::string& pathAndQuery);
 
  private:
-  HttpResponse send(const std::string& method, const std::string& pathAndQuery, const std::string& body);
-  HttpResponse sendLimited(const HttpRequest& request, const std::string& what);
+  HttpResponse send(const std::string& method, const std::string& pathAndQuery, const std::string& body,
+                    const BeforeSend& beforeSend = {});
+  HttpResponse sendLimited(const HttpRequest& request, const std::string& what, const BeforeSend& beforeSend = {});
   std::string authorization();
 
   ServiceNowSettings settings_;

@@ -110,8 +110,8 @@ void OrgLeases::renew(std::vector<LeaseChange>& changes, Clock::time_point start
     } else {
       leases_.erase(org);
       changes.push_back({org, LeaseChange::Kind::Lost, lease.token});
-      logger().warning("org %s: lease lost (token %Ld expired or was taken over); its work stops here", org,
-                       lease.token);
+      logger().warning("org %s: lease lost (token %s expired or was taken over); its work stops here", org,
+                       std::to_string(lease.token));
     }
   }
 }
@@ -130,7 +130,7 @@ void OrgLeases::releaseDrained(std::vector<LeaseChange>& changes) {
     std::lock_guard<std::mutex> lock(mutex_);
     leases_.erase(org);
     changes.push_back({org, LeaseChange::Kind::Released, token});
-    logger().information("org %s: lease released for rebalancing (token %Ld)", org, token);
+    logger().information("org %s: lease released for rebalancing (token %s)", org, std::to_string(token));
   }
 }
 
@@ -179,7 +179,8 @@ void OrgLeases::rebalance(std::vector<LeaseChange>& changes, Clock::time_point s
     }
     ++holding;
     changes.push_back({org, LeaseChange::Kind::Acquired, token});
-    logger().information("org %s: lease acquired (token %Ld; %z live replicas, share %z)", org, token, replicas, share);
+    logger().information("org %s: lease acquired (token %s; %z live replicas, share %z)", org, std::to_string(token),
+                         replicas, share);
   }
 }
 
@@ -199,13 +200,15 @@ void OrgLeases::releaseAll() {
   if (!leases.empty()) logger().information("released %z lease(s) at shutdown", leases.size());
 }
 
-void OrgLeases::check(Database& db, const std::string& orgId) {
+void OrgLeases::check(Database& db, const std::string& orgId, Purpose purpose) {
   long long token = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = leases_.find(orgId);
-    if (found == leases_.end() || found->second.draining || !locallyValid(found->second))
+    if (found == leases_.end() || !locallyValid(found->second))
       throw LeaseLost("org " + orgId + ": replica " + replicaId_ + " does not hold its lease");
+    if (purpose == Purpose::Request && found->second.draining)
+      throw LeaseLost("org " + orgId + ": replica " + replicaId_ + " is handing it over to another replica");
     token = found->second.token;
   }
   // FOR SHARE: a takeover's UPDATE of this row waits until the caller's transaction ends.

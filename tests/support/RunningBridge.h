@@ -43,6 +43,9 @@ struct RunSettings {
   std::string serviceNowExtra;     // extra members of "servicenow", e.g. R"(, "maxConcurrency": 1)"
   int intervalS = 1;               // sync.intervalS
   std::map<std::string, int> orgIntervalS;  // an org's own intervalS, by org name
+  std::string ledger = R"("path": "ledger.db")";  // the "ledger" object's members
+  std::string orgExtra;            // more members of every org entry, e.g. R"("notifications": false)"
+  bool writeBack = true;           // every org writes back to data table dt-outcomes
 };
 
 // Writes the fixture's config for `run`: every org of the simulator (startFrom three hours ago,
@@ -57,13 +60,14 @@ inline void writeRunConfig(BridgeFixture& fixture, const RunSettings& run) {
       "apiBase": ")" + fixture.simulator.orgUrl(org.name) + R"(", "loginBase": ")" + fixture.simulator.orgUrl(org.name) +
             R"(", "clientId": ")" + org.clientId + R"(", "clientSecret": "${file:)" + org.name + R"(.secret}",
       "mapping": "mapping.json", "startFrom": ")" + isoAgo(3 * 3600) + "\"" +
-            (interval == run.orgIntervalS.end() ? "" : R"(, "intervalS": )" + std::to_string(interval->second)) + R"(,
-      "writeBack": { "datatableId": "dt-outcomes" } })";
+            (interval == run.orgIntervalS.end() ? "" : R"(, "intervalS": )" + std::to_string(interval->second)) +
+            (run.orgExtra.empty() ? "" : ", " + run.orgExtra) +
+            (run.writeBack ? R"(, "writeBack": { "datatableId": "dt-outcomes" })" : "") + " }";
   }
   writeText(fixture.dir.file("sn.secret"), fixture.simulator.options().servicenow.password);
   if (!run.webhookSecret.empty()) writeText(fixture.dir.file("webhook.secret"), run.webhookSecret);
   writeText(fixture.configPath(), R"({
-  "ledger": { "path": "ledger.db" },
+  "ledger": { )" + run.ledger + R"( },
   "genesys": { "orgs": [ )" + orgs + R"( ],
     "export": { "maxWindow": "P1D", "overlap": "PT10M", "pollInitialMs": 10, "pollMaxMs": 50 } },
   "sync": { "intervalS": )" + std::to_string(run.intervalS) + R"(, "pullIntervalS": )" +
@@ -107,6 +111,8 @@ class RunningBridge {
 
   int port() const { return port_; }
   std::string log() const { return readAll(logFile_); }
+  // SIGKILL, SIGSTOP, SIGCONT...: what a node failure, a pause or a partition looks like.
+  void signal(int sig) { process_.signal(sig); }
 
   // Sends SIGTERM and returns the exit code (-1 when it did not exit within `limit`).
   int terminate(std::chrono::milliseconds limit, std::chrono::milliseconds* took = nullptr) {
