@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench.py: every figure of bench/run.sh, each beside its ceiling or yardstick, from one run.
 
-    python3 bench/bench.py --build BUILD_DIR [--quick] [--json FILE] [--parts delivery,export,orgs]
+    python3 bench/bench.py --build BUILD_DIR [--quick] [--json FILE] [--parts delivery,export,orgs,push,replicas]
 
 Everything runs on 127.0.0.1: evalbridge-sim (the simulator) and evalbridge as child processes,
 wrk for the raw ServiceNow ceiling, bench/plain_sync.py as the yardstick. CPU, wall time and
@@ -22,6 +22,10 @@ Figures (one line each: value, ceiling or yardstick, ratio, target):
   push      `evalbridge run` with push pickup, 3 orgs, evaluations submitted at 50/s for 60 s
             (every one failing), ServiceNow at 20 ms: time from submit to incident (p50, p90, p99,
             max) against the floor of one 20 ms POST, and every evaluation exactly one incident.
+  replicas  (bench/replicas.py) `evalbridge run` replicas sharing a PostgreSQL ledger (a throwaway
+            PostgreSQL 15 cluster), 12 orgs, ServiceNow POSTs at 20 ms: incidents/s with 1, 2 and 3
+            replicas beside the 1-replica figure; takeover after SIGKILL (median and max over
+            --replica-kills kills) against TTL + one renewal (3 s + 1 s); exactly-once in each run.
 """
 import argparse
 import base64
@@ -37,6 +41,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+import replicas
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLAIN = os.path.join(ROOT, "bench", "plain_sync.py")
@@ -540,12 +546,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--parts", default="delivery,export,orgs,push")
+    ap.add_argument("--parts", default="delivery,export,orgs,push,replicas")
     ap.add_argument("--case-timeout-s", type=int, default=900, help="bound on one measured command")
     ap.add_argument("--sizes", default="2000,10000", help="evaluation counts of the one-org case")
     ap.add_argument("--search-concurrency", type=int, default=4, help="genesys.search.maxConcurrency (default 4)")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--json", help="write rows, commands and notes here")
+    replicas.add_options(ap)
     args = ap.parse_args()
     args.sizes = [int(x) for x in args.sizes.split(",")]
     build = os.path.abspath(args.build)
@@ -564,6 +571,8 @@ def main():
             many_orgs(args)
         if "push" in parts:
             push_latency(args)
+        if "replicas" in parts:
+            replicas.run(args, sys.modules[__name__])
     finally:
         shutil.rmtree(args.tmp, ignore_errors=True)
     for note in NOTES:

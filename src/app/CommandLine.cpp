@@ -65,6 +65,8 @@ commands:
   ledger stats [--json]
   ledger dead [--json]
   ledger replay KEY|--all       (ledger commands also take --ledger FILE instead of a config)
+  ledger migrate --to postgresql://USER@HOST/DB [--json]
+                 copy this ledger into a PostgreSQL one (password in PGPASSWORD), then verify the counts
   ledger prune [--dry-run] [--json]
                  apply ledger.retention (defaults with --ledger alone); --dry-run only counts
   doctor [--org NAME] [--json]  preflight every org and ServiceNow; explain each failure and its fix

@@ -17,6 +17,7 @@
 #include "ledger/IncidentStates.h"
 #include "ledger/Ledger.h"
 #include "ledger/Database.h"
+#include "ledger/LedgerCopy.h"
 #include "ledger/LedgerFileSize.h"
 #include "ledger/Retention.h"
 #include "mapping/Mapping.h"
@@ -370,10 +371,52 @@ class Replayer {
 
 }  // namespace
 
+// `ledger migrate --to URL`: the source ledger (the configuration's, or --ledger) copied into the
+// one at URL (its password from PGPASSWORD or ~/.pgpass, as libpq reads them), then verified.
+int migrate(Ledger& source, const std::string& to, bool json, std::ostream& out) {
+  Ledger destination(to);
+  if (destination.path() == source.path())
+    throw UsageError("evalbridge ledger migrate: --to names the ledger being copied");
+  const std::vector<TableCopy> copies = copyLedger(source.database(), destination.database());
+  bool verified = true;
+  Poco::JSON::Array tables;
+  if (!json) out << "ledger migrate: " << source.path() << " -> " << destination.path() << "\n";
+  for (const auto& copy : copies) {
+    verified = verified && copy.matches();
+    if (json) {
+      Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+      o.set("table", copy.table);
+      o.set("sourceRows", copy.sourceRows);
+      o.set("added", copy.added);
+      o.set("destinationRows", copy.destinationRows);
+      tables.add(o);
+    } else {
+      out << "  " << copy.table << ": " << copy.sourceRows << " row(s), " << copy.added << " new"
+          << (copy.matches() ? "" : "; the destination has " + std::to_string(copy.destinationRows) + ": MISMATCH")
+          << "\n";
+    }
+  }
+  if (json) {
+    Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+    o.set("source", source.path());
+    o.set("destination", destination.path());
+    o.set("tables", tables);
+    o.set("verified", verified);
+    o.stringify(out);
+    out << "\n";
+  } else {
+    out << (verified ? "verified: every table has as many rows in the destination as in the source\n"
+                     : "NOT verified: the destination's counts differ (rows written there by something else, or "
+                       "the source changed during the copy: stop `evalbridge run` and run migrate again)\n");
+  }
+  return verified ? kExitOk : kExitFailure;
+}
+
 int runLedgerCommand(const CommandLine& line, std::ostream& out) {
-  allowOnly(line, {"org", "status", "state", "limit", "json", "all", "ledger", "dry-run"});
+  allowOnly(line, {"org", "status", "state", "limit", "json", "all", "ledger", "dry-run", "to"});
   if (line.words.empty())
-    throw UsageError("evalbridge ledger: say list, show KEY, stats, dead, replay KEY|--all or prune [--dry-run]");
+    throw UsageError(
+        "evalbridge ledger: say list, show KEY, stats, dead, replay KEY|--all, prune [--dry-run] or migrate --to URL");
   const std::string& verb = line.words[0];
   if (line.has("dry-run") && verb != "prune")
     throw UsageError("evalbridge ledger " + verb + ": --dry-run is only for prune");
@@ -387,6 +430,12 @@ int runLedgerCommand(const CommandLine& line, std::ostream& out) {
     return list(ledger, filter, json, out);
   }
   if (verb == "stats") return stats(ledger, retentionFor(line), json, out);
+  if (verb == "migrate") {
+    const auto to = line.value("to");
+    if (!to || !isPostgresLocation(*to))
+      throw UsageError("evalbridge ledger migrate: give --to postgresql://USER@HOST/DB (password in PGPASSWORD)");
+    return migrate(ledger, *to, json, out);
+  }
   if (verb == "prune") {
     if (line.words.size() != 1) throw UsageError("evalbridge ledger prune: takes no KEY (only --dry-run, --json)");
     return prune(ledger, retentionFor(line), line.has("dry-run"), json, out);

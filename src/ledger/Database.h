@@ -26,6 +26,9 @@ class PreparedStatement {
   virtual bool isNull(int column) const = 0;
   virtual std::string text(int column) const = 0;  // "" for NULL
   virtual std::int64_t integer(int column) const = 0;
+  // The result's shape (after the first step()).
+  virtual int columnCount() const = 0;
+  virtual std::string columnName(int column) const = 0;
 };
 
 class Database {

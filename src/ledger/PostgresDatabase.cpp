@@ -108,6 +108,8 @@ class PostgresStatement : public PreparedStatement {
     if (value[0] == 'f' && value[1] == '\0') return 0;
     return std::strtoll(value, nullptr, 10);
   }
+  int columnCount() const override { return result_ ? PQnfields(result_.get()) : 0; }
+  std::string columnName(int column) const override { return PQfname(result_.get(), column); }
 
  private:
   std::optional<std::string>& slot(int index) {

@@ -40,6 +40,8 @@ class SqliteStatement : public PreparedStatement {
                        static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
   }
   std::int64_t integer(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  int columnCount() const override { return sqlite3_column_count(stmt_); }
+  std::string columnName(int column) const override { return sqlite3_column_name(stmt_, column); }
 
  private:
   sqlite3* db_;

@@ -59,4 +59,8 @@ std::optional<std::int64_t> Statement::optionalInteger(int column) const {
   return integer(column);
 }
 
+int Statement::columnCount() const { return stmt_->columnCount(); }
+
+std::string Statement::columnName(int column) const { return stmt_->columnName(column); }
+
 }  // namespace evalbridge

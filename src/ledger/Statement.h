@@ -38,6 +38,8 @@ class Statement {
   std::optional<std::string> optionalText(int column) const;
   std::int64_t integer(int column) const;
   std::optional<std::int64_t> optionalInteger(int column) const;
+  int columnCount() const;
+  std::string columnName(int column) const;
 
  private:
   Database& db_;
