@@ -17,7 +17,9 @@ Figures (one line each, beside its yardstick):
               rate = incidents / (last incident POST arrival - first + latency) from the
               simulator's request log. Beside it: the 1-replica figure (yardstick) and the ideal
               R x C / latency; the CPU the replicas and the simulator used and how busy the
-              machine's CPUs were meanwhile (a 2-CPU machine caps it when that nears 100%).
+              machine's CPUs were meanwhile (a 2-CPU machine caps it when that nears 100%). Then the
+              same backlog through one `run` on an embedded SQLite ledger (no leases): the
+              single-process reference, to show what the shared ledger costs a replica.
   takeover    3 replicas delivering a backlog; one is SIGKILLed; time from the kill to the moment
               every org it held has a live lease held by another replica (org_leases, database
               clock: the new lease's acquired_at; checked with expires_at > now). A replacement
@@ -33,10 +35,10 @@ import datetime as dt
 import json
 import os
 import secrets
-import shlex
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -254,18 +256,20 @@ def machine_cpu():
 class Cluster:
     """One case: a database, a simulator with 12 orgs, the replicas' config, and the replicas."""
 
-    def __init__(self, B, args, pg, name, conns):
+    def __init__(self, B, args, pg, name, conns, sqlite=False):
         self.B, self.args, self.pg = B, args, pg
         self.ws = tempfile.mkdtemp(prefix="eb-rep-%s-" % name, dir=args.tmp)
         self.db = name
-        self.url = pg.create_db(name)
+        # sqlite: the single-process reference (one `run`, embedded SQLite ledger, no leases)
+        self.sqlite = os.path.join(self.ws, "ledger.db") if sqlite else None
+        self.url = None if sqlite else pg.create_db(name)
         self.scenario = {"orgs": [B.org_entry(i, 0, 1.0, now_utc() - dt.timedelta(hours=2), 1)
                                   for i in range(1, ORGS + 1)]}
         self.org_ids = {o["name"]: o["orgId"] for o in self.scenario["orgs"]}
         self.sim = B.Sim(args, self.ws, self.scenario)
         B.call(self.sim.control + "/control/faults", "POST",
                {"server": "servicenow", "method": "POST", "kind": "latency", "latencyMs": LATENCY_MS})
-        self.session = PsqlSession(pg, name)
+        self.session = None if sqlite else PsqlSession(pg, name)
         self.config = self._write_config(conns)
         self.replicas = {}  # pid -> (Popen, log file)
         self.serial = 0
@@ -284,7 +288,8 @@ class Cluster:
                          "loginBase": url, "clientId": org["clientId"], "clientSecret": "${file:org.secret}",
                          "mapping": B.MAPPING, "startFrom": start_from, "notifications": False})
         config = {
-            "ledger": {"url": self.url, "password": "${file:pg.secret}", "leaseTtlS": TTL_S},
+            "ledger": ({"path": "ledger.db"} if self.sqlite else
+                       {"url": self.url, "password": "${file:pg.secret}", "leaseTtlS": TTL_S}),
             # overlap 1 h: the backlog is added behind the checkpoint of the first (empty) sweep
             "genesys": {"orgs": orgs, "search": {"overlap": "PT1H"}},
             "sync": {"intervalS": 1, "pullIntervalS": 3600},
@@ -315,6 +320,8 @@ class Cluster:
 
     def wait_spread(self, timeout=60):
         started = time.monotonic()
+        if self.sqlite:
+            return 0.0
         wait_for("%d replicas holding the %d orgs evenly" % (len(self.replicas), ORGS),
                  lambda: evenly_spread(self.session, list(self.replicas)), timeout)
         return time.monotonic() - started
@@ -336,9 +343,19 @@ class Cluster:
             for i in ids:
                 self.added[i] = org_id
 
+    def ledger_count(self, where):
+        sql = "SELECT count(*) FROM evaluations WHERE " + where
+        if self.sqlite:
+            try:
+                with sqlite3.connect("file:%s?mode=ro" % self.sqlite, uri=True, timeout=5) as db:
+                    return db.execute(sql).fetchone()[0]
+            except sqlite3.OperationalError:  # not created yet
+                return 0
+        return int(self.session.query(sql)[0][0])
+
     def created(self):
         """Records the ledger has as created (cheap to poll; the simulator has the final word)."""
-        return int(self.session.query("SELECT count(*) FROM evaluations WHERE status = 'created'")[0][0])
+        return self.ledger_count("status = 'created'")
 
     def incidents(self):
         return self.B.call(self.sim.control + "/control/incidents")["result"]
@@ -350,7 +367,7 @@ class Cluster:
         duplicates = sum(c - 1 for c in counts.values() if c > 1)
         missing = len(expected - set(counts))
         stray = len(set(counts) - expected)
-        left = self.pg.sql(self.db, "SELECT count(*) FROM evaluations WHERE status IN ('pending', 'dead')").strip()
+        left = self.ledger_count("status IN ('pending', 'dead')")
         return {"created": sum(counts.values()), "expected": len(expected), "duplicates": duplicates,
                 "missing": missing, "stray": stray, "left": int(left or 0)}
 
@@ -389,7 +406,8 @@ class Cluster:
             self.B.NOTES.append("%s: the replicas logged %d warning(s)/error(s): %s" % (
                 self.db, sum(seen.values()), "; ".join("%dx %s %s: %s" % (n, lvl, lg, msg)
                                                       for (lvl, lg, msg), n in seen.most_common(4))))
-        self.session.close()
+        if self.session:
+            self.session.close()
         self.sim.stop()
         shutil.rmtree(self.ws, ignore_errors=True)
 
@@ -412,18 +430,18 @@ def once_note(label, r):
 
 # ---------------------------------------------------------------- throughput
 
-def throughput_case(B, args, pg, replicas, conns, per_org):
-    c = Cluster(B, args, pg, "tp_r%d_c%d" % (replicas, conns), conns)
+def throughput_case(B, args, pg, replicas, conns, per_org, sqlite=False):
+    c = Cluster(B, args, pg, "tp_r%d_c%d%s" % (replicas, conns, "_sqlite" if sqlite else ""), conns, sqlite)
     try:
         for _ in range(replicas):
             c.start_replica()
         c.wait_spread()
         time.sleep(2)  # let every replica finish its first (empty) sweep of every org it holds
-        spread = sorted((len(v) for v in live_owners(c.session).values()), reverse=True)
+        spread = [ORGS] if sqlite else sorted((len(v) for v in live_owners(c.session).values()), reverse=True)
         B.call(c.sim.control + "/control/requests", "DELETE")
         pids = list(c.replicas)
         cpu0 = {p: proc_cpu(p) for p in pids + [c.sim.proc.pid]}
-        pg0 = pg.cpu()
+        pg0 = 0.0 if sqlite else pg.cpu()
         m0 = machine_cpu()
         added_at = time.time()
         c.add_backlog(per_org)
@@ -433,9 +451,11 @@ def throughput_case(B, args, pg, replicas, conns, per_org):
         while c.created() < expected and time.monotonic() < deadline:
             time.sleep(0.1)
         done_at = time.time()
+        if time.monotonic() >= deadline:
+            B.NOTES.append("throughput %d x %d: not every incident within %.0f s" % (replicas, conns, timeout))
         m1 = machine_cpu()
         cpu1 = {p: proc_cpu(p) for p in cpu0}
-        pg1 = pg.cpu()
+        pg1 = 0.0 if sqlite else pg.cpu()
         time.sleep(1.5)  # a duplicate would show up now
         posts = sorted(r["time"] for r in c.sim.requests()
                        if r["server"] == "servicenow" and r["method"] == "POST" and r["status"] == 201
@@ -446,13 +466,15 @@ def throughput_case(B, args, pg, replicas, conns, per_org):
         busy = (m1[0] - m0[0]) / max(1, m1[1] - m0[1])
         bridge_cpu = sum(cpu1[p] - cpu0[p] for p in pids)
         sim_cpu = cpu1[c.sim.proc.pid] - cpu0[c.sim.proc.pid]
-        B.COMMANDS.append(("replicas throughput, %d replica(s) x %d conns" % (replicas, conns),
+        B.COMMANDS.append(("replicas throughput, %d replica(s) x %d conns%s" % (
+                               replicas, conns, ", SQLite ledger (reference)" if sqlite else ""),
                            B.shown(c.sim.cmd, c.ws) + "  +  POST $CONTROL/control/faults "
                            '{"server":"servicenow","method":"POST","kind":"latency","latencyMs":%d}  +  %d x ' % (
                                LATENCY_MS, replicas) + B.shown(c.replica_cmd("$WS/replica-N.port"), c.ws) +
                            "  +  (leases spread) POST $CONTROL/control/orgs/{org}/evaluations "
                            '{"count":%d,"from":...} for each of the %d orgs   (rate = incidents / (last POST '
-                           "arrival - first + %d ms), from GET /control/requests)" % (per_org, ORGS, LATENCY_MS)))
+                           "arrival - first + %d ms), from GET /control/requests)%s" % (
+                               per_org, ORGS, LATENCY_MS, '; ledger {"path": "ledger.db"}' if sqlite else "")))
         return {"rate": rate, "window": window, "wall": (posts[-1] + LATENCY_MS / 1000.0 - added_at) if posts else 0,
                 "busy": busy, "bridgeCpu": bridge_cpu, "simCpu": sim_cpu, "pgCpu": pg1 - pg0, "cpuWall": done_at - added_at,
                 "spread": spread, "once": once, "created": len(posts)}
@@ -466,12 +488,17 @@ def throughput(B, args, pg):
         # ~12-15 s of delivery for one replica at the ideal rate
         per_org = max(10, int(round(conns * 1000 / LATENCY_MS * (4 if args.quick else 14) / ORGS / 10.0)) * 10)
         base = None
-        for replicas in (1, 2, 3):
-            r = throughput_case(B, args, pg, replicas, conns, per_org)
+        # 1, 2, 3 replicas on PostgreSQL; then one `run` on an embedded SQLite ledger (no leases), the
+        # single-process reference that shows what the shared ledger costs one replica
+        for replicas, sqlite in ((1, False), (2, False), (3, False), (1, True)):
+            r = throughput_case(B, args, pg, replicas, conns, per_org, sqlite)
             ideal = replicas * conns * 1000 // LATENCY_MS
             label = "replicas: incidents/s, %d x %d conns, SN POST %d ms (%d)" % (
                 replicas, conns, LATENCY_MS, ORGS * per_org)
-            if base is None:
+            if sqlite:
+                B.row("  reference: 1 x %d conns, SQLite ledger, no leases" % conns, "%.0f/s" % r["rate"],
+                      "1 replica %.0f/s (ideal %d)" % (base, ideal), "%.2f" % (r["rate"] / base), "(reported)")
+            elif base is None:
                 base = r["rate"]
                 B.row(label, "%.0f/s" % r["rate"], "ideal %d/s" % ideal, "%.2f" % (r["rate"] / ideal), "(yardstick)")
             else:
@@ -480,14 +507,15 @@ def throughput(B, args, pg):
             ours = (r["bridgeCpu"] + r["simCpu"] + r["pgCpu"]) / (r["cpuWall"] * os.cpu_count())
             B.row("  backlog added -> last incident", "%.1f s" % r["wall"], "POSTs over %.1f s" % r["window"], "-",
                   "(reported)")
-            B.row("  CPU s: replicas / sim / PostgreSQL", "%.1f/%.1f/%.1f s" % (r["bridgeCpu"], r["simCpu"], r["pgCpu"]),
+            B.row("  CPU s: %s / sim / PostgreSQL" % ("bridge" if sqlite else "replicas"),
+                  "%.1f/%.1f/%.1f s" % (r["bridgeCpu"], r["simCpu"], r["pgCpu"]),
                   "= %.0f%% of %d CPUs; all: %.0f%%" % (100 * ours, os.cpu_count(), 100 * r["busy"]), "-",
                   "(reported)")
-            B.row("  replicas' CPU per incident", "%.0f us" % (r["bridgeCpu"] / max(1, r["created"]) * 1e6), "-", "-",
-                  "(reported)")
+            B.row("  %s CPU per incident" % ("bridge" if sqlite else "replicas'"),
+                  "%.0f us" % (r["bridgeCpu"] / max(1, r["created"]) * 1e6), "-", "-", "(reported)")
             B.row("  orgs per replica / exactly-once", "/".join(str(n) for n in r["spread"]), once_text(r["once"]),
                   "-", "all, once", once_ok(r["once"]))
-            note = once_note(label, r["once"])
+            note = once_note(label + (", SQLite" if sqlite else ""), r["once"])
             if note:
                 B.NOTES.append(note)
 
@@ -552,9 +580,9 @@ def takeover(B, args, pg):
     B.row("replicas: takeover after SIGKILL, median / max (%d kills)" % len(times),
           "%.2f / %.2f s" % (med, worst), "TTL 3 + renewal 1 = %.1f s" % bound,
           "%.2f" % (worst / bound), "max <= %.1f s" % bound, worst <= bound)
-    B.row("  the same, seen by polling (20 ms) / min", "%.2f / %.2f s" % (
+    B.row("  seen by polling org_leases (20 ms): median / max", "%.2f / %.2f s" % (
         statistics.median(observed) if observed else float("nan"), max(observed) if observed else float("nan")),
-          "min %.2f s" % (min(finite) if finite else float("nan")), "-", "(reported)")
+          "acquired_at: min %.2f s" % (min(finite) if finite else float("nan")), "-", "(reported)")
     B.row("  default TTL, for context", "-", "TTL 30 + renewal 10 = 40 s", "-", "(context)")
     B.row("  orphaned orgs per survivor, per kill", " ".join(spreads), "-", "-", "(reported)")
     B.row("  exactly-once over the %d kills" % len(times), once_text(once), "pending/dead %d" % once["left"], "-",
@@ -570,6 +598,11 @@ def takeover(B, args, pg):
 def run(args, B):
     """The part, with bench.py's helpers (B: the bench module: row, Sim, COMMANDS, NOTES...)."""
     started = time.monotonic()
+    if not os.path.exists(os.path.join(PG_BIN, "initdb")):
+        B.row("replicas (PostgreSQL ledger)", "not run", "-", "-", "-")
+        B.NOTES.append("replicas: not run: PostgreSQL 15 is not installed (no %s/initdb; Debian package "
+                       "postgresql-15)" % PG_BIN)
+        return
     pg = Postgres()
     try:
         if not args.replica_skip_throughput:

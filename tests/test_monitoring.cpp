@@ -234,6 +234,9 @@ void checkSelectorsExist(const PrometheusServer& prometheus, const std::string& 
   CHECK(selectors.size() >= 5);
   for (const auto& selector : selectors) {
     if (selector.find(R"(status="pending")") != std::string::npos) continue;
+    // Lease metrics exist only with a PostgreSQL ledger shared by replicas (this bridge has
+    // SQLite); test_replicas reads them from a replica's /metrics.
+    if (selector.rfind("evalbridge_lease_", 0) == 0) continue;
     INFO(where << ": " << selector << " matches no series the bridge exported");
     CHECK_FALSE(prometheus.query(selector).empty());
   }

@@ -15,6 +15,7 @@
 #include "support/BridgeFixture.h"
 #include "support/DeliveryChecks.h"
 #include "support/Eventually.h"
+#include "support/HttpCall.h"
 #include "support/LedgerBackends.h"
 #include "support/PostgresServer.h"
 #include "support/RunningBridge.h"
@@ -161,6 +162,18 @@ TEST_CASE("replicas: one of three killed mid-delivery, its orgs resume within th
   // TTL + one renewal, plus 3 s for a loaded machine (sanitizers, a parallel CTest).
   CHECK(tookOver <= std::chrono::seconds(kLeaseTtlS + 1 + 3));
   CHECK(evenlySpread(url, 2, 12));
+  // What the lease-churn alert and the dashboards read (deploy/prometheus/alerts.yml).
+  const std::string metrics = httpCall(b.port(), "GET", "/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains("evalbridge_live_replicas 2") && Catch::Contains("evalbridge_lease_held{org=\"org-"));
+  bool lostFromZero = false, acquired = false;
+  std::istringstream lines(metrics);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("evalbridge_lease_changes_total{", 0) != 0) continue;
+    lostFromZero = lostFromZero || (line.find(R"(change="lost"} 0)") != std::string::npos);
+    acquired = acquired || (line.find(R"(change="acquired"})") != std::string::npos && line.back() != '0');
+  }
+  CHECK(lostFromZero);
+  CHECK(acquired);
 
   REQUIRE(eventually([&] { return allDelivered(fixture); }, 90s));
   checkExactlyOnce(fixture);

@@ -59,6 +59,10 @@ Daemon::Daemon(const Config& config, ShutdownToken& shutdown, Metrics& metrics)
                                           config.replicaId.empty() ? defaultReplicaId() : config.replicaId,
                                           config.leaseTtlS, [this](const std::string& orgId) { return busyWith(orgId); });
     engine_.ledger().setFence(leases_.get());
+    // From zero, so that Prometheus's increase() sees the first change (the lease-churn alert).
+    for (const auto& org : config.orgs)
+      for (const char* change : {"acquired", "lost", "released"})
+        metrics_.increment("evalbridge_lease_changes_total", {{"org", org.name}, {"change", change}}, 0);
     const auto holds = [this](const std::string& orgId) { return worksOn(orgId); };
     push_->handleOnlyWhen(holds);
     writeBack_.writeOnlyWhen(holds);
