@@ -1,8 +1,29 @@
 # Turns NNN_name.sql files into a C++ table so the binary carries its own schema (db/ stays the
 # source of truth; nothing has to be installed next to the executable). Called once per backend:
-# MIGRATIONS_DIR (db/ or db/postgresql/), FUNCTION (the C++ function returning the table), OUTPUT.
-file(GLOB files "${MIGRATIONS_DIR}/[0-9]*.sql")
-list(SORT files)
+# MIGRATIONS_DIR (db/ or db/postgresql/), FUNCTION (the C++ function returning the table), OUTPUT,
+# and optionally FALLBACK_DIR: a migration missing from MIGRATIONS_DIR is taken from there (the
+# PostgreSQL set holds only the files whose SQL differs from SQLite's; same name, same number).
+if(FALLBACK_DIR)
+  file(GLOB names RELATIVE "${FALLBACK_DIR}" "${FALLBACK_DIR}/[0-9]*.sql")
+  list(SORT names)  # by name, so by number: the files come from two folders
+  set(files "")
+  foreach(name ${names})
+    if(EXISTS "${MIGRATIONS_DIR}/${name}")
+      list(APPEND files "${MIGRATIONS_DIR}/${name}")
+    else()
+      list(APPEND files "${FALLBACK_DIR}/${name}")
+    endif()
+  endforeach()
+  file(GLOB own RELATIVE "${MIGRATIONS_DIR}" "${MIGRATIONS_DIR}/[0-9]*.sql")
+  foreach(name ${own})
+    if(NOT EXISTS "${FALLBACK_DIR}/${name}")
+      message(FATAL_ERROR "${MIGRATIONS_DIR}/${name} has no counterpart in ${FALLBACK_DIR}: the sets must share names")
+    endif()
+  endforeach()
+else()
+  file(GLOB files "${MIGRATIONS_DIR}/[0-9]*.sql")
+  list(SORT files)
+endif()
 set(out "// Generated from ${MIGRATIONS_DIR} by cmake/EmbedMigrations.cmake. Do not edit.\n")
 string(APPEND out "#include \"ledger/Migrations.h\"\nnamespace evalbridge {\nconst std::vector<Migration>& ${FUNCTION}() {\n  static const std::vector<Migration> all = {\n")
 foreach(f ${files})

@@ -53,6 +53,9 @@ int schemaVersion(Database& db) {
 int applyMigrations(Database& db) { return applyMigrations(db, embeddedMigrations(db.backend())); }
 
 int applyMigrations(Database& db, const std::vector<Migration>& migrations) {
+  for (size_t i = 1; i < migrations.size(); ++i)
+    if (migrations[i].version <= migrations[i - 1].version)
+      throw LedgerError("migrations out of order: " + migrations[i].name + " after " + migrations[i - 1].name);
   std::lock_guard<std::recursive_mutex> lock(db.mutex());
   SchemaLock schemaLock(db);
   int current = schemaVersion(db);
