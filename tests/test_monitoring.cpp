@@ -226,6 +226,13 @@ std::set<std::string> selectorsIn(const std::string& text) {
   return selectors;
 }
 
+// Lease metrics exist only with a PostgreSQL ledger shared by replicas (this bridge has SQLite):
+// their queries are checked to parse, not to return data; test_replicas reads the series from a
+// replica's /metrics.
+bool replicasOnly(const std::string& query) {
+  return query.find("evalbridge_lease_") != std::string::npos || query.find("evalbridge_live_replicas") != std::string::npos;
+}
+
 // Fails the test for each selector that matches no series in Prometheus: a metric, label or
 // value the bridge does not export. Pending records are exported only while there are some (the
 // scenario leaves none), so a `status="pending"` selector may be empty.
@@ -234,9 +241,7 @@ void checkSelectorsExist(const PrometheusServer& prometheus, const std::string& 
   CHECK(selectors.size() >= 5);
   for (const auto& selector : selectors) {
     if (selector.find(R"(status="pending")") != std::string::npos) continue;
-    // Lease metrics exist only with a PostgreSQL ledger shared by replicas (this bridge has
-    // SQLite); test_replicas reads them from a replica's /metrics.
-    if (selector.rfind("evalbridge_lease_", 0) == 0) continue;
+    if (replicasOnly(selector)) continue;
     INFO(where << ": " << selector << " matches no series the bridge exported");
     CHECK_FALSE(prometheus.query(selector).empty());
   }
@@ -384,7 +389,8 @@ TEST_CASE("a real Prometheus configured from the example scrapes evalbridge run,
       const std::string expr = asGrafanaSends(targets->getObject(static_cast<unsigned>(t))->getValue<std::string>("expr"));
       INFO("query " << expr);
       CHECK(expr.find('$') == std::string::npos);
-      CHECK_FALSE(prometheus.query(expr).empty());
+      const auto samples = prometheus.query(expr);  // a query Prometheus cannot parse fails here
+      if (!replicasOnly(expr)) CHECK_FALSE(samples.empty());
       everyExpr += expr + "\n";
     }
   }
