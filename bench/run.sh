@@ -6,10 +6,12 @@
 #   BENCH_BUILD_DIR  build folder (default build-bench)
 # Installs what is missing the way scripts/install-packages.sh does (apt-get, sudo when not root):
 # the build packages, wrk (the raw ServiceNow ceiling), python3 (orchestration and the
-# plain-Python yardstick, standard library only) and util-linux (taskset).
+# plain-Python yardstick, standard library only), util-linux (taskset) and postgresql-15 (the
+# replicas part: a throwaway cluster shared by replicas).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-packages.sh cmake make g++ libpoco-dev libsqlite3-dev ca-certificates wrk python3 util-linux
+scripts/install-packages.sh cmake make g++ libpoco-dev libsqlite3-dev libpq-dev ca-certificates wrk python3 util-linux \
+  postgresql-15
 build="${BENCH_BUILD_DIR:-$PWD/build-bench}"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DEVALBRIDGE_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target evalbridge evalbridge-sim evalbridge-rusage >/dev/null
