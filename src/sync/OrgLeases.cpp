@@ -83,7 +83,8 @@ std::vector<LeaseChange> OrgLeases::tick() {
   std::vector<LeaseChange> changes;
   std::lock_guard<std::recursive_mutex> dbLock(db_.mutex());
   {
-    Statement beat(db_, "INSERT INTO ledger_replicas (replica_id, started_at, seen_until) VALUES (?1, ?2, " + kNowMs + " + ?3) ON CONFLICT (replica_id) DO UPDATE SET seen_until = excluded.seen_until");
+    Statement beat(db_, "INSERT INTO ledger_replicas (replica_id, started_at, seen_until) VALUES (?1, ?2, " + kNowMs +
+                            " + ?3) ON CONFLICT (replica_id) DO UPDATE SET seen_until = excluded.seen_until");
     beat.bind(1, replicaId_).bind(2, utcNowIso()).bind(3, static_cast<std::int64_t>(ttlMs_)).run();
   }
   renew(changes, started);
