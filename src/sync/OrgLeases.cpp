@@ -117,6 +117,12 @@ void OrgLeases::renew(std::vector<LeaseChange>& changes, Clock::time_point start
   }
 }
 
+// Expired now, so the next replica to look takes it (and bumps the token); only with our token.
+void OrgLeases::releaseInDatabase(const std::string& orgId, long long token) {
+  Statement release(db_, "UPDATE org_leases SET expires_at = 0 WHERE org_id = ?1 AND owner = ?2 AND token = ?3");
+  release.bind(1, orgId).bind(2, replicaId_).bind(3, static_cast<std::int64_t>(token)).run();
+}
+
 void OrgLeases::releaseDrained(std::vector<LeaseChange>& changes) {
   std::vector<std::pair<std::string, long long>> idle;
   {
@@ -126,8 +132,7 @@ void OrgLeases::releaseDrained(std::vector<LeaseChange>& changes) {
   }
   for (const auto& [org, token] : idle) {
     if (busy_ && busy_(org)) continue;  // a cycle or a delivery still runs: next tick
-    Statement release(db_, "UPDATE org_leases SET expires_at = 0 WHERE org_id = ?1 AND owner = ?2 AND token = ?3");
-    release.bind(1, org).bind(2, replicaId_).bind(3, static_cast<std::int64_t>(token)).run();
+    releaseInDatabase(org, token);
     std::lock_guard<std::mutex> lock(mutex_);
     leases_.erase(org);
     changes.push_back({org, LeaseChange::Kind::Released, token});
@@ -193,8 +198,7 @@ void OrgLeases::releaseAll() {
     leases.swap(leases_);
   }
   for (const auto& [org, lease] : leases) {
-    Statement release(db_, "UPDATE org_leases SET expires_at = 0 WHERE org_id = ?1 AND owner = ?2 AND token = ?3");
-    release.bind(1, org).bind(2, replicaId_).bind(3, static_cast<std::int64_t>(lease.token)).run();
+    releaseInDatabase(org, lease.token);
   }
   Statement gone(db_, "DELETE FROM ledger_replicas WHERE replica_id = ?1");
   gone.bind(1, replicaId_).run();

@@ -72,6 +72,7 @@ class OrgLeases : public OrgFence {
   bool locallyValid(const Lease& lease) const;
   void renew(std::vector<LeaseChange>& changes, std::chrono::steady_clock::time_point started);
   void releaseDrained(std::vector<LeaseChange>& changes);
+  void releaseInDatabase(const std::string& orgId, long long token);
   void rebalance(std::vector<LeaseChange>& changes, std::chrono::steady_clock::time_point started);
 
   Database& db_;
