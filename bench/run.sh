@@ -10,7 +10,7 @@
 # replicas part: a throwaway cluster shared by replicas).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-packages.sh cmake make g++ libpoco-dev libsqlite3-dev libpq-dev ca-certificates wrk python3 util-linux \
+scripts/install-packages.sh cmake make g++ libpoco-dev libsqlite3-dev libpq-dev libsimdjson-dev ca-certificates wrk python3 util-linux \
   postgresql-15
 build="${BENCH_BUILD_DIR:-$PWD/build-bench}"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DEVALBRIDGE_BUILD_TESTS=OFF >/dev/null

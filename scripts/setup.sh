@@ -6,7 +6,7 @@
 set -euo pipefail
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${EVALBRIDGE_BUILD_DIR:-$root_dir/build}"
-"$root_dir/scripts/install-packages.sh" cmake make g++ libpoco-dev libsqlite3-dev libpq-dev catch2 ca-certificates
+"$root_dir/scripts/install-packages.sh" cmake make g++ libpoco-dev libsqlite3-dev libpq-dev libsimdjson-dev catch2 ca-certificates
 
 jobs="$(nproc 2>/dev/null || echo 2)"
 # shellcheck disable=SC2086

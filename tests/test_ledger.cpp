@@ -6,6 +6,7 @@
 
 #include "ledger/Ledger.h"
 #include "ledger/Migrations.h"
+#include "ledger/OrgFence.h"
 #include "ledger/SqliteDatabase.h"
 #include "ledger/SqliteError.h"
 #include "ledger/Statement.h"
@@ -433,4 +434,30 @@ TEST_CASE("a ledger written by schema 3 moves its plain skips to lean rows and l
   CHECK(ledger.find("o1", "s4")->correlationId == "evalbridge:o1:s4:followup-1");
   CHECK(ledger.statsByOrg().at("o1").byStatus.at("skipped") == 3);
   CHECK(ledger.statsByOrg().at("o2").total == 1);
+}
+
+TEST_CASE("a reason first seen in a rolled-back page is not remembered under a key another reason then gets",
+          "[ledger][lean]") {
+  // The org and reason keys are cached; one read inside a transaction that rolls back must be
+  // forgotten: SQLite gives the same key to the next new reason, PostgreSQL never writes it.
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  struct RefuseOrg2 : OrgFence {
+    void check(Database&, const std::string& orgId, Purpose) override {
+      if (orgId == "org-2") throw LeaseLost("org-2 is held elsewhere");
+    }
+  } fence;
+  ledger.setFence(&fence);
+  ledger.observe({skipped("e0", "reason zero")});  // a committed reason and org first
+  Observation elsewhere = skipped("x1", "reason B");
+  elsewhere.orgId = "org-2";
+  CHECK_THROWS_AS(ledger.observe({skipped("e1", "reason A"), elsewhere}), LeaseLost);
+  CHECK_FALSE(ledger.find("org-1", "e1"));
+  CHECK(ledger.observe({skipped("e2", "reason B")})[0] == Decision::Skip);
+  CHECK(ledger.observe({skipped("e3", "reason A")})[0] == Decision::Skip);
+  CHECK(ledger.find("org-1", "e0")->skipReason == "reason zero");
+  CHECK(ledger.find("org-1", "e2")->skipReason == "reason B");
+  CHECK(ledger.find("org-1", "e3")->skipReason == "reason A");
+  CHECK(countRows(place, "skip_reasons") == 3);
 }

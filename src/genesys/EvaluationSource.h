@@ -2,6 +2,7 @@
 // Where evaluations come from. The export-job source (SPEC section 6) and, later, the analytics
 // source implement it; tests and the simulator plug in through it.
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,8 @@
 #include <Poco/Timestamp.h>
 
 namespace evalbridge {
+
+class ProjectionPaths;
 
 struct TimeWindow {
   std::string start;  // ISO 8601 UTC, inclusive
@@ -30,6 +33,13 @@ class EvaluationSource {
   // dataAvailabilityDate). No window ends after it, so the checkpoint never passes it: an
   // evaluation that reaches the source late is still read. Nothing: complete up to now.
   virtual std::optional<Poco::Timestamp> completeUntil() { return std::nullopt; }
+
+  // Hand evaluations over cut down to these paths (EvaluationProjection.h) instead of whole,
+  // where the source reads results documents itself (search, export). Null: whole.
+  void projectOnto(std::shared_ptr<const ProjectionPaths> paths) { projection_ = std::move(paths); }
+
+ protected:
+  std::shared_ptr<const ProjectionPaths> projection_;
 };
 
 }  // namespace evalbridge

@@ -13,6 +13,7 @@
 #include <Poco/String.h>
 
 #include "common/Errors.h"
+#include "genesys/EvaluationProjection.h"
 #include "genesys/ExportResultReader.h"
 #include "genesys/AsyncJob.h"
 #include "genesys/JsonResponse.h"
@@ -87,6 +88,8 @@ RetrySettings ExportJobSource::resultBudget() const {
 Poco::JSON::Object::Ptr ExportJobSource::readPage(const std::string& path, const std::string& what,
                                                   std::vector<Poco::JSON::Object::Ptr>& entities) {
   ExportResultReader reader;
+  std::optional<EvaluationProjector> projector;
+  if (projection_) reader.setProjector(&projector.emplace(projection_));
   auto collect = [&entities](const Poco::JSON::Object::Ptr& entity, const std::string& raw, const std::string& problem) {
     entities.push_back(entity ? entity : makeMalformedEntry(raw, "result page entry: " + problem));
   };
@@ -176,6 +179,8 @@ void ExportJobSource::readDownload(const std::string& url, const EvaluationPageH
     size_t seen = 0;
     int refusedStatus = 0;
     ExportResultReader reader;
+    std::optional<EvaluationProjector> projector;
+    if (projection_) reader.setProjector(&projector.emplace(projection_));
     try {
       HttpRequest request;
       request.url = url;  // pre-signed: it is its own credential, so no Authorization header

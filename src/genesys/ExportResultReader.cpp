@@ -4,12 +4,14 @@
 
 #include <Poco/JSON/Array.h>
 
+#include "genesys/EvaluationProjection.h"
+
 namespace evalbridge {
 
 POCO_IMPLEMENT_EXCEPTION(MalformedResultError, Poco::DataFormatException, "Malformed export result")
 
 namespace {
-constexpr int kEnd = std::char_traits<char>::eof();
+constexpr int kEnd = ExportResultReader::kEnd;
 bool isSpace(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool endsScalar(int c) { return c == kEnd || c == ',' || c == ']' || c == '}' || isSpace(c); }
 }  // namespace
@@ -17,12 +19,11 @@ bool endsScalar(int c) { return c == kEnd || c == ',' || c == ']' || c == '}' ||
 ExportResultReader::ExportResultReader(std::size_t maxValueBytes, std::string arrayMember)
     : maxValueBytes_(maxValueBytes), arrayMember_(std::move(arrayMember)) {}
 
-int ExportResultReader::peek() { return in_->sgetc(); }
-
-int ExportResultReader::next() {
-  int c = in_->sbumpc();
-  if (c != kEnd) ++offset_;
-  return c;
+bool ExportResultReader::refill() {
+  pos_ = 0;
+  const std::streamsize got = in_->sgetn(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+  end_ = got > 0 ? static_cast<std::size_t>(got) : 0;
+  return end_ > 0;
 }
 
 void ExportResultReader::skipSpace() {
@@ -43,6 +44,13 @@ void ExportResultReader::expect(char wanted, const char* context) {
 void ExportResultReader::captureString(std::string& out) {
   out.push_back(static_cast<char>(next()));  // the opening quote
   for (;;) {
+    // The run of plain characters up to the next quote or backslash, in one append.
+    std::size_t run = pos_;
+    while (run < end_ && buffer_[run] != '"' && buffer_[run] != '\\') ++run;
+    out.append(buffer_, pos_, run - pos_);
+    offset_ += run - pos_;
+    pos_ = run;
+    if (out.size() > maxValueBytes_) fail("a value is larger than " + std::to_string(maxValueBytes_) + " bytes");
     int c = next();
     if (c == kEnd) fail("the document ends inside a string");
     out.push_back(static_cast<char>(c));
@@ -52,7 +60,6 @@ void ExportResultReader::captureString(std::string& out) {
       if (escaped == kEnd) fail("the document ends inside a string");
       out.push_back(static_cast<char>(escaped));
     }
-    if (out.size() > maxValueBytes_) fail("a value is larger than " + std::to_string(maxValueBytes_) + " bytes");
   }
 }
 
@@ -108,9 +115,22 @@ Poco::Dynamic::Var ExportResultReader::parse(const std::string& text) {
   }
 }
 
+Poco::JSON::Object::Ptr ExportResultReader::entityOf(const std::string& raw, std::string& problem) {
+  if (projector_ != nullptr) return projector_->project(raw, problem);
+  try {
+    Poco::Dynamic::Var value = parse(raw);
+    if (value.type() == typeid(Poco::JSON::Object::Ptr)) return value.extract<Poco::JSON::Object::Ptr>();
+    problem = "not a JSON object";
+  } catch (const MalformedResultError& e) {
+    problem = e.message();  // this element only: the scanner found where it ends
+  }
+  return nullptr;
+}
+
 Poco::JSON::Object::Ptr ExportResultReader::read(std::istream& in, const EntityHandler& onEntity) {
   in_ = in.rdbuf();
   offset_ = 0;
+  pos_ = end_ = 0;
   if (in_ == nullptr) fail("no input");
   Poco::JSON::Object::Ptr rest = new Poco::JSON::Object;
   expect('{', "at the start of the document");
@@ -134,18 +154,9 @@ Poco::JSON::Object::Ptr ExportResultReader::read(std::istream& in, const EntityH
           next();
         } else {
           for (;;) {
-            std::string raw = captureValue();
-            Poco::JSON::Object::Ptr entity;
+            const std::string raw = captureValue();
             std::string problem;
-            try {
-              Poco::Dynamic::Var value = parse(raw);
-              if (value.type() == typeid(Poco::JSON::Object::Ptr))
-                entity = value.extract<Poco::JSON::Object::Ptr>();
-              else
-                problem = "not a JSON object";
-            } catch (const MalformedResultError& e) {
-              problem = e.message();  // this element only: the scanner found where it ends
-            }
+            const Poco::JSON::Object::Ptr entity = entityOf(raw, problem);
             onEntity(entity, raw, problem);
             skipSpace();
             int c = next();

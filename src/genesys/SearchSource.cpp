@@ -1,8 +1,10 @@
 #include "genesys/SearchSource.h"
 
+#include <optional>
 #include <sstream>
 
 #include "common/Errors.h"
+#include "genesys/EvaluationProjection.h"
 #include "genesys/ExportResultReader.h"
 #include "genesys/MalformedEntry.h"
 #include "genesys/OrgClient.h"
@@ -15,6 +17,8 @@ SearchSource::SearchSource(OrgClient& client) : client_(client) {}
 void SearchSource::fetch(const TimeWindow& window, const EvaluationPageHandler& handler) {
   const SearchSettings& settings = client_.org().search;
   SearchPaging paging(window, settings.dateField, settings.pageSize, settings.maxResults);
+  std::optional<EvaluationProjector> projector;  // one for the sweep: its parser's buffers are reused
+  if (projection_) projector.emplace(projection_);
   for (int number = 1;; ++number) {
     const std::string what = "org " + client_.org().name + ": evaluation search [" + window.start + ", " +
                              window.end + ") request " + std::to_string(number) + " (page " +
@@ -25,6 +29,7 @@ void SearchSource::fetch(const TimeWindow& window, const EvaluationPageHandler& 
     // Read element by element: one evaluation Poco cannot parse is dead-lettered alone.
     std::vector<Poco::JSON::Object::Ptr> results;
     ExportResultReader reader(ExportResultReader::kDefaultMaxValueBytes, "results");
+    if (projector) reader.setProjector(&*projector);
     std::istringstream in(text);
     try {
       reader.read(in, [&](const Poco::JSON::Object::Ptr& result, const std::string& raw, const std::string& problem) {

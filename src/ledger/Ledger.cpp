@@ -111,6 +111,11 @@ std::vector<Decision> Ledger::observe(const std::vector<Observation>& observatio
   std::vector<Decision> decisions;
   decisions.reserve(observations.size());
   Transaction transaction(*db_);
+  struct KeysKept {  // ended while the transaction still holds the connection
+    SkippedRecords& skipped;
+    bool committed = false;
+    ~KeysKept() { skipped.transactionEnded(committed); }
+  } keys{*skipped_};
   std::string fenced;  // a page is one org's: check each org once
   for (const Observation& observation : observations) {
     if (observation.orgId != fenced) fenceWrite(observation.orgId);
@@ -118,6 +123,7 @@ std::vector<Decision> Ledger::observe(const std::vector<Observation>& observatio
     decisions.push_back(observeOne(observation));
   }
   transaction.commit();
+  keys.committed = true;
   return decisions;
 }
 

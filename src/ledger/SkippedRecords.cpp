@@ -24,7 +24,32 @@ bool SkippedRecords::representable(const std::string& changedDate) {
   return time && formatIsoTime(*time) == changedDate;
 }
 
+std::int64_t SkippedRecords::cachedKey(Keys& known, Keys& tentative, const std::string& name,
+                                       const std::function<std::int64_t()>& read) {
+  if (auto found = known.find(name); found != known.end()) return found->second;
+  if (auto found = tentative.find(name); found != tentative.end()) return found->second;
+  return tentative[name] = read();
+}
+
+void SkippedRecords::transactionEnded(bool committed) {
+  if (committed) {
+    knownOrgs_.merge(tentativeOrgs_);
+    knownReasons_.merge(tentativeReasons_);
+  }
+  tentativeOrgs_.clear();
+  tentativeReasons_.clear();
+}
+
 std::int64_t SkippedRecords::orgKey(const std::string& orgId, const std::string& orgName) {
+  // Under the org's id and name: a renamed org's row is updated once.
+  return cachedKey(knownOrgs_, tentativeOrgs_, orgId + '\n' + orgName, [&] { return readOrgKey(orgId, orgName); });
+}
+
+std::int64_t SkippedRecords::reasonKey(const std::string& reason) {
+  return cachedKey(knownReasons_, tentativeReasons_, reason, [&] { return readReasonKey(reason); });
+}
+
+std::int64_t SkippedRecords::readOrgKey(const std::string& orgId, const std::string& orgName) {
   Statement add(db_, "INSERT INTO ledger_orgs (org_id, org_name) VALUES (?1, ?2)"
                      " ON CONFLICT(org_id) DO UPDATE SET org_name=excluded.org_name WHERE ledger_orgs.org_name<>excluded.org_name");
   add.bind(1, orgId).bind(2, orgName).run();
@@ -34,7 +59,7 @@ std::int64_t SkippedRecords::orgKey(const std::string& orgId, const std::string&
   return key.integer(0);
 }
 
-std::int64_t SkippedRecords::reasonKey(const std::string& reason) {
+std::int64_t SkippedRecords::readReasonKey(const std::string& reason) {
   Statement add(db_, "INSERT INTO skip_reasons (text) VALUES (?1) ON CONFLICT DO NOTHING");
   add.bind(1, reason).run();
   Statement key(db_, "SELECT reason_key FROM skip_reasons WHERE text=?1");

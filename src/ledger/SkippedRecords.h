@@ -37,11 +37,26 @@ class SkippedRecords {
   // (orgId, history rows) per record deleted.
   std::vector<std::pair<std::string, long long>> deleteOlderThan(const std::string& cutoff, int limit);
 
+  // Call when the transaction that called insert() ends. The org and reason keys it read are
+  // remembered only if it committed: a key written by a rolled-back transaction may later be
+  // given to another row.
+  void transactionEnded(bool committed);
+
  private:
+  using Keys = std::map<std::string, std::int64_t>;
   std::int64_t orgKey(const std::string& orgId, const std::string& orgName);
   std::int64_t reasonKey(const std::string& reason);
+  std::int64_t readOrgKey(const std::string& orgId, const std::string& orgName);
+  std::int64_t readReasonKey(const std::string& reason);
+  // The key under `name` in `known` or `tentative`, else `read()`'s answer, remembered as tentative.
+  static std::int64_t cachedKey(Keys& known, Keys& tentative, const std::string& name,
+                                const std::function<std::int64_t()>& read);
 
   Database& db_;
+  // Keys never change once committed (rows of ledger_orgs and skip_reasons are never deleted), so
+  // the two upserts per skipped evaluation run once per org and reason. Guarded by the
+  // transaction's connection lock, like every call here.
+  Keys knownOrgs_, knownReasons_, tentativeOrgs_, tentativeReasons_;
 };
 
 }  // namespace evalbridge

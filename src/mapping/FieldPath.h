@@ -30,12 +30,15 @@ class FieldPath {
 
   const std::string& text() const { return text_; }
 
- private:
   struct Step {
     std::string key;  // empty for an index step
     std::size_t index = 0;
     bool isIndex = false;
   };
+  // The path's steps in order (the evaluation projection walks them on the raw text).
+  const std::vector<Step>& steps() const { return steps_; }
+
+ private:
   std::string text_;
   std::vector<Step> steps_;
 };

@@ -153,6 +153,13 @@ Mapping::Readiness Mapping::readiness(const Poco::JSON::Object::Ptr& evaluation)
   return impl_->when && !impl_->when->matches(ev) ? Readiness::SkipKnown : Readiness::Incomplete;
 }
 
+std::vector<std::string> Mapping::pathsRead() const {
+  std::vector<std::string> paths;
+  for (const auto* path : impl_->whenPaths) paths.push_back(path->text());
+  for (const auto* path : impl_->fieldPaths) paths.push_back(path->text());
+  return paths;
+}
+
 MappingResult Mapping::apply(const Poco::JSON::Object::Ptr& evaluation) const {
   MappingResult result;
   try {

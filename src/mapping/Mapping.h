@@ -52,6 +52,10 @@ class Mapping {
   enum class Readiness { Complete, SkipKnown, Incomplete };
   Readiness readiness(const Poco::JSON::Object::Ptr& evaluation) const;
 
+  // Every field path applying reads (`when` first, then the fields'), as written in the file.
+  // An evaluation cut down to these paths maps exactly as the whole one does.
+  std::vector<std::string> pathsRead() const;
+
   Mapping(Mapping&&) noexcept;
   Mapping& operator=(Mapping&&) noexcept;
   ~Mapping();

@@ -12,6 +12,7 @@
 #include "common/Errors.h"
 #include "common/IsoTime.h"
 #include "config/Config.h"
+#include "genesys/EvaluationProjection.h"
 #include "genesys/EvaluationSource.h"
 #include "genesys/MalformedEntry.h"
 #include "genesys/OrgClient.h"
@@ -149,8 +150,14 @@ Observation observe(const std::string& orgId, const std::string& orgName, const 
   const bool malformed = isMalformedEntry(evaluation);
   // The raw text is kept only for records that are delivered or dead-lettered (most are skipped).
   auto keepRaw = [&] {
-    if (observation.rawJson.empty())
-      observation.rawJson = malformed ? malformedRawText(evaluation) : stringify(evaluation);
+    if (!observation.rawJson.empty()) return;
+    if (malformed) {
+      observation.rawJson = malformedRawText(evaluation);
+    } else if (auto raw = projectedRawText(evaluation)) {
+      observation.rawJson = std::move(*raw);  // the record as Genesys sent it; the object holds only a part
+    } else {
+      observation.rawJson = stringify(evaluation);
+    }
   };
   Poco::Dynamic::Var id = !malformed && evaluation->has("id") ? evaluation->get("id") : Poco::Dynamic::Var();
   if (!id.isString() || id.toString().empty()) {

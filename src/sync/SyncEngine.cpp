@@ -10,6 +10,7 @@
 
 #include "common/Errors.h"
 #include "genesys/AnalyticsSource.h"
+#include "genesys/EvaluationProjection.h"
 #include "genesys/ExportJobSource.h"
 #include "genesys/OrgClient.h"
 #include "genesys/SearchSource.h"
@@ -28,7 +29,14 @@ struct SyncEngine::OrgParts {
   std::unique_ptr<EvaluationSource> source;
 
   OrgParts(const OrgSettings& org, ShutdownToken& shutdown)
-      : settings(org), mapping(Mapping::loadFile(org.mappingPath)), client(org, shutdown), source(makeSource(shutdown)) {}
+      : settings(org), mapping(Mapping::loadFile(org.mappingPath)), client(org, shutdown), source(makeSource(shutdown)) {
+    // Most evaluations are skipped: read only what the mapping, the sync and the search paging
+    // look at, and build the rest only for the few that match (their raw text goes along).
+    std::vector<std::string> paths = mapping.pathsRead();
+    for (std::string& path : pathsTheSyncReads()) paths.push_back(std::move(path));
+    paths.push_back(settings.search.dateField);
+    source->projectOnto(std::make_shared<const ProjectionPaths>(paths));
+  }
 
   std::unique_ptr<EvaluationSource> makeSource(ShutdownToken& shutdown) {
     if (settings.source == "search") return std::make_unique<SearchSource>(client);

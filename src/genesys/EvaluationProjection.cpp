@@ -1,0 +1,170 @@
+#include "genesys/EvaluationProjection.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+
+#include <Poco/JSON/Array.h>
+#include <simdjson.h>
+
+#include "mapping/FieldPath.h"
+
+namespace evalbridge {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+const char* const kRawText = "__evalbridgeProjectedFrom";
+
+// The value as T, once its type() said it is one (so the error code is never set).
+template <typename T>
+T as(element value) {
+  T out{};
+  const simdjson::error_code unused = value.get(out);
+  static_cast<void>(unused);
+  return out;
+}
+
+// The whole value, as Poco's parser would have built it.
+Poco::Dynamic::Var wholeValue(element value) {
+  switch (value.type()) {
+    case element_type::OBJECT: {
+      Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
+      for (const auto field : as<simdjson::dom::object>(value)) object->set(std::string(field.key), wholeValue(field.value));
+      return object;
+    }
+    case element_type::ARRAY: {
+      Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+      for (const element item : as<simdjson::dom::array>(value)) array->add(wholeValue(item));
+      return array;
+    }
+    case element_type::STRING: return std::string(as<std::string_view>(value));
+    case element_type::INT64: return static_cast<Poco::Int64>(as<std::int64_t>(value));
+    case element_type::UINT64: return static_cast<Poco::UInt64>(as<std::uint64_t>(value));
+    case element_type::DOUBLE: return as<double>(value);
+    case element_type::BOOL: return as<bool>(value);
+    case element_type::NULL_VALUE: break;
+  }
+  return Poco::Dynamic::Var();  // null, as Poco's parser gives it
+}
+
+bool projectValue(const ProjectionPaths::Node& node, element value, Poco::Dynamic::Var& out);
+
+void projectMembers(const ProjectionPaths::Node& node, simdjson::dom::object from, Poco::JSON::Object& to) {
+  // Every member in order, so that of a repeated key the last one counts.
+  for (const auto field : from) {
+    const ProjectionPaths::Node* child = node.key(field.key);
+    if (child == nullptr) continue;
+    Poco::Dynamic::Var projected;
+    if (projectValue(*child, field.value, projected))
+      to.set(std::string(field.key), projected);
+    else
+      to.remove(std::string(field.key));  // an earlier duplicate must not answer for this one
+  }
+}
+
+// The value cut down to what `node` reaches. False when nothing below it can be found in this
+// value (a key step into a string, say): the member is then left out, and a lookup through it
+// gives Missing, as it would on the whole evaluation.
+bool projectValue(const ProjectionPaths::Node& node, element value, Poco::Dynamic::Var& out) {
+  if (node.whole) {
+    out = wholeValue(value);
+    return true;
+  }
+  switch (value.type()) {
+    case element_type::NULL_VALUE: out = Poco::Dynamic::Var(); return true;  // a lookup through null gives Null
+    case element_type::OBJECT: {
+      if (node.keys.empty()) return false;
+      Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
+      projectMembers(node, as<simdjson::dom::object>(value), *object);
+      out = object;
+      return true;
+    }
+    case element_type::ARRAY: {
+      if (node.indexes.empty()) return false;
+      const auto items = as<simdjson::dom::array>(value);
+      std::size_t length = 0;
+      for (const auto& [index, child] : node.indexes) length = std::max(length, index + 1);
+      length = std::min(length, items.size());
+      // Indexes no path names hold null: no lookup reaches them.
+      Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+      for (std::size_t i = 0; i < length; ++i) array->add(Poco::Dynamic::Var());
+      for (const auto& [index, child] : node.indexes) {
+        if (index >= length) continue;
+        Poco::Dynamic::Var projected;
+        // An element nothing can be found in becomes {}: a lookup into it gives Missing, not Null.
+        element item;
+        if (items.at(index).get(item) != simdjson::SUCCESS) continue;  // never: index < length <= size
+        if (!projectValue(child, item, projected)) projected = Poco::JSON::Object::Ptr(new Poco::JSON::Object);
+        array->set(static_cast<unsigned int>(index), projected);
+      }
+      out = array;
+      return true;
+    }
+    default: return false;  // a scalar: no step below it finds anything
+  }
+}
+
+ProjectionPaths::Node& childFor(ProjectionPaths::Node& node, const mapping::FieldPath::Step& step) {
+  if (step.isIndex) {
+    for (auto& [index, child] : node.indexes)
+      if (index == step.index) return child;
+    node.indexes.emplace_back(step.index, ProjectionPaths::Node());
+    return node.indexes.back().second;
+  }
+  for (auto& [key, child] : node.keys)
+    if (key == step.key) return child;
+  node.keys.emplace_back(step.key, ProjectionPaths::Node());
+  return node.keys.back().second;
+}
+
+}  // namespace
+
+const ProjectionPaths::Node* ProjectionPaths::Node::key(std::string_view name) const {
+  for (const auto& [key, child] : keys)
+    if (key == name) return &child;
+  return nullptr;
+}
+
+ProjectionPaths::ProjectionPaths(const std::vector<std::string>& paths) {
+  for (const std::string& text : paths) {
+    mapping::FieldPath path;
+    mapping::FieldPath::SyntaxError error;
+    if (!mapping::FieldPath::parse(text, path, error))
+      throw std::invalid_argument("projection path '" + text + "': " + error.reason);
+    Node* node = &root_;
+    for (const auto& step : path.steps()) node = &childFor(*node, step);
+    node->whole = true;
+  }
+}
+
+std::vector<std::string> pathsTheSyncReads() { return {"id", "changedDate", "redacted", "conversation.id"}; }
+
+std::optional<std::string> projectedRawText(const Poco::JSON::Object::Ptr& evaluation) {
+  if (!evaluation || !evaluation->has(kRawText)) return std::nullopt;
+  return evaluation->getValue<std::string>(kRawText);
+}
+
+EvaluationProjector::EvaluationProjector(std::shared_ptr<const ProjectionPaths> paths)
+    : paths_(std::move(paths)), parser_(std::make_unique<simdjson::dom::parser>()) {}
+
+EvaluationProjector::~EvaluationProjector() = default;
+
+Poco::JSON::Object::Ptr EvaluationProjector::project(const std::string& raw, std::string& problem) {
+  element root;
+  if (const auto error = parser_->parse(raw).get(root)) {
+    problem = std::string("not valid JSON (") + simdjson::error_message(error) + ")";
+    return nullptr;
+  }
+  if (root.type() != element_type::OBJECT) {
+    problem = "not a JSON object";
+    return nullptr;
+  }
+  Poco::JSON::Object::Ptr projected = new Poco::JSON::Object;
+  projectMembers(paths_->root(), as<simdjson::dom::object>(root), *projected);
+  projected->set(kRawText, raw);
+  return projected;
+}
+
+}  // namespace evalbridge

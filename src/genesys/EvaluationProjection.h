@@ -1,0 +1,79 @@
+#pragma once
+// Reads an evaluation's JSON text without building the whole of it: simdjson validates the text
+// in full (as strictly as Poco's parser: a lone UTF-16 surrogate, 1e400, an integer beyond 64
+// bits, a raw control character, invalid UTF-8 or unpaired brackets make it malformed), then
+// only the paths the bridge reads are copied into a small Poco object. Most evaluations are
+// skipped, so most are never built as a DOM: a search page of 100 evaluations costs 100 small
+// objects of a handful of values, not 100 trees of a few hundred.
+//
+// The cut-down object answers every lookup of a projected path exactly as the whole evaluation
+// would (FieldPath::lookup: Missing, Null or the value), so the mapping's conditions, fields,
+// skip reasons and readiness run on it unchanged, in one place. It carries the record's full
+// text (projectedRawText), which the ledger keeps for delivered and dead-lettered records.
+//
+// A key that appears twice in one object: the last one counts, as with Poco.
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+
+namespace simdjson {
+namespace dom {
+class parser;
+}
+}  // namespace simdjson
+
+namespace evalbridge {
+
+// The paths to keep, merged into a tree (shared by every evaluation of an org; immutable).
+class ProjectionPaths {
+ public:
+  struct Node {
+    std::vector<std::pair<std::string, Node>> keys;
+    std::vector<std::pair<std::size_t, Node>> indexes;
+    bool whole = false;  // a path ends here: keep the value with everything below it
+    const Node* key(std::string_view name) const;
+  };
+
+  // `paths` in FieldPath syntax ("answers.totalScore", "mediaType[0]"). Throws
+  // std::invalid_argument for one that is not (a mapping's paths were validated when it loaded).
+  explicit ProjectionPaths(const std::vector<std::string>& paths);
+  const Node& root() const { return root_; }
+
+ private:
+  Node root_;
+};
+
+// What the bridge reads of an evaluation besides its mapping's paths: the key (id), the rescore
+// and staleness check (changedDate), redaction (redacted) and the full read of an incomplete
+// search result (conversation.id). A source adds what it reads itself (the search date field).
+std::vector<std::string> pathsTheSyncReads();
+
+// The whole record's text of a projected evaluation (kept in a member no Genesys model has, as
+// MalformedEntry does), or nothing for an object built whole.
+std::optional<std::string> projectedRawText(const Poco::JSON::Object::Ptr& evaluation);
+
+// Not thread-safe (one simdjson parser, reused so that a page allocates nothing per record):
+// one per reader.
+class EvaluationProjector {
+ public:
+  explicit EvaluationProjector(std::shared_ptr<const ProjectionPaths> paths);
+  ~EvaluationProjector();
+  EvaluationProjector(const EvaluationProjector&) = delete;
+  EvaluationProjector& operator=(const EvaluationProjector&) = delete;
+
+  // The evaluation cut down to the paths, or null when `raw` is not a JSON object, with
+  // `problem` saying why (for the dead letter).
+  Poco::JSON::Object::Ptr project(const std::string& raw, std::string& problem);
+
+ private:
+  std::shared_ptr<const ProjectionPaths> paths_;
+  std::unique_ptr<simdjson::dom::parser> parser_;
+};
+
+}  // namespace evalbridge

@@ -1,0 +1,214 @@
+// The projection (simdjson, only the paths read) must map every evaluation exactly as the whole
+// Poco parse does: same match, same skip reason and code, same fields, same readiness. Each case
+// is mapped both ways and compared, so a projection that drops, reorders or mis-types a value fails.
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <Poco/JSON/Parser.h>
+#include <catch2/catch.hpp>
+
+#include "genesys/EvaluationProjection.h"
+#include "mapping/Mapping.h"
+
+using namespace evalbridge;
+
+namespace {
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+const std::string kMapping = R"({
+  "name": "projection",
+  "when": { "all": [
+    { "field": "status", "in": ["FINISHED", "PENDING"] },
+    { "not": { "field": "agent", "exists": false } },
+    { "any": [
+      { "field": "answers.anyFailedKillQuestions", "eq": true },
+      { "field": "answers.totalScore", "lt": 70 },
+      { "field": "answers.questionGroupScores[0].questionScores[1].score", "le": 10 },
+      { "field": "mediaType[1]", "eq": "email" }
+    ] }
+  ] },
+  "fields": {
+    "short_description": "{{agent.name}} {{answers.totalScore}} {{answers.questionGroupScores[0].totalScore}}",
+    "description": "agent {{agent}} group {{answers.questionGroupScores[0]}} none {{nothing.here}} {{mediaType}}",
+    "urgency": { "from": "answers.totalScore", "ranges": [ { "lt": 50, "value": "1" } ], "default": "3" },
+    "assignment_group": { "from": "queue.name", "map": { "Billing": "Billing QA" }, "default": "QA" }
+  }
+})";
+
+// The same conditions with fields that read leaves only, so arrays and objects are cut down
+// rather than copied whole (the mapping above copies agent, mediaType and a group whole).
+const std::string kNarrowMapping = R"({
+  "name": "narrow",
+  "when": { "all": [
+    { "field": "status", "in": ["FINISHED", "PENDING"] },
+    { "not": { "field": "agent", "exists": false } },
+    { "any": [
+      { "field": "answers.anyFailedKillQuestions", "eq": true },
+      { "field": "answers.totalScore", "lt": 70 },
+      { "field": "answers.questionGroupScores[0].questionScores[1].score", "le": 10 },
+      { "field": "mediaType[1]", "eq": "email" }
+    ] }
+  ] },
+  "fields": { "short_description": "{{agent.name}} {{answers.questionGroupScores[0].totalScore}} {{mediaType[0]}}" }
+})";
+
+Poco::JSON::Object::Ptr whole(const std::string& text) {
+  Poco::JSON::Parser parser;
+  return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::shared_ptr<const ProjectionPaths> pathsOf(const Mapping& mapping) {
+  std::vector<std::string> paths = mapping.pathsRead();
+  for (auto& path : pathsTheSyncReads()) paths.push_back(path);
+  return std::make_shared<const ProjectionPaths>(paths);
+}
+
+void requireSameMapping(const Mapping& mapping, const std::string& text) {
+  EvaluationProjector projector(pathsOf(mapping));
+  std::string problem;
+  const Poco::JSON::Object::Ptr projected = projector.project(text, problem);
+  INFO(text);
+  REQUIRE(projected);
+  REQUIRE(problem.empty());
+  const Poco::JSON::Object::Ptr full = whole(text);
+  const MappingResult expected = mapping.apply(full);
+  const MappingResult got = mapping.apply(projected);
+  CHECK(got.matched == expected.matched);
+  CHECK(got.skipReason == expected.skipReason);
+  CHECK(got.skipCode == expected.skipCode);
+  CHECK(got.fields == expected.fields);
+  CHECK(got.error == expected.error);
+  CHECK(mapping.readiness(projected) == mapping.readiness(full));
+  for (const char* key : {"id", "changedDate", "redacted"}) {
+    CHECK(projected->has(key) == full->has(key));
+    if (full->has(key)) CHECK(projected->get(key).toString() == full->get(key).toString());
+  }
+  REQUIRE(projectedRawText(projected));
+  CHECK(*projectedRawText(projected) == text);
+}
+
+// The sample evaluation with `edit` applied to its parsed form, as text again.
+std::string variant(const std::string& sample, const std::function<void(Poco::JSON::Object&)>& edit) {
+  Poco::JSON::Object::Ptr evaluation = whole(sample);
+  edit(*evaluation);
+  std::ostringstream out;
+  evaluation->stringify(out);
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("a projected evaluation maps exactly as the whole one", "[projection]") {
+  const Mapping mapping = Mapping::parse(kMapping, "projection.json");
+  const Mapping narrow = Mapping::parse(kNarrowMapping, "narrow.json");
+  const std::string sample = readFile(std::string(EVALBRIDGE_SOURCE_DIR) + "/tests/data/evaluation.json");
+  using Object = Poco::JSON::Object;
+  auto answers = [](Object& e) { return e.getObject("answers"); };
+  auto passing = [&](Object& e) {
+    answers(e)->set("totalScore", 85);
+    answers(e)->set("anyFailedKillQuestions", false);
+  };
+  std::vector<std::string> cases = {
+      sample,
+      variant(sample, [](Object& e) { e.set("status", "INPROGRESS"); }),
+      variant(sample, [&](Object& e) { answers(e)->set("totalScore", 80); answers(e)->set("anyFailedKillQuestions", false); }),
+      variant(sample, [&](Object& e) { answers(e)->set("totalScore", 45); }),
+      variant(sample, [](Object& e) { e.set("answers", Poco::Dynamic::Var()); }),  // null: lookups through it give Null
+      variant(sample, [](Object& e) { e.remove("agent"); }),
+      variant(sample, [](Object& e) { e.set("agent", "just a string"); }),  // a key step into a string: Missing
+      variant(sample, [&](Object& e) { answers(e)->set("questionGroupScores", Poco::JSON::Array::Ptr(new Poco::JSON::Array)); }),
+      variant(sample, [&](Object& e) {
+        Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
+        groups->add("not an object");  // an element nothing can be found in: Missing, not Null
+        answers(e)->set("questionGroupScores", groups);
+      }),
+      variant(sample, [](Object& e) {
+        Poco::JSON::Array::Ptr media = new Poco::JSON::Array;
+        media->add("call");
+        media->add("email");
+        media->add("chat");
+        e.set("mediaType", media);
+      }),
+      variant(sample, [](Object& e) { e.set("mediaType", Poco::JSON::Array::Ptr(new Poco::JSON::Array)); }),
+      // Passing evaluations: the skip reason names each leaf's value, so Missing and Null differ.
+      variant(sample, [&](Object& e) {
+        passing(e);
+        Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
+        groups->add("not an object");
+        answers(e)->set("questionGroupScores", groups);
+      }),
+      variant(sample, [&](Object& e) {
+        passing(e);
+        Poco::JSON::Array::Ptr media = new Poco::JSON::Array;
+        media->add("call");  // mediaType[1] is past the end: Missing
+        e.set("mediaType", media);
+      }),
+      variant(sample, [&](Object& e) {
+        passing(e);
+        e.set("mediaType", Poco::JSON::Array::Ptr(new Poco::JSON::Array));
+      }),
+      variant(sample, [&](Object& e) { answers(e)->set("totalScore", Poco::UInt64(18446744073709551615ULL)); }),
+      variant(sample, [&](Object& e) { answers(e)->set("totalScore", -12); }),
+      variant(sample, [](Object& e) { e.set("redacted", true); }),
+  };
+  // A repeated key: the last one counts, as with Poco (Object::stringify cannot write these).
+  cases.push_back(R"({"id":"e1","status":"FINISHED","status":"PENDING","agent":{"name":"A"},"answers":{"totalScore":10}})");
+  cases.push_back(R"({"id":"e2","status":"FINISHED","agent":{"name":"A"},"answers":{"totalScore":10},"answers":"gone"})");
+  cases.push_back(R"({"id":"e3","agent":{"name":"A"},"answers":{"totalScore":90},"answers":{"totalScore":20},"status":"FINISHED"})");
+  cases.push_back(R"({"id":"e4","status":"FINISHED","agent":null,"answers":{"totalScore":1e2,"comments":"\u00e9\n"}})");
+  cases.push_back(R"({"id":"e5","status":"FINISHED","agent":{},"mediaType":["x","email"],"answers":{}})");
+  for (const std::string& text : cases) {
+    requireSameMapping(mapping, text);
+    requireSameMapping(narrow, text);
+  }
+}
+
+TEST_CASE("the default mapping maps the sample the same way projected", "[projection]") {
+  const Mapping mapping = Mapping::loadFile(std::string(EVALBRIDGE_SOURCE_DIR) + "/mappings/qa-failures.json");
+  const std::string sample = readFile(std::string(EVALBRIDGE_SOURCE_DIR) + "/tests/data/evaluation.json");
+  requireSameMapping(mapping, sample);
+  EvaluationProjector projector(pathsOf(mapping));
+  std::string problem;
+  const auto projected = projector.project(sample, problem);
+  REQUIRE(projected);
+  // Only what is read: no question scores, no agentHasRead.
+  CHECK_FALSE(projected->getObject("answers")->has("questionGroupScores"));
+  CHECK_FALSE(projected->has("agentHasRead"));
+  CHECK(projected->getObject("conversation")->has("id"));
+  CHECK_FALSE(projected->getObject("conversation")->has("startTime"));
+}
+
+TEST_CASE("the projection refuses what Poco's parser refuses", "[projection]") {
+  const Mapping mapping = Mapping::parse(kMapping, "projection.json");
+  EvaluationProjector projector(pathsOf(mapping));
+  for (const std::string& text : {std::string(R"({"id":"a","x":"\ud800"})"), std::string(R"({"id":"a","x":1e400})"),
+                                 std::string(R"({"id":"a","x":123456789012345678901234567890})"),
+                                 std::string("{\"id\":\"a\",\"x\":\"a\x01\"}"), std::string("{\"id\":\"a\",\"x\":\"\xff\"}"),
+                                 std::string(R"({"id":"a","x":[1,2})"), std::string(R"({"id":"a",})")}) {
+    INFO(text);
+    std::string problem;
+    CHECK_FALSE(projector.project(text, problem));
+    CHECK_THAT(problem, Catch::Matchers::StartsWith("not valid JSON ("));
+  }
+  std::string problem;
+  CHECK_FALSE(projector.project("[1,2]", problem));
+  CHECK(problem == "not a JSON object");
+  // The projector goes on after a bad record.
+  problem.clear();
+  CHECK(projector.project(R"({"id":"ok"})", problem));
+  CHECK(problem.empty());
+}
+
+TEST_CASE("an object built whole has no projected text", "[projection]") {
+  CHECK_FALSE(projectedRawText(whole(R"({"id":"a"})")));
+  CHECK_FALSE(projectedRawText(Poco::JSON::Object::Ptr()));
+}
