@@ -10,6 +10,7 @@
 #include "ledger/SqliteDatabase.h"
 #include "ledger/SqliteError.h"
 #include "ledger/Statement.h"
+#include "ledger/Transaction.h"
 #include "support/LedgerBackends.h"
 #include "support/TempDir.h"
 
@@ -460,4 +461,31 @@ TEST_CASE("a reason first seen in a rolled-back page is not remembered under a k
   CHECK(ledger.find("org-1", "e2")->skipReason == "reason B");
   CHECK(ledger.find("org-1", "e3")->skipReason == "reason A");
   CHECK(countRows(place, "skip_reasons") == 3);
+}
+
+TEST_CASE("a relaxed transaction leaves the connection waiting for the disk again, committed or not", "[ledger]") {
+  // Intents rely on it: after an outcome batch or a checkpoint, the next commit must be full.
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  const auto db = place.open();
+  const bool sqlite = place.backend == LedgerBackend::Sqlite;
+  auto setting = [&] {
+    Statement query(*db, sqlite ? "PRAGMA synchronous" : "SHOW synchronous_commit");
+    REQUIRE(query.step());
+    return query.text(0);
+  };
+  const std::string full = setting();
+  CHECK(full == (sqlite ? "2" : "on"));
+  {
+    Transaction relaxed(*db, Transaction::Durability::Relaxed);
+    CHECK(setting() == (sqlite ? "1" : "off"));
+    relaxed.commit();
+  }
+  CHECK(setting() == full);
+  { Transaction rolledBack(*db, Transaction::Durability::Relaxed); }
+  CHECK(setting() == full);
+  {
+    Transaction plain(*db);
+    CHECK(setting() == full);
+  }
 }

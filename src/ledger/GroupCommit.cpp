@@ -37,22 +37,9 @@ void GroupCommit::commitBatch(std::vector<Item*>& batch) {
   // Losing an outcome to a power cut is safe by construction: the record is pending again, and a
   // pending record is looked up by correlation_id before anything is posted (IncidentSink), so
   // the incident is adopted, never created twice. An intent is different (without it a POST
-  // could leave no trace), so intents keep the full wait. The mutex keeps any other
-  // transaction on this connection from running while durability is relaxed.
-  std::lock_guard<std::recursive_mutex> hold(db_.mutex());
-  db_.relaxDurability(true);
-  struct BackToFull {
-    Database& db;
-    ~BackToFull() {
-      try {
-        db.relaxDurability(false);
-      } catch (...) {
-        // Cannot fail on an open connection; if it did, the next intent would still be in WAL.
-      }
-    }
-  } backToFull{db_};
+  // could leave no trace), so intents keep the full wait.
   try {
-    Transaction transaction(db_);
+    Transaction transaction(db_, Transaction::Durability::Relaxed);
     for (Item* item : batch) {
       db_.exec("SAVEPOINT outcome");
       try {

@@ -478,7 +478,9 @@ void Ledger::fenceWrite(const std::string& orgId) {
 }
 
 void Ledger::setCheckpoint(const std::string& orgId, const std::string& orgName, const std::string& windowEnd) {
-  Transaction transaction(*db_);
+  // Without waiting for the disk: a checkpoint lost to a power cut only has its window read
+  // again, and the window's records were committed before it (commits land in order).
+  Transaction transaction(*db_, Transaction::Durability::Relaxed);
   fenceWrite(orgId);
   Statement upsert(*db_,
                    "INSERT INTO checkpoints (org_id, org_name, window_end, updated_at) VALUES (?,?,?,?)"
