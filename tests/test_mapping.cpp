@@ -159,6 +159,11 @@ TEST_CASE("SPEC example: a passing evaluation is skipped with the reason", "[map
         "any[1] answers.totalScore (wanted lt 70)");
   answers->set("totalScore", 91.5);
   CHECK(m.apply(ev).skipCode == r.skipCode);
+  // The sync asks for the code alone: the same code, no reason with values.
+  const MappingResult codeOnly = m.apply(ev, /*withSkipReason=*/false);
+  CHECK_FALSE(codeOnly.matched);
+  CHECK(codeOnly.skipCode == r.skipCode);
+  CHECK(codeOnly.skipReason.empty());
 
   answers->set("totalScore", 45.25);
   r = m.apply(ev);

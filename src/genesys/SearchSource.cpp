@@ -1,7 +1,8 @@
 #include "genesys/SearchSource.h"
 
 #include <optional>
-#include <sstream>
+
+#include <Poco/MemoryStream.h>
 
 #include "common/Errors.h"
 #include "genesys/EvaluationProjection.h"
@@ -30,7 +31,7 @@ void SearchSource::fetch(const TimeWindow& window, const EvaluationPageHandler& 
     std::vector<Poco::JSON::Object::Ptr> results;
     ExportResultReader reader(ExportResultReader::kDefaultMaxValueBytes, "results");
     if (projector) reader.setProjector(&*projector);
-    std::istringstream in(text);
+    Poco::MemoryInputStream in(text.data(), text.size());  // reads the answer in place, no copy
     try {
       reader.read(in, [&](const Poco::JSON::Object::Ptr& result, const std::string& raw, const std::string& problem) {
         results.push_back(result ? result : makeMalformedEntry(raw, "evaluation search result: " + problem));

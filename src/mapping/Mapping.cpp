@@ -160,7 +160,7 @@ std::vector<std::string> Mapping::pathsRead() const {
   return paths;
 }
 
-MappingResult Mapping::apply(const Poco::JSON::Object::Ptr& evaluation) const {
+MappingResult Mapping::apply(const Poco::JSON::Object::Ptr& evaluation, bool withSkipReason) const {
   MappingResult result;
   try {
     static const Poco::JSON::Object kEmpty;
@@ -177,7 +177,7 @@ MappingResult Mapping::apply(const Poco::JSON::Object::Ptr& evaluation) const {
         }
         return mapping::truncateText(reason, kMaxSkipReason);
       };
-      result.skipReason = explained(true);
+      if (withSkipReason) result.skipReason = explained(true);
       result.skipCode = explained(false);
       return result;
     }

@@ -39,8 +39,9 @@ class Mapping {
   enum class AfterClose { WorkNote, FollowUp };
   AfterClose afterClose() const;
   // Never throws; const and safe to call from many threads at once. A null pointer is treated as
-  // an empty evaluation (every field missing).
-  MappingResult apply(const Poco::JSON::Object::Ptr& evaluation) const;
+  // an empty evaluation (every field missing). `withSkipReason` false leaves skipReason empty
+  // (the sync keeps only skipCode; explaining the values again for every skip costs time).
+  MappingResult apply(const Poco::JSON::Object::Ptr& evaluation, bool withSkipReason = true) const;
 
   // Whether `evaluation` holds what applying reads. A search result lacks what only the
   // evaluation GET gives (names behind agent, evaluator and the form), so the sync asks first:

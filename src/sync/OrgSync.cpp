@@ -180,7 +180,7 @@ Observation observe(const std::string& orgId, const std::string& orgName, const 
     observation.skipReason = *reason;
     return observation;
   }
-  MappingResult result = mapping.apply(evaluation);
+  MappingResult result = mapping.apply(evaluation, /*withSkipReason=*/false);  // the ledger keeps the code
   if (!result.error.empty()) {
     keepRaw();
     observation.deadReason = "mapping " + mapping.name() + " failed: " + result.error;
