@@ -341,9 +341,15 @@ std::vector<LedgerRecord> Ledger::pending(const std::string& orgId) const {
 void Ledger::markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident) {
   outcomes_->run([&] {
     fenceWrite(orgId);
-    std::optional<LedgerRecord> row = find(orgId, evaluationId);
-    if (!row) throw PermanentError("ledger has no record " + orgId + ":" + evaluationId);
-    const bool wasUpdate = row->operation == Operation::Update;
+    // Only the operation is needed: read it alone, not the record with its raw text. A record
+    // being delivered is never a lean skip, so it is in evaluations.
+    bool wasUpdate = false;
+    {
+      Statement operation(*db_, "SELECT operation FROM evaluations WHERE org_id=? AND evaluation_id=?");
+      operation.bind(1, orgId).bind(2, evaluationId);
+      if (!operation.step()) throw PermanentError("ledger has no record " + orgId + ":" + evaluationId);
+      wasUpdate = !operation.isNull(0) && operation.text(0) == toString(Operation::Update);
+    }
     Statement update(*db_,
                      "UPDATE evaluations SET status=?, operation=NULL, raw_json=NULL, previous_fields_json=NULL,"
                      " sys_id=?, incident_number=COALESCE(?, incident_number),"
