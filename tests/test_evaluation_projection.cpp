@@ -24,9 +24,8 @@ std::string readFile(const std::string& path) {
   return text.str();
 }
 
-const std::string kMapping = R"({
-  "name": "projection",
-  "when": { "all": [
+// Conditions that read leaves, nested objects and array elements.
+const std::string kWhen = R"("when": { "all": [
     { "field": "status", "in": ["FINISHED", "PENDING"] },
     { "not": { "field": "agent", "exists": false } },
     { "any": [
@@ -35,7 +34,10 @@ const std::string kMapping = R"({
       { "field": "answers.questionGroupScores[0].questionScores[1].score", "le": 10 },
       { "field": "mediaType[1]", "eq": "email" }
     ] }
-  ] },
+  ] })";
+
+// Fields that copy agent, mediaType and a question group whole.
+const std::string kMapping = R"({ "name": "projection", )" + kWhen + R"(,
   "fields": {
     "short_description": "{{agent.name}} {{answers.totalScore}} {{answers.questionGroupScores[0].totalScore}}",
     "description": "agent {{agent}} group {{answers.questionGroupScores[0]}} none {{nothing.here}} {{mediaType}}",
@@ -44,20 +46,8 @@ const std::string kMapping = R"({
   }
 })";
 
-// The same conditions with fields that read leaves only, so arrays and objects are cut down
-// rather than copied whole (the mapping above copies agent, mediaType and a group whole).
-const std::string kNarrowMapping = R"({
-  "name": "narrow",
-  "when": { "all": [
-    { "field": "status", "in": ["FINISHED", "PENDING"] },
-    { "not": { "field": "agent", "exists": false } },
-    { "any": [
-      { "field": "answers.anyFailedKillQuestions", "eq": true },
-      { "field": "answers.totalScore", "lt": 70 },
-      { "field": "answers.questionGroupScores[0].questionScores[1].score", "le": 10 },
-      { "field": "mediaType[1]", "eq": "email" }
-    ] }
-  ] },
+// Fields that read leaves only, so arrays and objects are cut down rather than copied whole.
+const std::string kNarrowMapping = R"({ "name": "narrow", )" + kWhen + R"(,
   "fields": { "short_description": "{{agent.name}} {{answers.questionGroupScores[0].totalScore}} {{mediaType[0]}}" }
 })";
 
