@@ -7,12 +7,17 @@
 // sanitizer report, another exception escaping, a hang) is a bug.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <Poco/JSON/Object.h>
 
 #include "common/Errors.h"
+#include "genesys/EvaluationProjection.h"
 #include "genesys/ExportResultReader.h"
 #include "mapping/Mapping.h"
 
@@ -35,16 +40,44 @@ inline const Mapping& sampleMapping() {
   return mapping;
 }
 
-// The streaming export-result parser, then the mapping on every entity it yields.
-inline void exportResult(const std::uint8_t* data, std::size_t size) {
-  std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
+// What the mapping made of each element of a results document (nothing where the reader refused
+// the element); empty when the document itself was refused.
+inline std::vector<std::optional<MappingResult>> mappedElements(const std::string& text, EvaluationProjector* projector) {
+  std::istringstream in(text);
   ExportResultReader reader(1 << 20);
+  reader.setProjector(projector);
+  std::vector<std::optional<MappingResult>> results;
   try {
-    reader.read(in, [](const Poco::JSON::Object::Ptr& entity, const std::string&, const std::string&) {
-      if (entity) sampleMapping().apply(entity);
+    reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, const std::string&, const std::string&) {
+      results.push_back(entity ? std::optional<MappingResult>(sampleMapping().apply(entity)) : std::nullopt);
     });
   } catch (const MalformedResultError&) {
-    // the documented rejection
+    results.clear();  // the documented rejection
+  }
+  return results;
+}
+
+// The streaming export-result parser, then the mapping on every entity it yields; and the same
+// with the projection the sync reads results with (EvaluationProjection.h). Every element both
+// accept must map the same way, or the projection is wrong: that is a finding, not a rejection.
+inline void exportResult(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  static const auto paths = [] {
+    std::vector<std::string> read = sampleMapping().pathsRead();
+    for (auto& path : pathsTheSyncReads()) read.push_back(path);
+    return std::make_shared<const ProjectionPaths>(read);
+  }();
+  EvaluationProjector projector(paths);
+  const auto whole = mappedElements(text, nullptr);
+  const auto projected = mappedElements(text, &projector);
+  if (whole.size() != projected.size()) std::abort();  // the same scanner delimits both
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    if (!whole[i] || !projected[i]) continue;  // one of the parsers refused the element
+    const MappingResult& a = *whole[i];
+    const MappingResult& b = *projected[i];
+    if (a.matched != b.matched || a.skipReason != b.skipReason || a.skipCode != b.skipCode || a.fields != b.fields ||
+        a.error != b.error)
+      std::abort();
   }
 }
 

@@ -14,7 +14,7 @@ seconds="${FUZZ_SECONDS:-60}"
 targets=(export_result mapping)
 per_target=$(( seconds / ${#targets[@]} ))
 
-"$root/scripts/install-packages.sh" cmake make clang libclang-rt-14-dev libpoco-dev libsqlite3-dev
+"$root/scripts/install-packages.sh" cmake make clang libclang-rt-14-dev libpoco-dev libsqlite3-dev libpq-dev libsimdjson-dev
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DEVALBRIDGE_FUZZ=ON -DEVALBRIDGE_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target fuzz_export_result fuzz_mapping
