@@ -1,14 +1,13 @@
 #pragma once
-// Delivery that overlaps with reading the export: records are submitted page by page and a fixed
-// pool of servicenow.maxConcurrency workers delivers them while the next page is fetched, so
-// neither the page fetches nor the tail of each page leave the ServiceNow connections idle.
-// drain() waits for everything submitted and returns the counts. submit() blocks while the
-// backlog is full, which keeps memory bounded however fast the export is read.
+// Delivery that overlaps with reading the export: records are submitted page by page and the
+// sink's workers (DeliveryWorkers, at most servicenow.maxConcurrency, shared by every queue)
+// deliver them while the next page is fetched, so neither the page fetches nor the tail of each
+// page leave the ServiceNow connections idle. drain() waits for everything this queue submitted
+// and returns its counts. submit() blocks while the queue's backlog is full, which keeps memory
+// bounded however fast the export is read.
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "ledger/LedgerRecord.h"
@@ -18,8 +17,7 @@ namespace evalbridge {
 
 class DeliveryQueue {
  public:
-  // `expected`: a hint (records known up front); fewer workers are started for a small batch.
-  explicit DeliveryQueue(IncidentSink& sink, int expected = 0);
+  explicit DeliveryQueue(IncidentSink& sink);
   ~DeliveryQueue();  // drains
   DeliveryQueue(const DeliveryQueue&) = delete;
   DeliveryQueue& operator=(const DeliveryQueue&) = delete;
@@ -34,18 +32,13 @@ class DeliveryQueue {
     LedgerRecord record;
     bool verifyFirst;
   };
-  void work();
-  void ensureWorkers();
+  void deliver(const Item& item);
 
   IncidentSink& sink_;
-  const int maxWorkers_;
   const size_t maxBacklog_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<Item> items_;
-  int busy_ = 0;
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  size_t outstanding_ = 0;  // submitted, not yet settled or left pending
   DeliveryCounts counts_;
   std::atomic<int> retries_{0};
 };

@@ -122,13 +122,17 @@ std::string describeChange(const LedgerRecord& record) {
 }
 
 IncidentSink::IncidentSink(ServiceNowClient& client, Ledger& ledger, ShutdownToken& shutdown)
-    : client_(client), ledger_(ledger), shutdown_(shutdown) {}
+    : client_(client),
+      ledger_(ledger),
+      shutdown_(shutdown),
+      // Twice the permits: a worker waiting for its outcome's commit does not hold a request back.
+      workers_(2 * std::max(1, client.settings().maxConcurrency)) {}
 
 int IncidentSink::maxConcurrency() const { return std::max(1, client_.settings().maxConcurrency); }
 
 DeliveryCounts IncidentSink::deliver(const std::vector<LedgerRecord>& records, bool verifyFirst) {
   if (records.empty()) return {};
-  DeliveryQueue queue(*this, static_cast<int>(records.size()));
+  DeliveryQueue queue(*this);
   queue.submit(records, verifyFirst);
   return queue.drain();
 }

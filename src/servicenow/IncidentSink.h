@@ -15,6 +15,7 @@
 #include "config/Config.h"
 #include "ledger/LedgerRecord.h"
 #include "servicenow/DeliveryClaims.h"
+#include "servicenow/DeliveryWorkers.h"
 
 namespace evalbridge {
 
@@ -56,6 +57,8 @@ class IncidentSink {
   bool deliveringFor(const std::string& orgId) const { return claims_.anyWithPrefix(orgId + ":"); }
 
   int maxConcurrency() const;
+  // The threads every DeliveryQueue of this sink delivers on.
+  DeliveryWorkers& workers() { return workers_; }
 
  private:
   DeliveryOutcome create(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries);
@@ -69,6 +72,7 @@ class IncidentSink {
   Ledger& ledger_;
   ShutdownToken& shutdown_;
   DeliveryClaims claims_;
+  DeliveryWorkers workers_;  // last: joined first, while everything its tasks use still exists
 };
 
 // The work note for an update: what changed between the delivered fields and the new ones.
