@@ -489,3 +489,19 @@ TEST_CASE("a relaxed transaction leaves the connection waiting for the disk agai
     CHECK(setting() == full);
   }
 }
+
+TEST_CASE("an evaluation seen twice on one page is recorded once", "[ledger]") {
+  // The page's one lookup says which evaluations are new; a second sight must read the row the
+  // first one wrote (a search re-reads the boundary of each page).
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  const auto skips = ledger.observe({skipped("d1"), skipped("d2"), skipped("d1")});
+  CHECK(skips == std::vector<Decision>{Decision::Skip, Decision::Skip, Decision::Unchanged});
+  const auto creates = ledger.observe({matched("m1", R"({"a":"1"})"), matched("m1", R"({"a":"1"})"), skipped("d2")});
+  CHECK(creates[0] == Decision::Create);
+  CHECK(creates[1] != Decision::Skip);
+  CHECK(creates[2] == Decision::Unchanged);
+  CHECK(countRows(place, "skipped_records") == 2);
+  CHECK(countRows(place, "evaluations") == 1);
+}

@@ -8,6 +8,7 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/SHA2Engine.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "common/Errors.h"
@@ -117,21 +118,53 @@ std::vector<Decision> Ledger::observe(const std::vector<Observation>& observatio
     ~KeysKept() { skipped.transactionEnded(committed); }
   } keys{*skipped_};
   std::string fenced;  // a page is one org's: check each org once
-  for (const Observation& observation : observations) {
-    if (observation.orgId != fenced) fenceWrite(observation.orgId);
-    fenced = observation.orgId;
-    decisions.push_back(observeOne(observation));
+  std::set<std::string> unseen;
+  for (std::size_t i = 0; i < observations.size(); ++i) {
+    const Observation& observation = observations[i];
+    if (observation.orgId != fenced) {
+      fenceWrite(observation.orgId);
+      fenced = observation.orgId;
+      // Most of an export is new to the ledger: one lookup for the org's run of the page
+      // instead of a record read and a tombstone probe per evaluation.
+      std::vector<std::string> ids;
+      for (std::size_t j = i; j < observations.size() && observations[j].orgId == fenced; ++j)
+        ids.push_back(observations[j].evaluationId);
+      unseen = unseenOf(fenced, ids);
+    }
+    // A second sight on the same page finds the row the first one wrote.
+    const bool firstSight = unseen.erase(observation.evaluationId) > 0;
+    decisions.push_back(observeOne(observation, firstSight));
   }
   transaction.commit();
   keys.committed = true;
   return decisions;
 }
 
-Decision Ledger::observeOne(const Observation& in) {
+std::set<std::string> Ledger::unseenOf(const std::string& orgId, const std::vector<std::string>& evaluationIds) const {
+  std::set<std::string> unseen(evaluationIds.begin(), evaluationIds.end());
+  constexpr std::size_t kChunk = 500;  // well below either engine's limit on parameters
+  for (std::size_t from = 0; from < evaluationIds.size(); from += kChunk) {
+    const std::size_t count = std::min(kChunk, evaluationIds.size() - from);
+    std::string list;
+    for (std::size_t k = 0; k < count; ++k) list += (k ? ",?" : "?") + std::to_string(k + 2);
+    Statement seen(*db_, "SELECT evaluation_id FROM ledger_records WHERE org_id=?1 AND evaluation_id IN (" + list +
+                             ") UNION ALL SELECT evaluation_id FROM pruned_records WHERE org_id=?1 AND evaluation_id IN (" +
+                             list + ")");
+    seen.bind(1, orgId);
+    for (std::size_t k = 0; k < count; ++k) seen.bind(static_cast<int>(k + 2), evaluationIds[from + k]);
+    while (seen.step()) unseen.erase(seen.text(0));
+  }
+  return unseen;
+}
+
+Decision Ledger::observeOne(const Observation& in, bool unseen) {
   const std::string now = utcNowIso();
   const std::string hash = in.matched ? sha256Hex(in.fieldsJson) : kSkippedHash;
-  std::optional<LedgerRecord> existing = find(in.orgId, in.evaluationId);
-  if (!existing) existing = restorePruned(in);
+  std::optional<LedgerRecord> existing;
+  if (!unseen) {
+    existing = find(in.orgId, in.evaluationId);
+    if (!existing) existing = restorePruned(in);
+  }
 
   if (!in.deadReason.empty()) {
     // Kept whole (raw record and reason) so nothing is lost; `ledger replay` re-reads it.

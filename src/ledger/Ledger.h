@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -122,7 +123,10 @@ class Ledger {
   void setCheckpoint(const std::string& orgId, const std::string& orgName, const std::string& windowEnd);
 
  private:
-  Decision observeOne(const Observation& observation);
+  // `unseen`: the ledger has no row and no tombstone for it (known from the page's one lookup).
+  Decision observeOne(const Observation& observation, bool unseen);
+  // Which of `evaluationIds` (one org's) the ledger has neither a record nor a tombstone of.
+  std::set<std::string> unseenOf(const std::string& orgId, const std::vector<std::string>& evaluationIds) const;
   void fenceWrite(const std::string& orgId);  // in the write's transaction
   Decision recordFollowUp(const Observation& observation, const LedgerRecord& row);
   // A record pruned with a tombstone (Retention) whose evaluation is exported again is put back
