@@ -18,11 +18,15 @@ void DownloadHandler::serve(Exchange& exchange) {
   for (const auto& org : orgs_) {
     auto items = org->exportJobs.allItems(jobId);
     if (!items) continue;
-    Poco::JSON::Array::Ptr entities = new Poco::JSON::Array;
-    for (const auto& item : *items) entities->add(item);
-    auto document = orderedObject();
-    document->set("entities", entities);
-    exchange.reply(200, document);
+    // The text of {"entities":[...]} written one evaluation at a time: a DOM of every entity
+    // first would cost ~12 KB per evaluation on top of the text.
+    std::string document = "{\"entities\":[";
+    for (std::size_t i = 0; i < items->size(); ++i) {
+      if (i > 0) document += ',';
+      document += toJson(items->item(i));
+    }
+    document += "]}";
+    exchange.replyText(200, "application/json", document);
     return;
   }
   exchange.replyText(404, "application/xml", downloadErrorXml("NoSuchKey", "The specified key does not exist."));

@@ -28,21 +28,31 @@ const char* const kFailComments[] = {"Agent read the full card number back to th
                                      "Long silence, no hold notice."};
 
 template <std::size_t N>
-std::size_t pick(SplitMix64& prng, const char* const (&)[N]) {
-  return static_cast<std::size_t>(prng.below(N));
+std::uint8_t pick(SplitMix64& prng, const char* const (&)[N]) {
+  return static_cast<std::uint8_t>(prng.below(N));
 }
 
-// People, queues and forms keep one id per name across evaluations of the same seed. Stored with
-// name and selfUri (the expanded form); `collection` is the API path the selfUri points into.
-Object::Ptr namedEntity(std::uint64_t seed, const std::string& kind, const std::string& name,
-                        const std::string& collection) {
-  SplitMix64 idSource(mixSeed(seed, kind + ":" + name));
-  const std::string id = uuidFrom(idSource);
-  Object::Ptr entity = orderedObject();
-  entity->set("id", id);
-  entity->set("name", name);
-  entity->set("selfUri", collection + id);
-  return entity;
+// People, queues and forms keep one id per name across evaluations of the same seed;
+// `collection` is the API path the selfUri points into.
+template <std::size_t N>
+std::vector<EvaluationGenerator::Entity> entities(std::uint64_t seed, const std::string& kind,
+                                                  const char* const (&names)[N], const std::string& collection) {
+  std::vector<EvaluationGenerator::Entity> out;
+  for (const char* name : names) {
+    SplitMix64 idSource(mixSeed(seed, kind + ":" + name));
+    const std::string id = uuidFrom(idSource);
+    out.push_back({id, name, collection + id});
+  }
+  return out;
+}
+
+// Stored with name and selfUri (the expanded form).
+Object::Ptr entityObject(const EvaluationGenerator::Entity& entity) {
+  Object::Ptr object = orderedObject();
+  object->set("id", entity.id);
+  object->set("name", entity.name);
+  object->set("selfUri", entity.selfUri);
+  return object;
 }
 
 double halfPoints(double value) {
@@ -64,46 +74,60 @@ Object::Ptr questionScore(const std::string& questionId, const std::string& answ
 }  // namespace
 
 EvaluationGenerator::EvaluationGenerator(std::uint64_t seed, double failingShare, double unfinishedShare)
-    : seed_(seed), failingShare_(failingShare), unfinishedShare_(unfinishedShare) {}
+    : seed_(seed),
+      failingShare_(failingShare),
+      unfinishedShare_(unfinishedShare),
+      agents_(entities(seed, "user", kAgents, "/api/v2/users/")),
+      evaluators_(entities(seed, "user", kEvaluators, "/api/v2/users/")),
+      queues_(entities(seed, "queue", kQueues, "/api/v2/routing/queues/")),
+      forms_(entities(seed, "form", kForms, "/api/v2/quality/forms/evaluations/")) {
+  SplitMix64 groupIds(mixSeed(seed_, std::string("question-group")));
+  questionGroupId_ = uuidFrom(groupIds);
+}
 
-Object::Ptr EvaluationGenerator::make(std::uint64_t index, const Poco::Timestamp& changedDate) const {
+// The order of the draws is the data: changing it changes every evaluation of every seed.
+EvaluationDraw EvaluationGenerator::draw(std::uint64_t index, const Poco::Timestamp& changedDate) const {
   SplitMix64 prng(mixSeed(seed_, index));
-  const std::string id = uuidFrom(prng);
-  const std::string conversationId = uuidFrom(prng);
+  EvaluationDraw draw;
+  draw.id = uuidBitsFrom(prng);
+  draw.conversationId = uuidBitsFrom(prng);
 
-  const bool failing = prng.nextDouble() < failingShare_;
+  draw.failing = prng.nextDouble() < failingShare_;
   // Half the failures are low scores, half a failed kill question on an otherwise fair score.
-  const bool failedKill = failing && prng.below(2) == 0;
-  double totalScore = failing && !failedKill ? halfPoints(35.0 + prng.nextDouble() * 34.5)
-                      : failedKill           ? halfPoints(55.0 + prng.nextDouble() * 35.0)
-                                             : halfPoints(70.0 + prng.nextDouble() * 30.0);
+  draw.failedKill = draw.failing && prng.below(2) == 0;
+  draw.totalScore = draw.failing && !draw.failedKill ? halfPoints(35.0 + prng.nextDouble() * 34.5)
+                    : draw.failedKill                ? halfPoints(55.0 + prng.nextDouble() * 35.0)
+                                                     : halfPoints(70.0 + prng.nextDouble() * 30.0);
 
-  const std::size_t queueIndex = pick(prng, kQueues);
-  const std::string agentName = kAgents[pick(prng, kAgents)];
-  const std::string evaluatorName = kEvaluators[pick(prng, kEvaluators)];
-  const std::string media = kMedia[pick(prng, kMedia)];
-  const std::string comments =
-      failing ? kFailComments[pick(prng, kFailComments)] : kPassComments[pick(prng, kPassComments)];
+  draw.queue = pick(prng, kQueues);
+  draw.agent = pick(prng, kAgents);
+  draw.evaluator = pick(prng, kEvaluators);
+  draw.media = pick(prng, kMedia);
+  draw.comment = draw.failing ? pick(prng, kFailComments) : pick(prng, kPassComments);
 
   // The conversation happened 1-48 h before the evaluation was released; it was assigned between.
-  const Poco::Timestamp::TimeDiff hour = Poco::Timestamp::resolution() * 3600;
-  const auto conversationLead = static_cast<Poco::Timestamp::TimeDiff>(
-      hour + static_cast<Poco::Timestamp::TimeDiff>(prng.below(47 * 3600)) * Poco::Timestamp::resolution());
-  const Poco::Timestamp conversationDate = changedDate - conversationLead;
-  const Poco::Timestamp assignedDate = conversationDate + conversationLead / 2;
+  draw.conversationLeadS = static_cast<std::uint32_t>(3600 + prng.below(47 * 3600));
+  draw.changedDate = wholeMilliseconds(changedDate);
 
   // Whether (and how far) the evaluator got: a stream of its own, drawn only when asked for, so
   // unfinishedShare 0 leaves the data exactly as before the option existed.
-  std::string status = "FINISHED";
-  double progress = 1.0;
   if (unfinishedShare_ > 0.0) {
     SplitMix64 progressSource(mixSeed(seed_, "progress:" + std::to_string(index)));
     if (progressSource.nextDouble() < unfinishedShare_) {
-      status = progressSource.below(2) == 0 ? "PENDING" : "INPROGRESS";
-      progress = 0.2 + 0.4 * progressSource.nextDouble();
+      draw.status = progressSource.below(2) == 0 ? EvaluationDraw::Status::Pending : EvaluationDraw::Status::InProgress;
+      draw.progress = 0.2 + 0.4 * progressSource.nextDouble();
     }
   }
-  const bool finished = status == "FINISHED";
+  return draw;
+}
+
+Object::Ptr EvaluationGenerator::render(const EvaluationDraw& draw) const {
+  const std::string id = uuidText(draw.id);
+  const std::string conversationId = uuidText(draw.conversationId);
+  const bool finished = draw.finished();
+  const bool failedKill = draw.failedKill;
+  const double totalScore = draw.totalScore;
+  const std::string comments = draw.failing ? kFailComments[draw.comment] : kPassComments[draw.comment];
 
   // ConversationReference has only id and selfUri.
   Object::Ptr conversation = orderedObject();
@@ -112,9 +136,9 @@ Object::Ptr EvaluationGenerator::make(std::uint64_t index, const Poco::Timestamp
 
   Object::Ptr answers = orderedObject();
   Array::Ptr groups = new Array;
-  if (status != "PENDING") {  // a PENDING evaluation has no answer yet, hence no score at all
+  if (draw.status != EvaluationDraw::Status::Pending) {  // a PENDING one has no answer yet, hence no score
     // An evaluation in progress has only the greeting answered so far: a low, partial score.
-    const double shownScore = finished ? totalScore : halfPoints(totalScore * progress);
+    const double shownScore = finished ? totalScore : halfPoints(totalScore * draw.progress);
     Array::Ptr questions = new Array;
     if (finished) {
       questions->add(questionScore("q-compliance-pci", failedKill ? "a-no" : "a-yes", failedKill ? 0 : 10, failedKill,
@@ -126,8 +150,7 @@ Object::Ptr EvaluationGenerator::make(std::uint64_t index, const Poco::Timestamp
           questionScore("q-resolution", totalScore >= 70 ? "a-yes" : "a-no", totalScore >= 70 ? 10 : 0, false, ""));
     }
     Object::Ptr group = orderedObject();
-    SplitMix64 groupIds(mixSeed(seed_, std::string("question-group")));
-    group->set("questionGroupId", uuidFrom(groupIds));
+    group->set("questionGroupId", questionGroupId_);
     group->set("totalScore", shownScore);
     group->set("maxTotalScore", 100);
     group->set("markedNA", false);
@@ -144,31 +167,48 @@ Object::Ptr EvaluationGenerator::make(std::uint64_t index, const Poco::Timestamp
   answers->set("questionGroupScores", groups);
 
   Array::Ptr mediaTypes = new Array;
-  mediaTypes->add(media);
+  mediaTypes->add(std::string(mediaText(draw)));
 
+  const std::string changedDate = formatIso8601(draw.changedDate);
+  const std::string assignedDate = formatIso8601(draw.assignedDate());
   Object::Ptr evaluation = orderedObject();
   evaluation->set("id", id);
   evaluation->set("conversation", conversation);
-  evaluation->set("evaluationForm",
-                  namedEntity(seed_, "form", kForms[queueIndex], "/api/v2/quality/forms/evaluations/"));
-  evaluation->set("evaluator", namedEntity(seed_, "user", evaluatorName, "/api/v2/users/"));
-  evaluation->set("agent", namedEntity(seed_, "user", agentName, "/api/v2/users/"));
-  evaluation->set("queue", namedEntity(seed_, "queue", kQueues[queueIndex], "/api/v2/routing/queues/"));
-  evaluation->set("status", status);
+  evaluation->set("evaluationForm", entityObject(formOf(draw)));
+  evaluation->set("evaluator", entityObject(evaluatorOf(draw)));
+  evaluation->set("agent", entityObject(agentOf(draw)));
+  evaluation->set("queue", entityObject(queueOf(draw)));
+  evaluation->set("status", std::string(statusText(draw.status)));
   evaluation->set("answers", answers);
   evaluation->set("agentHasRead", false);
   // Released on submission (neverRelease is false); an unfinished one is neither.
-  if (finished) evaluation->set("releaseDate", formatIso8601(changedDate));
-  evaluation->set("assignedDate", formatIso8601(assignedDate));
-  evaluation->set("createdDate", formatIso8601(assignedDate));  // created when it was assigned
-  evaluation->set("changedDate", formatIso8601(changedDate));
-  if (finished) evaluation->set("submittedDate", formatIso8601(changedDate));
-  evaluation->set("conversationDate", formatIso8601(conversationDate));
+  if (finished) evaluation->set("releaseDate", changedDate);
+  evaluation->set("assignedDate", assignedDate);
+  evaluation->set("createdDate", assignedDate);  // created when it was assigned
+  evaluation->set("changedDate", changedDate);
+  if (finished) evaluation->set("submittedDate", changedDate);
+  evaluation->set("conversationDate", formatIso8601(draw.conversationDate()));
   evaluation->set("rescore", false);
   evaluation->set("neverRelease", false);
   evaluation->set("mediaType", mediaTypes);
   evaluation->set("selfUri", "/api/v2/quality/conversations/" + conversationId + "/evaluations/" + id);
   return evaluation;
+}
+
+const char* EvaluationGenerator::statusText(EvaluationDraw::Status status) {
+  switch (status) {
+    case EvaluationDraw::Status::Pending:
+      return "PENDING";
+    case EvaluationDraw::Status::InProgress:
+      return "INPROGRESS";
+    case EvaluationDraw::Status::Finished:
+      break;
+  }
+  return "FINISHED";
+}
+
+const char* EvaluationGenerator::mediaText(const EvaluationDraw& draw) {
+  return kMedia[draw.media];
 }
 
 bool EvaluationGenerator::isFailing(const Object::Ptr& evaluation) {

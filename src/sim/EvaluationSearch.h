@@ -32,7 +32,7 @@ class EvaluationSearch {
   // The positions in `index` of the requested page of the matching evaluations, in the
   // requested order: what testing every evaluation, sorting every match and cutting out the page
   // would give, at the cost of the evaluations in the DATE_RANGE only. Call under the store's
-  // lock (EvaluationStore::select), which turns the positions into copies.
+  // lock (EvaluationStore::select), which renders the documents at those positions.
   std::vector<std::size_t> pick(const SearchIndex& index) const;
 
  private:
@@ -42,7 +42,7 @@ class EvaluationSearch {
     bool negated = false;          // operator NOT
   };
   void readCriterion(const Poco::JSON::Object::Ptr& criterion, const std::string& where);
-  bool passesExact(const Poco::JSON::Object::Ptr& evaluation) const;
+  bool passesExact(const SearchIndex& index, std::size_t position) const;
   template <typename Iterator>
   std::vector<std::size_t> walkInOrder(const SearchIndex& index, Iterator first, Iterator last,
                                        std::size_t skip) const;

@@ -2,7 +2,6 @@
 // costs a binary search plus the evaluations in its DATE_RANGE (or only the ones it skips and
 // returns, when sorted by the range field), not a pass over the whole store. The results are
 // exactly those of testing every evaluation, sorting all matches and cutting out the page.
-#include <Poco/JSON/Array.h>
 #include <Poco/String.h>
 
 #include <algorithm>
@@ -13,29 +12,6 @@
 namespace evalbridge::sim {
 namespace {
 
-using Poco::JSON::Object;
-
-std::string referenceId(const Object::Ptr& evaluation, const std::string& key) {
-  auto reference = evaluation->getObject(key);
-  return reference ? reference->optValue<std::string>("id", "") : std::string();
-}
-
-// The values an evaluation has for an EXACT field (mediaType may have several).
-std::vector<std::string> valuesOf(const Object::Ptr& evaluation, const std::string& field) {
-  if (field == "evaluationId") return {evaluation->getValue<std::string>("id")};
-  if (field == "evaluationStatus") return {evaluation->getValue<std::string>("status")};
-  if (field == "conversationId") return {referenceId(evaluation, "conversation")};
-  if (field == "agentId") return {referenceId(evaluation, "agent")};
-  if (field == "evaluatorId") return {referenceId(evaluation, "evaluator")};
-  if (field == "queueId") return {referenceId(evaluation, "queue")};
-  if (field == "formId") return {referenceId(evaluation, "evaluationForm")};
-  std::vector<std::string> media;  // mediaType
-  if (auto array = evaluation->getArray("mediaType")) {
-    for (const auto& item : *array) media.push_back(item.toString());
-  }
-  return media;
-}
-
 // Enum-like fields compare without case (as the SDK validates enums); ids compare exactly.
 bool sameValue(const std::string& field, const std::string& a, const std::string& b) {
   if (field == "evaluationStatus" || field == "mediaType") return Poco::icompare(a, b) == 0;
@@ -44,12 +20,12 @@ bool sameValue(const std::string& field, const std::string& a, const std::string
 
 }  // namespace
 
-bool EvaluationSearch::passesExact(const Object::Ptr& evaluation) const {
+bool EvaluationSearch::passesExact(const SearchIndex& index, std::size_t position) const {
   for (const auto& exact : exact_) {
+    // Each evaluation has one value per EXACT field (mediaType too: one medium per conversation).
+    const std::string have = index.exactValue(position, exact.field);
     bool any = false;
-    for (const auto& have : valuesOf(evaluation, exact.field)) {
-      for (const auto& want : exact.values) any = any || sameValue(exact.field, have, want);
-    }
+    for (const auto& want : exact.values) any = any || sameValue(exact.field, have, want);
     if (any == exact.negated) return false;
   }
   return true;
@@ -69,7 +45,7 @@ std::vector<std::size_t> EvaluationSearch::walkInOrder(const SearchIndex& index,
     tied.clear();
     const Poco::Timestamp time = first->time;
     for (; first != last && first->time == time; ++first) {
-      if (passesExact(index.evaluation(first->position))) tied.push_back(first->position);
+      if (passesExact(index, first->position)) tied.push_back(first->position);
     }
     if (passed + tied.size() <= skip) {  // wholly before the page: its order does not matter
       passed += tied.size();
@@ -92,7 +68,7 @@ std::vector<std::size_t> EvaluationSearch::sortMatches(const SearchIndex& index,
                                                        std::size_t skip) const {
   std::vector<std::size_t> found;
   for (const auto& entry : range) {
-    if (passesExact(index.evaluation(entry.position))) found.push_back(entry.position);
+    if (passesExact(index, entry.position)) found.push_back(entry.position);
   }
   if (skip >= found.size()) return {};
   const DateIndex* sortDates = sortBy_.empty() ? nullptr : &index.dates(sortBy_);

@@ -1,21 +1,25 @@
 #pragma once
 // One org's evaluations, kept in changedDate order. Seeded at construction from the OrgSpec;
-// grows with addEvaluations() and changes with rescore(). Everything handed out is a deep copy,
-// so callers (and job snapshots) never alias the store. Thread-safe.
+// grows with add() and changes with rescore(). Thread-safe.
 //
-// Besides the EvaluationResponse document the store remembers when each evaluation was FIRST
-// submitted: analytics keeps that as the evaluation's eventTime, and a rescore moves
-// submittedDate (the last submission) but never that.
+// Each evaluation is an EvaluationRecord (~96 bytes: the generator's draw and the latest rescore),
+// not a document: two million of them fit in a few hundred MB. Documents are rendered only for
+// what a request returns (a search page, a GET, an export page), each a new object, so callers
+// (and job snapshots, which copy records) never alias the store. They are rendered from copies of
+// the records after the lock is released, so one request's rendering holds up no other.
 #include <Poco/JSON/Object.h>
 #include <Poco/Timestamp.h>
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/EvaluationGenerator.h"
+#include "sim/EvaluationRecord.h"
 #include "sim/SearchIndex.h"
 #include "sim/Simulator.h"
 
@@ -23,30 +27,27 @@ namespace evalbridge::sim {
 
 class EvaluationStore {
  public:
-  struct Submitted {
-    Poco::JSON::Object::Ptr evaluation;
-    Poco::Timestamp firstSubmitted;
-  };
-
   explicit EvaluationStore(const OrgSpec& spec);
 
+  // Every document, in changedDate order.
   std::vector<Poco::JSON::Object::Ptr> all() const;
-  // Copies of the evaluations `keep` accepts (it sees the stored ones, under the store's lock):
-  // a search over many evaluations copies only what it matched.
-  std::vector<Poco::JSON::Object::Ptr> where(const std::function<bool(const Poco::JSON::Object::Ptr&)>& keep) const;
-  // Runs `choose` under the store's lock on the search index of the stored evaluations (built on
-  // the first search after a change) and returns deep copies of the evaluations at the positions
-  // it chose, in that order: a search copies its page only, and nothing of the index outlives the
-  // lock.
+  // Runs `choose` under the store's lock on the search index of the stored records (built on the
+  // first search after a change) and returns the documents at the positions it chose, in that
+  // order: a search renders its page only, and nothing of the index outlives the lock.
   std::vector<Poco::JSON::Object::Ptr> select(
       const std::function<std::vector<std::size_t>(const SearchIndex&)>& choose) const;
-  // changedDate in [start, end), in changedDate order (what an export job contains).
-  std::vector<Poco::JSON::Object::Ptr> changedIn(const Poco::Timestamp& start, const Poco::Timestamp& end) const;
-  // Submitted evaluations whose conversationDate is in [start, end), in conversationDate order
+  // Records with changedDate in [start, end), in changedDate order (what an export job contains).
+  std::vector<EvaluationRecord> changedIn(const Poco::Timestamp& start, const Poco::Timestamp& end) const;
+  // Submitted records whose conversationDate is in [start, end), in conversationDate order
   // (what an analytics conversation-detail job can find; unfinished ones are not in analytics).
-  std::vector<Submitted> submittedConversationsIn(const Poco::Timestamp& start, const Poco::Timestamp& end) const;
+  std::vector<EvaluationRecord> submittedConversationsIn(const Poco::Timestamp& start,
+                                                         const Poco::Timestamp& end) const;
+  // What renders the records handed out above (shared with the jobs that keep them).
+  std::shared_ptr<const EvaluationGenerator> generator() const { return generator_; }
   // nullptr when there is no such evaluation on that conversation.
   Poco::JSON::Object::Ptr find(const std::string& conversationId, const std::string& evaluationId) const;
+  // The documents of these ids, in the order given; ids the store does not hold are left out.
+  std::vector<Poco::JSON::Object::Ptr> withIds(const std::vector<std::string>& evaluationIds) const;
 
   // `from` "" continues after the latest changedDate. Throws InvalidArgumentException.
   std::vector<std::string> add(int count, const std::string& from);
@@ -56,20 +57,19 @@ class EvaluationStore {
   void rescore(const std::string& evaluationId, double newScore, const std::string& changedDate);
 
  private:
-  struct Record {
-    Poco::JSON::Object::Ptr evaluation;
-    std::optional<Poco::Timestamp> firstSubmitted;  // none while PENDING / INPROGRESS
-  };
-  Record recordOf(Poco::JSON::Object::Ptr evaluation) const;
-  void changedLocked();
+  const SearchIndex& indexLocked() const;
+  std::vector<Poco::JSON::Object::Ptr> documentsOf(const std::vector<EvaluationRecord>& records) const;
+  void settleLocked(std::size_t position, const Poco::Timestamp& before);
 
-  const EvaluationGenerator generator_;
+  const std::shared_ptr<const EvaluationGenerator> generator_;
   const int spacingSeconds_;
   mutable std::mutex mutex_;
-  std::vector<Record> records_;
+  // In changedDate order, equal dates as a stable sort after each change leaves them (the order
+  // the store kept when it sorted its documents after every change).
+  std::vector<EvaluationRecord> records_;
   std::uint64_t nextIndex_ = 0;  // generator index of the next added evaluation
   // Positions into records_ and their dates: valid until records_ changes, so every change drops
-  // it (changedLocked) and select() rebuilds it when next asked. Guarded by mutex_.
+  // it and indexLocked() rebuilds it when next asked. Guarded by mutex_.
   mutable std::optional<SearchIndex> searchIndex_;
 };
 

@@ -40,8 +40,7 @@ std::set<std::string> parseEvaluationExpand(const std::optional<std::string>& ex
   return values;
 }
 
-Poco::JSON::Object::Ptr evaluationResponse(const Poco::JSON::Object::Ptr& stored, const std::set<std::string>& expand) {
-  auto evaluation = deepCopy(stored);
+Poco::JSON::Object::Ptr evaluationResponse(Poco::JSON::Object::Ptr evaluation, const std::set<std::string>& expand) {
   reduce(evaluation, "agent", expand.count("agent") > 0);
   reduce(evaluation, "evaluator", expand.count("evaluator") > 0);
   reduce(evaluation, "evaluationForm", expand.count("evaluationForm") > 0);
@@ -49,12 +48,11 @@ Poco::JSON::Object::Ptr evaluationResponse(const Poco::JSON::Object::Ptr& stored
   return evaluation;
 }
 
-Poco::JSON::Object::Ptr evaluationSearchItem(const Poco::JSON::Object::Ptr& stored) {
-  auto item = deepCopy(stored);
-  reduce(item, "agent", false);
-  reduce(item, "evaluator", false);
-  reduce(item, "evaluationForm", false);
-  return item;
+Poco::JSON::Object::Ptr evaluationSearchItem(Poco::JSON::Object::Ptr evaluation) {
+  reduce(evaluation, "agent", false);
+  reduce(evaluation, "evaluator", false);
+  reduce(evaluation, "evaluationForm", false);
+  return evaluation;
 }
 
 }  // namespace evalbridge::sim

@@ -3,8 +3,10 @@
 #include <Poco/Exception.h>
 #include <Poco/NumberParser.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "sim/EvaluationSnapshot.h"
 #include "sim/JsonText.h"
 #include "sim/RandomIds.h"
 #include "sim/TimeText.h"
@@ -31,8 +33,8 @@ int wholeScore(const Object::Ptr& answers, const std::string& key) {
 
 // The AnalyticsConversation of the conversation an evaluation was made on, with its one agent
 // participant and its AnalyticsEvaluation; only official fields, and only those a bridge reads.
-Object::Ptr conversationDetail(const EvaluationStore::Submitted& submitted, const std::string& divisionId) {
-  const Object::Ptr& evaluation = submitted.evaluation;
+Object::Ptr conversationDetail(const Object::Ptr& evaluation, const Poco::Timestamp& firstSubmitted,
+                               const std::string& divisionId) {
   const std::string conversationId = evaluation->getObject("conversation")->getValue<std::string>("id");
   const auto start = parseIso8601(evaluation->getValue<std::string>("conversationDate")).value_or(Poco::Timestamp(0));
   auto agent = evaluation->getObject("agent");
@@ -63,7 +65,7 @@ Object::Ptr conversationDetail(const EvaluationStore::Submitted& submitted, cons
   summary->set("formId", form->getValue<std::string>("id"));
   summary->set("formName", form->getValue<std::string>("name"));
   summary->set("queueId", evaluation->getObject("queue")->getValue<std::string>("id"));
-  summary->set("eventTime", formatIso8601(submitted.firstSubmitted));  // never moves on a rescore
+  summary->set("eventTime", formatIso8601(firstSubmitted));  // never moves on a rescore
   summary->set("evaluationStatus", "Finished");
   summary->set("released", evaluation->has("releaseDate"));
   summary->set("oTotalScore", wholeScore(answers, "totalScore"));
@@ -111,11 +113,17 @@ void AnalyticsJobCreateHandler::serveAuthorized(Exchange& exchange) {
   }
   // What analytics holds now: evaluations first submitted before the availability date.
   const Poco::Timestamp available = org().analyticsAvailability.now();
-  std::vector<Object::Ptr> conversations;
+  std::vector<EvaluationRecord> found = org().evaluations.submittedConversationsIn(*start, *end);
+  found.erase(std::remove_if(found.begin(), found.end(),
+                             [&](const EvaluationRecord& record) { return !(*record.firstSubmitted() < available); }),
+              found.end());
+  // Each conversation is built when its results page is read.
   const std::string division = homeDivisionId(org().spec);
-  for (const auto& submitted : org().evaluations.submittedConversationsIn(*start, *end)) {
-    if (submitted.firstSubmitted < available) conversations.push_back(conversationDetail(submitted, division));
-  }
+  auto conversations =
+      std::make_shared<EvaluationSnapshot>(org().evaluations.generator(), std::move(found),
+                                           [division](const Object::Ptr& evaluation, const EvaluationRecord& record) {
+                                             return conversationDetail(evaluation, *record.firstSubmitted(), division);
+                                           });
   auto answer = orderedObject();
   answer->set("jobId", org().analyticsJobs.create(std::move(conversations)));
   exchange.reply(202, answer);

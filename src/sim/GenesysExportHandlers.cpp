@@ -3,6 +3,7 @@
 #include <Poco/Exception.h>
 
 #include "sim/DownloadSigner.h"
+#include "sim/EvaluationSnapshot.h"
 #include "sim/JsonText.h"
 #include "sim/TimeText.h"
 
@@ -26,7 +27,8 @@ void ExportCreateHandler::serveAuthorized(Exchange& exchange) {
   const Poco::Timestamp end = requiredTime(body, "endTime");
   if (!(start < end)) throw Poco::InvalidArgumentException("startTime must be before endTime");
   // The snapshot is taken now: evaluations changed after this belong to a later job.
-  const std::string id = org().exportJobs.create(org().evaluations.changedIn(start, end));
+  const std::string id = org().exportJobs.create(
+      std::make_shared<EvaluationSnapshot>(org().evaluations.generator(), org().evaluations.changedIn(start, end)));
   auto answer = orderedObject();
   answer->set("id", id);
   answer->set("status", "QUEUED");

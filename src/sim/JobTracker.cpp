@@ -3,7 +3,6 @@
 #include <Poco/Exception.h>
 #include <Poco/NumberParser.h>
 
-#include "sim/JsonText.h"
 #include "sim/RandomIds.h"
 
 namespace evalbridge::sim {
@@ -34,7 +33,7 @@ std::size_t offsetOf(const std::string& cursor) {
 
 JobTracker::JobTracker(int pollsUntilDone) : pollsUntilDone_(pollsUntilDone) {}
 
-std::string JobTracker::create(std::vector<Poco::JSON::Object::Ptr> items) {
+std::string JobTracker::create(std::shared_ptr<const JobItems> items) {
   std::string id = randomUuid();
   std::lock_guard<std::mutex> lock(mutex_);
   Job job;
@@ -75,27 +74,30 @@ JobTracker::Status JobTracker::poll(const std::string& jobId, const std::optiona
 }
 
 JobTracker::Page JobTracker::page(const std::string& jobId, const std::string& cursor, int pageSize) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = jobs_.find(jobId);
-  if (it == jobs_.end()) throw Poco::NotFoundException("job " + jobId);
-  const Job& job = it->second;
-  if (phaseOf(job) != Phase::Done) throw Poco::InvalidArgumentException("job " + jobId + " is not complete");
+  std::shared_ptr<const JobItems> items;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = jobs_.find(jobId);
+    if (it == jobs_.end()) throw Poco::NotFoundException("job " + jobId);
+    const Job& job = it->second;
+    if (phaseOf(job) != Phase::Done) throw Poco::InvalidArgumentException("job " + jobId + " is not complete");
+    items = job.items;
+  }
+  // Rendered without the lock: the items are immutable, and other jobs' polls need not wait.
   const std::size_t offset = offsetOf(cursor);
-  if (offset > job.items.size()) throw Poco::InvalidArgumentException("cursor: past the end");
-  const std::size_t end = std::min(job.items.size(), offset + static_cast<std::size_t>(pageSize));
+  if (offset > items->size()) throw Poco::InvalidArgumentException("cursor: past the end");
+  const std::size_t end = std::min(items->size(), offset + static_cast<std::size_t>(pageSize));
   Page page;
-  for (std::size_t i = offset; i < end; ++i) page.items.push_back(deepCopy(job.items[i]));
-  if (end < job.items.size()) page.nextCursor = cursorFor(end);
+  for (std::size_t i = offset; i < end; ++i) page.items.push_back(items->item(i));
+  if (end < items->size()) page.nextCursor = cursorFor(end);
   return page;
 }
 
-std::optional<std::vector<Poco::JSON::Object::Ptr>> JobTracker::allItems(const std::string& jobId) const {
+std::shared_ptr<const JobItems> JobTracker::allItems(const std::string& jobId) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = jobs_.find(jobId);
-  if (it == jobs_.end() || phaseOf(it->second) != Phase::Done) return std::nullopt;
-  std::vector<Poco::JSON::Object::Ptr> items;
-  for (const auto& item : it->second.items) items.push_back(deepCopy(item));
-  return items;
+  if (it == jobs_.end() || phaseOf(it->second) != Phase::Done) return nullptr;
+  return it->second.items;
 }
 
 }  // namespace evalbridge::sim

@@ -3,15 +3,19 @@
 // a snapshot of its items taken when it was created, so data that changes later (a rescore) shows
 // up in the next job, as with the real APIs. It reports "queued" on the first poll, "running" for
 // the next `pollsUntilDone` polls, then "done"; an injected failure makes it fail for good.
-// Results are read in pages addressed by opaque cursors. Thread-safe.
+// Results are read in pages addressed by opaque cursors; items become JSON only when their page is
+// read (JobItems). Thread-safe.
 #include <Poco/JSON/Object.h>
 #include <Poco/Timestamp.h>
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "sim/JobItems.h"
 
 namespace evalbridge::sim {
 
@@ -32,19 +36,19 @@ class JobTracker {
 
   explicit JobTracker(int pollsUntilDone);
 
-  std::string create(std::vector<Poco::JSON::Object::Ptr> items);
+  std::string create(std::shared_ptr<const JobItems> items);
   bool exists(const std::string& jobId) const;
   // Counts a poll. `injectedFailure` (FAILED/CANCELLED/EXPIRED) makes the job fail from now on.
   // Throws NotFoundException for an unknown job.
   Status poll(const std::string& jobId, const std::optional<std::string>& injectedFailure);
   // Throws NotFoundException (unknown job), InvalidArgumentException (not done, bad cursor).
   Page page(const std::string& jobId, const std::string& cursor, int pageSize) const;
-  // Every item of a finished job; nullopt if unknown or not done.
-  std::optional<std::vector<Poco::JSON::Object::Ptr>> allItems(const std::string& jobId) const;
+  // Every item of a finished job, to be rendered by the caller; nullptr if unknown or not done.
+  std::shared_ptr<const JobItems> allItems(const std::string& jobId) const;
 
  private:
   struct Job {
-    std::vector<Poco::JSON::Object::Ptr> items;  // never modified after creation
+    std::shared_ptr<const JobItems> items;  // immutable
     int polls = 0;
     std::string failure;
     Poco::Timestamp submitted;

@@ -1,11 +1,44 @@
 #include "sim/RequestLog.h"
 
+#include <Poco/DeflatingStream.h>
+#include <Poco/InflatingStream.h>
+#include <Poco/StreamCopier.h>
+
+#include <sstream>
+
 namespace evalbridge::sim {
+namespace {
+
+std::string deflated(const std::string& text) {
+  std::ostringstream out;
+  Poco::DeflatingOutputStream deflater(out, Poco::DeflatingStreamBuf::STREAM_ZLIB, 1);  // fastest: on the request path
+  deflater.write(text.data(), static_cast<std::streamsize>(text.size()));
+  deflater.close();
+  return out.str();
+}
+
+std::string inflated(const std::string& packed) {
+  std::istringstream in(packed);
+  Poco::InflatingInputStream inflater(in, Poco::InflatingStreamBuf::STREAM_ZLIB);
+  std::string text;
+  Poco::StreamCopier::copyToString(inflater, text);
+  return text;
+}
+
+}  // namespace
 
 std::uint64_t RequestLog::record(RecordedRequest request) {
+  Kept kept;
+  if (request.responseBody.size() > kPackAboveBytes) {
+    // Packed before taking the lock: handler threads pack in parallel.
+    kept.packedBody = deflated(request.responseBody);
+    request.responseBody.clear();
+    request.responseBody.shrink_to_fit();
+  }
+  kept.request = std::move(request);
   std::lock_guard<std::mutex> lock(mutex_);
-  request.seq = ++lastSeq_;
-  entries_.push_back(std::move(request));
+  kept.request.seq = ++lastSeq_;
+  entries_.push_back(std::move(kept));
   if (entries_.size() > kMaxEntries) entries_.pop_front();
   return lastSeq_;
 }
@@ -18,7 +51,9 @@ std::vector<RecordedRequest> RequestLog::since(std::uint64_t seq) const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<RecordedRequest> out;
   for (const auto& entry : entries_) {
-    if (entry.seq > seq) out.push_back(entry);
+    if (entry.request.seq <= seq) continue;
+    out.push_back(entry.request);
+    if (!entry.packedBody.empty()) out.back().responseBody = inflated(entry.packedBody);
   }
   return out;
 }

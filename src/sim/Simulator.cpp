@@ -85,20 +85,12 @@ Poco::Net::HTTPRequestHandlerFactory::Ptr serviceNowRouter(const ServerContext& 
 }
 
 // Tells the org's notification channels about evaluations that were just added or changed, in
-// the order given (the store's copies: the event may share parts of them).
+// the order given (documents rendered for this: the event may share parts of them).
 void publishEvaluations(GenesysOrg& org, const std::vector<std::string>& ids, const char* eventType) {
-  const std::set<std::string> wanted(ids.begin(), ids.end());
-  std::map<std::string, Poco::JSON::Object::Ptr> byId;
-  for (const auto& evaluation : org.evaluations.where(
-           [&](const Poco::JSON::Object::Ptr& e) { return wanted.count(e->getValue<std::string>("id")) > 0; })) {
-    byId[evaluation->getValue<std::string>("id")] = evaluation;
-  }
   // Evaluations live in the org's home division, as analytics reports their conversations.
   const std::string division = homeDivisionId(org.spec);
-  for (const auto& id : ids) {
-    auto found = byId.find(id);
-    if (found == byId.end()) continue;
-    org.notifications.publish(kEvaluationsTopic, evaluationEventBody(found->second, eventType, division));
+  for (const auto& evaluation : org.evaluations.withIds(ids)) {
+    org.notifications.publish(kEvaluationsTopic, evaluationEventBody(evaluation, eventType, division));
   }
 }
 

@@ -27,6 +27,11 @@ std::string formatIso8601(const Poco::Timestamp& time) {
   return Poco::DateTimeFormatter::format(time, "%Y-%m-%dT%H:%M:%S.%iZ");
 }
 
+Poco::Timestamp wholeMilliseconds(const Poco::Timestamp& time) {
+  const Poco::Timestamp::TimeVal micros = time.epochMicroseconds();
+  return Poco::Timestamp(micros - ((micros % 1000) + 1000) % 1000);
+}
+
 std::string formatServiceNow(const Poco::Timestamp& time) {
   return Poco::DateTimeFormatter::format(time, "%Y-%m-%d %H:%M:%S");
 }

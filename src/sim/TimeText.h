@@ -13,6 +13,9 @@ namespace evalbridge::sim {
 std::optional<Poco::Timestamp> parseIso8601(const std::string& text);
 // "2026-11-01T00:00:00.000Z"
 std::string formatIso8601(const Poco::Timestamp& time);
+// The time as formatIso8601 shows it (and parseIso8601 reads that text back): floored to whole
+// milliseconds. Lets a store compare the dates its documents show without writing them.
+Poco::Timestamp wholeMilliseconds(const Poco::Timestamp& time);
 // "2026-11-01 00:00:00", UTC.
 std::string formatServiceNow(const Poco::Timestamp& time);
 // Unix seconds with fraction.
