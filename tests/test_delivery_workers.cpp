@@ -12,7 +12,7 @@
 
 using evalbridge::DeliveryWorkers;
 
-TEST_CASE("a trickle of tasks keeps one thread; a burst starts no more than the bound", "[delivery]") {
+TEST_CASE("a trickle of tasks keeps one thread, and a burst starts no more than the bound", "[delivery]") {
   DeliveryWorkers workers(8);
   std::atomic<int> ran{0};
   for (int i = 0; i < 50; ++i) {
