@@ -1,8 +1,8 @@
 #pragma once
 // Reads an evaluation's JSON text without building the whole of it: simdjson validates the text
-// in full (as strictly as Poco's parser: a lone UTF-16 surrogate, 1e400, an integer beyond 64
-// bits, a raw control character, invalid UTF-8 or unpaired brackets make it malformed), then
-// only the paths the bridge reads are copied into a small Poco object. Most evaluations are
+// in full (at least as strictly as Poco's parser: a lone UTF-16 surrogate, 1e400, an integer
+// beyond 64 bits, a raw control character, invalid UTF-8 or unpaired brackets make it
+// malformed), then only the paths the bridge reads are copied into a small Poco object. Most evaluations are
 // skipped, so most are never built as a DOM: a search page of 100 evaluations costs 100 small
 // objects of a handful of values, not 100 trees of a few hundred.
 //
