@@ -1,12 +1,11 @@
 // The sink's shared delivery threads: every posted task runs once, threads start only when all
 // are busy and never beyond the bound, and destruction runs what was posted before joining.
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-
-#include <catch2/catch.hpp>
 
 #include "servicenow/DeliveryWorkers.h"
 

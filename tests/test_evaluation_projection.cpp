@@ -1,14 +1,14 @@
 // The projection (simdjson, only the paths read) must map every evaluation exactly as the whole
 // Poco parse does: same match, same skip reason and code, same fields, same readiness. Each case
 // is mapped both ways and compared, so a projection that drops, reorders or mis-types a value fails.
+#include <Poco/JSON/Parser.h>
+
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <Poco/JSON/Parser.h>
-#include <catch2/catch.hpp>
 
 #include "genesys/EvaluationProjection.h"
 #include "mapping/Mapping.h"
@@ -110,50 +110,64 @@ TEST_CASE("a projected evaluation maps exactly as the whole one", "[projection]"
   std::vector<std::string> cases = {
       sample,
       variant(sample, [](Object& e) { e.set("status", "INPROGRESS"); }),
-      variant(sample, [&](Object& e) { answers(e)->set("totalScore", 80); answers(e)->set("anyFailedKillQuestions", false); }),
+      variant(sample,
+              [&](Object& e) {
+                answers(e)->set("totalScore", 80);
+                answers(e)->set("anyFailedKillQuestions", false);
+              }),
       variant(sample, [&](Object& e) { answers(e)->set("totalScore", 45); }),
       variant(sample, [](Object& e) { e.set("answers", Poco::Dynamic::Var()); }),  // null: lookups through it give Null
       variant(sample, [](Object& e) { e.remove("agent"); }),
       variant(sample, [](Object& e) { e.set("agent", "just a string"); }),  // a key step into a string: Missing
-      variant(sample, [&](Object& e) { answers(e)->set("questionGroupScores", Poco::JSON::Array::Ptr(new Poco::JSON::Array)); }),
-      variant(sample, [&](Object& e) {
-        Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
-        groups->add("not an object");  // an element nothing can be found in: Missing, not Null
-        answers(e)->set("questionGroupScores", groups);
-      }),
-      variant(sample, [](Object& e) {
-        Poco::JSON::Array::Ptr media = new Poco::JSON::Array;
-        media->add("call");
-        media->add("email");
-        media->add("chat");
-        e.set("mediaType", media);
-      }),
+      variant(
+          sample,
+          [&](Object& e) { answers(e)->set("questionGroupScores", Poco::JSON::Array::Ptr(new Poco::JSON::Array)); }),
+      variant(sample,
+              [&](Object& e) {
+                Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
+                groups->add("not an object");  // an element nothing can be found in: Missing, not Null
+                answers(e)->set("questionGroupScores", groups);
+              }),
+      variant(sample,
+              [](Object& e) {
+                Poco::JSON::Array::Ptr media = new Poco::JSON::Array;
+                media->add("call");
+                media->add("email");
+                media->add("chat");
+                e.set("mediaType", media);
+              }),
       variant(sample, [](Object& e) { e.set("mediaType", Poco::JSON::Array::Ptr(new Poco::JSON::Array)); }),
       // Passing evaluations: the skip reason names each leaf's value, so Missing and Null differ.
-      variant(sample, [&](Object& e) {
-        passing(e);
-        Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
-        groups->add("not an object");
-        answers(e)->set("questionGroupScores", groups);
-      }),
-      variant(sample, [&](Object& e) {
-        passing(e);
-        Poco::JSON::Array::Ptr media = new Poco::JSON::Array;
-        media->add("call");  // mediaType[1] is past the end: Missing
-        e.set("mediaType", media);
-      }),
-      variant(sample, [&](Object& e) {
-        passing(e);
-        e.set("mediaType", Poco::JSON::Array::Ptr(new Poco::JSON::Array));
-      }),
+      variant(sample,
+              [&](Object& e) {
+                passing(e);
+                Poco::JSON::Array::Ptr groups = new Poco::JSON::Array;
+                groups->add("not an object");
+                answers(e)->set("questionGroupScores", groups);
+              }),
+      variant(sample,
+              [&](Object& e) {
+                passing(e);
+                Poco::JSON::Array::Ptr media = new Poco::JSON::Array;
+                media->add("call");  // mediaType[1] is past the end: Missing
+                e.set("mediaType", media);
+              }),
+      variant(sample,
+              [&](Object& e) {
+                passing(e);
+                e.set("mediaType", Poco::JSON::Array::Ptr(new Poco::JSON::Array));
+              }),
       variant(sample, [&](Object& e) { answers(e)->set("totalScore", Poco::UInt64(18446744073709551615ULL)); }),
       variant(sample, [&](Object& e) { answers(e)->set("totalScore", -12); }),
       variant(sample, [](Object& e) { e.set("redacted", true); }),
   };
   // A repeated key: the last one counts, as with Poco (Object::stringify cannot write these).
-  cases.push_back(R"({"id":"e1","status":"FINISHED","status":"PENDING","agent":{"name":"A"},"answers":{"totalScore":10}})");
-  cases.push_back(R"({"id":"e2","status":"FINISHED","agent":{"name":"A"},"answers":{"totalScore":10},"answers":"gone"})");
-  cases.push_back(R"({"id":"e3","agent":{"name":"A"},"answers":{"totalScore":90},"answers":{"totalScore":20},"status":"FINISHED"})");
+  cases.push_back(
+      R"({"id":"e1","status":"FINISHED","status":"PENDING","agent":{"name":"A"},"answers":{"totalScore":10}})");
+  cases.push_back(
+      R"({"id":"e2","status":"FINISHED","agent":{"name":"A"},"answers":{"totalScore":10},"answers":"gone"})");
+  cases.push_back(
+      R"({"id":"e3","agent":{"name":"A"},"answers":{"totalScore":90},"answers":{"totalScore":20},"status":"FINISHED"})");
   cases.push_back(R"({"id":"e4","status":"FINISHED","agent":null,"answers":{"totalScore":1e2,"comments":"\u00e9\n"}})");
   cases.push_back(R"({"id":"e5","status":"FINISHED","agent":{},"mediaType":["x","email"],"answers":{}})");
   for (const std::string& text : cases) {
@@ -180,10 +194,11 @@ TEST_CASE("the default mapping maps the sample the same way projected", "[projec
 TEST_CASE("the projection refuses what Poco's parser refuses", "[projection]") {
   const Mapping mapping = Mapping::parse(kMapping, "projection.json");
   EvaluationProjector projector(pathsOf(mapping));
-  for (const std::string& text : {std::string(R"({"id":"a","x":"\ud800"})"), std::string(R"({"id":"a","x":1e400})"),
-                                 std::string(R"({"id":"a","x":123456789012345678901234567890})"),
-                                 std::string("{\"id\":\"a\",\"x\":\"a\x01\"}"), std::string("{\"id\":\"a\",\"x\":\"\xff\"}"),
-                                 std::string(R"({"id":"a","x":[1,2})"), std::string(R"({"id":"a",})")}) {
+  for (const std::string& text :
+       {std::string(R"({"id":"a","x":"\ud800"})"), std::string(R"({"id":"a","x":1e400})"),
+        std::string(R"({"id":"a","x":123456789012345678901234567890})"), std::string("{\"id\":\"a\",\"x\":\"a\x01\"}"),
+        std::string("{\"id\":\"a\",\"x\":\"\xff\"}"), std::string(R"({"id":"a","x":[1,2})"),
+        std::string(R"({"id":"a",})")}) {
     INFO(text);
     std::string problem;
     CHECK_FALSE(projector.project(text, problem));

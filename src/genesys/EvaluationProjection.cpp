@@ -1,11 +1,11 @@
 #include "genesys/EvaluationProjection.h"
 
+#include <Poco/JSON/Array.h>
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <stdexcept>
-
-#include <Poco/JSON/Array.h>
-#include <simdjson.h>
 
 #include "mapping/FieldPath.h"
 
@@ -31,7 +31,8 @@ Poco::Dynamic::Var wholeValue(element value) {
   switch (value.type()) {
     case element_type::OBJECT: {
       Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
-      for (const auto field : as<simdjson::dom::object>(value)) object->set(std::string(field.key), wholeValue(field.value));
+      for (const auto field : as<simdjson::dom::object>(value))
+        object->set(std::string(field.key), wholeValue(field.value));
       return object;
     }
     case element_type::ARRAY: {
@@ -39,12 +40,18 @@ Poco::Dynamic::Var wholeValue(element value) {
       for (const element item : as<simdjson::dom::array>(value)) array->add(wholeValue(item));
       return array;
     }
-    case element_type::STRING: return std::string(as<std::string_view>(value));
-    case element_type::INT64: return static_cast<Poco::Int64>(as<std::int64_t>(value));
-    case element_type::UINT64: return static_cast<Poco::UInt64>(as<std::uint64_t>(value));
-    case element_type::DOUBLE: return as<double>(value);
-    case element_type::BOOL: return as<bool>(value);
-    case element_type::NULL_VALUE: break;
+    case element_type::STRING:
+      return std::string(as<std::string_view>(value));
+    case element_type::INT64:
+      return static_cast<Poco::Int64>(as<std::int64_t>(value));
+    case element_type::UINT64:
+      return static_cast<Poco::UInt64>(as<std::uint64_t>(value));
+    case element_type::DOUBLE:
+      return as<double>(value);
+    case element_type::BOOL:
+      return as<bool>(value);
+    case element_type::NULL_VALUE:
+      break;
   }
   return Poco::Dynamic::Var();  // null, as Poco's parser gives it
 }
@@ -73,7 +80,9 @@ bool projectValue(const ProjectionPaths::Node& node, element value, Poco::Dynami
     return true;
   }
   switch (value.type()) {
-    case element_type::NULL_VALUE: out = Poco::Dynamic::Var(); return true;  // a lookup through null gives Null
+    case element_type::NULL_VALUE:
+      out = Poco::Dynamic::Var();
+      return true;  // a lookup through null gives Null
     case element_type::OBJECT: {
       if (node.keys.empty()) return false;
       Poco::JSON::Object::Ptr object = new Poco::JSON::Object;
@@ -102,7 +111,8 @@ bool projectValue(const ProjectionPaths::Node& node, element value, Poco::Dynami
       out = array;
       return true;
     }
-    default: return false;  // a scalar: no step below it finds anything
+    default:
+      return false;  // a scalar: no step below it finds anything
   }
 }
 
@@ -139,7 +149,9 @@ ProjectionPaths::ProjectionPaths(const std::vector<std::string>& paths) {
   }
 }
 
-std::vector<std::string> pathsTheSyncReads() { return {"id", "changedDate", "redacted", "conversation.id"}; }
+std::vector<std::string> pathsTheSyncReads() {
+  return {"id", "changedDate", "redacted", "conversation.id"};
+}
 
 std::optional<std::string> projectedRawText(const Poco::JSON::Object::Ptr& evaluation) {
   if (!evaluation || !evaluation->has(kRawText)) return std::nullopt;

@@ -12,6 +12,8 @@
 // text (projectedRawText), which the ledger keeps for delivered and dead-lettered records.
 //
 // A key that appears twice in one object: the last one counts, as with Poco.
+#include <Poco/JSON/Object.h>
+
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -19,8 +21,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <Poco/JSON/Object.h>
 
 namespace simdjson {
 namespace dom {
