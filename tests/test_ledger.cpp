@@ -93,6 +93,9 @@ TEST_CASE("first sight: matched becomes a pending create, unmatched is recorded 
   CHECK(pending[0].operation == Operation::Create);
   CHECK(pending[0].correlationId == "evalbridge:org-1:e1");
   CHECK(pending[0].rawJson == "{\"id\":\"e1\"}");
+  // What the sync asks after each window: the same records, by key alone.
+  CHECK(ledger.pendingKeys("org-1") == std::vector<std::string>{pending[0].key()});
+  CHECK(ledger.pendingKeys("org-2").empty());
 
   auto skip = ledger.find("org-1", "e2");
   REQUIRE(skip);

@@ -371,6 +371,14 @@ std::vector<LedgerRecord> Ledger::pending(const std::string& orgId) const {
   return list(filter);
 }
 
+std::vector<std::string> Ledger::pendingKeys(const std::string& orgId) const {
+  Statement query(*db_, "SELECT evaluation_id FROM evaluations WHERE status=? AND org_id=?");
+  query.bind(1, toString(RecordStatus::Pending)).bind(2, orgId);
+  std::vector<std::string> keys;
+  while (query.step()) keys.push_back(recordKey(orgId, query.text(0)));
+  return keys;
+}
+
 void Ledger::markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident) {
   outcomes_->run([&] {
     fenceWrite(orgId);

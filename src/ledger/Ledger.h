@@ -92,6 +92,9 @@ class Ledger {
   std::optional<LedgerRecord> findByKey(const std::string& key) const;
   std::vector<LedgerRecord> list(const RecordFilter& filter) const;
   std::vector<LedgerRecord> pending(const std::string& orgId) const;
+  // The keys (orgId:evaluationId) of the same records, without reading them: the sync asks after
+  // every window whether anything is left, and the records carry their raw text.
+  std::vector<std::string> pendingKeys(const std::string& orgId) const;
 
   // Outcomes. Each returns once its write is committed; concurrent callers share commits
   // (GroupCommit), so many delivery workers do not wait for one fsync each.

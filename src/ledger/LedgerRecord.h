@@ -21,6 +21,11 @@ struct IncidentRef {
   std::optional<std::int64_t> modCount;
 };
 
+// How a record is named in logs, claims and the CLI: "orgId:evaluationId".
+inline std::string recordKey(const std::string& orgId, const std::string& evaluationId) {
+  return orgId + ":" + evaluationId;
+}
+
 struct LedgerRecord {
   std::string orgId;
   std::string evaluationId;
@@ -44,7 +49,7 @@ struct LedgerRecord {
   std::string updatedAt;
 
   // "orgId:evaluationId", the key used on the command line.
-  std::string key() const { return orgId + ":" + evaluationId; }
+  std::string key() const { return recordKey(orgId, evaluationId); }
 };
 
 // The bridge's correlation_id for an evaluation (SPEC section 4).

@@ -254,8 +254,8 @@ void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& results, O
 }
 
 bool OrgSync::nothingLeftPending() const {
-  for (const auto& record : ledger_.pending(org_.orgId))
-    if (!sink_.inFlight(record.key())) return false;
+  for (const auto& key : ledger_.pendingKeys(org_.orgId))
+    if (!sink_.inFlight(key)) return false;
   return true;
 }
 
@@ -263,7 +263,7 @@ void OrgSync::deliverPending(OrgSyncReport& report) {
   std::vector<LedgerRecord> pending = ledger_.pending(org_.orgId);
   if (pending.empty()) return;
   addDelivery(report.delivery, sink_.deliver(pending, true));
-  for (const auto& record : ledger_.pending(org_.orgId)) unsettled_.insert(record.key());
+  for (const auto& key : ledger_.pendingKeys(org_.orgId)) unsettled_.insert(key);
 }
 
 }  // namespace evalbridge
