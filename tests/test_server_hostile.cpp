@@ -279,6 +279,14 @@ class SlowLoris {
 
 }  // namespace
 
+// A probe's bound beside 200 slow clients. AddressSanitizer slows the server severalfold and CI
+// runs two tests at once; starved probes (workers held by the slow clients) take seconds either way.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr double kProbeBoundMs = 1500;
+#else
+constexpr double kProbeBoundMs = 500;
+#endif
+
 TEST_CASE("200 slow-loris connections: probes answer within 500 ms, the webhook works, trickling clients are cut off",
           "[server][hostile][slow]") {
   Fixture fx;  // default limits: 5 s per request, 8 workers
@@ -298,7 +306,7 @@ TEST_CASE("200 slow-loris connections: probes answer within 500 ms, the webhook 
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     latenciesMs.push_back(ms);
     // /readyz is 503 here (no cycle has run): the point is that it answers, and in time.
-    if ((status == 200 || (probe % 2 == 0 && status == 503)) && ms < 500) ++answered;
+    if ((status == 200 || (probe % 2 == 0 && status == 503)) && ms < kProbeBoundMs) ++answered;
     if (probe == 10) {
       const std::string body = incidentBody("eval-1", "6", 1);
       CHECK(test::httpCall(fx.port(), "POST", "/webhooks/servicenow", body, signedHeaders(body)).status == 200);
