@@ -62,11 +62,7 @@ inline std::vector<std::optional<MappingResult>> mappedElements(const std::strin
 // accept must map the same way, or the projection is wrong: that is a finding, not a rejection.
 inline void exportResult(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  static const auto paths = [] {
-    std::vector<std::string> read = sampleMapping().pathsRead();
-    for (auto& path : pathsTheSyncReads()) read.push_back(path);
-    return std::make_shared<const ProjectionPaths>(read);
-  }();
+  static const auto paths = projectionFor(sampleMapping());
   EvaluationProjector projector(paths);
   const auto whole = mappedElements(text, nullptr);
   const auto projected = mappedElements(text, &projector);

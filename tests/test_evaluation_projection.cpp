@@ -56,14 +56,8 @@ Poco::JSON::Object::Ptr whole(const std::string& text) {
   return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
 }
 
-std::shared_ptr<const ProjectionPaths> pathsOf(const Mapping& mapping) {
-  std::vector<std::string> paths = mapping.pathsRead();
-  for (auto& path : pathsTheSyncReads()) paths.push_back(path);
-  return std::make_shared<const ProjectionPaths>(paths);
-}
-
 void requireSameMapping(const Mapping& mapping, const std::string& text) {
-  EvaluationProjector projector(pathsOf(mapping));
+  EvaluationProjector projector(projectionFor(mapping));
   std::string problem;
   const Poco::JSON::Object::Ptr projected = projector.project(text, problem);
   INFO(text);
@@ -180,7 +174,7 @@ TEST_CASE("the default mapping maps the sample the same way projected", "[projec
   const Mapping mapping = Mapping::loadFile(std::string(EVALBRIDGE_SOURCE_DIR) + "/mappings/qa-failures.json");
   const std::string sample = readFile(std::string(EVALBRIDGE_SOURCE_DIR) + "/tests/data/evaluation.json");
   requireSameMapping(mapping, sample);
-  EvaluationProjector projector(pathsOf(mapping));
+  EvaluationProjector projector(projectionFor(mapping));
   std::string problem;
   const auto projected = projector.project(sample, problem);
   REQUIRE(projected);
@@ -193,7 +187,7 @@ TEST_CASE("the default mapping maps the sample the same way projected", "[projec
 
 TEST_CASE("the projection refuses what Poco's parser refuses", "[projection]") {
   const Mapping mapping = Mapping::parse(kMapping, "projection.json");
-  EvaluationProjector projector(pathsOf(mapping));
+  EvaluationProjector projector(projectionFor(mapping));
   for (const std::string& text :
        {std::string(R"({"id":"a","x":"\ud800"})"), std::string(R"({"id":"a","x":1e400})"),
         std::string(R"({"id":"a","x":123456789012345678901234567890})"), std::string("{\"id\":\"a\",\"x\":\"a\x01\"}"),

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "mapping/FieldPath.h"
+#include "mapping/Mapping.h"
 
 namespace evalbridge {
 namespace {
@@ -149,8 +150,12 @@ ProjectionPaths::ProjectionPaths(const std::vector<std::string>& paths) {
   }
 }
 
-std::vector<std::string> pathsTheSyncReads() {
-  return {"id", "changedDate", "redacted", "conversation.id"};
+std::shared_ptr<const ProjectionPaths> projectionFor(const Mapping& mapping,
+                                                     const std::vector<std::string>& sourcePaths) {
+  std::vector<std::string> paths = mapping.pathsRead();
+  paths.insert(paths.end(), {"id", "changedDate", "redacted", "conversation.id"});
+  paths.insert(paths.end(), sourcePaths.begin(), sourcePaths.end());
+  return std::make_shared<const ProjectionPaths>(paths);
 }
 
 std::optional<std::string> projectedRawText(const Poco::JSON::Object::Ptr& evaluation) {

@@ -2,9 +2,9 @@
 // Reads an evaluation's JSON text without building the whole of it: simdjson validates the text
 // in full (at least as strictly as Poco's parser: a lone UTF-16 surrogate, 1e400, an integer
 // beyond 64 bits, a raw control character, invalid UTF-8 or unpaired brackets make it
-// malformed), then only the paths the bridge reads are copied into a small Poco object. Most evaluations are
-// skipped, so most are never built as a DOM: a search page of 100 evaluations costs 100 small
-// objects of a handful of values, not 100 trees of a few hundred.
+// malformed), then only the paths the bridge reads are copied into a small Poco object. Most
+// evaluations are skipped, so most are never built as a DOM: a search page of 100 evaluations
+// costs 100 small objects of a handful of values, not 100 trees of a few hundred.
 //
 // The cut-down object answers every lookup of a projected path exactly as the whole evaluation
 // would (FieldPath::lookup: Missing, Null or the value), so the mapping's conditions, fields,
@@ -30,6 +30,8 @@ class parser;
 
 namespace evalbridge {
 
+class Mapping;
+
 // The paths to keep, merged into a tree (shared by every evaluation of an org; immutable).
 class ProjectionPaths {
  public:
@@ -49,10 +51,12 @@ class ProjectionPaths {
   Node root_;
 };
 
-// What the bridge reads of an evaluation besides its mapping's paths: the key (id), the rescore
-// and staleness check (changedDate), redaction (redacted) and the full read of an incomplete
-// search result (conversation.id). A source adds what it reads itself (the search date field).
-std::vector<std::string> pathsTheSyncReads();
+// The paths the sync reads of an evaluation mapped by `mapping`: the mapping's own, the key (id),
+// the rescore and staleness check (changedDate), redaction (redacted) and the full read of an
+// incomplete search result (conversation.id), plus `sourcePaths`, what the source reads itself
+// (the search date field).
+std::shared_ptr<const ProjectionPaths> projectionFor(const Mapping& mapping,
+                                                     const std::vector<std::string>& sourcePaths = {});
 
 // The whole record's text of a projected evaluation (kept in a member no Genesys model has, as
 // MalformedEntry does), or nothing for an object built whole.

@@ -6,7 +6,7 @@
 // projector set, each element is read by simdjson and cut down to the paths the bridge reads
 // (EvaluationProjection.h) instead of being parsed whole by Poco.
 //
-// One bad element costs one element: an element the scanner can delimit but Poco cannot parse (a
+// One bad element costs one element: an element the scanner can delimit but the parser refuses (a
 // lone UTF-16 surrogate, 1e400, an integer beyond 64 bits, a raw control character, brackets that
 // do not pair) is handed over as malformed, with its raw text and the parser's reason, and the
 // document goes on. Only a structural error (the document itself is not JSON, or breaks off)

@@ -388,7 +388,7 @@ void Ledger::markDelivered(const std::string& orgId, const std::string& evaluati
     {
       Statement operation(*db_, "SELECT operation FROM evaluations WHERE org_id=? AND evaluation_id=?");
       operation.bind(1, orgId).bind(2, evaluationId);
-      if (!operation.step()) throw PermanentError("ledger has no record " + orgId + ":" + evaluationId);
+      if (!operation.step()) throw PermanentError("ledger has no record " + recordKey(orgId, evaluationId));
       wasUpdate = !operation.isNull(0) && operation.text(0) == toString(Operation::Update);
     }
     Statement update(*db_,

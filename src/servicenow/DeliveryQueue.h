@@ -1,6 +1,6 @@
 #pragma once
 // Delivery that overlaps with reading the export: records are submitted page by page and the
-// sink's workers (DeliveryWorkers, at most servicenow.maxConcurrency, shared by every queue)
+// sink's workers (DeliveryWorkers, shared by every queue; ServiceNow's permits bound the requests)
 // deliver them while the next page is fetched, so neither the page fetches nor the tail of each
 // page leave the ServiceNow connections idle. drain() waits for everything this queue submitted
 // and returns its counts. submit() blocks while the queue's backlog is full, which keeps memory

@@ -126,7 +126,7 @@ IncidentSink::IncidentSink(ServiceNowClient& client, Ledger& ledger, ShutdownTok
       ledger_(ledger),
       shutdown_(shutdown),
       // Twice the permits: a worker waiting for its outcome's commit does not hold a request back.
-      workers_(2 * std::max(1, client.settings().maxConcurrency)) {}
+      workers_(2 * maxConcurrency()) {}
 
 int IncidentSink::maxConcurrency() const { return std::max(1, client_.settings().maxConcurrency); }
 

@@ -72,7 +72,7 @@ class IncidentSink {
   Ledger& ledger_;
   ShutdownToken& shutdown_;
   DeliveryClaims claims_;
-  DeliveryWorkers workers_;  // last: joined first, while everything its tasks use still exists
+  DeliveryWorkers workers_;  // last: built after client_ (its size reads it), joined first
 };
 
 // The work note for an update: what changed between the delivered fields and the new ones.

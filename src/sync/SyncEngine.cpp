@@ -32,10 +32,7 @@ struct SyncEngine::OrgParts {
       : settings(org), mapping(Mapping::loadFile(org.mappingPath)), client(org, shutdown), source(makeSource(shutdown)) {
     // Most evaluations are skipped: read only what the mapping, the sync and the search paging
     // look at, and build the rest only for the few that match (their raw text goes along).
-    std::vector<std::string> paths = mapping.pathsRead();
-    for (std::string& path : pathsTheSyncReads()) paths.push_back(std::move(path));
-    paths.push_back(settings.search.dateField);
-    source->projectOnto(std::make_shared<const ProjectionPaths>(paths));
+    source->projectOnto(projectionFor(mapping, {settings.search.dateField}));
   }
 
   std::unique_ptr<EvaluationSource> makeSource(ShutdownToken& shutdown) {
