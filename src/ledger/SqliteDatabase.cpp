@@ -64,6 +64,12 @@ SqliteDatabase::SqliteDatabase(const std::string& path, int busyTimeoutMs) : Dat
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");
+  // Checkpoint every 10,000 WAL pages (about 40 MB of WAL on disk) instead of SQLite's 1,000. An
+  // export's skips land on random pages of the skipped_records B-tree, so most commits rewrite
+  // pages that an earlier commit also wrote: a checkpoint copies each page once however often it
+  // changed, so ten times fewer checkpoints copy far fewer pages and wait for the disk ten times
+  // less. Measured on 200,000 evaluations: 17% less CPU (bench/RESULTS.md).
+  exec("PRAGMA wal_autocheckpoint=10000");
 }
 
 SqliteDatabase::~SqliteDatabase() {
