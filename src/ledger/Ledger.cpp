@@ -147,7 +147,11 @@ std::set<std::string> Ledger::unseenOf(const std::string& orgId, const std::vect
     const std::size_t count = std::min(kChunk, evaluationIds.size() - from);
     std::string list;
     for (std::size_t k = 0; k < count; ++k) list += (k ? ",?" : "?") + std::to_string(k + 2);
-    Statement seen(*db_, "SELECT evaluation_id FROM ledger_records WHERE org_id=?1 AND evaluation_id IN (" + list +
+    // The tables, not the ledger_records view: the view would run its joins and text
+    // conversions for each row it finds.
+    Statement seen(*db_, "SELECT evaluation_id FROM evaluations WHERE org_id=?1 AND evaluation_id IN (" + list +
+                             ") UNION ALL SELECT evaluation_id FROM skipped_records WHERE org_key=(SELECT org_key FROM"
+                             " ledger_orgs WHERE org_id=?1) AND evaluation_id IN (" + list +
                              ") UNION ALL SELECT evaluation_id FROM pruned_records WHERE org_id=?1 AND evaluation_id IN (" +
                              list + ")");
     seen.bind(1, orgId);
@@ -158,13 +162,23 @@ std::set<std::string> Ledger::unseenOf(const std::string& orgId, const std::vect
 }
 
 Decision Ledger::observeOne(const Observation& in, bool unseen) {
-  const std::string now = utcNowIso();
-  const std::string hash = in.matched ? sha256Hex(in.fieldsJson) : kSkippedHash;
   std::optional<LedgerRecord> existing;
   if (!unseen) {
     existing = find(in.orgId, in.evaluationId);
     if (!existing) existing = restorePruned(in);
   }
+
+  // A skip that never reached ServiceNow needs only a lean row, and no history: a person asks
+  // about incidents and failures, not about each evaluation that passed. Most evaluations end
+  // here, before the clock and the content hash below.
+  if (!existing && !in.matched && in.deadReason.empty()) {
+    if (const auto changedAt = SkippedRecords::leanTime(in.changedDate)) {
+      skipped_->insert(in.orgId, in.orgName, in.evaluationId, *changedAt, in.skipReason);
+      return Decision::Skip;
+    }
+  }
+  const std::string now = utcNowIso();
+  const std::string hash = in.matched ? sha256Hex(in.fieldsJson) : kSkippedHash;
 
   if (!in.deadReason.empty()) {
     // Kept whole (raw record and reason) so nothing is lost; `ledger replay` re-reads it.
@@ -179,12 +193,6 @@ Decision Ledger::observeOne(const Observation& in, bool unseen) {
     return Decision::Dead;
   }
 
-  // A skip that never reached ServiceNow needs only a lean row, and no history: a person asks
-  // about incidents and failures, not about each evaluation that passed.
-  if (!existing && !in.matched && SkippedRecords::representable(in.changedDate)) {
-    skipped_->insert(in.orgId, in.orgName, in.evaluationId, in.changedDate, in.skipReason);
-    return Decision::Skip;
-  }
   // ISO 8601 UTC timestamps of one format compare correctly as text.
   auto stale = [&in](const LedgerRecord& row) {
     return !in.changedDate.empty() && !row.changedDate.empty() && in.changedDate < row.changedDate;

@@ -11,17 +11,13 @@ namespace {
 
 std::int64_t unixSeconds(const Poco::Timestamp& time) { return time.epochTime(); }
 
-std::optional<std::int64_t> unixSecondsOf(const std::string& iso) {
-  if (iso.empty()) return std::nullopt;
-  return unixSeconds(requireIsoTime(iso, "changedDate"));
-}
-
 }  // namespace
 
-bool SkippedRecords::representable(const std::string& changedDate) {
-  if (changedDate.empty()) return true;
+std::optional<SkippedRecords::LeanTime> SkippedRecords::leanTime(const std::string& changedDate) {
+  if (changedDate.empty()) return LeanTime();
   auto time = parseIsoTime(changedDate);
-  return time && formatIsoTime(*time) == changedDate;
+  if (!time || formatIsoTime(*time) != changedDate) return std::nullopt;
+  return LeanTime(unixSeconds(*time));
 }
 
 std::int64_t SkippedRecords::cachedKey(Keys& known, Keys& tentative, const std::string& name,
@@ -69,14 +65,14 @@ std::int64_t SkippedRecords::readReasonKey(const std::string& reason) {
 }
 
 void SkippedRecords::insert(const std::string& orgId, const std::string& orgName, const std::string& evaluationId,
-                            const std::string& changedDate, const std::string& reason) {
+                            const LeanTime& changedAt, const std::string& reason) {
   const std::int64_t org = orgKey(orgId, orgName);
   const std::int64_t why = reasonKey(reason);
   const std::int64_t now = unixSeconds(Poco::Timestamp());
   Statement insert(db_,
                    "INSERT INTO skipped_records (org_key, evaluation_id, changed_at, reason_key, first_seen, updated)"
                    " VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
-  insert.bind(1, org).bind(2, evaluationId).bind(3, unixSecondsOf(changedDate)).bind(4, why).bind(5, now).run();
+  insert.bind(1, org).bind(2, evaluationId).bind(3, changedAt).bind(4, why).bind(5, now).run();
 }
 
 bool SkippedRecords::remove(const std::string& orgId, const std::string& evaluationId) {

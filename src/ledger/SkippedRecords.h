@@ -18,12 +18,14 @@ class SkippedRecords {
  public:
   explicit SkippedRecords(Database& db) : db_(db) {}
 
-  // True when the times can be kept as Unix seconds and read back as the same text ("" or the
-  // ledger's own ISO form): otherwise the record keeps a full row, so nothing is altered.
-  static bool representable(const std::string& changedDate);
+  // A changedDate as a lean row keeps it: Unix seconds, or null for "" (no date). Nothing when
+  // it would not read back as the same text (only the ledger's own ISO form does): the record
+  // then keeps a full row, so nothing is altered.
+  using LeanTime = std::optional<std::int64_t>;
+  static std::optional<LeanTime> leanTime(const std::string& changedDate);
 
   void insert(const std::string& orgId, const std::string& orgName, const std::string& evaluationId,
-              const std::string& changedDate, const std::string& reason);
+              const LeanTime& changedAt, const std::string& reason);
   // Removes the lean row (the record is becoming a full one); false when there was none.
   bool remove(const std::string& orgId, const std::string& evaluationId);
 
