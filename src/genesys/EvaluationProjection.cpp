@@ -117,6 +117,22 @@ bool projectValue(const ProjectionPaths::Node& node, element value, Poco::Dynami
   }
 }
 
+ProjectionPaths::Node& childFor(ProjectionPaths::Node& node, const mapping::FieldPath::Step& step);
+
+ProjectionPaths::Node treeOf(const std::vector<std::string>& paths) {
+  ProjectionPaths::Node root;
+  for (const std::string& text : paths) {
+    mapping::FieldPath path;
+    mapping::FieldPath::SyntaxError error;
+    if (!mapping::FieldPath::parse(text, path, error))
+      throw std::invalid_argument("projection path '" + text + "': " + error.reason);
+    ProjectionPaths::Node* node = &root;
+    for (const auto& step : path.steps()) node = &childFor(*node, step);
+    node->whole = true;
+  }
+  return root;
+}
+
 ProjectionPaths::Node& childFor(ProjectionPaths::Node& node, const mapping::FieldPath::Step& step) {
   if (step.isIndex) {
     for (auto& [index, child] : node.indexes)
@@ -138,24 +154,33 @@ const ProjectionPaths::Node* ProjectionPaths::Node::key(std::string_view name) c
   return nullptr;
 }
 
-ProjectionPaths::ProjectionPaths(const std::vector<std::string>& paths) {
-  for (const std::string& text : paths) {
-    mapping::FieldPath path;
-    mapping::FieldPath::SyntaxError error;
-    if (!mapping::FieldPath::parse(text, path, error))
-      throw std::invalid_argument("projection path '" + text + "': " + error.reason);
-    Node* node = &root_;
-    for (const auto& step : path.steps()) node = &childFor(*node, step);
-    node->whole = true;
-  }
-}
+ProjectionPaths::ProjectionPaths(const std::vector<std::string>& paths) : root_(treeOf(paths)) {}
+
+ProjectionPaths::ProjectionPaths(const std::vector<std::string>& paths, const std::vector<std::string>& decidingPaths,
+                                 Decided decided)
+    : root_(treeOf(paths)), deciding_(treeOf(decidingPaths)), decided_(std::move(decided)) {}
 
 std::shared_ptr<const ProjectionPaths> projectionFor(const Mapping& mapping,
                                                      const std::vector<std::string>& sourcePaths) {
+  std::vector<std::string> own = {"id", "changedDate", "redacted", "conversation.id"};
+  own.insert(own.end(), sourcePaths.begin(), sourcePaths.end());
   std::vector<std::string> paths = mapping.pathsRead();
-  paths.insert(paths.end(), {"id", "changedDate", "redacted", "conversation.id"});
-  paths.insert(paths.end(), sourcePaths.begin(), sourcePaths.end());
-  return std::make_shared<const ProjectionPaths>(paths);
+  paths.insert(paths.end(), own.begin(), own.end());
+  if (!mapping.hasCondition()) return std::make_shared<const ProjectionPaths>(paths);
+  std::vector<std::string> deciding = mapping.conditionPathsRead();
+  deciding.insert(deciding.end(), own.begin(), own.end());
+  return std::make_shared<const ProjectionPaths>(paths, deciding, [&mapping](const Poco::JSON::Object::Ptr& evaluation) {
+    // A record the sync would dead-letter (no usable id, a changedDate that is not a string) is
+    // read in full, so that the dead letter keeps its raw text.
+    const Poco::Dynamic::Var id = evaluation->get("id");
+    const Poco::Dynamic::Var changed = evaluation->get("changedDate");
+    if (!id.isString() || id.toString().empty() || !(changed.isEmpty() || changed.isString())) return false;
+    try {
+      return mapping.readiness(evaluation) == Mapping::Readiness::SkipKnown;
+    } catch (...) {
+      return false;  // the full read maps it and says what went wrong
+    }
+  });
 }
 
 std::optional<std::string> projectedRawText(const Poco::JSON::Object::Ptr& evaluation) {
@@ -178,8 +203,14 @@ Poco::JSON::Object::Ptr EvaluationProjector::project(const std::string& raw, std
     problem = "not a JSON object";
     return nullptr;
   }
+  const auto members = as<simdjson::dom::object>(root);
+  if (const ProjectionPaths::Node* deciding = paths_->deciding()) {
+    Poco::JSON::Object::Ptr decided = new Poco::JSON::Object;
+    projectMembers(*deciding, members, *decided);
+    if (paths_->decided(decided)) return decided;
+  }
   Poco::JSON::Object::Ptr projected = new Poco::JSON::Object;
-  projectMembers(paths_->root(), as<simdjson::dom::object>(root), *projected);
+  projectMembers(paths_->root(), members, *projected);
   projected->set(kRawText, raw);
   return projected;
 }

@@ -11,10 +11,17 @@
 // skip reasons and readiness run on it unchanged, in one place. It carries the record's full
 // text (projectedRawText), which the ledger keeps for delivered and dead-lettered records.
 //
+// In two stages when the mapping has a condition: first only what deciding needs (the
+// condition's paths and the sync's own), and when that already shows a skip (Mapping::readiness
+// says SkipKnown) the object stops there, with neither the fields' paths nor the raw text: the
+// mapping skips it without reading them, and the ledger keeps no raw text of a skip. Most
+// evaluations end at the first stage.
+//
 // A key that appears twice in one object: the last one counts, as with Poco.
 #include <Poco/JSON/Object.h>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,24 +49,34 @@ class ProjectionPaths {
     const Node* key(std::string_view name) const;
   };
 
+  // True when an evaluation cut down to the deciding paths needs nothing more.
+  using Decided = std::function<bool(const Poco::JSON::Object::Ptr& deciding)>;
+
   // `paths` in FieldPath syntax ("answers.totalScore", "mediaType[0]"). Throws
   // std::invalid_argument for one that is not (a mapping's paths were validated when it loaded).
   explicit ProjectionPaths(const std::vector<std::string>& paths);
+  // Two stages: `decidingPaths` first, and the rest only when `decided` says false.
+  ProjectionPaths(const std::vector<std::string>& paths, const std::vector<std::string>& decidingPaths, Decided decided);
   const Node& root() const { return root_; }
+  const Node* deciding() const { return decided_ ? &deciding_ : nullptr; }
+  bool decided(const Poco::JSON::Object::Ptr& deciding) const { return decided_(deciding); }
 
  private:
   Node root_;
+  Node deciding_;
+  Decided decided_;
 };
 
 // The paths the sync reads of an evaluation mapped by `mapping`: the mapping's own, the key (id),
 // the rescore and staleness check (changedDate), redaction (redacted) and the full read of an
 // incomplete search result (conversation.id), plus `sourcePaths`, what the source reads itself
-// (the search date field).
+// (the search date field). Two stages when the mapping has a condition; `mapping` must then
+// outlive the projection.
 std::shared_ptr<const ProjectionPaths> projectionFor(const Mapping& mapping,
                                                      const std::vector<std::string>& sourcePaths = {});
 
 // The whole record's text of a projected evaluation (kept in a member no Genesys model has, as
-// MalformedEntry does), or nothing for an object built whole.
+// MalformedEntry does), or nothing for an object built whole or stopped at the deciding stage.
 std::optional<std::string> projectedRawText(const Poco::JSON::Object::Ptr& evaluation);
 
 // Not thread-safe (one simdjson parser, reused so that a page allocates nothing per record):

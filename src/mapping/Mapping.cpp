@@ -153,9 +153,16 @@ Mapping::Readiness Mapping::readiness(const Poco::JSON::Object::Ptr& evaluation)
   return impl_->when && !impl_->when->matches(ev) ? Readiness::SkipKnown : Readiness::Incomplete;
 }
 
-std::vector<std::string> Mapping::pathsRead() const {
+std::vector<std::string> Mapping::conditionPathsRead() const {
   std::vector<std::string> paths;
   for (const auto* path : impl_->whenPaths) paths.push_back(path->text());
+  return paths;
+}
+
+bool Mapping::hasCondition() const { return impl_->when != nullptr; }
+
+std::vector<std::string> Mapping::pathsRead() const {
+  std::vector<std::string> paths = conditionPathsRead();
   for (const auto* path : impl_->fieldPaths) paths.push_back(path->text());
   return paths;
 }

@@ -56,6 +56,9 @@ class Mapping {
   // Every field path applying reads (`when` first, then the fields'), as written in the file.
   // An evaluation cut down to these paths maps exactly as the whole one does.
   std::vector<std::string> pathsRead() const;
+  // The paths `when` reads: enough for readiness() to say SkipKnown. None without a `when`.
+  std::vector<std::string> conditionPathsRead() const;
+  bool hasCondition() const;
 
   Mapping(Mapping&&) noexcept;
   Mapping& operator=(Mapping&&) noexcept;
