@@ -100,6 +100,7 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
       if (windowEnd > end) windowEnd = end;
       TimeWindow window{formatIsoTime(windowStart), formatIsoTime(windowEnd)};
       ++report.windows;
+      const int exportedBefore = report.exported;
       {
         // Delivery runs alongside the export; the window is only judged once all of it settled.
         DeliveryQueue queue(sink_);
@@ -114,6 +115,14 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
         }
         addDelivery(report.delivery, queue.drain());
         submitted_.clear();
+      }
+      // A window that exported nothing delivered nothing, so the check below would answer as it
+      // did for the window before: its checkpoint waits for the next window that exported
+      // something, or the last one. (A quiet month read in one-day windows would otherwise cost
+      // a commit and a pending query per day; a stop before then only reads the quiet days again.)
+      if (report.exported == exportedBefore && windowEnd < end) {
+        windowStart = windowEnd;
+        continue;
       }
       // Only a window with nothing left pending may be checkpointed. A record the push path is
       // delivering right now does not hold it back: if that delivery leaves it pending, the next
