@@ -63,9 +63,13 @@ void ExportResultReader::captureString(std::string& out) {
   }
 }
 
-std::string ExportResultReader::captureValue() {
+const std::string& ExportResultReader::captureValue() {
   skipSpace();
-  std::string out;
+  // Reused: an element's text costs no allocation once the buffer has grown, but one huge
+  // element does not keep its buffer for the rest of the document.
+  if (value_.capacity() > kKeptBufferBytes) std::string().swap(value_);
+  std::string& out = value_;
+  out.clear();
   int c = peek();
   if (c == kEnd) fail("the document ends where a value was expected");
   if (c == '"') {
@@ -154,7 +158,7 @@ Poco::JSON::Object::Ptr ExportResultReader::read(std::istream& in, const EntityH
           next();
         } else {
           for (;;) {
-            const std::string raw = captureValue();
+            const std::string& raw = captureValue();
             std::string problem;
             const Poco::JSON::Object::Ptr entity = entityOf(raw, problem);
             onEntity(entity, raw, problem);
@@ -167,7 +171,7 @@ Poco::JSON::Object::Ptr ExportResultReader::read(std::istream& in, const EntityH
           }
         }
       } else {
-        std::string raw = captureValue();
+        const std::string raw = captureValue();
         if (key == arrayMember_) {
           if (!parse(raw).isEmpty()) fail("\"" + arrayMember_ + "\" is not an array");
         } else if (raw.size() <= kMaxKeptMemberBytes && raw[0] != '{' && raw[0] != '[') {

@@ -43,6 +43,7 @@ class ExportResultReader {
   static constexpr std::size_t kMaxKeptMemberBytes = 4096;
   static constexpr int kEnd = std::char_traits<char>::eof();  // what peek() and next() give at the end
   static constexpr std::size_t kReadAheadBytes = 64 * 1024;     // read from the stream a block at a time
+  static constexpr std::size_t kKeptBufferBytes = 256 * 1024;   // an element buffer larger than this is freed
 
   // `entity` is the element when it is a JSON object, else null: a malformed record, whose text is
   // `raw` (so it can be kept in the dead letter) and `problem` says why.
@@ -69,7 +70,8 @@ class ExportResultReader {
   bool refill();
   void skipSpace();
   void expect(char wanted, const char* context);
-  std::string captureValue();
+  // The next value's exact text, in value_ (valid until the next call).
+  const std::string& captureValue();
   void captureString(std::string& out);
   Poco::Dynamic::Var parse(const std::string& text);
   Poco::JSON::Object::Ptr entityOf(const std::string& raw, std::string& problem);
@@ -84,6 +86,7 @@ class ExportResultReader {
   std::string buffer_ = std::string(kReadAheadBytes, '\0');
   std::size_t pos_ = 0;
   std::size_t end_ = 0;
+  std::string value_;
   Poco::JSON::Parser parser_;
   EvaluationProjector* projector_ = nullptr;
 };

@@ -18,8 +18,11 @@ SearchSource::SearchSource(OrgClient& client) : client_(client) {}
 void SearchSource::fetch(const TimeWindow& window, const EvaluationPageHandler& handler) {
   const SearchSettings& settings = client_.org().search;
   SearchPaging paging(window, settings.dateField, settings.pageSize, settings.maxResults);
-  std::optional<EvaluationProjector> projector;  // one for the sweep: its parser's buffers are reused
+  // One projector and one reader for the sweep: their buffers are reused page after page.
+  std::optional<EvaluationProjector> projector;
   if (projection_) projector.emplace(projection_);
+  ExportResultReader reader(ExportResultReader::kDefaultMaxValueBytes, "results");
+  if (projector) reader.setProjector(&*projector);
   for (int number = 1;; ++number) {
     const std::string what = "org " + client_.org().name + ": evaluation search [" + window.start + ", " +
                              window.end + ") request " + std::to_string(number) + " (page " +
@@ -29,8 +32,6 @@ void SearchSource::fetch(const TimeWindow& window, const EvaluationPageHandler& 
     const std::string text = client_.call("POST", kEvaluationSearchPath, request).body;
     // Read element by element: one evaluation Poco cannot parse is dead-lettered alone.
     std::vector<Poco::JSON::Object::Ptr> results;
-    ExportResultReader reader(ExportResultReader::kDefaultMaxValueBytes, "results");
-    if (projector) reader.setProjector(&*projector);
     Poco::MemoryInputStream in(text.data(), text.size());  // reads the answer in place, no copy
     try {
       reader.read(in, [&](const Poco::JSON::Object::Ptr& result, const std::string& raw, const std::string& problem) {
