@@ -238,16 +238,20 @@ void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& results, O
   for (size_t i = 0; i < decisions.size(); ++i) {
     switch (decisions[i]) {
       case Decision::Create:
-      case Decision::Update:
-        if (auto record = ledger_.find(org_.orgId, observations[i].evaluationId)) {
-          if (!submitted_.insert(record->key()).second) {
-            ++report.unchanged;  // already being delivered in this window
-            break;
-          }
-          ++report.matched;
-          (unsettled_.count(record->key()) ? unsettled : fresh).push_back(*record);
+      case Decision::Update: {
+        // The key is all the queue needs: the sink reads the record itself once it holds the
+        // record's claim, as the ledger has it then.
+        LedgerRecord record;
+        record.orgId = org_.orgId;
+        record.evaluationId = observations[i].evaluationId;
+        if (!submitted_.insert(record.key()).second) {
+          ++report.unchanged;  // already being delivered in this window
+          break;
         }
+        ++report.matched;
+        (unsettled_.count(record.key()) ? unsettled : fresh).push_back(std::move(record));
         break;
+      }
       case Decision::Skip: ++report.skipped; break;
       case Decision::Unchanged:
       case Decision::StillDead: ++report.unchanged; break;
