@@ -4,7 +4,6 @@
 
 #include <iostream>
 
-#include <Poco/Net/NetSSL.h>
 
 #include "app/CommandLine.h"
 #include "app/Commands.h"
@@ -43,10 +42,7 @@ int runCli(int argc, const char* const argv[]) {
       std::cout << usageText();
       return line.command.empty() && !line.has("help") ? kExitUsage : kExitOk;
     }
-    Poco::Net::initializeSSL();
-    struct SslCleanup {
-      ~SslCleanup() { Poco::Net::uninitializeSSL(); }
-    } sslCleanup;
+    // OpenSSL is initialized by the first TLS context (sharedTlsClientContext), if any.
     if (line.command == "sync") return runSyncCommand(line, std::cout);
     if (line.command == "map") return runMapCommand(line, std::cout);
     if (line.command == "ledger") return runLedgerCommand(line, std::cout);

@@ -371,19 +371,10 @@ struct HttpClient::Impl {
 
 HttpClient::HttpClient(HttpClientOptions options) {
   ignoreSigpipeOnce();
-  Poco::Net::initializeSSL();
-  try {
-    impl_ = std::make_unique<Impl>(std::move(options));
-  } catch (...) {
-    Poco::Net::uninitializeSSL();
-    throw;
-  }
+  impl_ = std::make_unique<Impl>(std::move(options));  // OpenSSL: set up by the first TLS context
 }
 
-HttpClient::~HttpClient() {
-  impl_.reset();
-  Poco::Net::uninitializeSSL();
-}
+HttpClient::~HttpClient() = default;
 
 HttpResponse HttpClient::send(const HttpRequest& request) {
   HttpResponse result;

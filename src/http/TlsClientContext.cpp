@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 
+#include <Poco/Net/NetSSL.h>
 #include <openssl/ssl.h>
 
 #include "common/Errors.h"
@@ -38,6 +39,11 @@ Poco::Net::Context::Ptr sharedTlsClientContext(const std::string& caFile) {
   static std::mutex mutex;
   static std::map<std::string, Poco::Net::Context::Ptr> contexts;
   std::lock_guard<std::mutex> lock(mutex);
+  // OpenSSL is set up by the first TLS context, not at start: a bridge that only talks plain
+  // http to loopback (tests, the demo, benchmarks) never initializes it, which keeps about 2 MB
+  // of libcrypto's pages out of its memory. It stays initialized until the process exits.
+  static std::once_flag ssl;
+  std::call_once(ssl, [] { Poco::Net::initializeSSL(); });
   auto& context = contexts[caFile];
   if (!context) context = makeContext(caFile);  // a failure leaves the entry empty: tried again next time
   return context;
