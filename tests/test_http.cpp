@@ -282,6 +282,33 @@ TEST_CASE("a stale keep-alive connection is retried once on a fresh connection f
   CHECK(server.connections() == 2);
 }
 
+TEST_CASE("a pooled connection the server closed while it was idle is not used for a POST", "[http][client]") {
+  // The first answer says keep-alive, then the server closes the connection (FIN) while it sits
+  // in the pool. The POST must notice before sending (a POST is never retried automatically):
+  // caught if the idle check stops seeing the closed connection as readable.
+  TestServer server([](int n, auto& request, auto& response) {
+    if (n == 1) {
+      auto& impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(request);
+      Poco::Net::StreamSocket socket = impl.detachSocket();
+      const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: keep-alive\r\n\r\nanswer 1";
+      socket.sendBytes(answer.data(), static_cast<int>(answer.size()));
+      socket.shutdownSend();
+      socket.close();
+    } else {
+      reply(response, 200, "answer " + std::to_string(n));
+    }
+  });
+  HttpClient client;
+  CHECK(client.send(get(server.url("/a"))).body == "answer 1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the FIN reaches the pooled socket
+  HttpRequest post;
+  post.method = "POST";
+  post.url = server.url("/create");
+  post.body = "{}";
+  CHECK(client.send(post).body == "answer 2");
+  CHECK(server.connections() == 2);
+}
+
 TEST_CASE("a stale keep-alive connection is NOT retried for POST", "[http][client]") {
   TestServer server([](int n, auto& request, auto& response) {
     if (n == 2)
