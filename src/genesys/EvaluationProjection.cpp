@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "genesys/EvaluationKey.h"
 #include "mapping/FieldPath.h"
 #include "mapping/Mapping.h"
 
@@ -172,9 +173,8 @@ std::shared_ptr<const ProjectionPaths> projectionFor(const Mapping& mapping,
   return std::make_shared<const ProjectionPaths>(paths, deciding, [&mapping](const Poco::JSON::Object::Ptr& evaluation) {
     // A record the sync would dead-letter (no usable id, a changedDate that is not a string) is
     // read in full, so that the dead letter keeps its raw text.
-    const Poco::Dynamic::Var id = evaluation->get("id");
-    const Poco::Dynamic::Var changed = evaluation->get("changedDate");
-    if (!id.isString() || id.toString().empty() || !(changed.isEmpty() || changed.isString())) return false;
+    if (!isUsableEvaluationId(evaluation->get("id")) || !isUsableChangedDate(evaluation->get("changedDate")))
+      return false;
     try {
       return mapping.readiness(evaluation) == Mapping::Readiness::SkipKnown;
     } catch (...) {

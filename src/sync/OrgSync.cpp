@@ -12,6 +12,7 @@
 #include "common/Errors.h"
 #include "common/IsoTime.h"
 #include "config/Config.h"
+#include "genesys/EvaluationKey.h"
 #include "genesys/EvaluationProjection.h"
 #include "genesys/EvaluationSource.h"
 #include "genesys/MalformedEntry.h"
@@ -169,7 +170,7 @@ Observation observe(const std::string& orgId, const std::string& orgName, const 
     }
   };
   Poco::Dynamic::Var id = !malformed && evaluation->has("id") ? evaluation->get("id") : Poco::Dynamic::Var();
-  if (!id.isString() || id.toString().empty()) {
+  if (!isUsableEvaluationId(id)) {
     // Without an id the record cannot be keyed; keep it under its content hash so it is not lost.
     keepRaw();
     observation.evaluationId = "malformed-" + sha256Hex(observation.rawJson).substr(0, 16);
@@ -179,7 +180,7 @@ Observation observe(const std::string& orgId, const std::string& orgName, const 
   }
   observation.evaluationId = id.toString();
   Poco::Dynamic::Var changed = evaluation->has("changedDate") ? evaluation->get("changedDate") : Poco::Dynamic::Var();
-  if (!changed.isEmpty() && !changed.isString()) {
+  if (!isUsableChangedDate(changed)) {
     keepRaw();
     observation.deadReason = "evaluation " + observation.evaluationId + ": \"changedDate\" is not a string";
     return observation;

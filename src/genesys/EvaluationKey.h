@@ -1,0 +1,21 @@
+#pragma once
+// What the sync needs of every evaluation to key it in the ledger. One without a usable id, or
+// with a changedDate that is not a string, is dead-lettered with its raw text (OrgSync), so the
+// projection reads such a record in full rather than stopping at its deciding stage.
+#include <Poco/Dynamic/Var.h>
+
+#include <string>
+
+namespace evalbridge {
+
+// A non-empty string.
+inline bool isUsableEvaluationId(const Poco::Dynamic::Var& id) {
+  return id.isString() && !id.toString().empty();
+}
+
+// A string, or absent (an evaluation may have no changedDate).
+inline bool isUsableChangedDate(const Poco::Dynamic::Var& changed) {
+  return changed.isEmpty() || changed.isString();
+}
+
+}  // namespace evalbridge
