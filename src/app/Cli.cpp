@@ -4,7 +4,6 @@
 
 #include <iostream>
 
-
 #include "app/CommandLine.h"
 #include "app/Commands.h"
 #include "app/Logging.h"

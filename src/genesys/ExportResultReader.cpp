@@ -171,7 +171,7 @@ Poco::JSON::Object::Ptr ExportResultReader::read(std::istream& in, const EntityH
           }
         }
       } else {
-        const std::string raw = captureValue();
+        const std::string& raw = captureValue();
         if (key == arrayMember_) {
           if (!parse(raw).isEmpty()) fail("\"" + arrayMember_ + "\" is not an array");
         } else if (raw.size() <= kMaxKeptMemberBytes && raw[0] != '{' && raw[0] != '[') {

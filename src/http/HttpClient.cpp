@@ -12,7 +12,6 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/NetSSL.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
@@ -237,8 +236,6 @@ struct HttpClient::Impl {
   };
 
   HttpClientOptions options;
-  std::string caFile;
-  Poco::Net::Context::Ptr tls;  // set when caFile is: else the shared one for the system's bundle
   std::optional<ProxyEndpoint> httpProxy;
   std::optional<ProxyEndpoint> httpsProxy;
   std::vector<std::string> noProxy;  // lower-case host suffixes; "*" means every host
@@ -268,13 +265,11 @@ struct HttpClient::Impl {
       }
     }
     // A configured CA file is loaded now, so that a bad one fails at start. The system's bundle
-    // is loaded by the first https request: a bridge that only talks plain http to loopback
-    // (tests, the demo, benchmarks) never parses a few hundred certificates or maps their code.
-    caFile = options.caFile;
-    if (!caFile.empty()) tls = sharedTlsClientContext(caFile);
+    // is loaded by the first https request (sharedTlsClientContext keeps each one): a bridge
+    // that only talks plain http to loopback (tests, the demo, benchmarks) never parses a few
+    // hundred certificates or maps their code.
+    if (!options.caFile.empty()) sharedTlsClientContext(options.caFile);
   }
-
-  Poco::Net::Context::Ptr tlsContext() const { return tls ? tls : sharedTlsClientContext(caFile); }
 
   bool bypassProxy(const std::string& host) const {
     if (isLoopbackHost(host)) return true;
@@ -297,7 +292,7 @@ struct HttpClient::Impl {
   std::unique_ptr<Poco::Net::HTTPClientSession> create(const Target& t) const {
     std::unique_ptr<Poco::Net::HTTPClientSession> session;
     if (t.scheme == "https")
-      session = std::make_unique<Poco::Net::HTTPSClientSession>(t.host, t.port, tlsContext());
+      session = std::make_unique<Poco::Net::HTTPSClientSession>(t.host, t.port, sharedTlsClientContext(options.caFile));
     else
       session = std::make_unique<Poco::Net::HTTPClientSession>(t.host, t.port);
     const Poco::Timespan timeout(static_cast<Poco::Timespan::TimeDiff>(options.timeoutMs) * 1000);
