@@ -11,7 +11,7 @@
 #include "ledger/Ledger.h"
 #include "ledger/LedgerError.h"
 #include "ledger/Migrations.h"
-#include "ledger/PostgresDatabase.h"
+#include "ledger/postgresql/PostgresDatabase.h"
 #include "ledger/Statement.h"
 #include "support/LedgerBackends.h"
 #include "support/PostgresServer.h"

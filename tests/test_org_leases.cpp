@@ -14,7 +14,6 @@
 #include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
 #include "ledger/OrgFence.h"
-#include "ledger/PostgresDatabase.h"
 #include "ledger/Statement.h"
 #include "servicenow/IncidentSink.h"
 #include "servicenow/ServiceNowClient.h"

@@ -12,8 +12,9 @@
 #    (`podman image mount`) and its binaries run from it by chroot as the image's own user
 #    (uid 10001), with the image's environment, in a private mount namespace with tmpfs on /tmp and
 #    /var/lib/evalbridge (a read-only root, as in Kubernetes): `id`, `evalbridge --version`,
-#    `evalbridge-sim --help`, and the image's entrypoint with `demo` (the bridge against the bundled
-#    simulators on 127.0.0.1: three cycles, exactly-once, rescore, resolution pulled back).
+#    `evalbridge-sim --help`, a PostgreSQL ledger.url (the module and libpq load), and the image's
+#    entrypoint with `demo` (the bridge against the bundled simulators on 127.0.0.1: three cycles,
+#    exactly-once, rescore, resolution pulled back).
 #
 # Settings (environment):
 #   EVALBRIDGE_IMAGE        the image to build (default localhost/evalbridge:dev)
@@ -247,6 +248,9 @@ verify_image() {
     check /usr/bin/id
     check /usr/local/bin/evalbridge --version
     check /usr/local/bin/evalbridge-sim --help
+    # The PostgreSQL module and libpq load in the image: the error comes from libpq (nothing listens
+    # on port 1), not from the loader ("needs the module").
+    check /bin/sh -c "/usr/local/bin/evalbridge ledger stats --ledger postgresql://evalbridge@127.0.0.1:1/evalbridge 2>&1 | grep \"cannot open ledger\""
     check "${entrypoint[@]}" demo
     exit $failed
   ' verify "$mnt" "$user" /var/lib/evalbridge "${env[@]}" -- "${entrypoint[@]}"

@@ -1,11 +1,11 @@
 #include "ledger/Database.h"
-#include "ledger/PostgresDatabase.h"
+#include "ledger/PostgresModule.h"
 #include "ledger/SqliteDatabase.h"
 
 namespace evalbridge {
 
 std::unique_ptr<Database> openDatabase(const std::string& location, const std::string& password) {
-  if (isPostgresLocation(location)) return std::make_unique<PostgresDatabase>(location, password);
+  if (isPostgresLocation(location)) return openPostgresDatabase(location, password);
   return std::make_unique<SqliteDatabase>(location);
 }
 

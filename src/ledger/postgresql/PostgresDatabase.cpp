@@ -1,4 +1,4 @@
-#include "ledger/PostgresDatabase.h"
+#include "ledger/postgresql/PostgresDatabase.h"
 
 #include <libpq-fe.h>
 

@@ -1,0 +1,88 @@
+#include "ledger/PostgresModule.h"
+
+#include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#include "ledger/LedgerError.h"
+
+namespace evalbridge {
+namespace {
+
+constexpr const char* kModuleFile = "evalbridge-postgresql.so";
+
+using AbiFunction = const char* (*)();
+using OpenFunction = Database* (*)(const std::string*, const std::string*);
+
+std::string executableFolder() {
+  std::string path(4096, '\0');
+  const ssize_t length = ::readlink("/proc/self/exe", path.data(), path.size());
+  if (length <= 0) return {};
+  path.resize(static_cast<size_t>(length));
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+bool isFile(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+std::string joined(const std::vector<std::string>& paths) {
+  std::string text;
+  for (const auto& path : paths) text += (text.empty() ? "" : ", ") + path;
+  return text;
+}
+
+// The module's open function, loaded on first use. Never unloaded: connections and the
+// exceptions they throw carry its code.
+OpenFunction loadedModule() {
+  static std::mutex mutex;
+  static OpenFunction open = nullptr;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (open) return open;
+  const auto candidates = postgresModuleCandidates();
+  std::string path;
+  for (const auto& candidate : candidates)
+    if (isFile(candidate)) {
+      path = candidate;
+      break;
+    }
+  if (path.empty())
+    throw LedgerError("ledger.url: a PostgreSQL ledger needs the module " + std::string(kModuleFile) +
+                      ", which is not at " + joined(candidates) +
+                      " (install it beside the evalbridge binary, or name it in EVALBRIDGE_POSTGRES_MODULE)");
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char* reason = ::dlerror();
+    throw LedgerError("ledger.url: cannot load " + path + ": " + (reason ? reason : "unknown error") +
+                      " (the module needs libpq: Debian package libpq5)");
+  }
+  auto abi = reinterpret_cast<AbiFunction>(::dlsym(handle, "evalbridge_postgresql_abi"));
+  auto entry = reinterpret_cast<OpenFunction>(::dlsym(handle, "evalbridge_postgresql_open"));
+  if (!abi || !entry) throw LedgerError("ledger.url: " + path + " is not an evalbridge PostgreSQL module");
+  if (std::string(abi()) != EVALBRIDGE_MODULE_ABI)
+    throw LedgerError("ledger.url: " + path + " is from another evalbridge build (" + abi() + ", this binary is " +
+                      EVALBRIDGE_MODULE_ABI + "): install the module built with this binary");
+  open = entry;
+  return open;
+}
+
+}  // namespace
+
+std::vector<std::string> postgresModuleCandidates() {
+  if (const char* named = std::getenv("EVALBRIDGE_POSTGRES_MODULE"); named && *named) return {named};
+  const std::string folder = executableFolder();
+  if (folder.empty()) return {};
+  return {folder + "/" + kModuleFile, folder + "/../lib/evalbridge/" + kModuleFile};
+}
+
+std::unique_ptr<Database> openPostgresDatabase(const std::string& url, const std::string& password) {
+  OpenFunction open = loadedModule();
+  return std::unique_ptr<Database>(open(&url, &password));
+}
+
+}  // namespace evalbridge

@@ -1,0 +1,22 @@
+#pragma once
+// The PostgreSQL backend is a module of its own, evalbridge-postgresql.so, loaded the first time a
+// postgresql:// ledger is opened. It is the only code that links libpq, and libpq brings GnuTLS,
+// Kerberos, LDAP and p11-kit: about 3.5 MB of resident pages that a bridge on a SQLite ledger
+// (most installations) would otherwise map and relocate at every start.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ledger/Database.h"
+
+namespace evalbridge {
+
+// Where the module is looked for, in order: $EVALBRIDGE_POSTGRES_MODULE alone when it is set;
+// else beside the executable, then <executable's folder>/../lib/evalbridge/.
+std::vector<std::string> postgresModuleCandidates();
+
+// Loads the module (once per process) and opens a connection. A missing module, a libpq that
+// will not load, or a module from another build is a LedgerError naming the file and the fix.
+std::unique_ptr<Database> openPostgresDatabase(const std::string& url, const std::string& password);
+
+}  // namespace evalbridge
