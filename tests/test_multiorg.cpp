@@ -332,3 +332,22 @@ TEST_CASE("sync.maxConcurrentOrgs bounds the org cycles that run at once") {
     CHECK(overlapping(spans.at("acme-us"), spans.at("acme-eu")));
   }
 }
+
+// Kills: parsing the mapping once per org (a thousand orgs held a thousand copies), and the
+// opposite mistake, one mapping for every org whatever file it names.
+TEST_CASE("orgs that name one mapping file share one parsed copy, and an org naming another file gets its own") {
+  BridgeFixture fixture(twoOrgs());
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  Config config = loadConfig(fixture.configPath());
+  REQUIRE(config.orgs.size() == 2);
+  ShutdownToken shutdown;
+  {
+    SyncEngine engine(config, shutdown);
+    CHECK(&engine.mapping("acme-us") == &engine.mapping("acme-eu"));
+  }
+  const std::string other = fixture.dir.write("other-mapping.json", readAll(config.orgs[1].mappingPath));
+  config.orgs[1].mappingPath = other;
+  SyncEngine engine(config, shutdown);
+  CHECK(&engine.mapping("acme-us") != &engine.mapping("acme-eu"));
+  for (const auto& report : engine.syncOnce("", {})) CHECK(report.ok);
+}

@@ -5,6 +5,8 @@
 #include <exception>
 #include <functional>
 #include <future>
+#include <map>
+#include <memory>
 
 #include <Poco/Logger.h>
 
@@ -24,15 +26,16 @@ namespace evalbridge {
 
 struct SyncEngine::OrgParts {
   const OrgSettings& settings;
-  Mapping mapping;
+  // Shared by every org that names the same file (a BPO's orgs mostly do); read-only once loaded.
+  std::shared_ptr<const Mapping> mapping;
   OrgClient client;
   std::unique_ptr<EvaluationSource> source;
 
-  OrgParts(const OrgSettings& org, ShutdownToken& shutdown)
-      : settings(org), mapping(Mapping::loadFile(org.mappingPath)), client(org, shutdown), source(makeSource(shutdown)) {
+  OrgParts(const OrgSettings& org, std::shared_ptr<const Mapping> loaded, ShutdownToken& shutdown)
+      : settings(org), mapping(std::move(loaded)), client(org, shutdown), source(makeSource(shutdown)) {
     // Most evaluations are skipped: read only what the mapping, the sync and the search paging
     // look at, and build the rest only for the few that match (their raw text goes along).
-    source->projectOnto(projectionFor(mapping, {settings.search.dateField}));
+    source->projectOnto(projectionFor(*mapping, {settings.search.dateField}));
   }
 
   std::unique_ptr<EvaluationSource> makeSource(ShutdownToken& shutdown) {
@@ -75,7 +78,12 @@ SyncEngine::SyncEngine(const Config& config, ShutdownToken& shutdown)
       serviceNow_(std::make_unique<ServiceNowClient>(config.servicenow, shutdown)),
       sink_(std::make_unique<IncidentSink>(*serviceNow_, *ledger_, shutdown)),
       orgSlots_(config.sync.maxConcurrentOrgs) {
-  for (const OrgSettings& org : config.orgs) orgs_.push_back(std::make_unique<OrgParts>(org, shutdown));
+  std::map<std::string, std::shared_ptr<const Mapping>> mappings;  // by file, each read once
+  for (const OrgSettings& org : config.orgs) {
+    auto& mapping = mappings[org.mappingPath];
+    if (!mapping) mapping = std::make_shared<const Mapping>(Mapping::loadFile(org.mappingPath));
+    orgs_.push_back(std::make_unique<OrgParts>(org, mapping, shutdown));
+  }
 }
 
 SyncEngine::~SyncEngine() = default;
@@ -91,7 +99,7 @@ SyncEngine::OrgParts& SyncEngine::parts(const std::string& orgName) {
 }
 
 OrgClient& SyncEngine::orgClient(const std::string& orgName) { return parts(orgName).client; }
-const Mapping& SyncEngine::mapping(const std::string& orgName) { return parts(orgName).mapping; }
+const Mapping& SyncEngine::mapping(const std::string& orgName) { return *parts(orgName).mapping; }
 
 std::vector<OrgSyncReport> SyncEngine::syncOnce(const std::string& orgName, const SyncRange& range) {
   if (!orgName.empty() && !config_.findOrg(orgName))
@@ -124,7 +132,7 @@ OrgSyncReport SyncEngine::runOrg(OrgParts& parts, const SyncRange& range) {
       Poco::Semaphore& slots;
       ~Release() { slots.set(); }
     } release{orgSlots_};
-    OrgSync sync(parts.settings, parts.client, *parts.source, parts.mapping, *ledger_, *sink_, shutdown_);
+    OrgSync sync(parts.settings, parts.client, *parts.source, *parts.mapping, *ledger_, *sink_, shutdown_);
     return sync.run(range);
   });
 }
