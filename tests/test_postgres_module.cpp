@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <link.h>
 
+#include <Poco/File.h>
+
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -118,6 +120,26 @@ TEST_CASE("the evalbridge binary finds the module beside itself", "[postgres-mod
   const std::string url = server.createDatabase("module_beside");
   const auto result = runEvalbridge({"ledger", "stats", "--json", "--ledger", url},
                                     {{"PGPASSWORD", server.password()}, {"EVALBRIDGE_POSTGRES_MODULE", ""}});
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 0);
+  CHECK_THAT(result.out, Catch::Contains("\"ledgerFile\""));
+}
+
+// Kills: an installed layout (cmake --install, the container image) whose binary misses the
+// module in ../lib/evalbridge/.
+TEST_CASE("an installed binary finds the module in ../lib/evalbridge/", "[postgres-module]") {
+  const char* module = std::getenv("EVALBRIDGE_POSTGRES_MODULE");  // CTest names the built one
+  REQUIRE(module);
+  TempDir prefix;
+  const std::string binary = prefix.file("bin/evalbridge");
+  Poco::File(prefix.file("bin")).createDirectories();
+  Poco::File(prefix.file("lib/evalbridge")).createDirectories();
+  Poco::File(EVALBRIDGE_BINARY).copyTo(binary);
+  Poco::File(module).copyTo(prefix.file("lib/evalbridge/evalbridge-postgresql.so"));
+  auto& server = sharedPostgres();
+  const std::string url = server.createDatabase("module_installed");
+  const auto result = evalbridge::test::runProcess(binary, {"ledger", "stats", "--json", "--ledger", url},
+                                                   {{"PGPASSWORD", server.password()}, {"EVALBRIDGE_POSTGRES_MODULE", ""}});
   INFO(result.out << result.err);
   CHECK(result.exitCode == 0);
   CHECK_THAT(result.out, Catch::Contains("\"ledgerFile\""));
