@@ -20,6 +20,7 @@
 #include "support/TempDir.h"
 
 using namespace evalbridge;
+using evalbridge::test::ProcessResult;
 using evalbridge::test::runEvalbridge;
 using evalbridge::test::sharedPostgres;
 using evalbridge::test::TempDir;
@@ -44,25 +45,6 @@ std::string loadedObject(const std::string& fragment) {
   return {};
 }
 
-// Points EVALBRIDGE_POSTGRES_MODULE elsewhere for one test case, then puts CTest's value back.
-class ModuleVariable {
- public:
-  explicit ModuleVariable(const std::string& value) {
-    if (const char* old = std::getenv(kName)) saved_ = old;
-    ::setenv(kName, value.c_str(), 1);
-  }
-  ~ModuleVariable() {
-    if (saved_.empty())
-      ::unsetenv(kName);
-    else
-      ::setenv(kName, saved_.c_str(), 1);
-  }
-
- private:
-  static constexpr const char* kName = "EVALBRIDGE_POSTGRES_MODULE";
-  std::string saved_;
-};
-
 }  // namespace
 
 // Kills: linking libpq into the executable again, or loading the module for every ledger.
@@ -77,7 +59,6 @@ TEST_CASE("a SQLite ledger never loads libpq or the PostgreSQL module", "[postgr
 
 // Kills: a loader that never loads (or opens SQLite for a postgresql:// location).
 TEST_CASE("a PostgreSQL ledger loads the module, and libpq with it", "[postgres-module]") {
-  REQUIRE(loadedObject("libpq.so") == "");
   auto& server = sharedPostgres();
   const std::string url = server.createDatabase("module_load");
   auto db = openDatabase(url, server.password());
@@ -96,22 +77,41 @@ TEST_CASE("an error inside the module is the bridge's LedgerError, password kept
                     Catch::Contains("sslmode=verify-full") && !Catch::Contains("hunter22"));
 }
 
+// The loader keeps the first module it loaded for the life of the process, so the refusals are
+// shown by the binary, each in a process of its own.
+namespace {
+ProcessResult statsWithModule(const std::string& module) {
+  return runEvalbridge({"ledger", "stats", "--ledger", "postgresql://evalbridge@127.0.0.1:1/evalbridge"},
+                       {{"EVALBRIDGE_POSTGRES_MODULE", module}});
+}
+}  // namespace
+
 // Kills: a loader that fails without saying where it looked or how to fix it.
 TEST_CASE("a missing module is an error naming where it was looked for and the fix", "[postgres-module]") {
-  ModuleVariable variable("/nonexistent/evalbridge-postgresql.so");
-  CHECK_THROWS_AS(openDatabase("postgresql://evalbridge@127.0.0.1/evalbridge"), LedgerError);
-  CHECK_THROWS_WITH(openDatabase("postgresql://evalbridge@127.0.0.1/evalbridge"),
-                    Catch::Contains("/nonexistent/evalbridge-postgresql.so") &&
-                        Catch::Contains("EVALBRIDGE_POSTGRES_MODULE") && Catch::Contains("ledger.url"));
+  const auto result = statsWithModule("/nonexistent/evalbridge-postgresql.so");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(result.err, Catch::Contains("/nonexistent/evalbridge-postgresql.so") &&
+                             Catch::Contains("EVALBRIDGE_POSTGRES_MODULE") && Catch::Contains("ledger.url"));
 }
 
 // Kills: calling into whatever library the path names.
 TEST_CASE("a library that is not the module is refused", "[postgres-module]") {
   const std::string sqlite = loadedObject("libsqlite3.so");
   REQUIRE(sqlite != "");
-  ModuleVariable variable(sqlite);
-  CHECK_THROWS_WITH(openDatabase("postgresql://evalbridge@127.0.0.1/evalbridge"),
-                    Catch::Contains(sqlite) && Catch::Contains("is not an evalbridge PostgreSQL module"));
+  const auto result = statsWithModule(sqlite);
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(result.err, Catch::Contains(sqlite) && Catch::Contains("is not an evalbridge PostgreSQL module"));
+}
+
+// Kills: a relative path, which would be looked up in the working folder (or by dlopen's own
+// search), not where the operator meant.
+TEST_CASE("a module path that is not absolute is refused", "[postgres-module]") {
+  const auto result = statsWithModule("evalbridge-postgresql.so");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(result.err, Catch::Contains("EVALBRIDGE_POSTGRES_MODULE") && Catch::Contains("must be an absolute path"));
 }
 
 // Kills: a binary that finds the module only through the variable (as an installed one must).
@@ -128,7 +128,7 @@ TEST_CASE("the evalbridge binary finds the module beside itself", "[postgres-mod
 // Kills: an installed layout (cmake --install, the container image) whose binary misses the
 // module in ../lib/evalbridge/.
 TEST_CASE("an installed binary finds the module in ../lib/evalbridge/", "[postgres-module]") {
-  const char* module = std::getenv("EVALBRIDGE_POSTGRES_MODULE");  // CTest names the built one
+  const char* module = std::getenv("EVALBRIDGE_POSTGRES_MODULE");  // the built one (catch_main.cpp)
   REQUIRE(module);
   TempDir prefix;
   const std::string binary = prefix.file("bin/evalbridge");

@@ -63,10 +63,16 @@ OpenFunction loadedModule() {
   }
   auto abi = reinterpret_cast<AbiFunction>(::dlsym(handle, "evalbridge_postgresql_abi"));
   auto entry = reinterpret_cast<OpenFunction>(::dlsym(handle, "evalbridge_postgresql_open"));
-  if (!abi || !entry) throw LedgerError("ledger.url: " + path + " is not an evalbridge PostgreSQL module");
-  if (std::string(abi()) != EVALBRIDGE_MODULE_ABI)
-    throw LedgerError("ledger.url: " + path + " is from another evalbridge build (" + abi() + ", this binary is " +
-                      EVALBRIDGE_MODULE_ABI + "): install the module built with this binary");
+  std::string refused;
+  if (!abi || !entry)
+    refused = path + " is not an evalbridge PostgreSQL module";
+  else if (const std::string tag = abi(); tag != EVALBRIDGE_MODULE_ABI)
+    refused = path + " is from another evalbridge build (" + tag + ", this binary is " + EVALBRIDGE_MODULE_ABI +
+              "): install the module built with this binary";
+  if (!refused.empty()) {
+    ::dlclose(handle);
+    throw LedgerError("ledger.url: " + refused);
+  }
   open = entry;
   return open;
 }
@@ -74,7 +80,14 @@ OpenFunction loadedModule() {
 }  // namespace
 
 std::vector<std::string> postgresModuleCandidates() {
-  if (const char* named = std::getenv("EVALBRIDGE_POSTGRES_MODULE"); named && *named) return {named};
+  // Ignored in a setuid or otherwise privileged process (secure_getenv), like LD_LIBRARY_PATH.
+  if (const char* named = ::secure_getenv("EVALBRIDGE_POSTGRES_MODULE"); named && *named) {
+    // An absolute path only: a relative one would be looked up in the working folder (the
+    // service's writable state folder), and a bare name by dlopen's own search, not the file checked.
+    if (named[0] != '/')
+      throw LedgerError(std::string("EVALBRIDGE_POSTGRES_MODULE: '") + named + "' must be an absolute path");
+    return {named};
+  }
   const std::string folder = executableFolder();
   if (folder.empty()) return {};
   return {folder + "/" + kModuleFile, folder + "/../lib/evalbridge/" + kModuleFile};

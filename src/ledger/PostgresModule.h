@@ -11,8 +11,9 @@
 
 namespace evalbridge {
 
-// Where the module is looked for, in order: $EVALBRIDGE_POSTGRES_MODULE alone when it is set;
-// else beside the executable, then <executable's folder>/../lib/evalbridge/.
+// Where the module is looked for, in order: $EVALBRIDGE_POSTGRES_MODULE alone when it is set (an
+// absolute path, else a LedgerError); else beside the executable, then
+// <executable's folder>/../lib/evalbridge/ (the installed and container layout).
 std::vector<std::string> postgresModuleCandidates();
 
 // Loads the module (once per process) and opens a connection. A missing module, a libpq that
