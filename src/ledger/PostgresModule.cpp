@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "ledger/LedgerError.h"
 
@@ -35,6 +37,20 @@ std::string joined(const std::vector<std::string>& paths) {
   std::string text;
   for (const auto& path : paths) text += (text.empty() ? "" : ", ") + path;
   return text;
+}
+
+std::vector<std::string> postgresModuleCandidates() {
+  // Ignored in a setuid or otherwise privileged process (secure_getenv), like LD_LIBRARY_PATH.
+  if (const char* named = ::secure_getenv("EVALBRIDGE_POSTGRES_MODULE"); named && *named) {
+    // An absolute path only: a relative one would be looked up in the working folder (the
+    // service's writable state folder), and a bare name by dlopen's own search, not the file checked.
+    if (named[0] != '/')
+      throw LedgerError(std::string("EVALBRIDGE_POSTGRES_MODULE: '") + named + "' must be an absolute path");
+    return {named};
+  }
+  const std::string folder = executableFolder();
+  if (folder.empty()) return {};
+  return {folder + "/" + kModuleFile, folder + "/../lib/evalbridge/" + kModuleFile};
 }
 
 // The module's open function, loaded on first use. Never unloaded: connections and the
@@ -78,20 +94,6 @@ OpenFunction loadedModule() {
 }
 
 }  // namespace
-
-std::vector<std::string> postgresModuleCandidates() {
-  // Ignored in a setuid or otherwise privileged process (secure_getenv), like LD_LIBRARY_PATH.
-  if (const char* named = ::secure_getenv("EVALBRIDGE_POSTGRES_MODULE"); named && *named) {
-    // An absolute path only: a relative one would be looked up in the working folder (the
-    // service's writable state folder), and a bare name by dlopen's own search, not the file checked.
-    if (named[0] != '/')
-      throw LedgerError(std::string("EVALBRIDGE_POSTGRES_MODULE: '") + named + "' must be an absolute path");
-    return {named};
-  }
-  const std::string folder = executableFolder();
-  if (folder.empty()) return {};
-  return {folder + "/" + kModuleFile, folder + "/../lib/evalbridge/" + kModuleFile};
-}
 
 std::unique_ptr<Database> openPostgresDatabase(const std::string& url, const std::string& password) {
   OpenFunction open = loadedModule();

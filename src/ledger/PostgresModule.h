@@ -5,19 +5,16 @@
 // (most installations) would otherwise map and relocate at every start.
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "ledger/Database.h"
 
 namespace evalbridge {
 
-// Where the module is looked for, in order: $EVALBRIDGE_POSTGRES_MODULE alone when it is set (an
-// absolute path, else a LedgerError); else beside the executable, then
-// <executable's folder>/../lib/evalbridge/ (the installed and container layout).
-std::vector<std::string> postgresModuleCandidates();
-
-// Loads the module (once per process) and opens a connection. A missing module, a libpq that
-// will not load, or a module from another build is a LedgerError naming the file and the fix.
+// Loads the module (once per process) and opens a connection. The module is looked for, in
+// order: at $EVALBRIDGE_POSTGRES_MODULE alone when it is set (an absolute path, else a
+// LedgerError); else beside the executable, then in <executable's folder>/../lib/evalbridge/ (the
+// installed and container layout). A missing module, a libpq that will not load, or a module from
+// another build is a LedgerError naming the file and the fix.
 std::unique_ptr<Database> openPostgresDatabase(const std::string& url, const std::string& password);
 
 }  // namespace evalbridge
