@@ -236,7 +236,9 @@ TEST_CASE("a minimal config gets the documented defaults", "[config]") {
   CHECK(c.orgs[0].search.dateField == "submittedDate");
   CHECK(c.orgs[0].search.pageSize == 100);
   CHECK(c.orgs[0].search.maxResults == 10000);
-  CHECK(c.orgs[0].sweepWindowS() == 86400);
+  // maxWindow not set: windows start at one day and may grow to 30 days over quiet stretches.
+  CHECK(c.orgs[0].sweepFirstWindowS() == 86400);
+  CHECK(c.orgs[0].sweepWindowS() == 30 * 86400);
   CHECK(c.orgs[0].sweepOverlapS() == 600);
   CHECK(c.sync.intervalS == 300);
   CHECK(c.servicenow.table == "incident");
@@ -629,6 +631,7 @@ TEST_CASE("genesys.search: date field, window of at most P90D, page size at most
   CHECK(c.search.dateField == "releaseDate");
   CHECK(c.orgs[0].search.maxWindowS == 90 * 86400);
   CHECK(c.orgs[0].sweepWindowS() == 90 * 86400);  // org 0 uses the default source, search
+  CHECK(c.orgs[0].sweepFirstWindowS() == 90 * 86400);  // set: every window is that long
   CHECK(c.orgs[0].sweepOverlapS() == 3600);
   CHECK(c.orgs[1].sweepWindowS() == c.exportSettings.maxWindowS);  // org 1 is an analytics org
   CHECK(c.orgs[0].search.pageSize == 50);

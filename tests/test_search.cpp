@@ -179,6 +179,54 @@ TEST_CASE("search pages by date: a window larger than a page is read whole, one 
   CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, matchingEvaluationIds(fixture, "acme-us")));
 }
 
+TEST_CASE("without maxWindow, windows double over quiet days and start again at one day after a full page") {
+  // The simulator's 40 evaluations lie an hour apart from 2026-11-01T00:00Z; the range starts a
+  // day before. Each window is one run of keyset pages that share its endValue.
+  auto windowEnds = [](const BridgeFixture& fixture) {
+    std::vector<std::string> ends;
+    for (const auto& search : requestsTo(fixture, "POST", kSearch)) {
+      const auto end = parseJsonObject(search.body)->getArray("query")->getObject(0)->getValue<std::string>("endValue");
+      if (ends.empty() || ends.back() != end) ends.push_back(end);
+    }
+    return ends;
+  };
+  const SyncRange range{std::string("2026-10-31T00:00:00Z"), std::string("2026-11-20T00:00:00Z")};
+  const std::string orgId = "8c7d8a7e-1111-2222-3333-444455556666";
+  SECTION("every window quiet (40 evaluations, pages of 100)") {
+    BridgeFixture fixture;
+    fixture.searchMaxWindow = "";
+    fixture.writeConfig();
+    auto report = syncOnce(fixture, range).at(0);
+    REQUIRE(report.ok);
+    CHECK(report.windows == 5);
+    CHECK(windowEnds(fixture) == std::vector<std::string>{"2026-11-01T00:00:00.000Z", "2026-11-03T00:00:00.000Z",
+                                                          "2026-11-07T00:00:00.000Z", "2026-11-15T00:00:00.000Z",
+                                                          "2026-11-20T00:00:00.000Z"});
+    CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, matchingEvaluationIds(fixture, "acme-us")));
+  }
+  SECTION("a window that held a page or more (pages of 7) is followed by a one-day window") {
+    BridgeFixture fixture;
+    fixture.searchMaxWindow = "";
+    fixture.searchExtra = R"("pageSize": 7)";
+    fixture.writeConfig();
+    auto report = syncOnce(fixture, range).at(0);
+    REQUIRE(report.ok);
+    CHECK(windowEnds(fixture) == std::vector<std::string>{"2026-11-01T00:00:00.000Z", "2026-11-03T00:00:00.000Z",
+                                                          "2026-11-04T00:00:00.000Z", "2026-11-06T00:00:00.000Z",
+                                                          "2026-11-10T00:00:00.000Z", "2026-11-18T00:00:00.000Z",
+                                                          "2026-11-20T00:00:00.000Z"});
+    CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, matchingEvaluationIds(fixture, "acme-us")));
+  }
+  SECTION("maxWindow set: every window is that long") {
+    BridgeFixture fixture;
+    fixture.searchMaxWindow = "P5D";
+    fixture.writeConfig();
+    REQUIRE(syncOnce(fixture, range).at(0).ok);
+    CHECK(windowEnds(fixture) == std::vector<std::string>{"2026-11-05T00:00:00.000Z", "2026-11-10T00:00:00.000Z",
+                                                          "2026-11-15T00:00:00.000Z", "2026-11-20T00:00:00.000Z"});
+  }
+}
+
 TEST_CASE("with the shipped mapping, unfinished evaluations raise no incident") {
   sim::SimulatorOptions options;
   options.orgs[0].unfinishedShare = 0.4;

@@ -408,6 +408,7 @@ SearchSettings readSearch(const Reader& r, const Object::Ptr& genesys) {
     r.fail(join(p, "dateField"), quoted(s.dateField) +
                                      " must be \"submittedDate\", \"releaseDate\", \"createdDate\" or \"conversationDate\"");
   readSweepWindow(r, o, p, 90LL * 86400, s.maxWindowS, s.overlapS);
+  if (o->has("maxWindow")) s.firstWindowS = s.maxWindowS;  // a window length chosen: windows keep it
   s.pageSize = r.integer(o, p, "pageSize", s.pageSize, 1, 100);
   s.maxResults = r.integer(o, p, "maxResults", s.maxResults, s.pageSize, 1000000);
   s.maxConcurrency = r.integer(o, p, "maxConcurrency", s.maxConcurrency, 1, 32);

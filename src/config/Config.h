@@ -41,7 +41,11 @@ struct SearchSettings {
   // The DATE_RANGE field. submittedDate (the last submission) moves on a rescore, so a rescored
   // evaluation is found again; releaseDate, createdDate and conversationDate may be chosen.
   std::string dateField = "submittedDate";
-  int maxWindowS = 86400;   // "maxWindow": at most P90D (the API allows 3 months per request)
+  // "maxWindow", at most P90D (the API allows 3 months per request). When set, every window is
+  // that long. When not, windows start at one day and grow over quiet stretches up to 30 days
+  // (SweepWindows.h): firstWindowS is the length a window starts at and returns to.
+  int maxWindowS = 30 * 86400;
+  int firstWindowS = 86400;
   int overlapS = 600;       // "overlap": each sweep starts this far before the checkpoint
   // "pageSize": results per page. The docs give no maximum; 100 is the largest the public search
   // APIs commonly allow, so it is the default and the cap.
@@ -78,6 +82,11 @@ struct OrgSettings {
   // genesys.export's for "export" and "analytics".
   int sweepWindowS() const { return source == "search" ? search.maxWindowS : exportSettings.maxWindowS; }
   int sweepOverlapS() const { return source == "search" ? search.overlapS : exportSettings.overlapS; }
+  // The first window of a sweep, and its length over busy stretches. Only search windows grow
+  // (an empty one is one cheap request); export and analytics windows are jobs, always maxWindow.
+  int sweepFirstWindowS() const { return source == "search" ? search.firstWindowS : exportSettings.maxWindowS; }
+  // A window that held fewer evaluations than one page is quiet (SweepWindows.h).
+  int sweepPageSize() const { return source == "search" ? search.pageSize : exportSettings.pageSize; }
   // "writeBack": {"datatableId": ...}: incident number and state are upserted into this Architect
   // data table (row key = evaluation id) when they change. Empty = no write-back.
   std::string writeBackDatatableId;

@@ -21,6 +21,7 @@
 #include "ledger/Ledger.h"
 #include "mapping/Mapping.h"
 #include "servicenow/DeliveryQueue.h"
+#include "sync/SweepWindows.h"
 
 namespace evalbridge {
 namespace {
@@ -96,10 +97,11 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
       end = std::max(start, *complete);
     }
 
-    for (Poco::Timestamp windowStart = start; windowStart < end && !shutdown_.stopRequested();) {
-      Poco::Timestamp windowEnd = windowStart + maxWindow;
-      if (windowEnd > end) windowEnd = end;
-      TimeWindow window{formatIsoTime(windowStart), formatIsoTime(windowEnd)};
+    SweepWindows windows(start, end, Poco::Timespan(static_cast<long>(org_.sweepFirstWindowS()), 0), maxWindow,
+                         org_.sweepPageSize());
+    while (!windows.done() && !shutdown_.stopRequested()) {
+      const Poco::Timestamp windowEnd = windows.windowEnd();
+      TimeWindow window{formatIsoTime(windows.windowStart()), formatIsoTime(windowEnd)};
       ++report.windows;
       const int exportedBefore = report.exported;
       {
@@ -117,12 +119,13 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
         addDelivery(report.delivery, queue.drain());
         submitted_.clear();
       }
+      const int exported = report.exported - exportedBefore;
       // A window that exported nothing delivered nothing, so the check below would answer as it
       // did for the window before: its checkpoint waits for the next window that exported
-      // something, or the last one. (A quiet month read in one-day windows would otherwise cost
-      // a commit and a pending query per day; a stop before then only reads the quiet days again.)
-      if (report.exported == exportedBefore && windowEnd < end) {
-        windowStart = windowEnd;
+      // something, or the last one. (A quiet month would otherwise cost a commit and a pending
+      // query per window; a stop before then only reads the quiet days again.)
+      if (exported == 0 && windowEnd < end) {
+        windows.next(exported);
         continue;
       }
       // Only a window with nothing left pending may be checkpointed. A record the push path is
@@ -135,7 +138,7 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
         report.error = "org " + org_.name + ": some incidents could not be delivered yet (kept pending; retried next cycle)";
         break;
       }
-      windowStart = windowEnd;
+      windows.next(exported);
     }
     if (shutdown_.stopRequested() && report.ok) {
       report.ok = false;

@@ -62,7 +62,7 @@ class BridgeFixture {
     writeText(configPath(), R"({
   "ledger": { "path": "ledger.db" },
   "genesys": { "orgs": [ )" + orgs + R"( ],
-    "search": { "maxWindow": "P30D")" + (searchExtra.empty() ? "" : ", " + searchExtra) + R"( },
+    "search": { )" + searchMembers() + R"( },
     "export": { "maxWindow": "P30D", "pollInitialMs": 10, "pollMaxMs": 50)" +
                                 (exportExtra.empty() ? "" : ", " + exportExtra) + R"( } },
   "servicenow": { "instanceUrl": ")" + simulator.serviceNowUrl() + R"(",
@@ -72,10 +72,17 @@ class BridgeFixture {
 })");
   }
 
+  std::string searchMembers() const {
+    std::string members = searchMaxWindow.empty() ? "" : R"("maxWindow": ")" + searchMaxWindow + "\"";
+    if (!members.empty() && !searchExtra.empty()) members += ", ";
+    return members + searchExtra;
+  }
+
   std::string configPath() const { return dir.file("evalbridge.json"); }
   std::string ledgerPath() const { return dir.file("ledger.db"); }
 
   std::string source = "search";
+  std::string searchMaxWindow = "P30D";  // "" = not set (the sweep's windows adapt)
   std::string searchExtra;  // extra members of "genesys.search" (e.g. "\"pageSize\": 7")
   // "servicenow.retry": generous enough that transient faults settle within one cycle.
   std::string serviceNowRetry = R"({ "maxAttempts": 8, "initialMs": 20, "maxMs": 200, "maxElapsedS": 60 })";
