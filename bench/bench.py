@@ -390,15 +390,18 @@ def exports(args):
 
 # ---------------------------------------------------------------- many orgs
 
-def orgs_case(args, orgs, per_org, with_script):
-    first = dt.datetime(2026, 11, 1)
+def orgs_case(args, orgs, per_org, with_script, search=None):
+    # 20 evaluations an hour apart, 25 days ago, read from a day before them: the script reads the
+    # 27 days in one-day windows; the bridge's windows adapt unless `search` sets maxWindow.
+    today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    first = today - dt.timedelta(days=25)
     scenario = {"orgs": [org_entry(i, per_org, 0.3, first, 3600) for i in range(orgs)]}
     results = {}
     for who in (("bridge", "script") if with_script else ("bridge",)):
         ws = tempfile.mkdtemp(prefix="eb-orgs-", dir=args.tmp)
         sim = Sim(args, ws, scenario)
         try:
-            config = write_config(ws, sim, scenario, 8, first - dt.timedelta(days=1))
+            config = write_config(ws, sim, scenario, 8, first - dt.timedelta(days=1), search=search)
             cmd = ([args.bridge, "--config", config, "--quiet", "sync", "--once"] if who == "bridge"
                    else [args.python, PLAIN, "--config", config])
             cost, full = measured(args, ws, who, cmd)
@@ -425,6 +428,10 @@ def many_orgs(args):
         "%.2f" % (b["wallS"] / s["wallS"]), "(reported)")
     row("%s: incidents" % label, "%d" % b["incidents"], "script %d" % s["incidents"], "-", "equal",
         b["incidents"] == s["incidents"])
+    # The same requests as the script (one-day windows): what the bridge costs per request.
+    same = orgs_case(args, n, 20, False, search={"maxWindow": "P1D"})["bridge"]
+    row("%s: bridge CPU s, maxWindow P1D (the script's windows)" % label, "%.2f s" % same["cpuS"],
+        "script %.2f s" % s["cpuS"], "%.2f" % (same["cpuS"] / s["cpuS"]), "(reported)")
     for extra in ([] if args.quick else [10, 1000]):
         try:
             rb = orgs_case(args, extra, 20, False)["bridge"]
