@@ -25,6 +25,7 @@
 #include "mapping/Mapping.h"
 #include "support/BridgeFixture.h"
 #include "support/DeliveryChecks.h"
+#include "support/MultiOrgConfig.h"
 #include "sync/OrgSync.h"
 #include "sync/SyncEngine.h"
 
@@ -176,6 +177,24 @@ TEST_CASE("sys_mod_count is kept from create, from an ambiguous create's lookup,
   CHECK(record->status == RecordStatus::Updated);
   CHECK(record->incident.modCount == 1);
   CHECK(record->contentHash == sha256Hex(record->fieldsJson));
+
+  // Every write asks to be answered with the fields above only, not the whole record.
+  int writes = 0;
+  for (const auto& request : fixture.simulator.requests()) {
+    if (request.server != "servicenow" || (request.method != "POST" && request.method != "PATCH")) continue;
+    if (request.path.rfind("/api/now/table/", 0) != 0) continue;
+    ++writes;
+    INFO(request.method << " " << request.path << "?" << request.query);
+    CHECK_THAT(request.query, Catch::StartsWith("sysparm_fields=sys_id%2Cnumber%2Cstate%2Csys_updated_on%2Csys_mod_count"
+                                                "&sysparm_exclude_reference_link=true"));
+    if (request.status == 200 || request.status == 201) {
+      std::vector<std::string> keys;
+      test::parseJsonObject(request.responseBody)->getObject("result")->getNames(keys);
+      std::sort(keys.begin(), keys.end());
+      CHECK(keys == std::vector<std::string>{"number", "state", "sys_id", "sys_mod_count", "sys_updated_on"});
+    }
+  }
+  CHECK(writes >= 2);
 }
 
 TEST_CASE("a record that could not be mapped is replayed by mapping its raw evaluation again") {

@@ -26,6 +26,11 @@ std::string textOf(const Poco::JSON::Object::Ptr& object, const std::string& key
   return value.toString();
 }
 
+// The fields the bridge reads of a record it writes or looks up (incidentFromJson -> IncidentRef).
+// Asking for just these keeps an instance from sending the whole record back after each write:
+// every column of the incident, reference fields with links, several KB where 200 B will do.
+const char* const kRefFields = "sys_id,number,state,sys_updated_on,sys_mod_count";
+
 }  // namespace
 
 Incident incidentFromJson(const Poco::JSON::Object::Ptr& result) {
@@ -148,27 +153,29 @@ std::string incidentBody(const Poco::JSON::Object& fields) {
 
 }  // namespace
 
+std::string ServiceNowClient::writeQuery() const {
+  std::string query = "?sysparm_fields=" + urlEncode(kRefFields) + "&sysparm_exclude_reference_link=true";
+  if (settings_.inputDisplayValue) query += "&sysparm_input_display_value=true";
+  return query;
+}
+
 HttpResponse ServiceNowClient::create(const Poco::JSON::Object& fields, const BeforeSend& beforeSend) {
   const std::string body = incidentBody(fields);
-  std::string path = "/api/now/table/" + settings_.table;
-  if (settings_.inputDisplayValue) path += "?sysparm_input_display_value=true";
-  return send("POST", path, body, beforeSend);
+  return send("POST", "/api/now/table/" + settings_.table + writeQuery(), body, beforeSend);
 }
 
 HttpResponse ServiceNowClient::patch(const std::string& sysId, const Poco::JSON::Object& fields,
                                      const BeforeSend& beforeSend) {
   validateQueryValue(sysId, "sys_id");
-  std::string path = "/api/now/table/" + settings_.table + "/" + urlEncode(sysId);
-  if (settings_.inputDisplayValue) path += "?sysparm_input_display_value=true";
-  return send("PATCH", path, incidentBody(fields), beforeSend);
+  return send("PATCH", "/api/now/table/" + settings_.table + "/" + urlEncode(sysId) + writeQuery(),
+              incidentBody(fields), beforeSend);
 }
 
 HttpResponse ServiceNowClient::findByCorrelation(const std::string& correlationId) {
   validateQueryValue(correlationId, "correlation_id");
   return send("GET",
               "/api/now/table/" + settings_.table + "?sysparm_query=" + urlEncode("correlation_id=" + correlationId) +
-                  "&sysparm_fields=" + urlEncode("sys_id,number,state,sys_updated_on,sys_mod_count") +
-                  "&sysparm_limit=2",
+                  "&sysparm_fields=" + urlEncode(kRefFields) + "&sysparm_limit=2",
               "");
 }
 

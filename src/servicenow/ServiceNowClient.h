@@ -54,12 +54,13 @@ class ServiceNowClient {
 
   const ServiceNowSettings& settings() const { return settings_; }
 
-  // POST /api/now/table/{table}. Returns the raw response (the caller classifies it).
+  // POST /api/now/table/{table}, answered with the record's sys_id, number, state,
+  // sys_updated_on and sys_mod_count only. Returns the raw response (the caller classifies it).
   // `beforeSend` runs once the request holds its concurrency permit, immediately before it is
   // written: the last moment to refuse it (a replica's fence), after any wait for the permit.
   using BeforeSend = std::function<void()>;
   HttpResponse create(const Poco::JSON::Object& fields, const BeforeSend& beforeSend = {});
-  // PATCH /api/now/table/{table}/{sysId}.
+  // PATCH /api/now/table/{table}/{sysId}, answered with the same fields as create.
   HttpResponse patch(const std::string& sysId, const Poco::JSON::Object& fields, const BeforeSend& beforeSend = {});
   // GET ... sysparm_query=correlation_id={key}; throws TransientError on a transient status.
   HttpResponse findByCorrelation(const std::string& correlationId);
@@ -71,6 +72,8 @@ class ServiceNowClient {
                     const BeforeSend& beforeSend = {});
   HttpResponse sendLimited(const HttpRequest& request, const std::string& what, const BeforeSend& beforeSend = {});
   std::string authorization();
+  // The query of a POST or PATCH: the fields to answer with, and display values when configured.
+  std::string writeQuery() const;
 
   ServiceNowSettings settings_;
   ShutdownToken& shutdown_;
