@@ -45,6 +45,7 @@
 #include "sim/Simulator.h"
 #include "support/BridgeFixture.h"
 #include "support/SelfSignedCert.h"
+#include "support/TestHttpServer.h"
 
 using namespace evalbridge;
 using std::chrono::milliseconds;
@@ -692,6 +693,36 @@ TEST_CASE("channel socket: plain ws:// only to loopback, and a refused handshake
   } catch (const TransientError& e) {
     CHECK_THAT(e.message(), Catch::Contains("HTTP 404"));
   }
+}
+
+TEST_CASE("channel socket: wss goes through HTTPS_PROXY with CONNECT, NO_PROXY and loopback bypass it") {
+  test::EnvGuard guard(test::kProxyVars);
+  test::TestServer proxy([](int, auto&, auto& response) { test::reply(response, 502, "no"); });
+  const std::string port = std::to_string(proxy.port());
+  ::setenv("HTTPS_PROXY", ("http://user:pw-SECRET@127.0.0.1:" + port).c_str(), 1);
+  ::setenv("no_proxy", "10.255.255.1", 1);
+  ChannelSocket::Options options;
+  options.connectTimeoutMs = 500;
+  try {
+    ChannelSocket socket("wss://streaming.example.test/channels/streaming-0-abcdef0123456789", options);
+    FAIL("expected the proxy's refusal");
+  } catch (const TransientError& e) {
+    CHECK_THAT(e.message(), Catch::Contains("via proxy 127.0.0.1:" + port));
+    CHECK_THAT(e.message(), !Catch::Contains("pw-SECRET") && !Catch::Contains("abcdef0123456789"));
+  }
+  auto seen = proxy.seen();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].method == "CONNECT");
+  CHECK(seen[0].uri == "streaming.example.test:443");
+
+  // A NO_PROXY host goes direct (nothing answers there within the timeout); the proxy sees nothing new.
+  CHECK_THROWS_AS(ChannelSocket("wss://10.255.255.1:9/channels/x", options), TransientError);
+  // So does loopback: the simulator's socket is reached without the proxy.
+  sim::Simulator simulator(oneOrg());
+  simulator.start();
+  CHECK_THROWS_WITH(ChannelSocket(simulator.orgUrl("acme-us").replace(0, 4, "ws") + "/channels/streaming-0-unknown", options),
+                    Catch::Contains("HTTP 404"));
+  CHECK(proxy.requests() == 1);
 }
 
 TEST_CASE("a channel counts and skips malformed frames, and goes on after a frame too large to skip") {

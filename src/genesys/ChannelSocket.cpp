@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/Errors.h"
+#include "http/ProxySettings.h"
 #include "http/TlsClientContext.h"
 #include "http/UrlPolicy.h"
 
@@ -80,8 +81,11 @@ ChannelSocket::ChannelSocket(const std::string& connectUri, const Options& optio
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), port);
   }
-  // Never a process-wide proxy set by someone else (see the header).
-  session->setProxyConfig(Poco::Net::HTTPClientSession::ProxyConfig());
+  // Through HTTPS_PROXY as HttpClient's requests go (wss with CONNECT, TLS end to end), or
+  // explicitly direct: never a process-wide proxy set by someone else.
+  const ProxySettings proxies = ProxySettings::fromEnvironment();
+  proxies.apply(*session, scheme, uri.getHost());
+  const std::string via = proxies.via(scheme, uri.getHost());
   const Poco::Timespan connectTimeout = millis(options_.connectTimeoutMs);
   session->setTimeout(connectTimeout, connectTimeout, connectTimeout);
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, uri.getPathAndQuery(),
@@ -91,12 +95,12 @@ ChannelSocket::ChannelSocket(const std::string& connectUri, const Options& optio
     socket_ = std::make_unique<WebSocket>(*session, request, response);
   } catch (const Poco::Net::WebSocketException& e) {
     const int status = static_cast<int>(response.getStatus());
-    throw TransientError("WebSocket handshake with " + where_ + " failed" +
+    throw TransientError("WebSocket handshake with " + where_ + via + " failed" +
                          (status != 200 && status != 101 ? " with HTTP " + std::to_string(status) : "") + ": " +
                          e.message());
   } catch (const Poco::Exception& e) {
     // Poco's text names the class and the OS/TLS reason, never the request target.
-    throw TransientError("WebSocket connection to " + where_ + " failed: " + e.displayText());
+    throw TransientError("WebSocket connection to " + where_ + via + " failed: " + e.displayText());
   }
   socket_->setMaxPayloadSize(static_cast<int>(options_.maxMessageBytes));
   socket_->setReceiveTimeout(millis(options_.frameTimeoutMs));

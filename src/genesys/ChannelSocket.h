@@ -6,8 +6,8 @@
 // http:// URL of the bridge. No Authorization header is sent: connectUri is the channel's own
 // credential, so it is never logged whole (loggableSocketUrl).
 //
-// Not thread-safe: one thread owns a ChannelSocket. HTTPS_PROXY is not applied to the WebSocket
-// (HttpClient's proxy settings are private to it); the connection goes direct.
+// The proxy is HttpClient's (ProxySettings: HTTPS_PROXY with CONNECT for wss, NO_PROXY, never for
+// loopback). Not thread-safe: one thread owns a ChannelSocket.
 #include <chrono>
 #include <cstddef>
 #include <memory>

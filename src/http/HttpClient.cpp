@@ -3,6 +3,7 @@
 #include <poll.h>
 
 #include "http/GuardedBody.h"
+#include "http/ProxySettings.h"
 #include "http/TlsClientContext.h"
 
 #include <Poco/Exception.h>
@@ -69,54 +70,6 @@ Target parseTarget(const std::string& url) {
   if (t.scheme == "http" && !isLoopbackHost(t.host))
     throw PermanentError("refusing plain http:// to " + t.hostPort + " (only loopback hosts may use http; use https)");
   return t;
-}
-
-struct ProxyEndpoint {
-  std::string host;
-  Poco::UInt16 port = 0;
-  std::string username;
-  std::string password;
-  std::string hostPort;  // for messages (never the credentials)
-};
-
-const char* firstEnv(const char* lower, const char* upper, const char** which) {
-  // The lower-case form wins (curl's convention); empty values count as unset.
-  for (const char* name : {lower, upper}) {
-    const char* value = std::getenv(name);
-    if (value != nullptr && *value != '\0') {
-      *which = name;
-      return value;
-    }
-  }
-  return nullptr;
-}
-
-std::optional<ProxyEndpoint> proxyFromEnv(const char* lower, const char* upper) {
-  const char* which = nullptr;
-  const char* raw = firstEnv(lower, upper, &which);
-  if (raw == nullptr) return std::nullopt;
-  std::string value = Poco::trim(std::string(raw));
-  if (value.find("://") == std::string::npos) value = "http://" + value;
-  Poco::URI uri;
-  try {
-    uri = Poco::URI(value);
-  } catch (const Poco::Exception&) {
-    throw ConfigError(std::string(which) + ": not a valid proxy URL");
-  }
-  if (Poco::toLower(uri.getScheme()) != "http")
-    throw ConfigError(std::string(which) + ": only http:// proxies are supported (https is tunnelled with CONNECT)");
-  if (uri.getHost().empty()) throw ConfigError(std::string(which) + ": proxy URL has no host");
-  ProxyEndpoint proxy;
-  proxy.host = uri.getHost();
-  proxy.port = uri.getPort() != 0 ? uri.getPort() : 80;
-  const std::string userInfo = uri.getUserInfo();
-  if (!userInfo.empty()) {
-    const auto colon = userInfo.find(':');
-    proxy.username = userInfo.substr(0, colon);
-    if (colon != std::string::npos) proxy.password = userInfo.substr(colon + 1);
-  }
-  proxy.hostPort = proxy.host + ":" + std::to_string(proxy.port);
-  return proxy;
 }
 
 void ignoreSigpipeOnce() {
@@ -236,57 +189,17 @@ struct HttpClient::Impl {
   };
 
   HttpClientOptions options;
-  std::optional<ProxyEndpoint> httpProxy;
-  std::optional<ProxyEndpoint> httpsProxy;
-  std::vector<std::string> noProxy;  // lower-case host suffixes; "*" means every host
+  ProxySettings proxies;
   std::mutex mutex;
   std::map<std::string, std::vector<Idle>> idle;
 
   explicit Impl(HttpClientOptions opts) : options(std::move(opts)) {
-    if (options.useProxyFromEnvironment) {
-      httpProxy = proxyFromEnv("http_proxy", "HTTP_PROXY");
-      httpsProxy = proxyFromEnv("https_proxy", "HTTPS_PROXY");
-      const char* which = nullptr;
-      if (const char* list = firstEnv("no_proxy", "NO_PROXY", &which)) {
-        std::istringstream in(list);
-        std::string entry;
-        while (std::getline(in, entry, ',')) {
-          entry = Poco::toLower(Poco::trim(entry));
-          if (entry.empty()) continue;
-          // "host:port" entries: the port is ignored (the host matches on every port).
-          if (entry.front() != '[' && entry.find(':') == entry.rfind(':') && entry.find(':') != std::string::npos)
-            entry = entry.substr(0, entry.find(':'));
-          if (entry.front() == '[' && entry.find(']') != std::string::npos)
-            entry = entry.substr(1, entry.find(']') - 1);
-          if (entry.size() > 1 && entry.front() == '*' && entry[1] == '.') entry = entry.substr(1);
-          if (entry.front() == '.') entry = entry.substr(1);
-          noProxy.push_back(entry);
-        }
-      }
-    }
+    if (options.useProxyFromEnvironment) proxies = ProxySettings::fromEnvironment();
     // A configured CA file is loaded now, so that a bad one fails at start. The system's bundle
     // is loaded by the first https request (sharedTlsClientContext keeps each one): a bridge
     // that only talks plain http to loopback (tests, the demo, benchmarks) never parses a few
     // hundred certificates or maps their code.
     if (!options.caFile.empty()) sharedTlsClientContext(options.caFile);
-  }
-
-  bool bypassProxy(const std::string& host) const {
-    if (isLoopbackHost(host)) return true;
-    const std::string h = Poco::toLower(host);
-    for (const auto& entry : noProxy) {
-      if (entry == "*" || h == entry) return true;
-      if (h.size() > entry.size() && h.compare(h.size() - entry.size(), entry.size(), entry) == 0 &&
-          h[h.size() - entry.size() - 1] == '.')
-        return true;
-    }
-    return false;
-  }
-
-  const ProxyEndpoint* proxyFor(const Target& t) const {
-    const auto& proxy = t.scheme == "https" ? httpsProxy : httpProxy;
-    if (!proxy || bypassProxy(t.host)) return nullptr;
-    return &*proxy;
   }
 
   std::unique_ptr<Poco::Net::HTTPClientSession> create(const Target& t) const {
@@ -299,17 +212,7 @@ struct HttpClient::Impl {
     session->setTimeout(timeout, timeout, timeout);
     session->setKeepAlive(true);
     session->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(kMaxIdle.count()) + 5, 0));
-    if (const ProxyEndpoint* proxy = proxyFor(t)) {
-      Poco::Net::HTTPClientSession::ProxyConfig config;
-      config.host = proxy->host;
-      config.port = proxy->port;
-      config.username = proxy->username;
-      config.password = proxy->password;
-      session->setProxyConfig(config);
-    } else {
-      // Never fall back to a process-wide proxy set by someone else.
-      session->setProxyConfig(Poco::Net::HTTPClientSession::ProxyConfig());
-    }
+    proxies.apply(*session, t.scheme, t.host);
     return session;
   }
 
@@ -399,9 +302,8 @@ void HttpClient::exchange(const HttpRequest& request, const BodyConsumer& consum
   const bool idempotent = isIdempotent(method);
   const bool withBody = !request.body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
   const int timeoutMs = impl_->options.timeoutMs;
-  const ProxyEndpoint* proxy = impl_->proxyFor(target);
   const std::string where = method + " " + target.scheme + "://" + target.hostPort + target.path +
-                            (proxy != nullptr ? " (via proxy " + proxy->hostPort + ")" : std::string());
+                            impl_->proxies.via(target.scheme, target.host);
   ExchangeReport report(target, method);
 
   for (int round = 0;; ++round) {
