@@ -641,6 +641,14 @@ TEST_CASE("genesys.search: date field, window of at most P90D, page size at most
         file + ": genesys.search.dateField: 'changedDate' must be \"submittedDate\", \"releaseDate\", "
                "\"createdDate\" or \"conversationDate\"");
   CHECK_THAT(errorFor(fx, withSearch(R"({ "maxWindow": "P91D" })")), Catch::StartsWith(file + ": genesys.search.maxWindow: "));
+  // Without maxWindow the first window is one day: the overlap must be shorter than that.
+  CHECK(errorFor(fx, withSearch(R"({ "overlap": "P1D" })")) ==
+        file + ": genesys.search.overlap: must be shorter than the first window (86400 s when maxWindow is not set; "
+               "set maxWindow for longer windows)");
+  CHECK(loadConfig(fx.write(withSearch(R"({ "overlap": "P2D", "maxWindow": "P3D" })"))).orgs[0].sweepFirstWindowS() ==
+        3 * 86400);
+  // A maxWindow shorter than a day: every window is that long.
+  CHECK(loadConfig(fx.write(withSearch(R"({ "maxWindow": "PT6H" })"))).orgs[0].sweepFirstWindowS() == 6 * 3600);
   CHECK_THAT(errorFor(fx, withSearch(R"({ "pageSize": 101 })")), Catch::StartsWith(file + ": genesys.search.pageSize: "));
   CHECK_THAT(errorFor(fx, withSearch(R"({ "sortBy": "x" })")), Catch::StartsWith(file + ": genesys.search.sortBy: unknown key"));
 }

@@ -381,6 +381,7 @@ TEST_CASE("HTTPS_PROXY is used for https (CONNECT), NO_PROXY and loopback bypass
   EnvGuard guard(kProxyVars);
   TestServer proxy([](int, auto&, auto& response) { reply(response, 502, "no"); });
   ::setenv("HTTPS_PROXY", ("http://user:pw-SECRET@127.0.0.1:" + std::to_string(proxy.port())).c_str(), 1);
+  ::setenv("HTTP_PROXY", ("http://127.0.0.1:" + std::to_string(proxy.port())).c_str(), 1);  // loopback http below
   ::setenv("no_proxy", "example.org, .internal.test,10.255.255.1", 1);
 
   HttpClientOptions options;
@@ -398,6 +399,7 @@ TEST_CASE("HTTPS_PROXY is used for https (CONNECT), NO_PROXY and loopback bypass
     REQUIRE(seen.size() == 1);
     CHECK(seen[0].method == "CONNECT");
     CHECK(seen[0].uri == "api.example.com:443");
+    CHECK(seen[0].proxyAuthorization == "Basic dXNlcjpwdy1TRUNSRVQ=");  // user:pw-SECRET, to the proxy only
 
     // NO_PROXY host: direct (fails fast: nothing listens there), the proxy sees nothing new.
     CHECK_THROWS_AS(client.send(get("https://10.255.255.1:9/x")), EvalbridgeError);

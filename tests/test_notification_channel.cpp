@@ -700,8 +700,15 @@ TEST_CASE("channel socket: wss goes through HTTPS_PROXY with CONNECT, NO_PROXY a
   test::TestServer proxy([](int, auto&, auto& response) { test::reply(response, 502, "no"); });
   const std::string port = std::to_string(proxy.port());
   ::setenv("HTTPS_PROXY", ("http://user:pw-SECRET@127.0.0.1:" + port).c_str(), 1);
+  ::setenv("HTTP_PROXY", ("http://127.0.0.1:" + port).c_str(), 1);  // for the loopback ws:// below
   ::setenv("no_proxy", "10.255.255.1", 1);
+  // As NotificationChannel does: the org's client's rules (OrgClient::proxies).
+  OrgSettings org;
+  org.name = "acme-us";
+  ShutdownToken shutdown;
+  OrgClient client(org, shutdown);
   ChannelSocket::Options options;
+  options.proxies = client.proxies();
   options.connectTimeoutMs = 500;
   try {
     ChannelSocket socket("wss://streaming.example.test/channels/streaming-0-abcdef0123456789", options);
@@ -714,6 +721,7 @@ TEST_CASE("channel socket: wss goes through HTTPS_PROXY with CONNECT, NO_PROXY a
   REQUIRE(seen.size() == 1);
   CHECK(seen[0].method == "CONNECT");
   CHECK(seen[0].uri == "streaming.example.test:443");
+  CHECK(seen[0].proxyAuthorization == "Basic dXNlcjpwdy1TRUNSRVQ=");  // user:pw-SECRET
 
   // A NO_PROXY host goes direct (nothing answers there within the timeout); the proxy sees nothing new.
   CHECK_THROWS_AS(ChannelSocket("wss://10.255.255.1:9/channels/x", options), TransientError);

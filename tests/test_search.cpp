@@ -199,6 +199,7 @@ TEST_CASE("without maxWindow, windows double over quiet days and start again at 
     auto report = syncOnce(fixture, range).at(0);
     REQUIRE(report.ok);
     CHECK(report.windows == 5);
+    CHECK(report.checkpoint == "2026-11-20T00:00:00Z");
     CHECK(windowEnds(fixture) == std::vector<std::string>{"2026-11-01T00:00:00.000Z", "2026-11-03T00:00:00.000Z",
                                                           "2026-11-07T00:00:00.000Z", "2026-11-15T00:00:00.000Z",
                                                           "2026-11-20T00:00:00.000Z"});
@@ -215,6 +216,7 @@ TEST_CASE("without maxWindow, windows double over quiet days and start again at 
                                                           "2026-11-04T00:00:00.000Z", "2026-11-06T00:00:00.000Z",
                                                           "2026-11-10T00:00:00.000Z", "2026-11-18T00:00:00.000Z",
                                                           "2026-11-20T00:00:00.000Z"});
+    CHECK(report.checkpoint == "2026-11-20T00:00:00Z");
     CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, matchingEvaluationIds(fixture, "acme-us")));
   }
   SECTION("maxWindow set: every window is that long") {

@@ -63,3 +63,9 @@ TEST_CASE("an empty range has no window, and a range shorter than the first is o
   CHECK(walk(SweepWindows(at("2026-11-01T00:00:00Z"), at("2026-11-01T00:15:00Z"), days(1), days(30), 100), {}) ==
         std::vector<std::string>{"2026-11-01T00:00:00Z/2026-11-01T00:15:00Z"});
 }
+
+TEST_CASE("a first window longer than the longest is cut to it") {
+  SweepWindows windows(at("2026-11-01T00:00:00Z"), at("2026-11-03T00:00:00Z"), days(5), days(1), 100);
+  CHECK(walk(windows, {}) == std::vector<std::string>{"2026-11-01T00:00:00Z/2026-11-02T00:00:00Z",
+                                                      "2026-11-02T00:00:00Z/2026-11-03T00:00:00Z"});
+}

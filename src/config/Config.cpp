@@ -408,7 +408,12 @@ SearchSettings readSearch(const Reader& r, const Object::Ptr& genesys) {
     r.fail(join(p, "dateField"), quoted(s.dateField) +
                                      " must be \"submittedDate\", \"releaseDate\", \"createdDate\" or \"conversationDate\"");
   readSweepWindow(r, o, p, 90LL * 86400, s.maxWindowS, s.overlapS);
-  if (o->has("maxWindow")) s.firstWindowS = s.maxWindowS;  // a window length chosen: windows keep it
+  if (o->has("maxWindow")) {
+    s.firstWindowS = s.maxWindowS;  // a window length chosen: windows keep it
+  } else if (s.overlapS >= s.firstWindowS) {
+    r.fail(join(p, "overlap"), "must be shorter than the first window (" + std::to_string(s.firstWindowS) +
+                                   " s when maxWindow is not set; set maxWindow for longer windows)");
+  }
   s.pageSize = r.integer(o, p, "pageSize", s.pageSize, 1, 100);
   s.maxResults = r.integer(o, p, "maxResults", s.maxResults, s.pageSize, 1000000);
   s.maxConcurrency = r.integer(o, p, "maxConcurrency", s.maxConcurrency, 1, 32);

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "common/Errors.h"
-#include "http/ProxySettings.h"
 #include "http/TlsClientContext.h"
 #include "http/UrlPolicy.h"
 
@@ -81,11 +80,10 @@ ChannelSocket::ChannelSocket(const std::string& connectUri, const Options& optio
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), port);
   }
-  // Through HTTPS_PROXY as HttpClient's requests go (wss with CONNECT, TLS end to end), or
-  // explicitly direct: never a process-wide proxy set by someone else.
-  const ProxySettings proxies = ProxySettings::fromEnvironment();
-  proxies.apply(*session, scheme, uri.getHost());
-  const std::string via = proxies.via(scheme, uri.getHost());
+  // Through the proxy as the org's requests go (wss with CONNECT, TLS end to end), or explicitly
+  // direct: never a process-wide proxy set by someone else.
+  options_.proxies.apply(*session, scheme, uri.getHost());
+  const std::string via = options_.proxies.via(scheme, uri.getHost());
   const Poco::Timespan connectTimeout = millis(options_.connectTimeoutMs);
   session->setTimeout(connectTimeout, connectTimeout, connectTimeout);
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, uri.getPathAndQuery(),

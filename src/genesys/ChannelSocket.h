@@ -6,12 +6,14 @@
 // http:// URL of the bridge. No Authorization header is sent: connectUri is the channel's own
 // credential, so it is never logged whole (loggableSocketUrl).
 //
-// The proxy is HttpClient's (ProxySettings: HTTPS_PROXY with CONNECT for wss, NO_PROXY, never for
-// loopback). Not thread-safe: one thread owns a ChannelSocket.
+// The proxy is the org's HttpClient's (Options::proxies: HTTPS_PROXY with CONNECT for wss,
+// NO_PROXY, never for loopback). Not thread-safe: one thread owns a ChannelSocket.
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
+
+#include "http/ProxySettings.h"
 
 namespace Poco::Net {
 class WebSocket;
@@ -26,6 +28,7 @@ class ChannelSocket {
     int connectTimeoutMs = 30000;               // TCP connect, TLS and the upgrade handshake
     std::size_t maxMessageBytes = 1024 * 1024;  // a larger message is skipped (or, one frame, ends the socket)
     int frameTimeoutMs = 10000;                 // a frame (or message) once begun must arrive whole within this
+    ProxySettings proxies;                      // the org's HttpClient's (OrgClient::proxies); default: direct
   };
 
   // Connects and completes the upgrade. Throws ConfigError (UrlPolicy) for ws:// to a host that is

@@ -203,6 +203,7 @@ std::unique_ptr<NotificationChannel::Link> NotificationChannel::establish() {
   options.caFile = client_.org().caFile;
   options.connectTimeoutMs = client_.org().timeoutMs;
   options.maxMessageBytes = settings_.maxFrameBytes;
+  options.proxies = client_.proxies();
   // Connected before subscribing, so that no event finds the channel subscribed but without a socket.
   link->socket = std::make_unique<ChannelSocket>(link->channel.connectUri, options);
   const TopicSubscription subscription = subscribeChannel(client_, link->channel.id, settings_.topic);

@@ -30,6 +30,8 @@ class OrgClient {
   ~OrgClient();
 
   const OrgSettings& org() const { return org_; }
+  // The proxy rules of this org's requests, for its notification WebSocket.
+  const ProxySettings& proxies() const { return http_.proxies(); }
 
   // A valid access token (fetched or renewed as needed). Throws GenesysApiError on a login
   // refusal (e.g. invalid_client: wrong secret or wrong region).

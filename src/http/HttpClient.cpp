@@ -3,7 +3,6 @@
 #include <poll.h>
 
 #include "http/GuardedBody.h"
-#include "http/ProxySettings.h"
 #include "http/TlsClientContext.h"
 
 #include <Poco/Exception.h>
@@ -286,6 +285,8 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
       options.maxBodyBytes, std::chrono::milliseconds(static_cast<long long>(options.timeoutMs) * options.deadlineFactor));
   return result;
 }
+
+const ProxySettings& HttpClient::proxies() const { return impl_->proxies; }
 
 void HttpClient::sendStreaming(const HttpRequest& request, const BodyConsumer& consume) {
   const auto& options = impl_->options;

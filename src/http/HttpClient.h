@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/ProxySettings.h"
+
 namespace evalbridge {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
@@ -64,6 +66,9 @@ class HttpClient {
 
   // Sends the request and reads the whole body.
   HttpResponse send(const HttpRequest& request);
+  // The proxy rules this client follows (HTTPS_PROXY etc. unless useProxyFromEnvironment is off),
+  // for connections it does not make itself (the notification WebSocket).
+  const ProxySettings& proxies() const;
 
   // Sends the request and hands the body to `consume` as a stream, so large bodies are never
   // held in memory. The stream must be read by `consume` before it returns.

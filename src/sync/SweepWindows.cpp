@@ -6,7 +6,13 @@ namespace evalbridge {
 
 SweepWindows::SweepWindows(Poco::Timestamp start, Poco::Timestamp end, Poco::Timespan first, Poco::Timespan longest,
                            int quietBelow)
-    : start_(start), end_(end), first_(first), longest_(std::max(first, longest)), length_(first), quietBelow_(quietBelow) {}
+    : start_(start),
+      end_(end),
+      // Never longer than the longest, never empty (a zero length would never reach the end).
+      first_(std::max(Poco::Timespan(1, 0), std::min(first, longest))),
+      longest_(std::max(first_, longest)),
+      length_(first_),
+      quietBelow_(quietBelow) {}
 
 Poco::Timestamp SweepWindows::windowEnd() const {
   // Compared as a remaining span: start + length could pass the largest Timestamp.

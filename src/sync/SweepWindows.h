@@ -1,10 +1,11 @@
 #pragma once
 // How a sweep cuts [start, end) into windows. Each window is one query (a search, a job), and
-// the checkpoint moves at window ends. Over a busy stretch windows stay at the first length, so
-// a stop re-reads at most about that much; over a quiet stretch each window that held less than a
-// page is followed by one twice as long, up to the longest allowed, so a quiet month costs five
-// queries instead of thirty (every query counts against the org's Genesys rate limit). A window
-// that held a page or more sends the length back to the first.
+// the checkpoint moves at window ends. Each window that held less than a page is followed by one
+// twice as long, up to the longest allowed, so a quiet month costs five queries instead of
+// thirty (every query counts against the org's Genesys rate limit); a window that held a page or
+// more sends the length back to the first, so within a busy stretch the checkpoint moves at
+// least that often. (The window that runs into a busy stretch may still be long: it is read, and
+// after a stop read again, whole, quiet part and all.)
 #include <Poco/Timespan.h>
 #include <Poco/Timestamp.h>
 
@@ -12,7 +13,7 @@ namespace evalbridge {
 
 class SweepWindows {
  public:
-  // `first` <= `longest`; windows never end after `end`.
+  // `first` is cut to `longest`, and to at least a second; windows never end after `end`.
   SweepWindows(Poco::Timestamp start, Poco::Timestamp end, Poco::Timespan first, Poco::Timespan longest,
                int quietBelow);
 

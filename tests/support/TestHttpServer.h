@@ -32,6 +32,7 @@ struct Seen {
   std::string uri;
   std::string body;
   std::string authorization;
+  std::string proxyAuthorization;
 };
 
 // The script gets the request number (1-based, over the server's life), the request and response.
@@ -94,6 +95,7 @@ class TestServer {
       seen.method = request.getMethod();
       seen.uri = request.getURI();
       seen.authorization = request.get("Authorization", "");
+      seen.proxyAuthorization = request.get("Proxy-Authorization", "");
       if (request.getMethod() != "CONNECT") Poco::StreamCopier::copyToString(request.stream(), seen.body);
       int number = 0;
       {
