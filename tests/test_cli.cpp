@@ -1,6 +1,8 @@
 // The command line as users meet it: the real evalbridge binary, its exit codes and messages.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include <Poco/JSON/Parser.h>
 
 #include "support/BridgeFixture.h"
@@ -41,11 +43,15 @@ TEST_CASE("usage errors exit 2 and say what is wrong") {
   CHECK(typo.err.find("unknown option --orgg") != std::string::npos);
 }
 
-// Kills: --version taken as an option that needs a value (the container image check runs it).
-TEST_CASE("evalbridge --version prints the version and exits 0") {
+// Kills: --version taken as an option that needs a value (the container image check runs it),
+// and a version that does not say which PostgreSQL module a postgresql:// ledger would load.
+TEST_CASE("evalbridge --version prints the version and the PostgreSQL module, and exits 0") {
+  const char* module = std::getenv("EVALBRIDGE_POSTGRES_MODULE");  // the built one (catch_main.cpp)
+  REQUIRE(module);
   auto version = runEvalbridge({"--version"});
   CHECK(version.exitCode == 0);
-  CHECK(version.out == std::string("evalbridge ") + EVALBRIDGE_TEST_VERSION + "\n");
+  CHECK_THAT(version.out, Catch::StartsWith(std::string("evalbridge ") + EVALBRIDGE_TEST_VERSION + "\n" +
+                                            "postgresql module: " + module + " (loads; build "));
 }
 
 TEST_CASE("bad configuration exits 2 naming the file and the key") {

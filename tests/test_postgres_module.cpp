@@ -105,6 +105,15 @@ TEST_CASE("a library that is not the module is refused", "[postgres-module]") {
   CHECK_THAT(result.err, Catch::Contains(sqlite) && Catch::Contains("is not an evalbridge PostgreSQL module"));
 }
 
+// Kills: --version failing (or saying nothing) when the module cannot be loaded: SQLite needs none.
+TEST_CASE("evalbridge --version says why the module would not load, and still exits 0", "[postgres-module]") {
+  const auto result = runEvalbridge({"--version"}, {{"EVALBRIDGE_POSTGRES_MODULE", "/nonexistent/evalbridge-postgresql.so"}});
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 0);
+  CHECK_THAT(result.out, Catch::Contains("postgresql module: not available") &&
+                             Catch::Contains("/nonexistent/evalbridge-postgresql.so") && !Catch::Contains("ledger.url"));
+}
+
 // Kills: a relative path, which would be looked up in the working folder (or by dlopen's own
 // search), not where the operator meant.
 TEST_CASE("a module path that is not absolute is refused", "[postgres-module]") {

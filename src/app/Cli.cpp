@@ -10,6 +10,7 @@
 #include "common/Errors.h"
 #include "config/Config.h"
 #include "config/Redaction.h"
+#include "ledger/PostgresModule.h"
 
 namespace evalbridge {
 
@@ -32,7 +33,9 @@ int runCli(int argc, const char* const argv[]) {
     CommandLine line =
         parseCommandLine(argc, argv, {"once", "json", "all", "dry-run", "verbose", "quiet", "help", "version"});
     if (line.has("version") || line.command == "version") {
-      std::cout << "evalbridge " << EVALBRIDGE_VERSION << "\n";
+      // The module a postgresql:// ledger would use, so an operator can check an install (or a
+      // replica's image) before pointing it at the shared ledger.
+      std::cout << "evalbridge " << EVALBRIDGE_VERSION << "\npostgresql module: " << describePostgresModule() << "\n";
       return kExitOk;
     }
     setUpLogging(line.has("verbose") ? LogLevel::Verbose : line.has("quiet") ? LogLevel::Quiet : LogLevel::Normal,

@@ -53,13 +53,19 @@ std::vector<std::string> postgresModuleCandidates() {
   return {folder + "/" + kModuleFile, folder + "/../lib/evalbridge/" + kModuleFile};
 }
 
-// The module's open function, loaded on first use. Never unloaded: connections and the
-// exceptions they throw carry its code.
-OpenFunction loadedModule() {
+struct LoadedModule {
+  OpenFunction open = nullptr;
+  std::string path;
+  std::string tag;
+};
+
+// The module, loaded on first use. Never unloaded: connections and the exceptions they throw
+// carry its code.
+const LoadedModule& loadedModule() {
   static std::mutex mutex;
-  static OpenFunction open = nullptr;
+  static LoadedModule loaded;
   std::lock_guard<std::mutex> lock(mutex);
-  if (open) return open;
+  if (loaded.open) return loaded;
   const auto candidates = postgresModuleCandidates();
   std::string path;
   for (const auto& candidate : candidates)
@@ -89,15 +95,29 @@ OpenFunction loadedModule() {
     ::dlclose(handle);
     throw LedgerError("ledger.url: " + refused);
   }
-  open = entry;
-  return open;
+  loaded.open = entry;
+  loaded.path = path;
+  loaded.tag = abi();
+  return loaded;
 }
 
 }  // namespace
 
 std::unique_ptr<Database> openPostgresDatabase(const std::string& url, const std::string& password) {
-  OpenFunction open = loadedModule();
+  OpenFunction open = loadedModule().open;
   return std::unique_ptr<Database>(open(&url, &password));
+}
+
+std::string describePostgresModule() {
+  try {
+    const LoadedModule& loaded = loadedModule();
+    return loaded.path + " (loads; build " + loaded.tag + ")";
+  } catch (const LedgerError& e) {
+    std::string why = e.message();
+    const std::string prefix = "ledger.url: ";
+    if (why.compare(0, prefix.size(), prefix) == 0) why.erase(0, prefix.size());
+    return "not available (a postgresql:// ledger needs it; SQLite does not): " + why;
+  }
 }
 
 }  // namespace evalbridge

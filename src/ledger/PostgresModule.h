@@ -17,4 +17,7 @@ namespace evalbridge {
 // another build is a LedgerError naming the file and the fix.
 std::unique_ptr<Database> openPostgresDatabase(const std::string& url, const std::string& password);
 
+// For --version: the module's path and build tag once it loads, or why it would not (never throws).
+std::string describePostgresModule();
+
 }  // namespace evalbridge
