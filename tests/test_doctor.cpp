@@ -3,6 +3,11 @@
 // anything failed (0 / 1; 2 for a config that does not load).
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
+#include "ledger/Database.h"
+#include "ledger/Statement.h"
+#include "support/LedgerBackends.h"
 #include "support/MultiOrgConfig.h"
 
 using namespace evalbridge;
@@ -38,7 +43,8 @@ TEST_CASE("doctor: everything configured right passes, exit 0") {
   CHECK_THAT(result.out, Catch::Contains("ok    permission analytics:conversationDetail:view"));  // acme-eu
   CHECK_THAT(result.out, Catch::Contains("ok    export API available"));
   CHECK_THAT(result.out, Catch::Contains("ok    correlation_id query"));
-  CHECK_THAT(result.out, Catch::Contains("all 15 checks passed"));
+  CHECK_THAT(result.out, Catch::Contains("all 16 checks passed"));
+  CHECK_THAT(result.out, Catch::Contains("ledger\n") && Catch::Contains("ok    file: " + fixture.dir.file("ledger.db") + " does not exist yet"));
   CHECK_THAT(result.out, Catch::Contains("ok    push topic v2.quality.evaluations: v2.quality.evaluations is offered"));
   CHECK(result.out.find("FAIL") == std::string::npos);
   // Harmless: doctor created nothing anywhere.
@@ -268,7 +274,7 @@ TEST_CASE("doctor: a notification topic not offered to the client fails with the
   CHECK_THAT(result.out, Catch::Contains("FAIL  push topic v2.quality.evaluations") &&
                              Catch::Contains("v2.quality.evaluations is not offered to OAuth client acme-us-client") &&
                              Catch::Contains("sweep only") && Catch::Contains("\"notifications\": false"));
-  CHECK_THAT(result.out, Catch::Contains("14 of 15 checks passed") || Catch::Contains("1 of 15 checks failed"));
+  CHECK_THAT(result.out, Catch::Contains("15 of 16 checks passed") || Catch::Contains("1 of 16 checks failed"));
 }
 
 TEST_CASE("doctor: an org with notifications false is not asked about the topic") {
@@ -281,4 +287,78 @@ TEST_CASE("doctor: an org with notifications false is not asked about the topic"
   INFO(result.out << result.err);
   CHECK(result.exitCode == 0);
   CHECK_THAT(result.out, Catch::Contains("push topic v2.quality.evaluations: \"notifications\": false"));
+}
+
+// Kills: a doctor that does not look at the ledger, that writes to it, or that passes a ledger
+// others can read or one this binary would refuse.
+TEST_CASE("doctor: the SQLite ledger's file, mode and schema version, read without writing") {
+  BridgeFixture fixture;
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  const std::string path = fixture.dir.file("ledger.db");
+  REQUIRE(runEvalbridge(fixture, "sync --once").exitCode == 0);
+  struct stat before {};
+  REQUIRE(::stat(path.c_str(), &before) == 0);
+
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 0);
+  CHECK_THAT(result.out, Catch::Contains("ok    file: " + path + " (mode 0600)"));
+  CHECK_THAT(result.out, Catch::Contains("ok    schema: version ") && Catch::Contains(" (current)"));
+
+  ::chmod(path.c_str(), 0644);
+  result = runEvalbridge(fixture, "doctor");
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(checkBlock(result.out, "FAIL  file"), Catch::Contains("mode 0644") && Catch::Contains("chmod 600 " + path));
+  ::chmod(path.c_str(), 0600);
+
+  {  // a ledger from a newer evalbridge
+    auto db = openDatabase(path, "");
+    Statement(*db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").run();
+  }
+  result = runEvalbridge(fixture, "doctor");
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(checkBlock(result.out, "FAIL  schema"), Catch::Contains("schema version 99, newer than this evalbridge knows"));
+}
+
+TEST_CASE("doctor: a ledger folder that does not exist fails with the fix") {
+  BridgeFixture fixture;
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  std::string text = readAll(fixture.configPath());
+  text.replace(text.find("\"ledger.db\""), 11, "\"missing/ledger.db\"");
+  writeText(fixture.configPath(), text);
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(checkBlock(result.out, "FAIL  file"), Catch::Contains("missing/ledger.db does not exist") &&
+                                                     Catch::Contains("or set ledger.path"));
+  CHECK_FALSE(Poco::File(fixture.dir.file("missing")).exists());  // doctor created nothing
+}
+
+TEST_CASE("doctor: a PostgreSQL ledger is connected to through the module, and a refused one explained") {
+  BridgeFixture fixture;
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  auto& server = sharedPostgres();
+  const std::string url = server.createDatabase("doctor_ledger");
+  const std::string original = readAll(fixture.configPath());
+  auto withLedger = [&](const std::string& ledger) {
+    std::string text = original;
+    const std::string sqlite = R"("ledger": { "path": "ledger.db" })";
+    text.replace(text.find(sqlite), sqlite.size(), ledger);
+    writeText(fixture.configPath(), text);
+  };
+  ::setenv("EVALBRIDGE_TEST_PG_PASSWORD", server.password().c_str(), 1);
+  withLedger(R"("ledger": { "url": ")" + url + R"(", "password": "${env:EVALBRIDGE_TEST_PG_PASSWORD}" })");
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 0);
+  CHECK_THAT(result.out, Catch::Contains("ok    connection: connected to postgresql://") &&
+                             Catch::Contains("ok    schema: ") && Catch::Contains("has no tables yet"));
+  CHECK(result.out.find(server.password()) == std::string::npos);
+
+  withLedger(R"("ledger": { "url": "postgresql://evalbridge@127.0.0.1:1/evalbridge", "password": "${env:EVALBRIDGE_TEST_PG_PASSWORD}" })");
+  result = runEvalbridge(fixture, "doctor");
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(checkBlock(result.out, "FAIL  connection"), Catch::Contains("127.0.0.1") && Catch::Contains("ledger.url"));
+  CHECK_THAT(result.out, Catch::Contains("skip  schema: needs a connection"));
+  ::unsetenv("EVALBRIDGE_TEST_PG_PASSWORD");
 }

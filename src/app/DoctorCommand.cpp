@@ -1,5 +1,5 @@
-// `evalbridge doctor [--org NAME] [--json]`: preflight every org, ServiceNow and the mapping
-// files, and explain each failure with its fix. Needs only a config that loads (exit 2
+// `evalbridge doctor [--org NAME] [--json]`: preflight every org, ServiceNow, the mapping
+// files and the ledger, and explain each failure with its fix. Needs only a config that loads (exit 2
 // otherwise): a broken mapping or a refused login is a finding, not a crash.
 #include <future>
 #include <ostream>
@@ -7,6 +7,7 @@
 
 #include "app/Commands.h"
 #include "app/DoctorGenesys.h"
+#include "app/DoctorLedger.h"
 #include "app/DoctorReport.h"
 #include "app/DoctorServiceNow.h"
 #include "common/Errors.h"
@@ -62,6 +63,8 @@ int runDoctorCommand(const CommandLine& line, std::ostream& out) {
   }
   auto mappings = checkMappings(orgs);
   checks.insert(checks.end(), mappings.begin(), mappings.end());
+  auto ledger = checkLedger(config);
+  checks.insert(checks.end(), ledger.begin(), ledger.end());
 
   if (line.has("json"))
     printDoctorJson(checks, out);

@@ -50,6 +50,17 @@ int schemaVersion(Database& db) {
   return static_cast<int>(query.integer(0));
 }
 
+std::optional<int> recordedSchemaVersion(Database& db) {
+  Statement exists(db, db.backend() == LedgerBackend::Postgres
+                           ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+                             " AND table_schema = current_schema()"
+                           : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+  if (!exists.step() || exists.integer(0) == 0) return std::nullopt;
+  Statement query(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  query.step();
+  return static_cast<int>(query.integer(0));
+}
+
 int applyMigrations(Database& db) { return applyMigrations(db, embeddedMigrations(db.backend())); }
 
 int applyMigrations(Database& db, const std::vector<Migration>& migrations) {

@@ -4,6 +4,7 @@
 // numbers: schema version N means the same tables in either engine. Each migration runs in its
 // own transaction together with the row that records it, so a crash never leaves a half-applied
 // step; on PostgreSQL an advisory lock makes replicas that start together apply each one once.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,8 @@ const std::vector<Migration>& embeddedMigrations(LedgerBackend backend);
 int applyMigrations(Database& db);
 int applyMigrations(Database& db, const std::vector<Migration>& migrations);
 int schemaVersion(Database& db);
+// The recorded version without writing anything (doctor): nothing when the ledger has no
+// schema_migrations table yet (a new file or an empty database).
+std::optional<int> recordedSchemaVersion(Database& db);
 
 }  // namespace evalbridge
