@@ -52,6 +52,8 @@ TEST_CASE("evalbridge --version prints the version and the PostgreSQL module, an
   CHECK(version.exitCode == 0);
   CHECK_THAT(version.out, Catch::StartsWith(std::string("evalbridge ") + EVALBRIDGE_TEST_VERSION + "\n" +
                                             "postgresql module: " + module + " (loads; build "));
+  // Two lines, the second ending with the module's tag: the version, then a hash of the build.
+  CHECK_THAT(version.out, Catch::Matches("evalbridge [^\n]+\npostgresql module: [^\n]+ \\(loads; build [0-9.]+-[0-9a-f]+\\)\n"));
 }
 
 TEST_CASE("bad configuration exits 2 naming the file and the key") {

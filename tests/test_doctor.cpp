@@ -5,6 +5,8 @@
 
 #include <sys/stat.h>
 
+#include <Poco/File.h>
+
 #include "ledger/Database.h"
 #include "ledger/Statement.h"
 #include "support/LedgerBackends.h"
@@ -298,18 +300,35 @@ TEST_CASE("doctor: the SQLite ledger's file, mode and schema version, read witho
   REQUIRE(runEvalbridge(fixture, "sync --once").exitCode == 0);
   struct stat before {};
   REQUIRE(::stat(path.c_str(), &before) == 0);
+  const bool walBefore = Poco::File(path + "-wal").exists();
 
   auto result = runEvalbridge(fixture, "doctor");
   INFO(result.out << result.err);
   CHECK(result.exitCode == 0);
   CHECK_THAT(result.out, Catch::Contains("ok    file: " + path + " (mode 0600)"));
   CHECK_THAT(result.out, Catch::Contains("ok    schema: version ") && Catch::Contains(" (current)"));
+  // Read, not written: the same size and modification time, and nothing written to a WAL.
+  struct stat after {};
+  REQUIRE(::stat(path.c_str(), &after) == 0);
+  CHECK(after.st_size == before.st_size);
+  CHECK(after.st_mtim.tv_sec == before.st_mtim.tv_sec);
+  CHECK(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+  // (A read-only SQLite connection leaves an empty -wal and -shm beside a WAL ledger.)
+  if (!walBefore) CHECK((!Poco::File(path + "-wal").exists() || Poco::File(path + "-wal").getSize() == 0));
 
-  ::chmod(path.c_str(), 0644);
+  ::chmod(path.c_str(), 0640);  // the group is "others" too
   result = runEvalbridge(fixture, "doctor");
   CHECK(result.exitCode == 1);
-  CHECK_THAT(checkBlock(result.out, "FAIL  file"), Catch::Contains("mode 0644") && Catch::Contains("chmod 600 " + path));
+  CHECK_THAT(checkBlock(result.out, "FAIL  file"), Catch::Contains("mode 0640") && Catch::Contains("chmod 600 " + path));
   ::chmod(path.c_str(), 0600);
+
+  {  // a ledger one migration behind this binary
+    auto db = openDatabase(path, "");
+    Statement(*db, "DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)").run();
+  }
+  result = runEvalbridge(fixture, "doctor");
+  CHECK(result.exitCode == 0);
+  CHECK_THAT(result.out, Catch::Contains("in place at the next start"));
 
   {  // a ledger from a newer evalbridge
     auto db = openDatabase(path, "");
@@ -354,6 +373,12 @@ TEST_CASE("doctor: a PostgreSQL ledger is connected to through the module, and a
   CHECK_THAT(result.out, Catch::Contains("ok    connection: connected to postgresql://") &&
                              Catch::Contains("ok    schema: ") && Catch::Contains("has no tables yet"));
   CHECK(result.out.find(server.password()) == std::string::npos);
+
+  // Once the bridge has created its tables, the version is found and current.
+  REQUIRE(runEvalbridge({"ledger", "stats", "--ledger", url}, {{"PGPASSWORD", server.password()}}).exitCode == 0);
+  result = runEvalbridge(fixture, "doctor");
+  CHECK(result.exitCode == 0);
+  CHECK_THAT(result.out, Catch::Contains("ok    schema: version ") && Catch::Contains(" (current)"));
 
   withLedger(R"("ledger": { "url": "postgresql://evalbridge@127.0.0.1:1/evalbridge", "password": "${env:EVALBRIDGE_TEST_PG_PASSWORD}" })");
   result = runEvalbridge(fixture, "doctor");

@@ -74,5 +74,8 @@ inline bool isPostgresLocation(const std::string& location) {
 }
 // `password` (PostgreSQL only) is given to libpq beside the URL, so it is never part of a printed URL.
 std::unique_ptr<Database> openDatabase(const std::string& location, const std::string& password = "");
+// For reading only (doctor): an existing SQLite file opened read-only and left untouched; a
+// PostgreSQL connection as above (the caller only reads).
+std::unique_ptr<Database> openDatabaseForReading(const std::string& location, const std::string& password = "");
 
 }  // namespace evalbridge

@@ -51,9 +51,10 @@ int schemaVersion(Database& db) {
 }
 
 std::optional<int> recordedSchemaVersion(Database& db) {
+  // to_regclass resolves the name as the migrations' CREATE TABLE would place it (search_path),
+  // whatever the role may read: a permission problem then shows in the read below.
   Statement exists(db, db.backend() == LedgerBackend::Postgres
-                           ? "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
-                             " AND table_schema = current_schema()"
+                           ? "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 ELSE 1 END"
                            : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
   if (!exists.step() || exists.integer(0) == 0) return std::nullopt;
   Statement query(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");

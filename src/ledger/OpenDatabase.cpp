@@ -9,4 +9,9 @@ std::unique_ptr<Database> openDatabase(const std::string& location, const std::s
   return std::make_unique<SqliteDatabase>(location);
 }
 
+std::unique_ptr<Database> openDatabaseForReading(const std::string& location, const std::string& password) {
+  if (isPostgresLocation(location)) return openPostgresDatabase(location, password);
+  return std::make_unique<SqliteDatabase>(location, 10000, SqliteDatabase::Access::ReadOnly);
+}
+
 }  // namespace evalbridge

@@ -13,7 +13,10 @@ namespace evalbridge {
 
 class SqliteDatabase : public Database {
  public:
-  explicit SqliteDatabase(const std::string& path, int busyTimeoutMs = 10000);
+  // ReadOnly (doctor): the file must exist; nothing is set or checkpointed, so the file is left
+  // as it was, even a WAL that a killed process left behind.
+  enum class Access { ReadWrite, ReadOnly };
+  explicit SqliteDatabase(const std::string& path, int busyTimeoutMs = 10000, Access access = Access::ReadWrite);
   ~SqliteDatabase() override;
 
   LedgerBackend backend() const override { return LedgerBackend::Sqlite; }

@@ -30,11 +30,12 @@ std::vector<std::pair<std::string, std::string>> connectionSettings(const std::s
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
   if (!options) {
-    std::string message = error ? error : "cannot parse";
+    // libpq's own message may quote the part it could not read (a password with a stray %, say):
+    // it is not shown.
     PQfreemem(error);
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-    // libpq's message quotes no part of the URL, so it carries no password.
-    throw LedgerError("ledger.url: " + message);
+    throw LedgerError("ledger.url: libpq cannot read it as a connection URL (the form is "
+                      "postgresql://user@host:port/database?sslmode=verify-full; a % must be followed by two hex "
+                      "digits; the password belongs in ledger.password)");
   }
   std::vector<std::pair<std::string, std::string>> settings;
   for (PQconninfoOption* option = options; option->keyword; ++option)
