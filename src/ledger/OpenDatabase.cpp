@@ -11,7 +11,7 @@ std::unique_ptr<Database> openDatabase(const std::string& location, const std::s
 
 std::unique_ptr<Database> openDatabaseForReading(const std::string& location, const std::string& password) {
   if (isPostgresLocation(location)) return openPostgresDatabase(location, password);
-  return std::make_unique<SqliteDatabase>(location, 10000, SqliteDatabase::Access::ReadOnly);
+  return std::make_unique<SqliteDatabase>(location, SqliteDatabase::Access::ReadOnly);
 }
 
 }  // namespace evalbridge

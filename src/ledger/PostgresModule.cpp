@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ledger/LedgerError.h"
@@ -74,13 +75,13 @@ const LoadedModule& loadedModule() {
       break;
     }
   if (path.empty())
-    throw LedgerError("ledger.url: a PostgreSQL ledger needs the module " + std::string(kModuleFile) +
+    throw LedgerError("a PostgreSQL ledger needs the module " + std::string(kModuleFile) +
                       ", which is not at " + joined(candidates) +
                       " (install it beside the evalbridge binary, or name it in EVALBRIDGE_POSTGRES_MODULE)");
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char* reason = ::dlerror();
-    throw LedgerError("ledger.url: cannot load " + path + ": " + (reason ? reason : "unknown error") +
+    throw LedgerError("cannot load " + path + ": " + (reason ? reason : "unknown error") +
                       " (the module needs libpq: Debian package libpq5)");
   }
   auto abi = reinterpret_cast<AbiFunction>(::dlsym(handle, "evalbridge_postgresql_abi"));
@@ -88,23 +89,29 @@ const LoadedModule& loadedModule() {
   std::string refused;
   if (!abi || !entry)
     refused = path + " is not an evalbridge PostgreSQL module";
-  else if (const std::string tag = abi(); tag != EVALBRIDGE_MODULE_ABI)
+  std::string tag = refused.empty() ? abi() : "";
+  if (refused.empty() && tag != EVALBRIDGE_MODULE_ABI)
     refused = path + " is from another evalbridge build (" + tag + ", this binary is " + EVALBRIDGE_MODULE_ABI +
               "): install the module built with this binary";
   if (!refused.empty()) {
     ::dlclose(handle);
-    throw LedgerError("ledger.url: " + refused);
+    throw LedgerError(refused);
   }
   loaded.open = entry;
   loaded.path = path;
-  loaded.tag = abi();
+  loaded.tag = std::move(tag);
   return loaded;
 }
 
 }  // namespace
 
 std::unique_ptr<Database> openPostgresDatabase(const std::string& url, const std::string& password) {
-  OpenFunction open = loadedModule().open;
+  OpenFunction open = nullptr;
+  try {
+    open = loadedModule().open;
+  } catch (const LedgerError& e) {
+    throw LedgerError("ledger.url: " + e.message());  // what needed the module
+  }
   return std::unique_ptr<Database>(open(&url, &password));
 }
 
@@ -113,10 +120,7 @@ std::string describePostgresModule() {
     const LoadedModule& loaded = loadedModule();
     return loaded.path + " (loads; build " + loaded.tag + ")";
   } catch (const LedgerError& e) {
-    std::string why = e.message();
-    const std::string prefix = "ledger.url: ";
-    if (why.compare(0, prefix.size(), prefix) == 0) why.erase(0, prefix.size());
-    return "not available (a postgresql:// ledger needs it; SQLite does not): " + why;
+    return "not available (a postgresql:// ledger needs it; SQLite does not): " + e.message();
   }
 }
 

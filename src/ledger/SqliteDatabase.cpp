@@ -50,7 +50,7 @@ class SqliteStatement : public PreparedStatement {
 
 }  // namespace
 
-SqliteDatabase::SqliteDatabase(const std::string& path, int busyTimeoutMs, Access access) : Database(path) {
+SqliteDatabase::SqliteDatabase(const std::string& path, Access access, int busyTimeoutMs) : Database(path) {
   const int mode = access == Access::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   int rc = sqlite3_open_v2(path.c_str(), &db_, mode | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {

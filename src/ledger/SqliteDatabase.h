@@ -16,7 +16,7 @@ class SqliteDatabase : public Database {
   // ReadOnly (doctor): the file must exist; nothing is set or checkpointed, so the file is left
   // as it was, even a WAL that a killed process left behind.
   enum class Access { ReadWrite, ReadOnly };
-  explicit SqliteDatabase(const std::string& path, int busyTimeoutMs = 10000, Access access = Access::ReadWrite);
+  explicit SqliteDatabase(const std::string& path, Access access = Access::ReadWrite, int busyTimeoutMs = 10000);
   ~SqliteDatabase() override;
 
   LedgerBackend backend() const override { return LedgerBackend::Sqlite; }
