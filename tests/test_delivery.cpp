@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <sstream>
 
@@ -20,6 +22,7 @@
 #include "http/HttpClient.h"
 #include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
+#include "ledger/OrgFence.h"
 #include "servicenow/IncidentSink.h"
 #include "servicenow/ServiceNowClient.h"
 #include "mapping/Mapping.h"
@@ -427,4 +430,166 @@ TEST_CASE("outcomes recorded concurrently are all committed, and a failing one i
   CHECK(stats.byStatus["created"] == 400);
   CHECK(stats.total == 400);
   CHECK(reopened.find("org", "e123")->incident.number == "INC123");
+}
+
+TEST_CASE("outcomes posted without waiting are committed before their callbacks run, and flush waits for all") {
+  test::TempDir dir;
+  Ledger ledger(dir.file("ledger.db"));
+  const int count = static_cast<int>(GroupCommit::kMaxPosted) + 200;  // more than may wait at once
+  std::vector<Observation> observations;
+  for (int i = 0; i < count; ++i) {
+    Observation o;
+    o.orgId = "org";
+    o.orgName = "org";
+    o.evaluationId = "e" + std::to_string(i);
+    o.matched = true;
+    o.fieldsJson = R"({"short_description":"x"})";
+    observations.push_back(o);
+  }
+  ledger.observe(observations);
+  Ledger reader(dir.file("ledger.db"));  // another connection: sees only what is committed
+  std::atomic<int> committed{0};
+  std::atomic<int> seenCommitted{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 8; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = t; i < count; i += 8) {
+        const std::string id = "e" + std::to_string(i);
+        ledger.markDeliveredLater("org", id, IncidentRef{"sys" + std::to_string(i), "INC" + std::to_string(i), "1", "", 0},
+                                  [&, id, i](std::exception_ptr error) {
+                                    if (error) return;
+                                    ++committed;
+                                    // A sample, read through the other connection: a callback runs
+                                    // after the commit, never before.
+                                    if (i % 97 == 0 && reader.find("org", id)->status == RecordStatus::Created)
+                                      ++seenCommitted;
+                                  });
+      }
+      ledger.markDeliveredLater("org", "missing-" + std::to_string(t), IncidentRef{"s", "n", "1", "", 0},
+                                [&](std::exception_ptr error) {
+                                  try {
+                                    if (error) std::rethrow_exception(error);
+                                  } catch (const PermanentError&) {
+                                    ++failed;
+                                  }
+                                });
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  ledger.flushOutcomes();
+  CHECK(committed == count);
+  CHECK(failed == 8);  // a failing write is rolled back alone and reported to its own callback
+  CHECK(seenCommitted == (count + 96) / 97);
+  auto stats = reader.statsByOrg()["org"];
+  CHECK(stats.byStatus["created"] == count);
+  CHECK(reader.find("org", "e123")->incident.number == "INC123");
+}
+
+namespace {
+
+// A fence that lets requests go but holds (or refuses) the ledger's writes for the org, as a lease
+// check inside the outcome's transaction would: the test decides when the outcome may commit.
+struct HeldWrites : OrgFence {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool hold = false;
+  bool refuse = false;
+  int waiting = 0;
+  void check(Database&, const std::string&, Purpose purpose) override {
+    if (purpose != Purpose::Write) return;
+    std::unique_lock<std::mutex> lock(mutex);
+    if (refuse) throw LeaseLost("the lease moved (test)");
+    ++waiting;
+    changed.notify_all();
+    changed.wait(lock, [this] { return !hold; });
+    --waiting;
+  }
+  void set(bool holdWrites, bool refuseWrites) {
+    std::lock_guard<std::mutex> lock(mutex);
+    hold = holdWrites;
+    refuse = refuseWrites;
+    changed.notify_all();
+  }
+  void waitUntilHeld() {
+    std::unique_lock<std::mutex> lock(mutex);
+    changed.wait(lock, [this] { return waiting > 0; });
+  }
+};
+
+int postsTo(const sim::Simulator& simulator) {
+  int posts = 0;
+  for (const auto& request : simulator.requests())
+    if (request.server == "servicenow" && request.method == "POST") ++posts;
+  return posts;
+}
+
+}  // namespace
+
+TEST_CASE("a delivery whose outcome is still committing keeps its record: a second delivery neither claims nor posts it") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  Observation observation = firstMatching(fixture);
+  ShutdownToken shutdown;
+  Ledger ledger(config.ledgerPath);
+  REQUIRE(ledger.observe({observation})[0] == Decision::Create);
+  Ledger reader(config.ledgerPath);  // the writer's connection is busy while its write is held
+  HeldWrites fence;
+  ledger.setFence(&fence);
+  ServiceNowClient client(config.servicenow, shutdown);
+  IncidentSink sink(client, ledger, shutdown);
+  const LedgerRecord record = *ledger.find(observation.orgId, observation.evaluationId);
+
+  fence.set(true, false);
+  struct Release {  // however the test ends: the sink's destructor waits for the held write
+    HeldWrites& fence;
+    ~Release() { fence.set(false, false); }
+  } release{fence};
+  std::atomic<int> retries{0};
+  CHECK(sink.deliverOne(record, false, retries, OutcomeCommit::Later) == DeliveryOutcome::Created);
+  fence.waitUntilHeld();  // the outcome's write is under way, not committed
+  CHECK(reader.find(observation.orgId, observation.evaluationId)->status == RecordStatus::Pending);
+  // (A second delivery that did get the claim would wait for the connection the held write has.)
+  REQUIRE(sink.inFlight(record.key()));
+  CHECK(sink.deliverOne(record, false, retries) == DeliveryOutcome::Elsewhere);
+  fence.set(false, false);
+  sink.flushOutcomes();
+  CHECK_FALSE(sink.inFlight(record.key()));
+  CHECK(ledger.find(observation.orgId, observation.evaluationId)->status == RecordStatus::Created);
+  CHECK(postsTo(fixture.simulator) == 1);
+  CHECK(test::incidentsByCorrelation(fixture.simulator)[record.correlationId] == 1);
+}
+
+TEST_CASE("an incident the ledger could not record is looked up before the record's next create, never posted again") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  Observation observation = firstMatching(fixture);
+  ShutdownToken shutdown;
+  Ledger ledger(config.ledgerPath);
+  REQUIRE(ledger.observe({observation})[0] == Decision::Create);
+  HeldWrites fence;
+  ledger.setFence(&fence);
+  ServiceNowClient client(config.servicenow, shutdown);
+  IncidentSink sink(client, ledger, shutdown);
+  const LedgerRecord record = *ledger.find(observation.orgId, observation.evaluationId);
+  std::atomic<int> retries{0};
+
+  SECTION("waiting for the commit") {
+    fence.set(false, true);
+    CHECK(sink.deliverOne(record, false, retries) == DeliveryOutcome::LeftPending);
+  }
+  SECTION("not waiting for it") {
+    fence.set(false, true);
+    CHECK(sink.deliverOne(record, false, retries, OutcomeCommit::Later) == DeliveryOutcome::Created);
+    sink.flushOutcomes();
+  }
+  // Pending, with no failed attempt: only the sink's memory says the POST landed.
+  const LedgerRecord left = *ledger.find(observation.orgId, observation.evaluationId);
+  REQUIRE(left.status == RecordStatus::Pending);
+  CHECK(left.attempts == 0);
+  fence.set(false, false);
+  CHECK(sink.deliverOne(left, false, retries) == DeliveryOutcome::Adopted);
+  CHECK(postsTo(fixture.simulator) == 1);
+  CHECK(test::incidentsByCorrelation(fixture.simulator)[record.correlationId] == 1);
+  CHECK(ledger.find(observation.orgId, observation.evaluationId)->status == RecordStatus::Created);
 }

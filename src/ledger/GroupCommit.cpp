@@ -1,5 +1,7 @@
 #include "ledger/GroupCommit.h"
 
+#include <memory>
+
 #include "ledger/Database.h"
 #include "ledger/Transaction.h"
 
@@ -7,8 +9,17 @@ namespace evalbridge {
 
 GroupCommit::GroupCommit(Database& db) : db_(db) {}
 
+GroupCommit::~GroupCommit() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  posted_.notify_all();
+  if (committer_.joinable()) committer_.join();
+}
+
 void GroupCommit::run(const std::function<void()>& write) {
-  Item item{&write, nullptr};
+  Item item{write, nullptr, nullptr};
   std::unique_lock<std::mutex> lock(mutex_);
   waiting_.push_back(&item);
   while (!item.done) {
@@ -17,17 +28,65 @@ void GroupCommit::run(const std::function<void()>& write) {
       continue;
     }
     // This caller commits everything waiting so far (its own write included).
-    committing_ = true;
-    std::vector<Item*> batch;
-    batch.swap(waiting_);
-    lock.unlock();
-    commitBatch(batch);
-    lock.lock();
-    for (Item* done : batch) done->done = true;
-    committing_ = false;
-    committed_.notify_all();
+    commitWaiting(lock);
   }
   if (item.error) std::rethrow_exception(item.error);
+}
+
+void GroupCommit::post(std::function<void()> write, Committed committed) {
+  auto item = std::make_unique<Item>(Item{std::move(write), std::move(committed), nullptr});
+  std::unique_lock<std::mutex> lock(mutex_);
+  committed_.wait(lock, [this] { return postedOpen_ < kMaxPosted; });
+  if (!committer_.joinable()) committer_ = std::thread([this] { commitPosted(); });
+  waiting_.push_back(item.release());  // owned by the batch that commits it
+  ++postedOpen_;
+  posted_.notify_one();
+}
+
+void GroupCommit::flush() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  committed_.wait(lock, [this] { return postedOpen_ == 0; });
+}
+
+void GroupCommit::commitPosted() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    posted_.wait(lock, [this] { return stopping_ || postedOpen_ > 0; });
+    if (postedOpen_ == 0) return;  // stopping, and everything posted has ended
+    if (committing_) {
+      committed_.wait(lock);  // a run() caller's batch may take the posted writes along
+      continue;
+    }
+    commitWaiting(lock);
+  }
+}
+
+void GroupCommit::commitWaiting(std::unique_lock<std::mutex>& lock) {
+  committing_ = true;
+  std::vector<Item*> batch;
+  batch.swap(waiting_);
+  lock.unlock();
+  commitBatch(batch);
+  std::vector<Item*> waited;  // run() callers' items, on their stacks
+  std::size_t posted = 0;
+  for (Item* item : batch) {
+    if (!item->committed) {
+      waited.push_back(item);
+      continue;
+    }
+    try {
+      item->committed(item->error);
+    } catch (...) {
+      // Callbacks must not throw; one that does cannot stop the others or the next batch.
+    }
+    delete item;
+    ++posted;
+  }
+  lock.lock();
+  for (Item* item : waited) item->done = true;
+  postedOpen_ -= posted;
+  committing_ = false;
+  committed_.notify_all();
 }
 
 void GroupCommit::commitBatch(std::vector<Item*>& batch) {
@@ -43,7 +102,7 @@ void GroupCommit::commitBatch(std::vector<Item*>& batch) {
     for (Item* item : batch) {
       db_.exec("SAVEPOINT outcome");
       try {
-        (*item->write)();
+        item->write();
         db_.exec("RELEASE outcome");
       } catch (...) {
         item->error = std::current_exception();

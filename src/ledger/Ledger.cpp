@@ -388,7 +388,19 @@ std::vector<std::string> Ledger::pendingKeys(const std::string& orgId) const {
 }
 
 void Ledger::markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident) {
-  outcomes_->run([&] {
+  outcomes_->run([&] { writeDelivered(orgId, evaluationId, incident); });
+}
+
+void Ledger::markDeliveredLater(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
+                                GroupCommit::Committed committed) {
+  outcomes_->post([this, orgId, evaluationId, incident] { writeDelivered(orgId, evaluationId, incident); },
+                  std::move(committed));
+}
+
+void Ledger::flushOutcomes() { outcomes_->flush(); }
+
+void Ledger::writeDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident) {
+  {
     fenceWrite(orgId);
     // Only the operation is needed: read it alone, not the record with its raw text. A record
     // being delivered is never a lean skip, so it is in evaluations.
@@ -410,7 +422,7 @@ void Ledger::markDelivered(const std::string& orgId, const std::string& evaluati
     update.bind(6, incident.modCount).bind(7, utcNowIso()).bind(8, orgId).bind(9, evaluationId).run();
     addHistory(orgId, evaluationId, wasUpdate ? "updated" : "created",
                incident.number + " (sys_id " + incident.sysId + ")");
-  });
+  }
 }
 
 void Ledger::markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error) {

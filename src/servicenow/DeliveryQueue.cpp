@@ -27,6 +27,10 @@ void DeliveryQueue::submit(const std::vector<LedgerRecord>& records, bool verify
 DeliveryCounts DeliveryQueue::drain() {
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [this] { return outstanding_ == 0; });
+  // Settled means in the ledger: the caller reads it next (what is left pending, the checkpoint).
+  lock.unlock();
+  sink_.flushOutcomes();
+  lock.lock();
   DeliveryCounts counts = counts_;
   counts.retries = retries_.exchange(0);
   counts_ = DeliveryCounts{};
@@ -36,7 +40,7 @@ DeliveryCounts DeliveryQueue::drain() {
 void DeliveryQueue::deliver(const Item& item) {
   DeliveryOutcome outcome;
   try {
-    outcome = sink_.deliverOne(item.record, item.verifyFirst, retries_);
+    outcome = sink_.deliverOne(item.record, item.verifyFirst, retries_, OutcomeCommit::Later);
   } catch (const Poco::Exception& e) {
     // Anything unexpected (e.g. the ledger itself failing) leaves the record pending.
     Poco::Logger::get("evalbridge.sink").error("%s: delivery stopped: %s", item.record.key(), e.displayText());

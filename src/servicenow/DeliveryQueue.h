@@ -2,9 +2,10 @@
 // Delivery that overlaps with reading the export: records are submitted page by page and the
 // sink's workers (DeliveryWorkers, shared by every queue; ServiceNow's permits bound the requests)
 // deliver them while the next page is fetched, so neither the page fetches nor the tail of each
-// page leave the ServiceNow connections idle. drain() waits for everything this queue submitted
-// and returns its counts. submit() blocks while the queue's backlog is full, which keeps memory
-// bounded however fast the export is read.
+// page leave the ServiceNow connections idle. Outcomes are committed without holding a worker
+// (OutcomeCommit::Later). drain() waits for everything this queue submitted, and for every
+// outcome to be in the ledger, and returns its counts. submit() blocks while the queue's backlog
+// is full, which keeps memory bounded however fast the export is read.
 #include <atomic>
 #include <condition_variable>
 #include <mutex>

@@ -125,8 +125,61 @@ IncidentSink::IncidentSink(ServiceNowClient& client, Ledger& ledger, ShutdownTok
     : client_(client),
       ledger_(ledger),
       shutdown_(shutdown),
-      // Twice the permits: a worker waiting for its outcome's commit does not hold a request back.
+      // Twice the permits: a worker waiting for the ledger (its record's read, or a push delivery's
+      // outcome commit) does not hold a request back.
       workers_(2 * maxConcurrency()) {}
+
+IncidentSink::~IncidentSink() { flushOutcomes(); }
+
+void IncidentSink::flushOutcomes() { ledger_.flushOutcomes(); }
+
+void IncidentSink::rememberUnrecorded(const std::string& key) {
+  std::lock_guard<std::mutex> lock(unrecordedMutex_);
+  unrecorded_.insert(key);
+}
+
+void IncidentSink::forgetUnrecorded(const std::string& key) {
+  std::lock_guard<std::mutex> lock(unrecordedMutex_);
+  unrecorded_.erase(key);
+}
+
+bool IncidentSink::mayBePosted(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(unrecordedMutex_);
+  return unrecorded_.count(key) > 0;
+}
+
+void IncidentSink::recordDelivered(const LedgerRecord& record, const IncidentRef& incident, const Settle& settle) {
+  const std::string key = record.key();
+  if (settle.commit == OutcomeCommit::Wait) {
+    try {
+      ledger_.markDelivered(record.orgId, record.evaluationId, incident);
+    } catch (...) {
+      rememberUnrecorded(key);
+      throw;
+    }
+    forgetUnrecorded(key);
+    return;
+  }
+  // The claim travels with the write: the record is not delivered again before the ledger says
+  // where its incident is (a second delivery would find it pending and post).
+  ledger_.markDeliveredLater(record.orgId, record.evaluationId, incident,
+                             [this, key, number = incident.number, claim = settle.claim](std::exception_ptr error) {
+                               if (!error) {
+                                 forgetUnrecorded(key);
+                                 return;
+                               }
+                               rememberUnrecorded(key);
+                               try {
+                                 std::rethrow_exception(error);
+                               } catch (const std::exception& e) {
+                                 logger().error("%s: incident %s was not recorded in the ledger (%s); the record stays "
+                                                "pending and is looked up by correlation_id before any new POST",
+                                                key, number, std::string(e.what()));
+                               } catch (...) {
+                                 logger().error("%s: incident %s was not recorded in the ledger", key, number);
+                               }
+                             });
+}
 
 int IncidentSink::maxConcurrency() const { return std::max(1, client_.settings().maxConcurrency); }
 
@@ -137,17 +190,19 @@ DeliveryCounts IncidentSink::deliver(const std::vector<LedgerRecord>& records, b
   return queue.drain();
 }
 
-DeliveryOutcome IncidentSink::deliverOne(const LedgerRecord& queued, bool verifyFirst, std::atomic<int>& retries) {
-  const auto claim = claims_.tryClaim(queued.key());
+DeliveryOutcome IncidentSink::deliverOne(const LedgerRecord& queued, bool verifyFirst, std::atomic<int>& retries,
+                                         OutcomeCommit commit) {
+  auto claim = claims_.tryClaim(queued.key());
   if (!claim) return DeliveryOutcome::Elsewhere;
+  const Settle settle{commit, std::make_shared<DeliveryClaims::Claim>(std::move(*claim))};
   // As the ledger has it now: a delivery that held the claim before may have settled it, and a
   // rescore may have changed what is to be sent.
   const std::optional<LedgerRecord> current = ledger_.find(queued.orgId, queued.evaluationId);
   if (!current || current->status != RecordStatus::Pending) return DeliveryOutcome::Elsewhere;
   const LedgerRecord& record = *current;
   try {
-    if (record.operation == Operation::Update) return update(record, retries);
-    return create(record, verifyFirst, retries);
+    if (record.operation == Operation::Update) return update(record, retries, settle);
+    return create(record, verifyFirst, retries, settle);
   } catch (const LeaseLost& e) {
     // Another replica holds the org now: the record stays pending for it (it looks the
     // correlation_id up before posting, as for any record it did not put in the ledger itself).
@@ -167,7 +222,7 @@ struct IncidentSink::Lookup {
   AttemptVerdict verdict;                  // when neither: a transient failure
 };
 
-IncidentSink::Lookup IncidentSink::lookUp(const LedgerRecord& record) {
+IncidentSink::Lookup IncidentSink::lookUp(const LedgerRecord& record, const Settle& settle) {
   Lookup lookup;
   HttpResponse found = client_.findByCorrelation(record.correlationId);
   if (found.status == 200) {
@@ -178,7 +233,7 @@ IncidentSink::Lookup IncidentSink::lookUp(const LedgerRecord& record) {
       lookup.none = true;
     } else if (matches == 1) {
       Incident incident = incidentFromJson(result->getObject(0));
-      ledger_.markDelivered(record.orgId, record.evaluationId, refOf(incident));
+      recordDelivered(record, refOf(incident), settle);
       logger().information("%s: adopted existing incident %s (found by correlation_id)", record.key(), incident.number);
       lookup.settled = DeliveryOutcome::Adopted;
     } else {
@@ -203,7 +258,8 @@ IncidentSink::Lookup IncidentSink::lookUp(const LedgerRecord& record) {
   return lookup;
 }
 
-DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries) {
+DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries,
+                                     const Settle& settle) {
   Poco::JSON::Object::Ptr fields;
   if (auto why = unusableFields(record, fields)) {
     ledger_.markDead(record.orgId, record.evaluationId, *why);
@@ -214,10 +270,10 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
   fields->set("correlation_display", "evalbridge");
 
   DeliveryOutcome outcome = DeliveryOutcome::LeftPending;
-  bool lookupFirst = verifyFirst || record.attempts > 0;
+  bool lookupFirst = verifyFirst || record.attempts > 0 || mayBePosted(record.key());
   auto attempt = [&](int) -> AttemptVerdict {
     if (lookupFirst) {
-      Lookup lookup = lookUp(record);
+      Lookup lookup = lookUp(record, settle);
       if (lookup.settled) {
         outcome = *lookup.settled;
         return AttemptVerdict::done();
@@ -233,7 +289,7 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
     HttpResponse response = client_.create(*fields, [&] { ledger_.checkFence(record.orgId); });
     if (isSuccess(response.status)) {
       Incident incident = incidentOf(response);
-      ledger_.markDelivered(record.orgId, record.evaluationId, refOf(incident));
+      recordDelivered(record, refOf(incident), settle);
       logger().information("%s: created incident %s", record.key(), incident.number);
       outcome = DeliveryOutcome::Created;
       return AttemptVerdict::done();
@@ -255,7 +311,7 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
   return outcome;
 }
 
-DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int>& retries) {
+DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int>& retries, const Settle& settle) {
   Poco::JSON::Object::Ptr fields = new Poco::JSON::Object;
   if (!record.fieldsJson.empty()) {
     if (auto why = unusableFields(record, fields)) {
@@ -283,7 +339,7 @@ DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int
     if (response.status == 200) {
       Incident incident = incidentOf(response);
       if (incident.sysId.empty()) incident.sysId = record.incident.sysId;
-      ledger_.markDelivered(record.orgId, record.evaluationId, refOf(incident));
+      recordDelivered(record, refOf(incident), settle);
       logger().information("%s: updated incident %s", record.key(), record.incident.number);
       outcome = DeliveryOutcome::Updated;
       return AttemptVerdict::done();

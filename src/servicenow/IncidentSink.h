@@ -9,6 +9,9 @@
 // - transient failures that outlast the retry budget stay pending for the next cycle.
 // Every outcome that names an incident records its sys_id, number, state and sys_mod_count.
 #include <atomic>
+#include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,9 +39,16 @@ struct DeliveryCounts {
 // Elsewhere: another delivery holds the record, or settled it since it was queued.
 enum class DeliveryOutcome { Created, Updated, Adopted, Dead, LeftPending, Elsewhere };
 
+// When deliverOne returns with an incident named: its outcome committed to the ledger (Wait), or
+// still joining the next group commit (Later: the record stays claimed, inFlight(), until it is;
+// IncidentSink::flushOutcomes() waits for it). Later lets a worker start its next request instead
+// of waiting for a commit that gathers other workers' outcomes.
+enum class OutcomeCommit { Wait, Later };
+
 class IncidentSink {
  public:
   IncidentSink(ServiceNowClient& client, Ledger& ledger, ShutdownToken& shutdown);
+  ~IncidentSink();  // flushes outcomes: their callbacks refer to the sink
 
   // Delivers `records` with up to servicenow.maxConcurrency in flight and waits for all of them.
   // `verifyFirst` makes every create start with a correlation_id lookup (records that may have
@@ -49,7 +59,10 @@ class IncidentSink {
   // for ServiceNow's answers; a ledger failure propagates. The record is claimed first and read
   // again from the ledger, so a record queued twice (by the sweep and the push path, or by two
   // windows) is delivered once: the second finds it claimed, or no longer pending.
-  DeliveryOutcome deliverOne(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries);
+  DeliveryOutcome deliverOne(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries,
+                             OutcomeCommit commit = OutcomeCommit::Wait);
+  // Waits until every outcome a Later delivery left committing has been committed (or failed).
+  void flushOutcomes();
 
   // True while a delivery of this record (LedgerRecord::key()) is under way in this process.
   bool inFlight(const std::string& key) const { return claims_.claimed(key); }
@@ -61,17 +74,32 @@ class IncidentSink {
   DeliveryWorkers& workers() { return workers_; }
 
  private:
-  DeliveryOutcome create(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries);
-  DeliveryOutcome update(const LedgerRecord& record, std::atomic<int>& retries);
+  // How one delivery records an incident: its commit mode, and its claim, which a Later commit
+  // keeps until the write has ended.
+  struct Settle {
+    OutcomeCommit commit;
+    std::shared_ptr<DeliveryClaims::Claim> claim;
+  };
+  DeliveryOutcome create(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries, const Settle& settle);
+  DeliveryOutcome update(const LedgerRecord& record, std::atomic<int>& retries, const Settle& settle);
   // Looks the incident up by correlation_id: adopts one match, dead-letters several; returns
   // nothing when there is none (safe to post), or a transient verdict.
   struct Lookup;
-  Lookup lookUp(const LedgerRecord& record);
+  Lookup lookUp(const LedgerRecord& record, const Settle& settle);
+  // The record names `incident` now (created, updated or adopted).
+  void recordDelivered(const LedgerRecord& record, const IncidentRef& incident, const Settle& settle);
+  // An incident was created or found but the ledger could not record it: the record is still
+  // pending with no failed attempt, so its next create must look first (mayBePosted).
+  void rememberUnrecorded(const std::string& key);
+  void forgetUnrecorded(const std::string& key);
+  bool mayBePosted(const std::string& key) const;
 
   ServiceNowClient& client_;
   Ledger& ledger_;
   ShutdownToken& shutdown_;
   DeliveryClaims claims_;
+  mutable std::mutex unrecordedMutex_;
+  std::set<std::string> unrecorded_;
   DeliveryWorkers workers_;  // last: built after client_ (its size reads it), joined first
 };
 
