@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -502,8 +503,10 @@ struct HeldWrites : OrgFence {
     if (refuse) throw LeaseLost("the lease moved (test)");
     ++waiting;
     changed.notify_all();
-    changed.wait(lock, [this] { return !hold; });
+    // Bounded, so a regression fails the test instead of hanging it.
+    const bool released = changed.wait_for(lock, std::chrono::seconds(20), [this] { return !hold; });
     --waiting;
+    if (!released) throw LeaseLost("held for 20 s (test)");
   }
   void set(bool holdWrites, bool refuseWrites) {
     std::lock_guard<std::mutex> lock(mutex);
@@ -511,9 +514,9 @@ struct HeldWrites : OrgFence {
     refuse = refuseWrites;
     changed.notify_all();
   }
-  void waitUntilHeld() {
+  bool waitUntilHeld() {
     std::unique_lock<std::mutex> lock(mutex);
-    changed.wait(lock, [this] { return waiting > 0; });
+    return changed.wait_for(lock, std::chrono::seconds(10), [this] { return waiting > 0; });
   }
 };
 
@@ -546,8 +549,8 @@ TEST_CASE("a delivery whose outcome is still committing keeps its record: a seco
     ~Release() { fence.set(false, false); }
   } release{fence};
   std::atomic<int> retries{0};
-  CHECK(sink.deliverOne(record, false, retries, OutcomeCommit::Later) == DeliveryOutcome::Created);
-  fence.waitUntilHeld();  // the outcome's write is under way, not committed
+  REQUIRE(sink.deliverOne(record, false, retries, OutcomeCommit::Later) == DeliveryOutcome::Created);
+  REQUIRE(fence.waitUntilHeld());  // the outcome's write is under way, not committed
   CHECK(reader.find(observation.orgId, observation.evaluationId)->status == RecordStatus::Pending);
   // (A second delivery that did get the claim would wait for the connection the held write has.)
   REQUIRE(sink.inFlight(record.key()));

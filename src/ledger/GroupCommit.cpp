@@ -36,23 +36,26 @@ void GroupCommit::run(const std::function<void()>& write) {
 void GroupCommit::post(std::function<void()> write, Committed committed) {
   auto item = std::make_unique<Item>(Item{std::move(write), std::move(committed), nullptr});
   std::unique_lock<std::mutex> lock(mutex_);
-  committed_.wait(lock, [this] { return postedOpen_ < kMaxPosted; });
+  committed_.wait(lock, [this] { return postedSeq_ - endedSeq_ < kMaxPosted; });
   if (!committer_.joinable()) committer_ = std::thread([this] { commitPosted(); });
-  waiting_.push_back(item.release());  // owned by the batch that commits it
-  ++postedOpen_;
+  waiting_.push_back(item.get());
+  item.release();  // owned by the batch that commits it
+  ++postedSeq_;
   posted_.notify_one();
 }
 
 void GroupCommit::flush() {
   std::unique_lock<std::mutex> lock(mutex_);
-  committed_.wait(lock, [this] { return postedOpen_ == 0; });
+  // Only what was posted before: other orgs' workers keep posting, a wait for none would last.
+  const std::uint64_t target = postedSeq_;
+  committed_.wait(lock, [this, target] { return endedSeq_ >= target; });
 }
 
 void GroupCommit::commitPosted() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    posted_.wait(lock, [this] { return stopping_ || postedOpen_ > 0; });
-    if (postedOpen_ == 0) return;  // stopping, and everything posted has ended
+    posted_.wait(lock, [this] { return stopping_ || endedSeq_ < postedSeq_; });
+    if (endedSeq_ == postedSeq_) return;  // stopping, and everything posted has ended
     if (committing_) {
       committed_.wait(lock);  // a run() caller's batch may take the posted writes along
       continue;
@@ -68,7 +71,8 @@ void GroupCommit::commitWaiting(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   commitBatch(batch);
   std::vector<Item*> waited;  // run() callers' items, on their stacks
-  std::size_t posted = 0;
+  waited.reserve(batch.size());  // nothing below may throw: committing_ must be reset
+  std::uint64_t posted = 0;
   for (Item* item : batch) {
     if (!item->committed) {
       waited.push_back(item);
@@ -84,7 +88,7 @@ void GroupCommit::commitWaiting(std::unique_lock<std::mutex>& lock) {
   }
   lock.lock();
   for (Item* item : waited) item->done = true;
-  postedOpen_ -= posted;
+  endedSeq_ += posted;
   committing_ = false;
   committed_.notify_all();
 }

@@ -14,6 +14,7 @@
 // recovered by the correlation lookup); intents, written elsewhere, always do.
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -63,7 +64,10 @@ class GroupCommit {
   std::condition_variable posted_;     // a write was posted, or stopping_
   std::vector<Item*> waiting_;
   bool committing_ = false;
-  std::size_t postedOpen_ = 0;  // posted, callback not yet run
+  // Posted writes are numbered as they come; batches end in that order (one commits at a time,
+  // taking everything waiting), so "ended up to n" says which have ended.
+  std::uint64_t postedSeq_ = 0;
+  std::uint64_t endedSeq_ = 0;  // callbacks run
   bool stopping_ = false;
   std::thread committer_;  // started by the first post()
 };

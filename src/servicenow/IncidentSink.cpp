@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -129,7 +130,7 @@ IncidentSink::IncidentSink(ServiceNowClient& client, Ledger& ledger, ShutdownTok
       // outcome commit) does not hold a request back.
       workers_(2 * maxConcurrency()) {}
 
-IncidentSink::~IncidentSink() { flushOutcomes(); }
+IncidentSink::FlushOutcomesAtEnd::~FlushOutcomesAtEnd() { ledger.flushOutcomes(); }
 
 void IncidentSink::flushOutcomes() { ledger_.flushOutcomes(); }
 
@@ -162,23 +163,31 @@ void IncidentSink::recordDelivered(const LedgerRecord& record, const IncidentRef
   }
   // The claim travels with the write: the record is not delivered again before the ledger says
   // where its incident is (a second delivery would find it pending and post).
-  ledger_.markDeliveredLater(record.orgId, record.evaluationId, incident,
-                             [this, key, number = incident.number, claim = settle.claim](std::exception_ptr error) {
-                               if (!error) {
-                                 forgetUnrecorded(key);
-                                 return;
-                               }
-                               rememberUnrecorded(key);
-                               try {
-                                 std::rethrow_exception(error);
-                               } catch (const std::exception& e) {
-                                 logger().error("%s: incident %s was not recorded in the ledger (%s); the record stays "
-                                                "pending and is looked up by correlation_id before any new POST",
-                                                key, number, std::string(e.what()));
-                               } catch (...) {
-                                 logger().error("%s: incident %s was not recorded in the ledger", key, number);
-                               }
-                             });
+  auto committed = [this, key, number = incident.number, claim = settle.claim](std::exception_ptr error) {
+    if (!error) {
+      forgetUnrecorded(key);
+      return;
+    }
+    rememberUnrecorded(key);
+    std::string why = "unknown error";
+    try {
+      std::rethrow_exception(error);
+    } catch (const Poco::Exception& e) {  // LeaseLost and the ledger's errors: what() is the class
+      why = e.displayText();
+    } catch (const std::exception& e) {
+      why = e.what();
+    } catch (...) {
+    }
+    logger().error("%s: incident %s was not recorded in the ledger (%s); the record stays pending and is looked up "
+                   "by correlation_id before any new POST",
+                   key, number, why);
+  };
+  try {
+    ledger_.markDeliveredLater(record.orgId, record.evaluationId, incident, std::move(committed));
+  } catch (...) {
+    rememberUnrecorded(key);
+    throw;
+  }
 }
 
 int IncidentSink::maxConcurrency() const { return std::max(1, client_.settings().maxConcurrency); }

@@ -48,7 +48,6 @@ enum class OutcomeCommit { Wait, Later };
 class IncidentSink {
  public:
   IncidentSink(ServiceNowClient& client, Ledger& ledger, ShutdownToken& shutdown);
-  ~IncidentSink();  // flushes outcomes: their callbacks refer to the sink
 
   // Delivers `records` with up to servicenow.maxConcurrency in flight and waits for all of them.
   // `verifyFirst` makes every create start with a correlation_id lookup (records that may have
@@ -100,6 +99,12 @@ class IncidentSink {
   DeliveryClaims claims_;
   mutable std::mutex unrecordedMutex_;
   std::set<std::string> unrecorded_;
+  // Outcome callbacks refer to the claims and unrecorded_: once the workers have joined (they may
+  // still post), every outcome is committed before those go.
+  struct FlushOutcomesAtEnd {
+    Ledger& ledger;
+    ~FlushOutcomesAtEnd();
+  } flushAtEnd_{ledger_};
   DeliveryWorkers workers_;  // last: built after client_ (its size reads it), joined first
 };
 
