@@ -396,11 +396,12 @@ TEST_CASE("unreadable results: a page is fetched again, and one that stays bad i
   }
 }
 
-TEST_CASE("outcomes recorded concurrently are all committed, and a failing one is rolled back alone") {
-  test::TempDir dir;
-  Ledger ledger(dir.file("ledger.db"));
+namespace {
+
+// `count` matched evaluations e0, e1, ... of org "org", for outcomes to be recorded against.
+std::vector<Observation> matchedIntents(int count) {
   std::vector<Observation> observations;
-  for (int i = 0; i < 400; ++i) {
+  for (int i = 0; i < count; ++i) {
     Observation o;
     o.orgId = "org";
     o.orgName = "org";
@@ -409,7 +410,15 @@ TEST_CASE("outcomes recorded concurrently are all committed, and a failing one i
     o.fieldsJson = R"({"short_description":"x"})";
     observations.push_back(o);
   }
-  ledger.observe(observations);
+  return observations;
+}
+
+}  // namespace
+
+TEST_CASE("outcomes recorded concurrently are all committed, and a failing one is rolled back alone") {
+  test::TempDir dir;
+  Ledger ledger(dir.file("ledger.db"));
+  ledger.observe(matchedIntents(400));
   std::atomic<int> failures{0};
   std::vector<std::thread> workers;
   for (int t = 0; t < 8; ++t) {
@@ -437,17 +446,7 @@ TEST_CASE("outcomes posted without waiting are committed before their callbacks 
   test::TempDir dir;
   Ledger ledger(dir.file("ledger.db"));
   const int count = static_cast<int>(GroupCommit::kMaxPosted) + 200;  // more than may wait at once
-  std::vector<Observation> observations;
-  for (int i = 0; i < count; ++i) {
-    Observation o;
-    o.orgId = "org";
-    o.orgName = "org";
-    o.evaluationId = "e" + std::to_string(i);
-    o.matched = true;
-    o.fieldsJson = R"({"short_description":"x"})";
-    observations.push_back(o);
-  }
-  ledger.observe(observations);
+  ledger.observe(matchedIntents(count));
   Ledger reader(dir.file("ledger.db"));  // another connection: sees only what is committed
   std::atomic<int> committed{0};
   std::atomic<int> seenCommitted{0};
@@ -527,72 +526,70 @@ int postsTo(const sim::Simulator& simulator) {
   return posts;
 }
 
+// One matched evaluation with its intent committed, and a sink over a ledger whose writes the
+// test holds or refuses (the fence outlives the sink, whose end waits for held outcomes).
+struct HeldDelivery {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  Observation observation = firstMatching(fixture);
+  ShutdownToken shutdown;
+  Ledger ledger{config.ledgerPath};
+  bool intent = ledger.observe({observation})[0] == Decision::Create;
+  Ledger reader{config.ledgerPath};  // another connection: the writer's is busy while a write is held
+  HeldWrites fence;
+  ServiceNowClient client{config.servicenow, shutdown};
+  IncidentSink sink{client, ledger, shutdown};
+  LedgerRecord record = *ledger.find(observation.orgId, observation.evaluationId);
+  HeldDelivery() { ledger.setFence(&fence); }
+  RecordStatus status() { return reader.find(observation.orgId, observation.evaluationId)->status; }
+};
+
 }  // namespace
 
 TEST_CASE("a delivery whose outcome is still committing keeps its record: a second delivery neither claims nor posts it") {
-  BridgeFixture fixture;
-  Config config = loadConfig(fixture.configPath());
-  Observation observation = firstMatching(fixture);
-  ShutdownToken shutdown;
-  Ledger ledger(config.ledgerPath);
-  REQUIRE(ledger.observe({observation})[0] == Decision::Create);
-  Ledger reader(config.ledgerPath);  // the writer's connection is busy while its write is held
-  HeldWrites fence;
-  ledger.setFence(&fence);
-  ServiceNowClient client(config.servicenow, shutdown);
-  IncidentSink sink(client, ledger, shutdown);
-  const LedgerRecord record = *ledger.find(observation.orgId, observation.evaluationId);
-
-  fence.set(true, false);
+  HeldDelivery d;
+  REQUIRE(d.intent);
+  d.fence.set(true, false);
   struct Release {  // however the test ends: the sink's destructor waits for the held write
     HeldWrites& fence;
     ~Release() { fence.set(false, false); }
-  } release{fence};
+  } release{d.fence};
   std::atomic<int> retries{0};
-  REQUIRE(sink.deliverOne(record, false, retries, OutcomeCommit::Later) == DeliveryOutcome::Created);
-  REQUIRE(fence.waitUntilHeld());  // the outcome's write is under way, not committed
-  CHECK(reader.find(observation.orgId, observation.evaluationId)->status == RecordStatus::Pending);
+  REQUIRE(d.sink.deliverOne(d.record, false, retries, OutcomeCommit::Later) == DeliveryOutcome::Created);
+  REQUIRE(d.fence.waitUntilHeld());  // the outcome's write is under way, not committed
+  CHECK(d.status() == RecordStatus::Pending);
   // (A second delivery that did get the claim would wait for the connection the held write has.)
-  REQUIRE(sink.inFlight(record.key()));
-  CHECK(sink.deliverOne(record, false, retries) == DeliveryOutcome::Elsewhere);
-  fence.set(false, false);
-  sink.flushOutcomes();
-  CHECK_FALSE(sink.inFlight(record.key()));
-  CHECK(ledger.find(observation.orgId, observation.evaluationId)->status == RecordStatus::Created);
-  CHECK(postsTo(fixture.simulator) == 1);
-  CHECK(test::incidentsByCorrelation(fixture.simulator)[record.correlationId] == 1);
+  REQUIRE(d.sink.inFlight(d.record.key()));
+  CHECK(d.sink.deliverOne(d.record, false, retries) == DeliveryOutcome::Elsewhere);
+  d.fence.set(false, false);
+  d.sink.flushOutcomes();
+  CHECK_FALSE(d.sink.inFlight(d.record.key()));
+  CHECK(d.status() == RecordStatus::Created);
+  CHECK(postsTo(d.fixture.simulator) == 1);
+  CHECK(test::incidentsByCorrelation(d.fixture.simulator)[d.record.correlationId] == 1);
 }
 
 TEST_CASE("an incident the ledger could not record is looked up before the record's next create, never posted again") {
-  BridgeFixture fixture;
-  Config config = loadConfig(fixture.configPath());
-  Observation observation = firstMatching(fixture);
-  ShutdownToken shutdown;
-  Ledger ledger(config.ledgerPath);
-  REQUIRE(ledger.observe({observation})[0] == Decision::Create);
-  HeldWrites fence;
-  ledger.setFence(&fence);
-  ServiceNowClient client(config.servicenow, shutdown);
-  IncidentSink sink(client, ledger, shutdown);
-  const LedgerRecord record = *ledger.find(observation.orgId, observation.evaluationId);
+  HeldDelivery d;
+  REQUIRE(d.intent);
   std::atomic<int> retries{0};
 
   SECTION("waiting for the commit") {
-    fence.set(false, true);
-    CHECK(sink.deliverOne(record, false, retries) == DeliveryOutcome::LeftPending);
+    d.fence.set(false, true);
+    CHECK(d.sink.deliverOne(d.record, false, retries) == DeliveryOutcome::LeftPending);
   }
   SECTION("not waiting for it") {
-    fence.set(false, true);
-    CHECK(sink.deliverOne(record, false, retries, OutcomeCommit::Later) == DeliveryOutcome::Created);
-    sink.flushOutcomes();
+    d.fence.set(false, true);
+    CHECK(d.sink.deliverOne(d.record, false, retries, OutcomeCommit::Later) == DeliveryOutcome::Created);
+    d.sink.flushOutcomes();
   }
   // Pending, with no failed attempt: only the sink's memory says the POST landed.
-  const LedgerRecord left = *ledger.find(observation.orgId, observation.evaluationId);
+  const LedgerRecord left = *d.ledger.find(d.record.orgId, d.record.evaluationId);
   REQUIRE(left.status == RecordStatus::Pending);
   CHECK(left.attempts == 0);
-  fence.set(false, false);
-  CHECK(sink.deliverOne(left, false, retries) == DeliveryOutcome::Adopted);
-  CHECK(postsTo(fixture.simulator) == 1);
-  CHECK(test::incidentsByCorrelation(fixture.simulator)[record.correlationId] == 1);
-  CHECK(ledger.find(observation.orgId, observation.evaluationId)->status == RecordStatus::Created);
+  d.fence.set(false, false);
+  CHECK(d.sink.deliverOne(left, false, retries) == DeliveryOutcome::Adopted);
+  CHECK(postsTo(d.fixture.simulator) == 1);
+  CHECK(test::incidentsByCorrelation(d.fixture.simulator)[d.record.correlationId] == 1);
+  CHECK(d.status() == RecordStatus::Created);
 }
