@@ -400,29 +400,27 @@ void Ledger::markDeliveredLater(const std::string& orgId, const std::string& eva
 void Ledger::flushOutcomes() { outcomes_->flush(); }
 
 void Ledger::writeDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident) {
+  fenceWrite(orgId);
+  // Only the operation is needed: read it alone, not the record with its raw text. A record
+  // being delivered is never a lean skip, so it is in evaluations.
+  bool wasUpdate = false;
   {
-    fenceWrite(orgId);
-    // Only the operation is needed: read it alone, not the record with its raw text. A record
-    // being delivered is never a lean skip, so it is in evaluations.
-    bool wasUpdate = false;
-    {
-      Statement operation(*db_, "SELECT operation FROM evaluations WHERE org_id=? AND evaluation_id=?");
-      operation.bind(1, orgId).bind(2, evaluationId);
-      if (!operation.step()) throw PermanentError("ledger has no record " + recordKey(orgId, evaluationId));
-      wasUpdate = !operation.isNull(0) && operation.text(0) == toString(Operation::Update);
-    }
-    Statement update(*db_,
-                     "UPDATE evaluations SET status=?, operation=NULL, raw_json=NULL, previous_fields_json=NULL,"
-                     " sys_id=?, incident_number=COALESCE(?, incident_number),"
-                     " incident_state=COALESCE(?, incident_state), incident_updated_on=COALESCE(?, incident_updated_on),"
-                     " incident_mod_count=COALESCE(?, incident_mod_count), last_error=NULL, updated_at=?"
-                     " WHERE org_id=? AND evaluation_id=?");
-    update.bind(1, wasUpdate ? "updated" : "created").bind(2, incident.sysId);
-    update.bind(3, nonEmpty(incident.number)).bind(4, nonEmpty(incident.state)).bind(5, nonEmpty(incident.updatedOn));
-    update.bind(6, incident.modCount).bind(7, utcNowIso()).bind(8, orgId).bind(9, evaluationId).run();
-    addHistory(orgId, evaluationId, wasUpdate ? "updated" : "created",
-               incident.number + " (sys_id " + incident.sysId + ")");
+    Statement operation(*db_, "SELECT operation FROM evaluations WHERE org_id=? AND evaluation_id=?");
+    operation.bind(1, orgId).bind(2, evaluationId);
+    if (!operation.step()) throw PermanentError("ledger has no record " + recordKey(orgId, evaluationId));
+    wasUpdate = !operation.isNull(0) && operation.text(0) == toString(Operation::Update);
   }
+  Statement update(*db_,
+                   "UPDATE evaluations SET status=?, operation=NULL, raw_json=NULL, previous_fields_json=NULL,"
+                   " sys_id=?, incident_number=COALESCE(?, incident_number),"
+                   " incident_state=COALESCE(?, incident_state), incident_updated_on=COALESCE(?, incident_updated_on),"
+                   " incident_mod_count=COALESCE(?, incident_mod_count), last_error=NULL, updated_at=?"
+                   " WHERE org_id=? AND evaluation_id=?");
+  update.bind(1, wasUpdate ? "updated" : "created").bind(2, incident.sysId);
+  update.bind(3, nonEmpty(incident.number)).bind(4, nonEmpty(incident.state)).bind(5, nonEmpty(incident.updatedOn));
+  update.bind(6, incident.modCount).bind(7, utcNowIso()).bind(8, orgId).bind(9, evaluationId).run();
+  addHistory(orgId, evaluationId, wasUpdate ? "updated" : "created",
+             incident.number + " (sys_id " + incident.sysId + ")");
 }
 
 void Ledger::markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error) {
