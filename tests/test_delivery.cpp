@@ -457,6 +457,7 @@ TEST_CASE("outcomes posted without waiting are committed before their callbacks 
       for (int i = t; i < count; i += 8) {
         const std::string id = "e" + std::to_string(i);
         ledger.markDeliveredLater("org", id, IncidentRef{"sys" + std::to_string(i), "INC" + std::to_string(i), "1", "", 0},
+                                  std::nullopt,
                                   [&, id, i](std::exception_ptr error) {
                                     if (error) return;
                                     ++committed;
@@ -466,7 +467,7 @@ TEST_CASE("outcomes posted without waiting are committed before their callbacks 
                                       ++seenCommitted;
                                   });
       }
-      ledger.markDeliveredLater("org", "missing-" + std::to_string(t), IncidentRef{"s", "n", "1", "", 0},
+      ledger.markDeliveredLater("org", "missing-" + std::to_string(t), IncidentRef{"s", "n", "1", "", 0}, std::nullopt,
                                 [&](std::exception_ptr error) {
                                   try {
                                     if (error) std::rethrow_exception(error);
@@ -592,4 +593,60 @@ TEST_CASE("an incident the ledger could not record is looked up before the recor
   CHECK(postsTo(d.fixture.simulator) == 1);
   CHECK(test::incidentsByCorrelation(d.fixture.simulator)[d.record.correlationId] == 1);
   CHECK(d.status() == RecordStatus::Created);
+}
+
+TEST_CASE("a rescore observed while the create was out is not settled by its answer: the incident is recorded and an update follows") {
+  const OutcomeCommit commit = GENERATE(OutcomeCommit::Wait, OutcomeCommit::Later);
+  HeldDelivery d;
+  REQUIRE(d.intent);
+  sim::FaultRule slow;
+  slow.server = "servicenow";
+  slow.kind = "latency";
+  slow.latencyMs = 1500;
+  d.fixture.simulator.addFault(slow);
+  std::atomic<int> retries{0};
+  DeliveryOutcome first = DeliveryOutcome::LeftPending;
+  std::thread delivery([&] { first = d.sink.deliverOne(d.record, false, retries, commit); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the POST is out, its answer 1.1 s away
+  Observation rescored = d.observation;
+  rescored.fieldsJson = R"({"short_description":"rescored while the create was out"})";
+  const Decision decision = d.ledger.observe({rescored})[0];
+  delivery.join();
+  d.sink.flushOutcomes();
+  CHECK(decision == Decision::Create);  // the intent was still pending
+  CHECK(first == DeliveryOutcome::Created);
+  const LedgerRecord after = *d.ledger.find(d.record.orgId, d.record.evaluationId);
+  CHECK(after.status == RecordStatus::Pending);
+  CHECK(after.operation == Operation::Update);
+  CHECK_FALSE(after.incident.sysId.empty());
+  CHECK(after.previousFieldsJson == d.record.fieldsJson);  // what the incident has
+  CHECK(after.fieldsJson == rescored.fieldsJson);
+
+  d.fixture.simulator.clearFaults();
+  CHECK(d.sink.deliverOne(after, false, retries) == DeliveryOutcome::Updated);
+  int patches = 0;
+  for (const auto& request : d.fixture.simulator.requests())
+    if (request.server == "servicenow" && request.method == "PATCH") ++patches;
+  CHECK(patches == 1);
+  CHECK(postsTo(d.fixture.simulator) == 1);
+  CHECK(test::incidentsByCorrelation(d.fixture.simulator)[d.record.correlationId] == 1);
+  CHECK(d.status() == RecordStatus::Updated);
+}
+
+TEST_CASE("an outcome for a correlation_id the record no longer follows is kept in the history only") {
+  // A follow-up (a rescore after the incident closed) gives the record a new correlation_id; the
+  // answer of a request sent under the old one must not give it the old incident back.
+  test::TempDir dir;
+  Ledger ledger(dir.file("ledger.db"));
+  ledger.observe(matchedIntents(1));
+  const LedgerRecord record = *ledger.find("org", "e0");
+  const SentContent before{record.correlationId + ":followup-1", record.contentHash, record.fieldsJson};
+  ledger.markDelivered("org", "e0", IncidentRef{"sys-old", "INC-OLD", "7", "", 3}, before);
+  const LedgerRecord after = *ledger.find("org", "e0");
+  CHECK(after.status == RecordStatus::Pending);
+  CHECK(after.operation == Operation::Create);
+  CHECK(after.incident.sysId.empty());
+  const auto history = ledger.history("org", "e0");
+  REQUIRE_FALSE(history.empty());
+  CHECK(history.back().detail.find("INC-OLD (sys_id sys-old) for " + before.correlationId) == 0);
 }

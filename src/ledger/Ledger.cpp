@@ -387,28 +387,56 @@ std::vector<std::string> Ledger::pendingKeys(const std::string& orgId) const {
   return keys;
 }
 
-void Ledger::markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident) {
-  outcomes_->run([&] { writeDelivered(orgId, evaluationId, incident); });
+void Ledger::markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
+                           const std::optional<SentContent>& sent) {
+  outcomes_->run([&] { writeDelivered(orgId, evaluationId, incident, sent); });
 }
 
 void Ledger::markDeliveredLater(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
-                                GroupCommit::Committed committed) {
-  outcomes_->post([this, orgId, evaluationId, incident] { writeDelivered(orgId, evaluationId, incident); },
+                                const std::optional<SentContent>& sent, GroupCommit::Committed committed) {
+  outcomes_->post([this, orgId, evaluationId, incident, sent] { writeDelivered(orgId, evaluationId, incident, sent); },
                   std::move(committed));
 }
 
 void Ledger::flushOutcomes() { outcomes_->flush(); }
 
-void Ledger::writeDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident) {
+void Ledger::writeDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
+                            const std::optional<SentContent>& sent) {
   fenceWrite(orgId);
-  // Only the operation is needed: read it alone, not the record with its raw text. A record
-  // being delivered is never a lean skip, so it is in evaluations.
+  // Only these are needed: read them alone, not the record with its raw text. A record being
+  // delivered is never a lean skip, so it is in evaluations.
   bool wasUpdate = false;
+  std::string correlationId;
+  std::string contentHash;
   {
-    Statement operation(*db_, "SELECT operation FROM evaluations WHERE org_id=? AND evaluation_id=?");
-    operation.bind(1, orgId).bind(2, evaluationId);
-    if (!operation.step()) throw PermanentError("ledger has no record " + recordKey(orgId, evaluationId));
-    wasUpdate = !operation.isNull(0) && operation.text(0) == toString(Operation::Update);
+    Statement row(*db_, "SELECT operation, correlation_id, content_hash FROM evaluations WHERE org_id=? AND evaluation_id=?");
+    row.bind(1, orgId).bind(2, evaluationId);
+    if (!row.step()) throw PermanentError("ledger has no record " + recordKey(orgId, evaluationId));
+    wasUpdate = !row.isNull(0) && row.text(0) == toString(Operation::Update);
+    correlationId = row.text(1);
+    contentHash = row.text(2);
+  }
+  const std::string event = wasUpdate ? "updated" : "created";
+  const std::string named = incident.number + " (sys_id " + incident.sysId + ")";
+  if (sent && correlationId != sent->correlationId) {
+    addHistory(orgId, evaluationId, event,
+               named + " for " + sent->correlationId + "; the record follows " + correlationId + " since");
+    return;
+  }
+  if (sent && contentHash != sent->contentHash) {
+    // The incident exists with what was sent; the content observed since is still to be sent,
+    // as an update of it (the next delivery PATCHes, and the work note says what changed).
+    Statement update(*db_,
+                     "UPDATE evaluations SET status='pending', operation='update', previous_fields_json=?, sys_id=?,"
+                     " incident_number=COALESCE(?, incident_number), incident_state=COALESCE(?, incident_state),"
+                     " incident_updated_on=COALESCE(?, incident_updated_on),"
+                     " incident_mod_count=COALESCE(?, incident_mod_count), attempts=0, last_error=NULL, updated_at=?"
+                     " WHERE org_id=? AND evaluation_id=?");
+    update.bind(1, nonEmpty(sent->fieldsJson)).bind(2, incident.sysId).bind(3, nonEmpty(incident.number));
+    update.bind(4, nonEmpty(incident.state)).bind(5, nonEmpty(incident.updatedOn)).bind(6, incident.modCount);
+    update.bind(7, utcNowIso()).bind(8, orgId).bind(9, evaluationId).run();
+    addHistory(orgId, evaluationId, event, named + "; the evaluation changed while it was sent, an update follows");
+    return;
   }
   Statement update(*db_,
                    "UPDATE evaluations SET status=?, operation=NULL, raw_json=NULL, previous_fields_json=NULL,"
@@ -416,11 +444,10 @@ void Ledger::writeDelivered(const std::string& orgId, const std::string& evaluat
                    " incident_state=COALESCE(?, incident_state), incident_updated_on=COALESCE(?, incident_updated_on),"
                    " incident_mod_count=COALESCE(?, incident_mod_count), last_error=NULL, updated_at=?"
                    " WHERE org_id=? AND evaluation_id=?");
-  update.bind(1, wasUpdate ? "updated" : "created").bind(2, incident.sysId);
+  update.bind(1, event).bind(2, incident.sysId);
   update.bind(3, nonEmpty(incident.number)).bind(4, nonEmpty(incident.state)).bind(5, nonEmpty(incident.updatedOn));
   update.bind(6, incident.modCount).bind(7, utcNowIso()).bind(8, orgId).bind(9, evaluationId).run();
-  addHistory(orgId, evaluationId, wasUpdate ? "updated" : "created",
-             incident.number + " (sys_id " + incident.sysId + ")");
+  addHistory(orgId, evaluationId, event, named);
 }
 
 void Ledger::markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error) {

@@ -98,13 +98,18 @@ class Ledger {
 
   // Outcomes. Each returns once its write is committed; concurrent callers share commits
   // (GroupCommit), so many delivery workers do not wait for one fsync each.
-  void markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident);
+  // With `sent`, an outcome for content that changed since it was read (a rescore observed while
+  // the request was out) records the incident and leaves the record pending as an update of it,
+  // with `sent`'s fields as what the incident has; one for a correlation_id the record no longer
+  // follows (a follow-up replaced it) is kept in the history only.
+  void markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
+                     const std::optional<SentContent>& sent = std::nullopt);
   // As markDelivered, without waiting: the write joins the next outcome commit and `committed`
   // runs once it has ended (nullptr, or the failure), on the committing thread. Until then the
   // record still reads as pending, so the caller must keep it from being delivered again (the
   // sink holds its claim until `committed`). flushOutcomes() waits for every such write.
   void markDeliveredLater(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
-                          GroupCommit::Committed committed);
+                          const std::optional<SentContent>& sent, GroupCommit::Committed committed);
   void flushOutcomes();
   void markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error);
   void markDead(const std::string& orgId, const std::string& evaluationId, const std::string& reason);
@@ -138,7 +143,8 @@ class Ledger {
   // Which of `evaluationIds` (one org's) the ledger has neither a record nor a tombstone of.
   std::set<std::string> unseenOf(const std::string& orgId, const std::vector<std::string>& evaluationIds) const;
   void fenceWrite(const std::string& orgId);  // in the write's transaction
-  void writeDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident);
+  void writeDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
+                      const std::optional<SentContent>& sent);
   Decision recordFollowUp(const Observation& observation, const LedgerRecord& row);
   // A record pruned with a tombstone (Retention) whose evaluation is exported again is put back
   // as it was when pruned, so it is decided as if it had never gone: never a second create.

@@ -21,6 +21,14 @@ struct IncidentRef {
   std::optional<std::int64_t> modCount;
 };
 
+// What a delivery sent, as it read the record under its claim. The outcome compares it with the
+// record as it is then: a rescore observed while the request was out must not be settled by it.
+struct SentContent {
+  std::string correlationId;
+  std::string contentHash;
+  std::string fieldsJson;
+};
+
 // How a record is named in logs, claims and the CLI: "orgId:evaluationId".
 inline std::string recordKey(const std::string& orgId, const std::string& evaluationId) {
   return orgId + ":" + evaluationId;

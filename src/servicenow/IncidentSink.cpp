@@ -149,23 +149,29 @@ bool IncidentSink::mayBePosted(const std::string& key) const {
   return unrecorded_.count(key) > 0;
 }
 
-void IncidentSink::recordDelivered(const LedgerRecord& record, const IncidentRef& incident, const Settle& settle) {
+void IncidentSink::recordDelivered(const LedgerRecord& record, const IncidentRef& incident, const Settle& settle,
+                                   const std::string& done) {
   const std::string key = record.key();
+  const SentContent sent{record.correlationId, record.contentHash, record.fieldsJson};
   if (settle.commit == OutcomeCommit::Wait) {
     try {
-      ledger_.markDelivered(record.orgId, record.evaluationId, incident);
+      ledger_.markDelivered(record.orgId, record.evaluationId, incident, sent);
     } catch (...) {
       rememberUnrecorded(key);
       throw;
     }
     forgetUnrecorded(key);
+    logger().information("%s: %s", key, done);
     return;
   }
   // The claim travels with the write: the record is not delivered again before the ledger says
   // where its incident is (a second delivery would find it pending and post).
-  auto committed = [this, key, number = incident.number, claim = settle.claim](std::exception_ptr error) {
+  // What was done is logged once it is recorded, as when the worker waits (a paused replica that
+  // wakes without its lease reports no creation: the fence refuses the outcome).
+  auto committed = [this, key, done, number = incident.number, claim = settle.claim](std::exception_ptr error) {
     if (!error) {
       forgetUnrecorded(key);
+      logger().information("%s: %s", key, done);
       return;
     }
     rememberUnrecorded(key);
@@ -183,7 +189,7 @@ void IncidentSink::recordDelivered(const LedgerRecord& record, const IncidentRef
                    key, number, why);
   };
   try {
-    ledger_.markDeliveredLater(record.orgId, record.evaluationId, incident, std::move(committed));
+    ledger_.markDeliveredLater(record.orgId, record.evaluationId, incident, sent, std::move(committed));
   } catch (...) {
     rememberUnrecorded(key);
     throw;
@@ -242,8 +248,7 @@ IncidentSink::Lookup IncidentSink::lookUp(const LedgerRecord& record, const Sett
       lookup.none = true;
     } else if (matches == 1) {
       Incident incident = incidentFromJson(result->getObject(0));
-      recordDelivered(record, refOf(incident), settle);
-      logger().information("%s: adopted existing incident %s (found by correlation_id)", record.key(), incident.number);
+      recordDelivered(record, refOf(incident), settle, "adopted existing incident " + incident.number + " (found by correlation_id)");
       lookup.settled = DeliveryOutcome::Adopted;
     } else {
       std::string numbers;
@@ -298,8 +303,7 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
     HttpResponse response = client_.create(*fields, [&] { ledger_.checkFence(record.orgId); });
     if (isSuccess(response.status)) {
       Incident incident = incidentOf(response);
-      recordDelivered(record, refOf(incident), settle);
-      logger().information("%s: created incident %s", record.key(), incident.number);
+      recordDelivered(record, refOf(incident), settle, "created incident " + incident.number);
       outcome = DeliveryOutcome::Created;
       return AttemptVerdict::done();
     }
@@ -348,8 +352,7 @@ DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int
     if (response.status == 200) {
       Incident incident = incidentOf(response);
       if (incident.sysId.empty()) incident.sysId = record.incident.sysId;
-      recordDelivered(record, refOf(incident), settle);
-      logger().information("%s: updated incident %s", record.key(), record.incident.number);
+      recordDelivered(record, refOf(incident), settle, "updated incident " + record.incident.number);
       outcome = DeliveryOutcome::Updated;
       return AttemptVerdict::done();
     }

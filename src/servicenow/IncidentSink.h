@@ -85,8 +85,9 @@ class IncidentSink {
   // nothing when there is none (safe to post), or a transient verdict.
   struct Lookup;
   Lookup lookUp(const LedgerRecord& record, const Settle& settle);
-  // The record names `incident` now (created, updated or adopted).
-  void recordDelivered(const LedgerRecord& record, const IncidentRef& incident, const Settle& settle);
+  // The record names `incident` now (created, updated or adopted); `done` is logged once recorded.
+  void recordDelivered(const LedgerRecord& record, const IncidentRef& incident, const Settle& settle,
+                       const std::string& done);
   // An incident was created or found but the ledger could not record it: the record is still
   // pending with no failed attempt, so its next create must look first (mayBePosted).
   void rememberUnrecorded(const std::string& key);
