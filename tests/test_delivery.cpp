@@ -634,19 +634,29 @@ TEST_CASE("a rescore observed while the create was out is not settled by its ans
 }
 
 TEST_CASE("an outcome for a correlation_id the record no longer follows is kept in the history only") {
-  // A follow-up (a rescore after the incident closed) gives the record a new correlation_id; the
-  // answer of a request sent under the old one must not give it the old incident back.
+  // A rescore after the incident closed starts a follow-up under a new correlation_id; the answer
+  // of the work note sent to the closed incident meanwhile must not give the record that one back.
   test::TempDir dir;
   Ledger ledger(dir.file("ledger.db"));
   ledger.observe(matchedIntents(1));
-  const LedgerRecord record = *ledger.find("org", "e0");
-  const SentContent before{record.correlationId + ":followup-1", record.contentHash, record.fieldsJson};
-  ledger.markDelivered("org", "e0", IncidentRef{"sys-old", "INC-OLD", "7", "", 3}, before);
+  ledger.markDelivered("org", "e0", IncidentRef{"sys-1", "INC1", "7", "", 0});  // then closed in ServiceNow
+  const LedgerRecord closed = *ledger.find("org", "e0");
+  Observation rescored = matchedIntents(1)[0];
+  rescored.fieldsJson = R"({"short_description":"rescored after the close"})";
+  rescored.followUpAfterClose = true;
+  REQUIRE(ledger.observe({rescored})[0] == Decision::Create);
+  const LedgerRecord followUp = *ledger.find("org", "e0");
+  REQUIRE(followUp.correlationId != closed.correlationId);
+
+  const SentContent workNote{Operation::Update, closed.correlationId, closed.contentHash, closed.fieldsJson};
+  ledger.markDelivered("org", "e0", IncidentRef{"sys-1", "INC1", "7", "", 1}, workNote);
   const LedgerRecord after = *ledger.find("org", "e0");
   CHECK(after.status == RecordStatus::Pending);
   CHECK(after.operation == Operation::Create);
+  CHECK(after.correlationId == followUp.correlationId);
   CHECK(after.incident.sysId.empty());
   const auto history = ledger.history("org", "e0");
   REQUIRE_FALSE(history.empty());
-  CHECK(history.back().detail.find("INC-OLD (sys_id sys-old) for " + before.correlationId) == 0);
+  CHECK(history.back().event == "updated");  // what was sent, not what the record does now
+  CHECK(history.back().detail.find("INC1 (sys_id sys-1) for " + closed.correlationId) == 0);
 }

@@ -416,7 +416,9 @@ void Ledger::writeDelivered(const std::string& orgId, const std::string& evaluat
     correlationId = row.text(1);
     contentHash = row.text(2);
   }
-  const std::string event = wasUpdate ? "updated" : "created";
+  // Named by what was sent: the row's operation may have changed since (a follow-up is a create).
+  const bool sentUpdate = sent ? sent->operation == Operation::Update : wasUpdate;
+  const std::string event = sentUpdate ? "updated" : "created";
   const std::string named = incident.number + " (sys_id " + incident.sysId + ")";
   if (sent && correlationId != sent->correlationId) {
     addHistory(orgId, evaluationId, event,

@@ -24,6 +24,7 @@ struct IncidentRef {
 // What a delivery sent, as it read the record under its claim. The outcome compares it with the
 // record as it is then: a rescore observed while the request was out must not be settled by it.
 struct SentContent {
+  Operation operation = Operation::Create;  // what was sent: a create (POST) or an update (PATCH)
   std::string correlationId;
   std::string contentHash;
   std::string fieldsJson;

@@ -152,7 +152,8 @@ bool IncidentSink::mayBePosted(const std::string& key) const {
 void IncidentSink::recordDelivered(const LedgerRecord& record, const IncidentRef& incident, const Settle& settle,
                                    const std::string& done) {
   const std::string key = record.key();
-  const SentContent sent{record.correlationId, record.contentHash, record.fieldsJson};
+  const SentContent sent{record.operation == Operation::Update ? Operation::Update : Operation::Create,
+                         record.correlationId, record.contentHash, record.fieldsJson};
   if (settle.commit == OutcomeCommit::Wait) {
     try {
       ledger_.markDelivered(record.orgId, record.evaluationId, incident, sent);
