@@ -103,40 +103,75 @@ Ledger::Ledger(const std::string& location, const std::string& password)
   schemaVersion_ = applyMigrations(*db_);
 }
 
-Ledger::~Ledger() = default;
+Ledger::~Ledger() {
+  // With a fence, the daemon flushes while it still holds its leases (the fence may be gone now).
+  if (fence_ != nullptr) return;
+  try {
+    flushSkips();
+  } catch (const std::exception&) {
+    // Nothing is lost: no checkpoint passed these skips, so their windows are read again.
+  }
+}
+
+namespace {
+
+// Ends SkippedRecords' part of a transaction (its key caches and buffer) while the transaction
+// still holds the connection.
+struct SkipsEnded {
+  SkippedRecords& skipped;
+  bool committed = false;
+  ~SkipsEnded() { skipped.transactionEnded(committed); }
+};
+
+}  // namespace
+
+void Ledger::flushSkips() const {
+  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  for (const std::string& orgId : skipped_->bufferedOrgs()) {
+    Transaction transaction(*db_, Transaction::Durability::Relaxed);
+    SkipsEnded ended{*skipped_};
+    try {
+      if (fence_ != nullptr) fence_->check(*db_, orgId, OrgFence::Purpose::Write);
+    } catch (const LeaseLost&) {
+      skipped_->discard(orgId);
+    }
+    skipped_->flush(orgId);
+    transaction.commit();
+    ended.committed = true;
+  }
+}
 
 const std::string& Ledger::path() const { return db_->path(); }
 int Ledger::schemaVersion() const { return schemaVersion_; }
 
-std::vector<Decision> Ledger::observe(const std::vector<Observation>& observations) {
+std::vector<Decision> Ledger::observe(const std::vector<Observation>& observations, SkipWrites skipWrites) {
   std::vector<Decision> decisions;
   decisions.reserve(observations.size());
   Transaction transaction(*db_);
-  struct KeysKept {  // ended while the transaction still holds the connection
-    SkippedRecords& skipped;
-    bool committed = false;
-    ~KeysKept() { skipped.transactionEnded(committed); }
-  } keys{*skipped_};
-  std::string fenced;  // a page is one org's: check each org once
+  SkipsEnded ended{*skipped_};
+  std::vector<std::string> fencedOrgs;  // a page is one org's: check each org once
   std::set<std::string> unseen;
   for (std::size_t i = 0; i < observations.size(); ++i) {
     const Observation& observation = observations[i];
-    if (observation.orgId != fenced) {
-      fenceWrite(observation.orgId);
-      fenced = observation.orgId;
+    if (fencedOrgs.empty() || observation.orgId != fencedOrgs.back()) {
+      const std::string& orgId = observation.orgId;
+      fenceWrite(orgId);
+      fencedOrgs.push_back(orgId);
       // Most of an export is new to the ledger: one lookup for the org's run of the page
       // instead of a record read and a tombstone probe per evaluation.
       std::vector<std::string> ids;
-      for (std::size_t j = i; j < observations.size() && observations[j].orgId == fenced; ++j)
-        ids.push_back(observations[j].evaluationId);
-      unseen = unseenOf(fenced, ids);
+      for (std::size_t j = i; j < observations.size() && observations[j].orgId == orgId; ++j)
+        if (!skipped_->isBuffered(orgId, observations[j].evaluationId)) ids.push_back(observations[j].evaluationId);
+      unseen = unseenOf(orgId, ids);
     }
     // A second sight on the same page finds the row the first one wrote.
     const bool firstSight = unseen.erase(observation.evaluationId) > 0;
     decisions.push_back(observeOne(observation, firstSight));
   }
+  if (skipWrites == SkipWrites::WithPage || skipped_->bufferedCount() > skipBufferRows_)
+    for (const std::string& orgId : fencedOrgs) skipped_->flush(orgId);
   transaction.commit();
-  keys.committed = true;
+  ended.committed = true;
   return decisions;
 }
 
@@ -328,6 +363,10 @@ std::optional<LedgerRecord> Ledger::restorePruned(const Observation& in) {
 }
 
 std::optional<LedgerRecord> Ledger::find(const std::string& orgId, const std::string& evaluationId) const {
+  {
+    std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+    if (auto buffered = skipped_->buffered(orgId, evaluationId)) return buffered;
+  }
   Statement query(*db_, std::string("SELECT ") + kColumns + " FROM ledger_records WHERE org_id=? AND evaluation_id=?");
   query.bind(1, orgId).bind(2, evaluationId);
   if (!query.step()) return std::nullopt;
@@ -335,6 +374,7 @@ std::optional<LedgerRecord> Ledger::find(const std::string& orgId, const std::st
 }
 
 std::optional<LedgerRecord> Ledger::findByKey(const std::string& key) const {
+  flushSkips();  // read by other keys than the buffer's
   const std::string select = std::string("SELECT ") + kColumns + " FROM ledger_records WHERE ";
   for (const char* where : {"correlation_id=?1", "org_id || ':' || evaluation_id = ?1", "incident_number=?1",
                             "sys_id=?1", "evaluation_id=?1"}) {
@@ -354,6 +394,7 @@ std::vector<LedgerRecord> Ledger::list(const RecordFilter& filter) const {
   // Only skipped records can be lean: any other status is read from the full rows alone, so the
   // sync's pending() never scans the skips.
   const bool mayBeLean = !filter.status || *filter.status == RecordStatus::Skipped;
+  if (mayBeLean) flushSkips();  // listed in the view's order, with its filters
   std::string sql = std::string("SELECT ") + kColumns + " FROM " + (mayBeLean ? "ledger_records" : "evaluations") +
                     " WHERE 1=1";
   if (filter.orgId) sql += " AND org_id=?";
@@ -575,7 +616,9 @@ void Ledger::setCheckpoint(const std::string& orgId, const std::string& orgName,
   // Without waiting for the disk: a checkpoint lost to a power cut only has its window read
   // again, and the window's records were committed before it (commits land in order).
   Transaction transaction(*db_, Transaction::Durability::Relaxed);
+  SkipsEnded ended{*skipped_};
   fenceWrite(orgId);
+  skipped_->flush(orgId);
   Statement upsert(*db_,
                    "INSERT INTO checkpoints (org_id, org_name, window_end, updated_at) VALUES (?,?,?,?)"
                    " ON CONFLICT(org_id) DO UPDATE SET org_name=excluded.org_name,"
@@ -583,6 +626,7 @@ void Ledger::setCheckpoint(const std::string& orgId, const std::string& orgName,
                    " ELSE checkpoints.window_end END, updated_at=excluded.updated_at");
   upsert.bind(1, orgId).bind(2, orgName).bind(3, windowEnd).bind(4, utcNowIso()).run();
   transaction.commit();
+  ended.committed = true;
 }
 
 }  // namespace evalbridge

@@ -84,8 +84,12 @@ class Ledger {
   Database& database() const { return *db_; }
   int schemaVersion() const;
 
+  // Where new lean skips go: written with the page, or (the sweep's pages) buffered as
+  // bufferSkips() allows.
+  enum class SkipWrites { WithPage, Buffered };
   // Records a batch of observations in one transaction; returns one decision per observation.
-  std::vector<Decision> observe(const std::vector<Observation>& observations);
+  std::vector<Decision> observe(const std::vector<Observation>& observations,
+                                SkipWrites skipWrites = SkipWrites::WithPage);
 
   std::optional<LedgerRecord> find(const std::string& orgId, const std::string& evaluationId) const;
   // Accepts "orgId:evaluationId", a correlation_id, an evaluation id (if unique) or an incident number.
@@ -135,7 +139,19 @@ class Ledger {
   void checkFence(const std::string& orgId);
 
   std::optional<std::string> checkpoint(const std::string& orgId) const;
+  // Also writes the org's buffered skips, in the same transaction: a checkpoint never passes a
+  // skip that is not in the ledger.
   void setCheckpoint(const std::string& orgId, const std::string& orgName, const std::string& windowEnd);
+
+  // Lets up to `rows` new lean skips of SkipWrites::Buffered pages wait in memory before they are
+  // written (SkipBuffer.h says why), about 150 bytes each; 0, the default, buffers none. A
+  // buffered skip reads as a written one through this object; other connections see it once
+  // its org's checkpoint, a full buffer, a page written with its skips or flushSkips() writes it.
+  void bufferSkips(std::size_t rows) { skipBufferRows_ = rows; }
+  // Writes every buffered skip, each org in its own transaction (an org whose lease is gone has
+  // its skips dropped: they are read again with their window). Const because what the ledger
+  // holds does not change, only where; readers of lean rows by other keys call it first.
+  void flushSkips() const;
 
  private:
   // `unseen`: the ledger has no row and no tombstone for it (known from the page's one lookup).
@@ -152,6 +168,7 @@ class Ledger {
   std::unique_ptr<Database> db_;
   std::unique_ptr<GroupCommit> outcomes_;  // markDelivered / markAttemptFailed / markDead
   std::unique_ptr<SkippedRecords> skipped_;  // lean rows of skips that never reached ServiceNow
+  std::size_t skipBufferRows_ = 0;
   OrgFence* fence_ = nullptr;
   int schemaVersion_ = 0;
 };

@@ -28,6 +28,7 @@ std::int64_t SkippedRecords::cachedKey(Keys& known, Keys& tentative, const std::
 }
 
 void SkippedRecords::transactionEnded(bool committed) {
+  buffer_.transactionEnded(committed);
   if (committed) {
     knownOrgs_.merge(tentativeOrgs_);
     knownReasons_.merge(tentativeReasons_);
@@ -66,16 +67,52 @@ std::int64_t SkippedRecords::readReasonKey(const std::string& reason) {
 
 void SkippedRecords::insert(const std::string& orgId, const std::string& orgName, const std::string& evaluationId,
                             const LeanTime& changedAt, const std::string& reason) {
-  const std::int64_t org = orgKey(orgId, orgName);
-  const std::int64_t why = reasonKey(reason);
-  const std::int64_t now = unixSeconds(Poco::Timestamp());
+  SkipBuffer::Row row;
+  row.orgKey = orgKey(orgId, orgName);
+  row.changedAt = changedAt;
+  row.reasonKey = reasonKey(reason);
+  row.seenAt = unixSeconds(Poco::Timestamp());
+  buffer_.add(orgId, evaluationId, row);
+}
+
+std::optional<LedgerRecord> SkippedRecords::buffered(const std::string& orgId, const std::string& evaluationId) const {
+  const SkipBuffer::Row* row = buffer_.find(orgId, evaluationId);
+  if (row == nullptr) return std::nullopt;
+  Statement names(db_, "SELECT o.org_name, r.text FROM ledger_orgs o, skip_reasons r WHERE o.org_key=?1 AND r.reason_key=?2");
+  names.bind(1, row->orgKey).bind(2, row->reasonKey);
+  if (!names.step()) return std::nullopt;  // not reached: the keys were read in a committed transaction
+  LedgerRecord record;
+  record.orgId = orgId;
+  record.evaluationId = evaluationId;
+  record.orgName = names.text(0);
+  record.status = RecordStatus::Skipped;
+  record.correlationId = correlationIdFor(orgId, evaluationId);
+  if (row->changedAt) record.changedDate = formatIsoTime(Poco::Timestamp::fromEpochTime(*row->changedAt));
+  record.contentHash = "skipped";
+  record.skipReason = names.text(1);
+  record.firstSeenAt = record.updatedAt = formatIsoTime(Poco::Timestamp::fromEpochTime(row->seenAt));
+  return record;
+}
+
+void SkippedRecords::flush(const std::string& orgId) {
+  const SkipBuffer::OrgRows& rows = buffer_.take(orgId);
+  if (rows.empty()) return;
+  // The guards matter only when replicas share the ledger: another one may have written the record
+  // while this one held no lease for the org. (The casts give PostgreSQL the parameters' types.)
   Statement insert(db_,
                    "INSERT INTO skipped_records (org_key, evaluation_id, changed_at, reason_key, first_seen, updated)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
-  insert.bind(1, org).bind(2, evaluationId).bind(3, changedAt).bind(4, why).bind(5, now).run();
+                   " SELECT CAST(?1 AS BIGINT), ?2, CAST(?3 AS BIGINT), CAST(?4 AS BIGINT), CAST(?5 AS BIGINT),"
+                   " CAST(?5 AS BIGINT) WHERE NOT EXISTS (SELECT 1 FROM evaluations WHERE org_id=?6 AND evaluation_id=?2)"
+                   " ON CONFLICT DO NOTHING");
+  for (const auto& [evaluationId, row] : rows) {
+    insert.reset();
+    insert.bind(1, row.orgKey).bind(2, evaluationId.c_str()).bind(3, row.changedAt).bind(4, row.reasonKey);
+    insert.bind(5, row.seenAt).bind(6, orgId).run();
+  }
 }
 
 bool SkippedRecords::remove(const std::string& orgId, const std::string& evaluationId) {
+  if (buffer_.erase(orgId, evaluationId)) return true;
   Statement drop(db_,
                  "DELETE FROM skipped_records WHERE evaluation_id=?2"
                  " AND org_key=(SELECT org_key FROM ledger_orgs WHERE org_id=?1)");
@@ -84,11 +121,12 @@ bool SkippedRecords::remove(const std::string& orgId, const std::string& evaluat
 }
 
 std::map<std::string, long long> SkippedRecords::countByOrg() const {
+  std::lock_guard<std::recursive_mutex> lock(db_.mutex());
+  std::map<std::string, long long> counts = buffer_.countByOrg();
   Statement query(db_,
                   "SELECT o.org_id, COUNT(*) FROM skipped_records s JOIN ledger_orgs o ON o.org_key=s.org_key"
                   " GROUP BY o.org_id");
-  std::map<std::string, long long> counts;
-  while (query.step()) counts[query.text(0)] = query.integer(1);
+  while (query.step()) counts[query.text(0)] += query.integer(1);
   return counts;
 }
 

@@ -3,12 +3,19 @@
 // reached ServiceNow, stored as key, changedDate and a short reason code, about a tenth of a full
 // row. Ledger decides what goes here; readers see these rows through the ledger_records view. Call
 // inside the ledger's transaction: every method is one or two statements on its connection.
+//
+// New rows wait in a buffer (SkipBuffer.h says why) until the ledger writes them with flush(): an
+// org's at its checkpoint, and the rest when the buffer is full or the ledger closes. The ledger
+// answers from the buffer first (buffered()), so a buffered row reads as a written one.
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "ledger/LedgerRecord.h"
+#include "ledger/SkipBuffer.h"
 
 namespace evalbridge {
 
@@ -24,12 +31,27 @@ class SkippedRecords {
   using LeanTime = std::optional<std::int64_t>;
   static std::optional<LeanTime> leanTime(const std::string& changedDate);
 
+  // Buffers a new lean row.
   void insert(const std::string& orgId, const std::string& orgName, const std::string& evaluationId,
               const LeanTime& changedAt, const std::string& reason);
-  // Removes the lean row (the record is becoming a full one); false when there was none.
+  // Removes the lean row, buffered or written (the record is becoming a full one); false when
+  // there was none.
   bool remove(const std::string& orgId, const std::string& evaluationId);
 
-  // orgId -> count of lean rows (for ledger stats and /metrics).
+  // The record of a buffered row, as the ledger_records view would read it once written.
+  std::optional<LedgerRecord> buffered(const std::string& orgId, const std::string& evaluationId) const;
+  bool isBuffered(const std::string& orgId, const std::string& evaluationId) const {
+    return buffer_.find(orgId, evaluationId) != nullptr;
+  }
+  std::size_t bufferedCount() const { return buffer_.size(); }
+  std::vector<std::string> bufferedOrgs() const { return buffer_.orgs(); }
+  // Writes the org's buffered rows, in key order. A row whose record has meanwhile become a full
+  // one, or that is already written, is left out.
+  void flush(const std::string& orgId);
+  // Drops the org's buffered rows unwritten (its lease is gone).
+  void discard(const std::string& orgId) { buffer_.discard(orgId); }
+
+  // orgId -> count of lean rows, written and buffered (for ledger stats and /metrics).
   std::map<std::string, long long> countByOrg() const;
   // orgId -> lean rows last changed before `cutoff` (ISO), and their history rows (a skip migrated
   // from schema 3 keeps the history it had).
@@ -39,9 +61,9 @@ class SkippedRecords {
   // (orgId, history rows) per record deleted.
   std::vector<std::pair<std::string, long long>> deleteOlderThan(const std::string& cutoff, int limit);
 
-  // Call when the transaction that called insert() ends. The org and reason keys it read are
-  // remembered only if it committed: a key written by a rolled-back transaction may later be
-  // given to another row.
+  // Call when a transaction that called insert(), remove() or flush() ends. The org and reason
+  // keys it read are remembered only if it committed (a key written by a rolled-back transaction
+  // may later be given to another row), and the buffer's changes are undone if it did not.
   void transactionEnded(bool committed);
 
  private:
@@ -55,6 +77,7 @@ class SkippedRecords {
                                 const std::function<std::int64_t()>& read);
 
   Database& db_;
+  SkipBuffer buffer_;
   // Keys never change once committed (rows of ledger_orgs and skip_reasons are never deleted), so
   // the two upserts per skipped evaluation run once per org and reason. Guarded by the
   // transaction's connection lock, like every call here.

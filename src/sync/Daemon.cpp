@@ -84,6 +84,16 @@ Daemon::~Daemon() {
   shutdown_.requestStop();
   push_->stop();
   workers_.clear();
+  flushSkips();  // while the leases (the ledger's fence) still exist
+}
+
+void Daemon::flushSkips() {
+  try {
+    engine_.ledger().flushSkips();
+  } catch (const std::exception& e) {
+    // Nothing is lost: no checkpoint passed them, so their windows are read again.
+    logger().warning("buffered skips not written at shutdown: %s", std::string(e.what()));
+  }
 }
 
 void Daemon::start() {
@@ -125,7 +135,9 @@ bool Daemon::waitStopped(std::chrono::milliseconds timeout) {
     }
   }
   // Nothing runs any more: the other replicas may take this one's orgs at once. (Work still busy
-  // at the deadline keeps its leases; they lapse after the TTL.)
+  // at the deadline keeps its leases; they lapse after the TTL.) Skips still buffered are
+  // written first, while this replica holds their orgs.
+  if (all) flushSkips();
   if (leases_ && all) {
     try {
       leases_->releaseAll();

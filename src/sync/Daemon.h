@@ -57,6 +57,7 @@ class Daemon {
   // Whether this replica works the org now (always, without leases).
   bool worksOn(const std::string& orgId) const;
   bool busyWith(const std::string& orgId);
+  void flushSkips();  // the ledger's buffered skips, logged on failure
 
   const Config& config_;
   ShutdownToken& shutdown_;

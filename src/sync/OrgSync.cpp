@@ -236,7 +236,8 @@ void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& results, O
     ++report.exported;
     observations.push_back(observationOf(org_.orgId, org_.name, mapping_, evaluation));
   }
-  std::vector<Decision> decisions = ledger_.observe(observations);
+  // Its skips wait for the window's checkpoint (or a full buffer): SkipBuffer.h says why.
+  std::vector<Decision> decisions = ledger_.observe(observations, Ledger::SkipWrites::Buffered);
   std::vector<LedgerRecord> fresh;
   std::vector<LedgerRecord> unsettled;
   for (size_t i = 0; i < decisions.size(); ++i) {

@@ -78,6 +78,9 @@ SyncEngine::SyncEngine(const Config& config, ShutdownToken& shutdown)
       serviceNow_(std::make_unique<ServiceNowClient>(config.servicenow, shutdown)),
       sink_(std::make_unique<IncidentSink>(*serviceNow_, *ledger_, shutdown)),
       orgSlots_(config.sync.maxConcurrentOrgs) {
+  // About 1.2 MB at most. Measured on 200,000 evaluations, 1% matching (bench/RESULTS.md): the
+  // skips' page writes fall by about two thirds against writing each search page's skips with it.
+  ledger_->bufferSkips(8192);
   std::map<std::string, std::shared_ptr<const Mapping>> mappings;  // by file, each read once
   for (const OrgSettings& org : config.orgs) {
     auto& mapping = mappings[org.mappingPath];

@@ -1,0 +1,210 @@
+// Buffered lean skips (Ledger::bufferSkips, SkipBuffer): a buffered skip answers as a written one,
+// reaches the file with its org's checkpoint, a full buffer or the ledger's close, and a page or a
+// write that rolls back leaves the buffer as it was. On real SQLite and PostgreSQL.
+#include <catch2/catch.hpp>
+
+#include "ledger/Ledger.h"
+#include "ledger/OrgFence.h"
+#include "ledger/SkipBuffer.h"
+#include "ledger/Statement.h"
+#include "support/LedgerBackends.h"
+#include "support/TempDir.h"
+
+using namespace evalbridge;
+using evalbridge::test::LedgerPlace;
+using evalbridge::test::TempDir;
+using evalbridge::test::ledgerPlace;
+
+namespace {
+
+Observation skipped(const std::string& id, const std::string& changed = "2026-11-02T00:00:00Z",
+                    const std::string& orgId = "org-1") {
+  Observation o;
+  o.orgId = orgId;
+  o.orgName = orgId == "org-1" ? "acme" : "beta";
+  o.evaluationId = id;
+  o.changedDate = changed;
+  o.skipReason = "when did not match: answers.totalScore (wanted lt 70)";
+  return o;
+}
+
+Observation matched(const std::string& id, const std::string& changed) {
+  Observation o = skipped(id, changed);
+  o.matched = true;
+  o.skipReason.clear();
+  o.fieldsJson = R"({"short_description":"x"})";
+  o.rawJson = "{\"id\":\"" + id + "\"}";
+  return o;
+}
+
+// The sweep's pages: new skips wait in the buffer.
+std::vector<Decision> observeBuffered(Ledger& ledger, const std::vector<Observation>& page) {
+  return ledger.observe(page, Ledger::SkipWrites::Buffered);
+}
+
+long long countRows(const LedgerPlace& place, const std::string& table) {
+  const std::unique_ptr<Database> db = place.open();
+  Statement query(*db, "SELECT COUNT(*) FROM " + table);
+  query.step();
+  return query.integer(0);
+}
+
+struct SwitchableFence : OrgFence {
+  std::string refused;
+  void check(Database&, const std::string& orgId, Purpose) override {
+    if (orgId == refused) throw LeaseLost(orgId + " is held elsewhere");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a buffered skip answers as a written one and reaches the file with its org's checkpoint",
+          "[ledger][lean][buffer]") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  ledger.bufferSkips(100);
+  CHECK(observeBuffered(ledger, {skipped("e1"), skipped("e2")}) == std::vector<Decision>{Decision::Skip, Decision::Skip});
+  CHECK(countRows(place, "skipped_records") == 0);  // buffered, not written
+  const auto row = ledger.find("org-1", "e1");
+  REQUIRE(row);
+  CHECK(row->status == RecordStatus::Skipped);
+  CHECK(row->orgName == "acme");
+  CHECK(row->correlationId == "evalbridge:org-1:e1");
+  CHECK(row->changedDate == "2026-11-02T00:00:00Z");
+  CHECK(row->skipReason == "when did not match: answers.totalScore (wanted lt 70)");
+  CHECK(row->contentHash == "skipped");
+  CHECK_FALSE(row->firstSeenAt.empty());
+  CHECK(ledger.statsByOrg().at("org-1").byStatus.at("skipped") == 2);
+  // Seen again on a later page: known, not a second skip (the page's lookup must not call it new).
+  CHECK(observeBuffered(ledger, {skipped("e1")})[0] == Decision::Unchanged);
+  // An older export of it is stale, by the buffered changedDate.
+  CHECK(observeBuffered(ledger, {matched("e2", "2026-11-01T00:00:00Z")})[0] == Decision::Stale);
+  CHECK(countRows(place, "skipped_records") == 0);
+  ledger.setCheckpoint("org-1", "acme", "2026-11-03T00:00:00Z");
+  CHECK(countRows(place, "skipped_records") == 2);
+  CHECK(countRows(place, "evaluations") == 0);
+  CHECK(ledger.find("org-1", "e1")->firstSeenAt == row->firstSeenAt);  // as written, as buffered
+  CHECK(ledger.statsByOrg().at("org-1").byStatus.at("skipped") == 2);
+}
+
+TEST_CASE("a buffered skip that starts to match becomes one full record and is never written lean",
+          "[ledger][lean][buffer]") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  ledger.bufferSkips(100);
+  observeBuffered(ledger, {skipped("e1", "2026-11-02T00:00:00Z")});
+  const std::string firstSeen = ledger.find("org-1", "e1")->firstSeenAt;
+  CHECK(observeBuffered(ledger, {matched("e1", "2026-11-03T00:00:00Z")})[0] == Decision::Create);
+  ledger.setCheckpoint("org-1", "acme", "2026-11-04T00:00:00Z");
+  CHECK(countRows(place, "skipped_records") == 0);
+  CHECK(countRows(place, "evaluations") == 1);
+  const auto row = ledger.find("org-1", "e1");
+  REQUIRE(row);
+  CHECK(row->status == RecordStatus::Pending);
+  CHECK(row->firstSeenAt == firstSeen);
+  CHECK(ledger.list({}).size() == 1);
+}
+
+TEST_CASE("a full buffer is written with the page that fills it, and the ledger's close writes the rest",
+          "[ledger][lean][buffer]") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  {
+    Ledger ledger(place.location, place.password);
+    ledger.bufferSkips(2);
+    observeBuffered(ledger, {skipped("e1"), skipped("e2")});
+    CHECK(countRows(place, "skipped_records") == 0);
+    observeBuffered(ledger, {skipped("e3")});  // three buffered: more than two
+    CHECK(countRows(place, "skipped_records") == 3);
+    observeBuffered(ledger, {skipped("e4")});
+    CHECK(countRows(place, "skipped_records") == 3);
+  }
+  CHECK(countRows(place, "skipped_records") == 4);
+}
+
+TEST_CASE("a page observed with its skips (the push path) writes its org's buffered ones too", "[ledger][lean][buffer]") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  ledger.bufferSkips(100);
+  observeBuffered(ledger, {skipped("e1"), skipped("x1", "2026-11-02T00:00:00Z", "org-2")});
+  CHECK(ledger.observe({skipped("e2")})[0] == Decision::Skip);
+  CHECK(countRows(place, "skipped_records") == 2);  // e1 and e2; org-2's waits
+  CHECK(ledger.statsByOrg().at("org-2").byStatus.at("skipped") == 1);
+}
+
+TEST_CASE("a page that rolls back takes its buffered skips with it", "[ledger][lean][buffer]") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  SwitchableFence fence;
+  fence.refused = "org-2";
+  ledger.setFence(&fence);
+  ledger.bufferSkips(100);
+  observeBuffered(ledger, {skipped("e0")});
+  CHECK_THROWS_AS(observeBuffered(ledger, {skipped("e1"), skipped("x1", "2026-11-02T00:00:00Z", "org-2")}), LeaseLost);
+  CHECK_FALSE(ledger.find("org-1", "e1"));
+  CHECK(ledger.find("org-1", "e0"));
+  CHECK(ledger.statsByOrg().at("org-1").total == 1);
+  fence.refused.clear();
+  ledger.flushSkips();
+  CHECK(countRows(place, "skipped_records") == 1);
+  ledger.setFence(nullptr);
+}
+
+TEST_CASE("skips buffered for an org whose lease is gone are dropped unwritten", "[ledger][lean][buffer]") {
+  // Another replica holds the org now and reads its windows again; a late write from this one
+  // could sit beside a record that replica made.
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  SwitchableFence fence;
+  ledger.setFence(&fence);
+  ledger.bufferSkips(100);
+  observeBuffered(ledger, {skipped("e1"), skipped("e2")});
+  observeBuffered(ledger, {skipped("x1", "2026-11-02T00:00:00Z", "org-2")});
+  fence.refused = "org-1";
+  ledger.flushSkips();
+  CHECK(countRows(place, "skipped_records") == 1);  // org-2's
+  CHECK_FALSE(ledger.find("org-1", "e1"));
+  CHECK(ledger.find("org-2", "x1"));
+  ledger.setFence(nullptr);
+}
+
+TEST_CASE("the skip buffer undoes a rolled-back transaction's adds, erases and takes in reverse", "[ledger][buffer]") {
+  SkipBuffer buffer;
+  SkipBuffer::Row row;
+  row.orgKey = 1;
+  row.seenAt = 100;
+  buffer.add("o", "a", row);
+  buffer.add("o", "b", row);
+  buffer.transactionEnded(true);
+
+  // Erase one, take the org (to write it), add a new one: all undone.
+  CHECK(buffer.erase("o", "a"));
+  CHECK(buffer.take("o").size() == 1);
+  CHECK(buffer.size() == 0);
+  buffer.add("o", "c", row);
+  buffer.transactionEnded(false);
+  CHECK(buffer.size() == 2);
+  CHECK(buffer.find("o", "a") != nullptr);
+  CHECK(buffer.find("o", "b") != nullptr);
+  CHECK(buffer.find("o", "c") == nullptr);
+
+  // Taken and committed: written, gone.
+  CHECK(buffer.take("o").size() == 2);
+  buffer.transactionEnded(true);
+  CHECK(buffer.size() == 0);
+  CHECK(buffer.orgs().empty());
+
+  // Discarded in a transaction that then rolls back: stays gone.
+  buffer.add("p", "d", row);
+  buffer.transactionEnded(true);
+  buffer.add("p", "e", row);
+  buffer.discard("p");
+  buffer.transactionEnded(false);
+  CHECK(buffer.size() == 0);
+  CHECK(buffer.find("p", "d") == nullptr);
+}
