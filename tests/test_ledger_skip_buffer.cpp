@@ -135,6 +135,37 @@ TEST_CASE("a page observed with its skips (the push path) writes its org's buffe
   CHECK(ledger.statsByOrg().at("org-2").byStatus.at("skipped") == 1);
 }
 
+TEST_CASE("a full buffer writes every org's skips, not only those of the page that filled it", "[ledger][lean][buffer]") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  ledger.bufferSkips(2);
+  observeBuffered(ledger, {skipped("x1", "2026-11-02T00:00:00Z", "org-2"), skipped("x2", "2026-11-02T00:00:00Z", "org-2")});
+  observeBuffered(ledger, {skipped("e1")});
+  CHECK(countRows(place, "skipped_records") == 3);
+}
+
+TEST_CASE("skips dropped when an org's lease changed keep its sweep from checkpointing past them",
+          "[ledger][lean][buffer]") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  ledger.bufferSkips(100);
+  ledger.beginSweep("org-1");
+  observeBuffered(ledger, {skipped("e1")});
+  ledger.discardSkips("org-1");
+  CHECK_FALSE(ledger.find("org-1", "e1"));  // another replica may have changed it
+  observeBuffered(ledger, {skipped("e2")});
+  CHECK_THROWS_AS(ledger.setCheckpoint("org-1", "acme", "2026-11-03T00:00:00Z"), LeaseLost);
+  CHECK_FALSE(ledger.checkpoint("org-1"));
+  ledger.setCheckpoint("org-2", "beta", "2026-11-03T00:00:00Z");  // other orgs are not held back
+  // The next sweep reads the windows again (e1 with them) and may checkpoint.
+  ledger.beginSweep("org-1");
+  observeBuffered(ledger, {skipped("e1"), skipped("e2")});
+  ledger.setCheckpoint("org-1", "acme", "2026-11-03T00:00:00Z");
+  CHECK(countRows(place, "skipped_records") == 2);
+}
+
 TEST_CASE("a page that rolls back takes its buffered skips with it", "[ledger][lean][buffer]") {
   TempDir dir;
   const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);

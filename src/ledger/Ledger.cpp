@@ -133,7 +133,7 @@ void Ledger::flushSkips() const {
     try {
       if (fence_ != nullptr) fence_->check(*db_, orgId, OrgFence::Purpose::Write);
     } catch (const LeaseLost&) {
-      skipped_->discard(orgId);
+      discardSkips(orgId);
     }
     skipped_->flush(orgId);
     transaction.commit();
@@ -141,10 +141,39 @@ void Ledger::flushSkips() const {
   }
 }
 
+void Ledger::discardSkips(const std::string& orgId) const {
+  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  if (skipped_->bufferedCount() == 0) return;
+  const std::vector<std::string> orgs = skipped_->bufferedOrgs();
+  if (std::find(orgs.begin(), orgs.end(), orgId) == orgs.end()) return;
+  skipped_->discard(orgId);
+  skipsDropped_.insert(orgId);
+}
+
+void Ledger::beginSweep(const std::string& orgId) {
+  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  skipsDropped_.erase(orgId);
+}
+
 const std::string& Ledger::path() const { return db_->path(); }
 int Ledger::schemaVersion() const { return schemaVersion_; }
 
 std::vector<Decision> Ledger::observe(const std::vector<Observation>& observations, SkipWrites skipWrites) {
+  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  std::vector<Decision> decisions = observePage(observations, skipWrites);
+  // A full buffer writes every org's rows, not only this page's: one org's long window must not
+  // leave the others writing page by page. A failure leaves them buffered: the org's checkpoint
+  // writes them, or fails and says why.
+  if (skipped_->bufferedCount() > skipBufferRows_) {
+    try {
+      flushSkips();
+    } catch (const std::exception&) {
+    }
+  }
+  return decisions;
+}
+
+std::vector<Decision> Ledger::observePage(const std::vector<Observation>& observations, SkipWrites skipWrites) {
   std::vector<Decision> decisions;
   decisions.reserve(observations.size());
   Transaction transaction(*db_);
@@ -168,7 +197,7 @@ std::vector<Decision> Ledger::observe(const std::vector<Observation>& observatio
     const bool firstSight = unseen.erase(observation.evaluationId) > 0;
     decisions.push_back(observeOne(observation, firstSight));
   }
-  if (skipWrites == SkipWrites::WithPage || skipped_->bufferedCount() > skipBufferRows_)
+  if (skipWrites == SkipWrites::WithPage)
     for (const std::string& orgId : fencedOrgs) skipped_->flush(orgId);
   transaction.commit();
   ended.committed = true;
@@ -181,14 +210,15 @@ std::set<std::string> Ledger::unseenOf(const std::string& orgId, const std::vect
   for (std::size_t from = 0; from < evaluationIds.size(); from += kChunk) {
     const std::size_t count = std::min(kChunk, evaluationIds.size() - from);
     std::string list;
-    for (std::size_t k = 0; k < count; ++k) list += (k ? ",?" : "?") + std::to_string(k + 2);
+    for (std::size_t k = 0; k < count; ++k) list += (k ? ",(?" : "(?") + std::to_string(k + 2) + ")";
     // The tables, not the ledger_records view: the view would run its joins and text
-    // conversions for each row it finds.
-    Statement seen(*db_, "SELECT evaluation_id FROM evaluations WHERE org_id=?1 AND evaluation_id IN (" + list +
-                             ") UNION ALL SELECT evaluation_id FROM skipped_records WHERE org_key=(SELECT org_key FROM"
-                             " ledger_orgs WHERE org_id=?1) AND evaluation_id IN (" + list +
-                             ") UNION ALL SELECT evaluation_id FROM pruned_records WHERE org_id=?1 AND evaluation_id IN (" +
-                             list + ")");
+    // conversions for each row it finds. The ids are listed once and each is probed in the three
+    // tables in turn (an IN list per table made SQLite build three temporary indexes per page).
+    Statement seen(*db_, "SELECT v.column1 FROM (VALUES " + list + ") v WHERE"
+                             " EXISTS (SELECT 1 FROM evaluations e WHERE e.org_id=?1 AND e.evaluation_id=v.column1)"
+                             " OR EXISTS (SELECT 1 FROM skipped_records s WHERE s.org_key=(SELECT org_key FROM"
+                             " ledger_orgs WHERE org_id=?1) AND s.evaluation_id=v.column1)"
+                             " OR EXISTS (SELECT 1 FROM pruned_records p WHERE p.org_id=?1 AND p.evaluation_id=v.column1)");
     seen.bind(1, orgId);
     for (std::size_t k = 0; k < count; ++k) seen.bind(static_cast<int>(k + 2), evaluationIds[from + k]);
     while (seen.step()) unseen.erase(seen.text(0));
@@ -618,6 +648,9 @@ void Ledger::setCheckpoint(const std::string& orgId, const std::string& orgName,
   Transaction transaction(*db_, Transaction::Durability::Relaxed);
   SkipsEnded ended{*skipped_};
   fenceWrite(orgId);
+  if (skipsDropped_.count(orgId))
+    throw LeaseLost("org " + orgId + ": skips buffered in this sweep were dropped when its lease changed; its windows "
+                    "are read again by the next sweep");
   skipped_->flush(orgId);
   Statement upsert(*db_,
                    "INSERT INTO checkpoints (org_id, org_name, window_end, updated_at) VALUES (?,?,?,?)"

@@ -152,8 +152,17 @@ class Ledger {
   // its skips dropped: they are read again with their window). Const because what the ledger
   // holds does not change, only where; readers of lean rows by other keys call it first.
   void flushSkips() const;
+  // Drops the org's buffered skips unwritten: its lease changed, so another replica may have
+  // changed their records. Until beginSweep(orgId), setCheckpoint(orgId) refuses (LeaseLost): a
+  // sweep that began before the drop must not checkpoint past what it dropped, and the next one
+  // reads those windows again.
+  void discardSkips(const std::string& orgId) const;
+  // A sweep of the org starts (from its checkpoint).
+  void beginSweep(const std::string& orgId);
 
  private:
+  // observe() without writing a full buffer: the page's one transaction.
+  std::vector<Decision> observePage(const std::vector<Observation>& observations, SkipWrites skipWrites);
   // `unseen`: the ledger has no row and no tombstone for it (known from the page's one lookup).
   Decision observeOne(const Observation& observation, bool unseen);
   // Which of `evaluationIds` (one org's) the ledger has neither a record nor a tombstone of.
@@ -169,6 +178,7 @@ class Ledger {
   std::unique_ptr<GroupCommit> outcomes_;  // markDelivered / markAttemptFailed / markDead
   std::unique_ptr<SkippedRecords> skipped_;  // lean rows of skips that never reached ServiceNow
   std::size_t skipBufferRows_ = 0;
+  mutable std::set<std::string> skipsDropped_;  // orgs whose buffered skips were dropped; under db_'s mutex
   OrgFence* fence_ = nullptr;
   int schemaVersion_ = 0;
 };

@@ -52,12 +52,13 @@ class SkipBuffer {
   void transactionEnded(bool committed);
 
  private:
-  // One org's rows, allocated from their own arena: thousands of small nodes from the general
+  // One org's rows, allocated from their own pool: thousands of small nodes from the general
   // heap fragmented it and slowed every allocation of the export's parse (measured: malloc's
-  // share of the CPU tripled). The arena goes with the rows once they are written.
+  // share of the CPU tripled). The pool reuses what erased rows free, and goes with the rows
+  // once they are written.
   struct OrgBuffer {
-    std::pmr::monotonic_buffer_resource arena;
-    OrgRows rows{&arena};
+    std::pmr::unsynchronized_pool_resource pool;
+    OrgRows rows{&pool};
   };
   struct Change {
     enum class Kind { Added, Erased, Taken } kind;

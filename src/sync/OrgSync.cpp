@@ -65,6 +65,7 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
   OrgSyncReport report;
   report.orgName = org_.name;
   report.orgId = org_.orgId;
+  ledger_.beginSweep(org_.orgId);
   try {
     // A token is only ever valid in its own org: refuse to export when the credentials belong
     // to another org than the one configured (the ledger keys everything by orgId).
