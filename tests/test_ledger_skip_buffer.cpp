@@ -230,6 +230,16 @@ TEST_CASE("the skip buffer undoes a rolled-back transaction's adds, erases and t
   CHECK(buffer.size() == 0);
   CHECK(buffer.orgs().empty());
 
+  // Many erased (rows that started to match): the org's rows move to a fresh arena, all of them.
+  for (int i = 0; i < 3000; ++i) buffer.add("q", "k" + std::to_string(i), row);
+  buffer.transactionEnded(true);
+  for (int i = 10; i < 3000; ++i) CHECK(buffer.erase("q", "k" + std::to_string(i)));
+  buffer.transactionEnded(true);
+  CHECK(buffer.size() == 10);
+  for (int i = 0; i < 10; ++i) CHECK(buffer.find("q", "k" + std::to_string(i)) != nullptr);
+  CHECK(buffer.take("q").size() == 10);
+  buffer.transactionEnded(true);
+
   // Discarded in a transaction that then rolls back: stays gone.
   buffer.add("p", "d", row);
   buffer.transactionEnded(true);

@@ -21,7 +21,13 @@ void SkipBuffer::drop(const std::string& orgId, const std::string& evaluationId)
   if (row == rows.end()) return;
   rows.erase(row);
   --size_;
-  if (org->second->rows.empty()) orgs_.erase(org);
+  if (rows.empty()) {
+    orgs_.erase(org);
+  } else if (++org->second->erased > rows.size() + 1024) {
+    auto fresh = std::make_unique<OrgBuffer>();
+    for (const auto& [id, kept] : rows) fresh->rows.emplace(id, kept);
+    org->second = std::move(fresh);
+  }
 }
 
 void SkipBuffer::add(const std::string& orgId, const std::string& evaluationId, const Row& row) {
