@@ -11,12 +11,15 @@
 #include "ledger/SqliteError.h"
 #include "ledger/Statement.h"
 #include "ledger/Transaction.h"
+#include "support/LeanSkipChecks.h"
 #include "support/LedgerBackends.h"
 #include "support/TempDir.h"
 
 using namespace evalbridge;
 using evalbridge::test::LedgerPlace;
 using evalbridge::test::TempDir;
+using evalbridge::test::checkLeanSkip;
+using evalbridge::test::countRows;
 using evalbridge::test::ledgerPlace;
 
 namespace {
@@ -313,32 +316,14 @@ TEST_CASE("a ledger written by schema 2 is migrated in place and loses nothing",
   CHECK(ledger.pending("o1").size() == 1);
 }
 
-namespace {
-
-long long countRows(const LedgerPlace& place, const std::string& table) {
-  const std::unique_ptr<Database> db = place.open();
-  Statement query(*db, "SELECT COUNT(*) FROM " + table);
-  query.step();
-  return query.integer(0);
-}
-
-}  // namespace
-
 TEST_CASE("a skip that never reached ServiceNow is a lean row: same answers, no full row, no history",
           "[ledger][lean]") {
   TempDir dir;
   const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
   Ledger ledger(place.location, place.password);
   CHECK(ledger.observe({skipped("e1", "when did not match: answers.totalScore (wanted lt 70)")})[0] == Decision::Skip);
-  const auto row = ledger.find("org-1", "e1");
-  REQUIRE(row);
-  CHECK(row->status == RecordStatus::Skipped);
-  CHECK(row->orgName == "acme");
-  CHECK(row->correlationId == "evalbridge:org-1:e1");
-  CHECK(row->changedDate == "2026-11-01T00:00:00Z");
-  CHECK(row->skipReason == "when did not match: answers.totalScore (wanted lt 70)");
-  CHECK(row->contentHash == "skipped");
-  CHECK_FALSE(row->firstSeenAt.empty());
+  checkLeanSkip(ledger.find("org-1", "e1"), "org-1", "acme", "e1", "2026-11-01T00:00:00Z",
+                "when did not match: answers.totalScore (wanted lt 70)");
   CHECK(ledger.history("org-1", "e1").empty());
   CHECK(ledger.findByKey("evalbridge:org-1:e1")->evaluationId == "e1");
   CHECK(ledger.findByKey("org-1:e1")->evaluationId == "e1");

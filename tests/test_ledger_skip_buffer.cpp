@@ -7,12 +7,15 @@
 #include "ledger/OrgFence.h"
 #include "ledger/SkipBuffer.h"
 #include "ledger/Statement.h"
+#include "support/LeanSkipChecks.h"
 #include "support/LedgerBackends.h"
 #include "support/TempDir.h"
 
 using namespace evalbridge;
 using evalbridge::test::LedgerPlace;
 using evalbridge::test::TempDir;
+using evalbridge::test::checkLeanSkip;
+using evalbridge::test::countRows;
 using evalbridge::test::ledgerPlace;
 
 namespace {
@@ -42,12 +45,16 @@ std::vector<Decision> observeBuffered(Ledger& ledger, const std::vector<Observat
   return ledger.observe(page, Ledger::SkipWrites::Buffered);
 }
 
-long long countRows(const LedgerPlace& place, const std::string& table) {
-  const std::unique_ptr<Database> db = place.open();
-  Statement query(*db, "SELECT COUNT(*) FROM " + table);
-  query.step();
-  return query.integer(0);
-}
+// A ledger on either backend whose sweep pages buffer up to `rows` skips.
+struct BufferingLedger {
+  TempDir dir;
+  LedgerPlace place;
+  Ledger ledger;
+  BufferingLedger(LedgerBackend backend, std::size_t rows)
+      : place(ledgerPlace(backend, dir)), ledger(place.location, place.password) {
+    ledger.bufferSkips(rows);
+  }
+};
 
 struct SwitchableFence : OrgFence {
   std::string refused;
@@ -60,21 +67,14 @@ struct SwitchableFence : OrgFence {
 
 TEST_CASE("a buffered skip answers as a written one and reaches the file with its org's checkpoint",
           "[ledger][lean][buffer]") {
-  TempDir dir;
-  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
-  Ledger ledger(place.location, place.password);
-  ledger.bufferSkips(100);
+  BufferingLedger buffering(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), 100);
+  const LedgerPlace& place = buffering.place;
+  Ledger& ledger = buffering.ledger;
   CHECK(observeBuffered(ledger, {skipped("e1"), skipped("e2")}) == std::vector<Decision>{Decision::Skip, Decision::Skip});
   CHECK(countRows(place, "skipped_records") == 0);  // buffered, not written
   const auto row = ledger.find("org-1", "e1");
-  REQUIRE(row);
-  CHECK(row->status == RecordStatus::Skipped);
-  CHECK(row->orgName == "acme");
-  CHECK(row->correlationId == "evalbridge:org-1:e1");
-  CHECK(row->changedDate == "2026-11-02T00:00:00Z");
-  CHECK(row->skipReason == "when did not match: answers.totalScore (wanted lt 70)");
-  CHECK(row->contentHash == "skipped");
-  CHECK_FALSE(row->firstSeenAt.empty());
+  checkLeanSkip(row, "org-1", "acme", "e1", "2026-11-02T00:00:00Z",
+                "when did not match: answers.totalScore (wanted lt 70)");
   CHECK(ledger.statsByOrg().at("org-1").byStatus.at("skipped") == 2);
   // Seen again on a later page: known, not a second skip (the page's lookup must not call it new).
   CHECK(observeBuffered(ledger, {skipped("e1")})[0] == Decision::Unchanged);
@@ -90,10 +90,9 @@ TEST_CASE("a buffered skip answers as a written one and reaches the file with it
 
 TEST_CASE("a buffered skip that starts to match becomes one full record and is never written lean",
           "[ledger][lean][buffer]") {
-  TempDir dir;
-  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
-  Ledger ledger(place.location, place.password);
-  ledger.bufferSkips(100);
+  BufferingLedger buffering(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), 100);
+  const LedgerPlace& place = buffering.place;
+  Ledger& ledger = buffering.ledger;
   observeBuffered(ledger, {skipped("e1", "2026-11-02T00:00:00Z")});
   const std::string firstSeen = ledger.find("org-1", "e1")->firstSeenAt;
   CHECK(observeBuffered(ledger, {matched("e1", "2026-11-03T00:00:00Z")})[0] == Decision::Create);
@@ -125,10 +124,9 @@ TEST_CASE("a full buffer is written with the page that fills it, and the ledger'
 }
 
 TEST_CASE("a page observed with its skips (the push path) writes its org's buffered ones too", "[ledger][lean][buffer]") {
-  TempDir dir;
-  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
-  Ledger ledger(place.location, place.password);
-  ledger.bufferSkips(100);
+  BufferingLedger buffering(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), 100);
+  const LedgerPlace& place = buffering.place;
+  Ledger& ledger = buffering.ledger;
   observeBuffered(ledger, {skipped("e1"), skipped("x1", "2026-11-02T00:00:00Z", "org-2")});
   CHECK(ledger.observe({skipped("e2")})[0] == Decision::Skip);
   CHECK(countRows(place, "skipped_records") == 2);  // e1 and e2; org-2's waits
@@ -136,10 +134,9 @@ TEST_CASE("a page observed with its skips (the push path) writes its org's buffe
 }
 
 TEST_CASE("a full buffer writes every org's skips, not only those of the page that filled it", "[ledger][lean][buffer]") {
-  TempDir dir;
-  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
-  Ledger ledger(place.location, place.password);
-  ledger.bufferSkips(2);
+  BufferingLedger buffering(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), 2);
+  const LedgerPlace& place = buffering.place;
+  Ledger& ledger = buffering.ledger;
   observeBuffered(ledger, {skipped("x1", "2026-11-02T00:00:00Z", "org-2"), skipped("x2", "2026-11-02T00:00:00Z", "org-2")});
   observeBuffered(ledger, {skipped("e1")});
   CHECK(countRows(place, "skipped_records") == 3);
@@ -147,10 +144,9 @@ TEST_CASE("a full buffer writes every org's skips, not only those of the page th
 
 TEST_CASE("skips dropped when an org's lease changed keep its sweep from checkpointing past them",
           "[ledger][lean][buffer]") {
-  TempDir dir;
-  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
-  Ledger ledger(place.location, place.password);
-  ledger.bufferSkips(100);
+  BufferingLedger buffering(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), 100);
+  const LedgerPlace& place = buffering.place;
+  Ledger& ledger = buffering.ledger;
   ledger.beginSweep("org-1");
   observeBuffered(ledger, {skipped("e1")});
   ledger.discardSkips("org-1");
@@ -167,13 +163,12 @@ TEST_CASE("skips dropped when an org's lease changed keep its sweep from checkpo
 }
 
 TEST_CASE("a page that rolls back takes its buffered skips with it", "[ledger][lean][buffer]") {
-  TempDir dir;
-  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
-  Ledger ledger(place.location, place.password);
+  BufferingLedger buffering(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), 100);
+  const LedgerPlace& place = buffering.place;
+  Ledger& ledger = buffering.ledger;
   SwitchableFence fence;
   fence.refused = "org-2";
   ledger.setFence(&fence);
-  ledger.bufferSkips(100);
   observeBuffered(ledger, {skipped("e0")});
   CHECK_THROWS_AS(observeBuffered(ledger, {skipped("e1"), skipped("x1", "2026-11-02T00:00:00Z", "org-2")}), LeaseLost);
   CHECK_FALSE(ledger.find("org-1", "e1"));
@@ -188,12 +183,11 @@ TEST_CASE("a page that rolls back takes its buffered skips with it", "[ledger][l
 TEST_CASE("skips buffered for an org whose lease is gone are dropped unwritten", "[ledger][lean][buffer]") {
   // Another replica holds the org now and reads its windows again; a late write from this one
   // could sit beside a record that replica made.
-  TempDir dir;
-  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
-  Ledger ledger(place.location, place.password);
+  BufferingLedger buffering(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), 100);
+  const LedgerPlace& place = buffering.place;
+  Ledger& ledger = buffering.ledger;
   SwitchableFence fence;
   ledger.setFence(&fence);
-  ledger.bufferSkips(100);
   observeBuffered(ledger, {skipped("e1"), skipped("e2")});
   observeBuffered(ledger, {skipped("x1", "2026-11-02T00:00:00Z", "org-2")});
   fence.refused = "org-1";
