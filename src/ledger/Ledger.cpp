@@ -143,11 +143,7 @@ void Ledger::flushSkips() const {
 
 void Ledger::discardSkips(const std::string& orgId) const {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  if (skipped_->bufferedCount() == 0) return;
-  const std::vector<std::string> orgs = skipped_->bufferedOrgs();
-  if (std::find(orgs.begin(), orgs.end(), orgId) == orgs.end()) return;
-  skipped_->discard(orgId);
-  skipsDropped_.insert(orgId);
+  if (skipped_->discard(orgId)) skipsDropped_.insert(orgId);
 }
 
 void Ledger::beginSweep(const std::string& orgId) {

@@ -61,9 +61,9 @@ const SkipBuffer::OrgRows& SkipBuffer::take(const std::string& orgId) {
   return change.taken->rows;
 }
 
-void SkipBuffer::discard(const std::string& orgId) {
+bool SkipBuffer::discard(const std::string& orgId) {
   auto org = orgs_.find(orgId);
-  if (org == orgs_.end()) return;
+  if (org == orgs_.end()) return false;
   size_ -= org->second->rows.size();
   orgs_.erase(org);
   // Undoing an earlier change must not bring a discarded row back.
@@ -72,6 +72,7 @@ void SkipBuffer::discard(const std::string& orgId) {
     change.kind = Change::Kind::Taken;  // with nothing taken: undone, it puts nothing back
     change.taken.reset();
   }
+  return true;
 }
 
 std::map<std::string, long long> SkipBuffer::countByOrg() const {

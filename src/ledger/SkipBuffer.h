@@ -41,8 +41,8 @@ class SkipBuffer {
   // The org's rows, taken out to be written; they come back if the transaction rolls back. The
   // reference is valid until transactionEnded().
   const OrgRows& take(const std::string& orgId);
-  // Drops the org's rows for good (a rollback does not bring them back).
-  void discard(const std::string& orgId);
+  // Drops the org's rows for good (a rollback does not bring them back); false when it had none.
+  bool discard(const std::string& orgId);
 
   std::size_t size() const { return size_; }
   std::map<std::string, long long> countByOrg() const;

@@ -48,8 +48,8 @@ class SkippedRecords {
   // Writes the org's buffered rows, in key order. A row whose record has meanwhile become a full
   // one, or that is already written, is left out.
   void flush(const std::string& orgId);
-  // Drops the org's buffered rows unwritten (its lease is gone).
-  void discard(const std::string& orgId) { buffer_.discard(orgId); }
+  // Drops the org's buffered rows unwritten (its lease is gone); false when it had none.
+  bool discard(const std::string& orgId) { return buffer_.discard(orgId); }
 
   // orgId -> count of lean rows, written and buffered (for ledger stats and /metrics).
   std::map<std::string, long long> countByOrg() const;
