@@ -131,7 +131,7 @@ void Ledger::flushSkips() const {
     Transaction transaction(*db_, Transaction::Durability::Relaxed);
     SkipsEnded ended{*skipped_};
     try {
-      if (fence_ != nullptr) fence_->check(*db_, orgId, OrgFence::Purpose::Write);
+      fenceWrite(orgId);
     } catch (const LeaseLost&) {
       discardSkips(orgId);
     }
@@ -634,7 +634,7 @@ void Ledger::checkFence(const std::string& orgId) {
   fence_->check(*db_, orgId, OrgFence::Purpose::Request);
 }
 
-void Ledger::fenceWrite(const std::string& orgId) {
+void Ledger::fenceWrite(const std::string& orgId) const {
   if (fence_ != nullptr) fence_->check(*db_, orgId, OrgFence::Purpose::Write);
 }
 

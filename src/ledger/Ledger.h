@@ -167,7 +167,7 @@ class Ledger {
   Decision observeOne(const Observation& observation, bool unseen);
   // Which of `evaluationIds` (one org's) the ledger has neither a record nor a tombstone of.
   std::set<std::string> unseenOf(const std::string& orgId, const std::vector<std::string>& evaluationIds) const;
-  void fenceWrite(const std::string& orgId);  // in the write's transaction
+  void fenceWrite(const std::string& orgId) const;  // in the write's transaction
   void writeDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
                       const std::optional<SentContent>& sent);
   Decision recordFollowUp(const Observation& observation, const LedgerRecord& row);
