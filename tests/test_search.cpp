@@ -116,6 +116,33 @@ TEST_CASE("the search source delivers every matching evaluation, with names read
   CHECK(mapping.readiness(bare) == Mapping::Readiness::Incomplete);
 }
 
+TEST_CASE("an evaluation read in full keeps the text Genesys sent, byte for byte, as its raw record") {
+  // ServiceNow refuses every create (422): each matching record is dead-lettered with its raw
+  // text, the record a person replays. That text is the GET's answer as received, not the bridge's
+  // rewriting of a parsed tree (key order, number formats and escapes would change).
+  BridgeFixture fixture;
+  sim::FaultRule rejected;
+  rejected.server = "servicenow";
+  rejected.method = "POST";
+  rejected.kind = "status";
+  rejected.status = 422;
+  fixture.simulator.addFault(rejected);
+  syncOnce(fixture);
+
+  const std::string orgId = fixture.simulator.options().orgs[0].orgId;
+  Ledger ledger(fixture.ledgerPath());
+  const auto gets = requestsTo(fixture, "GET", kEvaluations);
+  REQUIRE(gets.size() > 2);
+  for (const auto& get : gets) {
+    REQUIRE(get.status == 200);
+    const auto evaluation = parseJsonObject(get.responseBody);
+    const auto record = ledger.find(orgId, evaluation->getValue<std::string>("id"));
+    REQUIRE(record);
+    CHECK(record->status == RecordStatus::Dead);
+    CHECK(record->rawJson == get.responseBody);
+  }
+}
+
 TEST_CASE("a second sweep over the same windows creates nothing, and a rescore PATCHes its incident") {
   BridgeFixture fixture;
   REQUIRE(syncOnce(fixture).at(0).ok);

@@ -53,7 +53,7 @@ std::string AnalyticsSource::submit(const TimeWindow& interval) {
 
 void AnalyticsSource::readPages(const std::string& jobId, const TimeWindow& window,
                                 const EvaluationPageHandler& handler) {
-  EvaluationFetcher fetcher(client_, client_.org().analytics.maxConcurrency);
+  EvaluationFetcher fetcher(client_, client_.org().analytics.maxConcurrency, projection_);
   std::string cursor;
   for (int pageNumber = 1;; ++pageNumber) {
     std::string path = std::string(kAnalyticsJobsPath) + "/" + urlEncode(jobId) + "/results";

@@ -10,6 +10,7 @@
 #include <Poco/Logger.h>
 
 #include "common/Errors.h"
+#include "genesys/EvaluationProjection.h"
 #include "genesys/OrgClient.h"
 
 namespace evalbridge {
@@ -19,10 +20,11 @@ Poco::Logger& logger() { return Poco::Logger::get("evalbridge.genesys"); }
 
 }  // namespace
 
-EvaluationFetcher::EvaluationFetcher(OrgClient& client, int maxConcurrency)
-    : client_(client), maxConcurrency_(std::max(1, maxConcurrency)) {}
+EvaluationFetcher::EvaluationFetcher(OrgClient& client, int maxConcurrency,
+                                     std::shared_ptr<const ProjectionPaths> projection)
+    : client_(client), maxConcurrency_(std::max(1, maxConcurrency)), projection_(std::move(projection)) {}
 
-Poco::JSON::Object::Ptr EvaluationFetcher::fetchOne(const EvaluationRef& ref) {
+Poco::JSON::Object::Ptr EvaluationFetcher::fetchOne(const EvaluationRef& ref, EvaluationProjector* projector) {
   const std::string path = evaluationPath(ref);
   HttpResponse response = client_.probe("GET", path);
   if (response.status == 404) {
@@ -32,14 +34,20 @@ Poco::JSON::Object::Ptr EvaluationFetcher::fetchOne(const EvaluationRef& ref) {
   }
   if (response.status < 200 || response.status > 299)
     client_.fail(response, "GET /api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}");
-  try {
-    Poco::JSON::Parser parser;
-    auto value = parser.parse(response.body);
-    if (value.type() == typeid(Poco::JSON::Object::Ptr)) return value.extract<Poco::JSON::Object::Ptr>();
-  } catch (const Poco::Exception&) {
+  std::string problem = "not a JSON object";
+  if (projector) {
+    if (auto projected = projector->project(response.body, problem)) return projected;
+  } else {
+    try {
+      Poco::JSON::Parser parser;
+      auto value = parser.parse(response.body);
+      if (value.type() == typeid(Poco::JSON::Object::Ptr)) return value.extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::Exception& e) {
+      problem = "not valid JSON (" + e.message() + ")";
+    }
   }
   throw TransientError("org " + client_.org().name + ": evaluation " + ref.evaluationId +
-                       ": the response is not a JSON object");
+                       ": the response is " + problem);
 }
 
 std::vector<Poco::JSON::Object::Ptr> EvaluationFetcher::fetch(const std::vector<EvaluationRef>& refs) {
@@ -58,11 +66,14 @@ std::vector<Poco::JSON::Object::Ptr> EvaluationFetcher::fetchEach(const std::vec
   std::mutex errorMutex;
 
   auto work = [&] {
+    // One per worker: a projector's parser is not thread-safe.
+    std::unique_ptr<EvaluationProjector> projector;
+    if (projection_) projector = std::make_unique<EvaluationProjector>(projection_);
     for (;;) {
       const std::size_t i = next.fetch_add(1);
       if (i >= refs.size() || failed.load()) return;
       try {
-        results[i] = fetchOne(refs[i]);
+        results[i] = fetchOne(refs[i], projector.get());
       } catch (...) {
         std::lock_guard<std::mutex> lock(errorMutex);
         if (!firstError) firstError = std::current_exception();

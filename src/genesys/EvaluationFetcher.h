@@ -2,6 +2,10 @@
 // Reads full evaluations (the evaluation GET with expand, EvaluationRef.h) with at most
 // `maxConcurrency` requests in flight for one org, so one results page of references becomes one
 // page of evaluations in roughly a single round trip, without hammering the org's rate limit.
+// With projection paths, each answer is cut down to them by simdjson (EvaluationProjection.h)
+// and keeps its text as received, instead of a whole Poco tree that the ledger would
+// stringify again for the raw text of a delivered record.
+#include <memory>
 #include <vector>
 
 #include <Poco/JSON/Object.h>
@@ -10,11 +14,14 @@
 
 namespace evalbridge {
 
+class EvaluationProjector;
 class OrgClient;
+class ProjectionPaths;
 
 class EvaluationFetcher {
  public:
-  EvaluationFetcher(OrgClient& client, int maxConcurrency);
+  // `projection` null: each evaluation is parsed whole.
+  EvaluationFetcher(OrgClient& client, int maxConcurrency, std::shared_ptr<const ProjectionPaths> projection = nullptr);
 
   // The evaluations in the order of `refs`. One that no longer exists (404: deleted since the
   // analytics job ran) is left out and logged. Any other failure is rethrown once every worker
@@ -25,10 +32,12 @@ class EvaluationFetcher {
   std::vector<Poco::JSON::Object::Ptr> fetchEach(const std::vector<EvaluationRef>& refs);
 
  private:
-  Poco::JSON::Object::Ptr fetchOne(const EvaluationRef& ref);
+  // `projector` null: parsed whole by Poco.
+  Poco::JSON::Object::Ptr fetchOne(const EvaluationRef& ref, EvaluationProjector* projector);
 
   OrgClient& client_;
   int maxConcurrency_;
+  std::shared_ptr<const ProjectionPaths> projection_;
 };
 
 }  // namespace evalbridge

@@ -37,6 +37,8 @@ class EvaluationSource {
   // Hand evaluations over cut down to these paths (EvaluationProjection.h) instead of whole,
   // where the source reads results documents itself (search, export). Null: whole.
   void projectOnto(std::shared_ptr<const ProjectionPaths> paths) { projection_ = std::move(paths); }
+  // The paths set by projectOnto (null: whole), for what reads full evaluations beside the source.
+  const std::shared_ptr<const ProjectionPaths>& projection() const { return projection_; }
 
  protected:
   std::shared_ptr<const ProjectionPaths> projection_;

@@ -6,6 +6,7 @@
 #include <Poco/DigestEngine.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
 #include <Poco/SHA2Engine.h>
 
 #include <algorithm>
@@ -23,10 +24,6 @@
 
 namespace evalbridge {
 namespace {
-
-// The hash that stands for "the mapping did not match", so a record that keeps not matching
-// is Unchanged, and one that stops matching is a change.
-const std::string kSkippedHash = "skipped";
 
 const char* kColumns =
     "org_id, evaluation_id, org_name, status, operation, correlation_id, changed_date, content_hash,"
@@ -163,7 +160,11 @@ std::vector<Decision> Ledger::observe(const std::vector<Observation>& observatio
   if (skipped_->bufferedCount() > skipBufferRows_) {
     try {
       flushSkips();
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+      Poco::Logger::get("evalbridge.ledger")
+          .warning("writing %z buffered skipped evaluations failed (they stay buffered; each org's next checkpoint "
+                   "writes its own or fails): %s",
+                   skipped_->bufferedCount(), std::string(e.what()));
     }
   }
   return decisions;
@@ -239,7 +240,7 @@ Decision Ledger::observeOne(const Observation& in, bool unseen) {
     }
   }
   const std::string now = utcNowIso();
-  const std::string hash = in.matched ? sha256Hex(in.fieldsJson) : kSkippedHash;
+  const std::string hash = in.matched ? sha256Hex(in.fieldsJson) : kSkippedContentHash;
 
   if (!in.deadReason.empty()) {
     // Kept whole (raw record and reason) so nothing is lost; `ledger replay` re-reads it.
@@ -574,7 +575,7 @@ bool Ledger::replayRemapped(const std::string& orgId, const std::string& evaluat
                      "UPDATE evaluations SET status='skipped', operation=NULL, content_hash=?, fields_json=NULL,"
                      " raw_json=NULL, skip_reason=?, attempts=0, last_error=NULL, updated_at=?"
                      " WHERE org_id=? AND evaluation_id=?");
-    update.bind(1, kSkippedHash).bind(2, remapping.skipReason).bind(3, now).bind(4, orgId).bind(5, evaluationId).run();
+    update.bind(1, kSkippedContentHash).bind(2, remapping.skipReason).bind(3, now).bind(4, orgId).bind(5, evaluationId).run();
     addHistory(orgId, evaluationId, "replay", "mapped again: no longer matches (" + remapping.skipReason + ")");
     transaction.commit();
     return true;
@@ -583,7 +584,7 @@ bool Ledger::replayRemapped(const std::string& orgId, const std::string& evaluat
   Statement update(*db_,
                    "UPDATE evaluations SET status='pending', operation=?, content_hash=?, fields_json=?,"
                    " skip_reason=?, attempts=0, updated_at=? WHERE org_id=? AND evaluation_id=?");
-  update.bind(1, hasIncident ? "update" : "create").bind(2, remapping.matched ? sha256Hex(fields) : kSkippedHash);
+  update.bind(1, hasIncident ? "update" : "create").bind(2, remapping.matched ? sha256Hex(fields) : kSkippedContentHash);
   update.bind(3, fields).bind(4, remapping.matched ? std::nullopt : nonEmpty(remapping.skipReason)).bind(5, now);
   update.bind(6, orgId).bind(7, evaluationId).run();
   addHistory(orgId, evaluationId, "replay", "mapped again with the current mapping; moved from dead letter to pending");

@@ -9,6 +9,11 @@ namespace evalbridge {
 enum class RecordStatus { Pending, Created, Updated, Skipped, Dead };
 enum class Operation { None, Create, Update };
 
+// The content hash that stands for "the mapping did not match", so a record that keeps not
+// matching is Unchanged, and one that stops matching is a change. The ledger_records view
+// (db/004_lean_skipped.sql) gives lean rows the same text.
+inline const std::string kSkippedContentHash = "skipped";
+
 const char* toString(RecordStatus status);
 const char* toString(Operation operation);
 RecordStatus recordStatusFromString(const std::string& text);  // throws PermanentError

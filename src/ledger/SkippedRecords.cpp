@@ -88,7 +88,7 @@ std::optional<LedgerRecord> SkippedRecords::buffered(const std::string& orgId, c
   record.status = RecordStatus::Skipped;
   record.correlationId = correlationIdFor(orgId, evaluationId);
   if (row->changedAt) record.changedDate = formatIsoTime(Poco::Timestamp::fromEpochTime(*row->changedAt));
-  record.contentHash = "skipped";
+  record.contentHash = kSkippedContentHash;
   record.skipReason = names.text(1);
   record.firstSeenAt = record.updatedAt = formatIsoTime(Poco::Timestamp::fromEpochTime(row->seenAt));
   return record;

@@ -32,8 +32,9 @@ bool refOf(const Poco::JSON::Object::Ptr& evaluation, EvaluationRef& ref) {
 
 }  // namespace
 
-EvaluationCompleter::EvaluationCompleter(OrgClient& client, const Mapping& mapping)
-    : client_(client), mapping_(mapping) {}
+EvaluationCompleter::EvaluationCompleter(OrgClient& client, const Mapping& mapping,
+                                         std::shared_ptr<const ProjectionPaths> projection)
+    : client_(client), mapping_(mapping), projection_(std::move(projection)) {}
 
 std::vector<Poco::JSON::Object::Ptr> EvaluationCompleter::complete(const std::vector<Poco::JSON::Object::Ptr>& page,
                                                                    int& fetched) {
@@ -50,7 +51,7 @@ std::vector<Poco::JSON::Object::Ptr> EvaluationCompleter::complete(const std::ve
     positions.push_back(i);
   }
   if (refs.empty()) return out;
-  EvaluationFetcher fetcher(client_, client_.org().search.maxConcurrency);
+  EvaluationFetcher fetcher(client_, client_.org().search.maxConcurrency, projection_);
   std::vector<Poco::JSON::Object::Ptr> full = fetcher.fetchEach(refs);
   for (std::size_t j = 0; j < refs.size(); ++j) {
     if (!full[j]) continue;

@@ -6,6 +6,7 @@
 // genesys.search.maxConcurrency at a time for the org; results the mapping can already decide
 // (every path present, or a skip that the present fields settle) cost no request.
 // Redacted and malformed entries are passed on as they are: the sync skips or dead-letters them.
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ namespace evalbridge {
 
 class Mapping;
 class OrgClient;
+class ProjectionPaths;
 
 // EvaluationResponse.redacted: true when the caller may not see the evaluation's content.
 bool isRedacted(const Poco::JSON::Object::Ptr& evaluation);
@@ -26,7 +28,10 @@ std::optional<std::string> skipBeforeMapping(const Poco::JSON::Object::Ptr& eval
 
 class EvaluationCompleter {
  public:
-  EvaluationCompleter(OrgClient& client, const Mapping& mapping);
+  // `projection`: the full evaluations are cut down to these paths, as the source's results are
+  // (null: read whole).
+  EvaluationCompleter(OrgClient& client, const Mapping& mapping,
+                      std::shared_ptr<const ProjectionPaths> projection = nullptr);
 
   // The page in the same order, with incomplete results replaced by their full evaluation. A
   // result whose evaluation is gone (404) is left as it was. `fetched` counts the full reads.
@@ -35,6 +40,7 @@ class EvaluationCompleter {
  private:
   OrgClient& client_;
   const Mapping& mapping_;
+  std::shared_ptr<const ProjectionPaths> projection_;
 };
 
 }  // namespace evalbridge

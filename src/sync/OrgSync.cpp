@@ -59,7 +59,7 @@ OrgSync::OrgSync(const OrgSettings& org, OrgClient& client, EvaluationSource& so
       ledger_(ledger),
       sink_(sink),
       shutdown_(shutdown),
-      completer_(client, mapping) {}
+      completer_(client, mapping, source.projection()) {}
 
 OrgSyncReport OrgSync::run(const SyncRange& range) {
   OrgSyncReport report;
