@@ -221,6 +221,11 @@ TEST_CASE("a skip known from the condition's paths stops at the deciding stage",
   CHECK_FALSE(skipped->has("agent"));
   CHECK_FALSE(skipped->has("queue"));
   CHECK_FALSE(projectedRawText(skipped));
+  // It carries the skip code the whole evaluation maps to, so the sync does not map it again.
+  const auto skipCode = projectedSkipCode(skipped);
+  REQUIRE(skipCode);
+  CHECK_THAT(*skipCode, Catch::Matchers::StartsWith("when did not match: "));
+  CHECK(*skipCode == mapping.apply(whole(variant(sample, passing)), false).skipCode);
 
   // A failing evaluation is read in full at once.
   const Poco::JSON::Object::Ptr failing = projectedFrom([&](Poco::JSON::Object& e) {
@@ -229,6 +234,7 @@ TEST_CASE("a skip known from the condition's paths stops at the deciding stage",
   });
   CHECK(failing->has("agent"));
   CHECK(projectedRawText(failing));
+  CHECK_FALSE(projectedSkipCode(failing));
   // So is a passing one the sync would dead-letter: its raw text goes to the dead letter.
   CHECK(projectedRawText(projectedFrom([&](Poco::JSON::Object& e) {
     passing(e);

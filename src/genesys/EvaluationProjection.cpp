@@ -18,6 +18,7 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 
 const char* const kRawText = "__evalbridgeProjectedFrom";
+const char* const kSkipCode = "__evalbridgeSkippedAs";
 
 // The value as T, once its type() said it is one (so the error code is never set).
 template <typename T>
@@ -170,22 +171,24 @@ std::shared_ptr<const ProjectionPaths> projectionFor(const Mapping& mapping,
   if (!mapping.hasCondition()) return std::make_shared<const ProjectionPaths>(paths);
   std::vector<std::string> deciding = mapping.conditionPathsRead();
   deciding.insert(deciding.end(), own.begin(), own.end());
-  return std::make_shared<const ProjectionPaths>(paths, deciding, [&mapping](const Poco::JSON::Object::Ptr& evaluation) {
-    // A record the sync would dead-letter (no usable id, a changedDate that is not a string) is
-    // read in full, so that the dead letter keeps its raw text.
-    if (!isUsableEvaluationId(evaluation->get("id")) || !isUsableChangedDate(evaluation->get("changedDate")))
-      return false;
-    try {
-      return mapping.readiness(evaluation) == Mapping::Readiness::SkipKnown;
-    } catch (...) {
-      return false;  // the full read maps it and says what went wrong
-    }
-  });
+  return std::make_shared<const ProjectionPaths>(
+      paths, deciding, [&mapping](const Poco::JSON::Object::Ptr& evaluation) -> std::optional<std::string> {
+        // A record the sync would dead-letter (no usable id, a changedDate that is not a string)
+        // is read in full, so that the dead letter keeps its raw text.
+        if (!isUsableEvaluationId(evaluation->get("id")) || !isUsableChangedDate(evaluation->get("changedDate")))
+          return std::nullopt;
+        return mapping.knownSkipCode(evaluation);  // nothing on a failure: the full read maps it and says what went wrong
+      });
 }
 
 std::optional<std::string> projectedRawText(const Poco::JSON::Object::Ptr& evaluation) {
   if (!evaluation || !evaluation->has(kRawText)) return std::nullopt;
   return evaluation->getValue<std::string>(kRawText);
+}
+
+std::optional<std::string> projectedSkipCode(const Poco::JSON::Object::Ptr& evaluation) {
+  if (!evaluation || !evaluation->has(kSkipCode)) return std::nullopt;
+  return evaluation->getValue<std::string>(kSkipCode);
 }
 
 EvaluationProjector::EvaluationProjector(std::shared_ptr<const ProjectionPaths> paths)
@@ -207,7 +210,10 @@ Poco::JSON::Object::Ptr EvaluationProjector::project(const std::string& raw, std
   if (const ProjectionPaths::Node* deciding = paths_->deciding()) {
     Poco::JSON::Object::Ptr decided = new Poco::JSON::Object;
     projectMembers(*deciding, members, *decided);
-    if (paths_->decided(decided)) return decided;
+    if (auto skipCode = paths_->decided(decided)) {
+      decided->set(kSkipCode, std::move(*skipCode));
+      return decided;
+    }
   }
   Poco::JSON::Object::Ptr projected = new Poco::JSON::Object;
   projectMembers(paths_->root(), members, *projected);

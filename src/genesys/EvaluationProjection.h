@@ -13,9 +13,9 @@
 //
 // In two stages when the mapping has a condition: first only what deciding needs (the
 // condition's paths and the sync's own), and when that already shows a skip (Mapping::readiness
-// says SkipKnown) the object stops there, with neither the fields' paths nor the raw text: the
-// mapping skips it without reading them, and the ledger keeps no raw text of a skip. Most
-// evaluations end at the first stage.
+// says SkipKnown) the object stops there, with neither the fields' paths nor the raw text but with
+// the skip code (projectedSkipCode): the sync skips it without applying the mapping again, and the
+// ledger keeps no raw text of a skip. Most evaluations end at the first stage.
 //
 // A key that appears twice in one object: the last one counts, as with Poco.
 #include <Poco/JSON/Object.h>
@@ -49,8 +49,9 @@ class ProjectionPaths {
     const Node* key(std::string_view name) const;
   };
 
-  // True when an evaluation cut down to the deciding paths needs nothing more.
-  using Decided = std::function<bool(const Poco::JSON::Object::Ptr& deciding)>;
+  // The mapping's skip code when an evaluation cut down to the deciding paths needs nothing
+  // more (a skip the condition settles), else nothing.
+  using Decided = std::function<std::optional<std::string>(const Poco::JSON::Object::Ptr& deciding)>;
 
   // `paths` in FieldPath syntax ("answers.totalScore", "mediaType[0]"). Throws
   // std::invalid_argument for one that is not (a mapping's paths were validated when it loaded).
@@ -59,7 +60,7 @@ class ProjectionPaths {
   ProjectionPaths(const std::vector<std::string>& paths, const std::vector<std::string>& decidingPaths, Decided decided);
   const Node& root() const { return root_; }
   const Node* deciding() const { return decided_ ? &deciding_ : nullptr; }
-  bool decided(const Poco::JSON::Object::Ptr& deciding) const { return decided_(deciding); }
+  std::optional<std::string> decided(const Poco::JSON::Object::Ptr& deciding) const { return decided_(deciding); }
 
  private:
   Node root_;
@@ -78,6 +79,11 @@ std::shared_ptr<const ProjectionPaths> projectionFor(const Mapping& mapping,
 // The whole record's text of a projected evaluation (kept in a member no Genesys model has, as
 // MalformedEntry does), or nothing for an object built whole or stopped at the deciding stage.
 std::optional<std::string> projectedRawText(const Poco::JSON::Object::Ptr& evaluation);
+
+// The skip code the mapping gave an evaluation stopped at the deciding stage (kept in a member no
+// Genesys model has, like the raw text), or nothing for any other object. The sync takes it
+// instead of applying the mapping again: Mapping::knownSkipCode decided it on the same values.
+std::optional<std::string> projectedSkipCode(const Poco::JSON::Object::Ptr& evaluation);
 
 // Not thread-safe (one simdjson parser, reused so that a page allocates nothing per record):
 // one per reader.

@@ -167,25 +167,38 @@ std::vector<std::string> Mapping::pathsRead() const {
   return paths;
 }
 
+std::string Mapping::whyNotMatched(const Poco::JSON::Object& evaluation, bool withValues) const {
+  std::vector<std::string> why;
+  impl_->when->explain(evaluation, true, withValues, std::string(), why);
+  std::string reason = "when did not match: ";
+  for (std::size_t i = 0; i < why.size(); ++i) {
+    if (i) reason += "; ";
+    reason += why[i];
+    if (reason.size() > kMaxSkipReason) break;
+  }
+  return mapping::truncateText(reason, kMaxSkipReason);
+}
+
+std::optional<std::string> Mapping::knownSkipCode(const Poco::JSON::Object::Ptr& evaluation) const {
+  if (!impl_->when || evaluation.isNull()) return std::nullopt;
+  try {
+    for (const auto* path : impl_->whenPaths)
+      if (path->lookup(*evaluation).kind == mapping::Value::Kind::Missing) return std::nullopt;
+    if (impl_->when->matches(*evaluation)) return std::nullopt;
+    return whyNotMatched(*evaluation, false);
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 MappingResult Mapping::apply(const Poco::JSON::Object::Ptr& evaluation, bool withSkipReason) const {
   MappingResult result;
   try {
     static const Poco::JSON::Object kEmpty;
     const Poco::JSON::Object& ev = evaluation.isNull() ? kEmpty : *evaluation;
     if (impl_->when && !impl_->when->matches(ev)) {
-      auto explained = [&](bool withValues) {
-        std::vector<std::string> why;
-        impl_->when->explain(ev, true, withValues, std::string(), why);
-        std::string reason = "when did not match: ";
-        for (std::size_t i = 0; i < why.size(); ++i) {
-          if (i) reason += "; ";
-          reason += why[i];
-          if (reason.size() > kMaxSkipReason) break;
-        }
-        return mapping::truncateText(reason, kMaxSkipReason);
-      };
-      if (withSkipReason) result.skipReason = explained(true);
-      result.skipCode = explained(false);
+      if (withSkipReason) result.skipReason = whyNotMatched(ev, true);
+      result.skipCode = whyNotMatched(ev, false);
       return result;
     }
     result.fields.reserve(impl_->fields.size());

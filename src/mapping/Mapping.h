@@ -3,6 +3,7 @@
 // incident, or into a "skip" with the reason. Loading validates everything up front; applying
 // never throws for data reasons (missing fields render as "" or their ?? default).
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +54,11 @@ class Mapping {
   enum class Readiness { Complete, SkipKnown, Incomplete };
   Readiness readiness(const Poco::JSON::Object::Ptr& evaluation) const;
 
+  // The skip code apply() gives (MappingResult::skipCode) when `when` alone settles a skip: every
+  // path of `when` is present and `when` is false, so whatever the rest holds, the evaluation is
+  // skipped with this code. Nothing otherwise, and on a failure (apply() then says what failed).
+  std::optional<std::string> knownSkipCode(const Poco::JSON::Object::Ptr& evaluation) const;
+
   // Every field path applying reads (`when` first, then the fields'), as written in the file.
   // An evaluation cut down to these paths maps exactly as the whole one does.
   std::vector<std::string> pathsRead() const;
@@ -67,6 +73,8 @@ class Mapping {
  private:
   struct Impl;
   explicit Mapping(std::unique_ptr<Impl> impl);
+  // "when did not match: ..." for an evaluation `when` does not match, with or without the values.
+  std::string whyNotMatched(const Poco::JSON::Object& evaluation, bool withValues) const;
   std::unique_ptr<Impl> impl_;
 };
 

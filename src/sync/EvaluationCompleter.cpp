@@ -2,6 +2,7 @@
 
 #include "config/Config.h"
 #include "genesys/EvaluationFetcher.h"
+#include "genesys/EvaluationProjection.h"
 #include "genesys/MalformedEntry.h"
 #include "genesys/OrgClient.h"
 #include "mapping/Mapping.h"
@@ -44,7 +45,8 @@ std::vector<Poco::JSON::Object::Ptr> EvaluationCompleter::complete(const std::ve
   for (std::size_t i = 0; i < page.size(); ++i) {
     const auto& evaluation = page[i];
     if (!evaluation || isMalformedEntry(evaluation) || isRedacted(evaluation)) continue;
-    if (mapping_.readiness(evaluation) != Mapping::Readiness::Incomplete) continue;
+    // A skip the projection already settled needs nothing more.
+    if (projectedSkipCode(evaluation) || mapping_.readiness(evaluation) != Mapping::Readiness::Incomplete) continue;
     EvaluationRef ref;
     if (!refOf(evaluation, ref)) continue;  // cannot be read again; the mapping sees what there is
     refs.push_back(std::move(ref));

@@ -194,7 +194,12 @@ Observation observe(const std::string& orgId, const std::string& orgName, const 
     observation.skipReason = *reason;
     return observation;
   }
-  MappingResult result = mapping.apply(evaluation, /*withSkipReason=*/false);  // the ledger keeps the code
+  MappingResult result;
+  if (auto skipCode = projectedSkipCode(evaluation)) {
+    result.skipCode = std::move(*skipCode);  // the projection applied `when` already (most evaluations)
+  } else {
+    result = mapping.apply(evaluation, /*withSkipReason=*/false);  // the ledger keeps the code
+  }
   if (!result.error.empty()) {
     keepRaw();
     observation.deadReason = "mapping " + mapping.name() + " failed: " + result.error;
