@@ -1,7 +1,8 @@
 // One bad record costs one record (issue 10): a results page with a poisoned evaluation between
 // two good ones, through the real binary. The good ones become incidents, the poisoned one goes
 // to the dead letter with its raw text and the reason, `sync` exits 3, and the window is
-// checkpointed so the next cycle moves past it.
+// checkpointed so the next cycle moves past it. The same for an evaluation read in full (the GET
+// with expand) whose answer holds bad data; an answer that breaks off is read again instead.
 #include <catch2/catch.hpp>
 
 #include "ledger/Ledger.h"
@@ -71,5 +72,67 @@ TEST_CASE("a poisoned evaluation on a page is dead-lettered alone, for the searc
       CHECK(again.exitCode == 0);
       CHECK(fixture.simulator.incidents().size() == matchingEvaluationIds(fixture, "acme-us").size());
     }
+  }
+}
+
+TEST_CASE("an evaluation read in full with a value no strict parser takes is dead-lettered alone, and a read that breaks off is read again") {
+  // The search result was fine; the evaluation GET (with expand, for the names) is not. Bad data
+  // (the object is whole, one value is refused) is the same at every read: that record goes to the
+  // dead letter and the window goes on. A body that breaks off may be a transfer gone wrong: the
+  // org's cycle fails without dead-lettering anything, and the next cycle reads it again.
+  const std::string evaluationGet = "/api/v2/quality/conversations/";
+  BridgeFixture fixture;
+  const std::string orgId = fixture.simulator.options().orgs[0].orgId;
+  std::set<std::string> expected = matchingEvaluationIds(fixture, "acme-us");
+  sim::FaultRule rule;
+  rule.server = "acme-us";
+  rule.method = "GET";
+  rule.pathPrefix = evaluationGet;
+  rule.count = 1;
+
+  SECTION("a lone UTF-16 surrogate in an agent's name") {
+    rule.kind = "poisonBody";
+    rule.poison = R"({"id":"read-in-full","agent":{"name":"\ud83d"},"changedDate":"2026-11-20T00:00:00Z"})";
+    fixture.simulator.addFault(rule);
+    auto result = runEvalbridge(fixture, "sync --once");
+    INFO(result.out << result.err);
+    CHECK(result.exitCode == 3);  // finished, but a record went to the dead letter
+
+    // The read that got the poison, and the evaluation it was for.
+    std::string poisonedId;
+    for (const auto& r : fixture.simulator.requests())
+      if (r.server == "acme-us" && r.method == "GET" && r.path.rfind(evaluationGet, 0) == 0 && r.responseBody == rule.poison)
+        poisonedId = r.path.substr(r.path.rfind('/') + 1);
+    REQUIRE(expected.erase(poisonedId) == 1);  // only evaluations that fail are read in full
+    CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, expected));
+
+    Ledger ledger(fixture.ledgerPath());
+    RecordFilter dead;
+    dead.status = RecordStatus::Dead;
+    const auto records = ledger.list(dead);
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].rawJson == rule.poison);
+    CHECK_THAT(records[0].lastError,
+               Catch::Contains("evaluation " + poisonedId) && Catch::Contains("read in full: not valid JSON ("));
+    REQUIRE(ledger.checkpoint(orgId));  // the window went on
+  }
+
+  SECTION("a body cut off half way") {
+    rule.kind = "badJson";
+    fixture.simulator.addFault(rule);
+    auto result = runEvalbridge(fixture, "sync --once");
+    INFO(result.out << result.err);
+    CHECK(result.exitCode == 1);  // the org's cycle failed: nothing was lost, nothing dead-lettered
+    {
+      Ledger ledger(fixture.ledgerPath());
+      RecordFilter dead;
+      dead.status = RecordStatus::Dead;
+      CHECK(ledger.list(dead).empty());
+    }
+    auto again = runEvalbridge(fixture, "sync --once");
+    INFO(again.out << again.err);
+    CHECK(again.exitCode == 0);
+    CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, expected));
+    CHECK(fixture.simulator.incidents().size() == expected.size());
   }
 }

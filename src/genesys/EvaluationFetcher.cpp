@@ -11,6 +11,7 @@
 
 #include "common/Errors.h"
 #include "genesys/EvaluationProjection.h"
+#include "genesys/MalformedEntry.h"
 #include "genesys/OrgClient.h"
 
 namespace evalbridge {
@@ -37,6 +38,11 @@ Poco::JSON::Object::Ptr EvaluationFetcher::fetchOne(const EvaluationRef& ref, Ev
   std::string problem = "not a JSON object";
   if (projector) {
     if (auto projected = projector->project(response.body, problem)) return projected;
+    // Bad data, not a bad transfer: one record's loss, as for a poisoned element of a results
+    // page. The sync dead-letters it with the text and the reason; the window goes on.
+    if (projector->refusedAValue())
+      return makeMalformedEntry(response.body, "evaluation " + ref.evaluationId + " of conversation " +
+                                                   ref.conversationId + ", read in full: " + problem);
   } else {
     try {
       Poco::JSON::Parser parser;

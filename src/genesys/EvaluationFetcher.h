@@ -4,7 +4,10 @@
 // page of evaluations in roughly a single round trip, without hammering the org's rate limit.
 // With projection paths, each answer is cut down to them by simdjson (EvaluationProjection.h)
 // and keeps its text as received, instead of a whole Poco tree that the ledger would
-// stringify again for the raw text of a delivered record.
+// stringify again for the raw text of a delivered record. An answer whose object is whole but
+// holds a value no strict parser takes (EvaluationProjector::refusedAValue) comes back as a
+// malformed entry (MalformedEntry.h), so the sync dead-letters that record and goes on; any other
+// unreadable answer throws TransientError, and the window is read again.
 #include <memory>
 #include <vector>
 

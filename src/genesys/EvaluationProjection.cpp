@@ -196,10 +196,40 @@ EvaluationProjector::EvaluationProjector(std::shared_ptr<const ProjectionPaths> 
 
 EvaluationProjector::~EvaluationProjector() = default;
 
+namespace {
+
+// simdjson's refusals of one value, as opposed to the document's structure.
+bool refusesAValue(simdjson::error_code error) {
+  switch (error) {
+    case simdjson::STRING_ERROR:
+    case simdjson::T_ATOM_ERROR:
+    case simdjson::F_ATOM_ERROR:
+    case simdjson::N_ATOM_ERROR:
+    case simdjson::NUMBER_ERROR:
+    case simdjson::NUMBER_OUT_OF_RANGE:
+    case simdjson::UTF8_ERROR:
+    case simdjson::UNESCAPED_CHARS:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The text ends with the object's closing bracket: cut off anywhere else, the refused value
+// (say, half a UTF-8 sequence) may be the cut's doing, not the sender's.
+bool endsAnObject(const std::string& raw) {
+  const auto last = raw.find_last_not_of(" \t\r\n");
+  return raw.size() > 1 && raw[0] == '{' && last != std::string::npos && raw[last] == '}';
+}
+
+}  // namespace
+
 Poco::JSON::Object::Ptr EvaluationProjector::project(const std::string& raw, std::string& problem) {
+  refusedAValue_ = false;
   element root;
   if (const auto error = parser_->parse(raw).get(root)) {
     problem = std::string("not valid JSON (") + simdjson::error_message(error) + ")";
+    refusedAValue_ = refusesAValue(error) && endsAnObject(raw);
     return nullptr;
   }
   if (root.type() != element_type::OBJECT) {

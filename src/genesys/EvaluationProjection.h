@@ -98,9 +98,16 @@ class EvaluationProjector {
   // `problem` saying why (for the dead letter).
   Poco::JSON::Object::Ptr project(const std::string& raw, std::string& problem);
 
+  // Whether the last refusal was of a value inside a whole object: a lone UTF-16 surrogate, a
+  // number out of range, invalid UTF-8, a raw control character, a misspelt literal. That is bad
+  // data, the same at every read (the record is dead-lettered). Anything else (text that breaks
+  // off, brackets that do not pair, not an object) may be a transfer gone wrong: read it again.
+  bool refusedAValue() const { return refusedAValue_; }
+
  private:
   std::shared_ptr<const ProjectionPaths> paths_;
   std::unique_ptr<simdjson::dom::parser> parser_;
+  bool refusedAValue_ = false;
 };
 
 }  // namespace evalbridge

@@ -7,7 +7,7 @@ namespace evalbridge::sim {
 
 bool FaultInjector::isKnownKind(const std::string& kind) {
   return kind == "status" || kind == "reset" || kind == "latency" || kind == "ambiguous" || kind == "jobStatus" ||
-         kind == "badJson" || kind == "poison";
+         kind == "badJson" || kind == "poison" || kind == "poisonBody";
 }
 
 void FaultInjector::add(const FaultRule& rule) {

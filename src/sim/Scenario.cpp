@@ -235,7 +235,7 @@ FaultRule faultRuleFromJson(const Poco::JSON::Object::Ptr& json) {
   reader.finish();
   if (rule.server.empty()) reader.fail("server", "is required");
   if (!FaultInjector::isKnownKind(rule.kind)) {
-    reader.fail("kind", "must be status, reset, latency, ambiguous, jobStatus, badJson or poison");
+    reader.fail("kind", "must be status, reset, latency, ambiguous, jobStatus, badJson, poison or poisonBody");
   }
   return rule;
 }

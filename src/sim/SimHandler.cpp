@@ -181,6 +181,7 @@ void SimHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net:
     if (exchange.responseBody.empty()) exchange.responseBody = "{";
   }
   if (kind == "poison") insertPoison(exchange.responseBody, decision.fault->poison);
+  if (kind == "poisonBody") exchange.responseBody = decision.fault->poison;  // e.g. one evaluation's GET
   // Recorded before sending: a client that has its answer finds the request in the log.
   record(*context_, exchange, arrival, true);
   if (exchange.upgrade && exchange.status == 101) {

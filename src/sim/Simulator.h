@@ -68,14 +68,15 @@ struct FaultRule {
   std::string server;       // "servicenow", "download", or an org name
   std::string method;       // "" = any
   std::string pathPrefix;   // "" = any
-  // "status" | "reset" | "latency" | "ambiguous" | "jobStatus" | "badJson" | "poison"
+  // "status" | "reset" | "latency" | "ambiguous" | "jobStatus" | "badJson" | "poison" | "poisonBody"
   std::string kind;
   int status = 503;         // kind "status"
   std::string retryAfter;   // kind "status": Retry-After header value, "" = none
   int latencyMs = 0;        // kind "latency" (added before answering; also applies to others if > 0)
   std::string jobStatus = "FAILED";  // kind "jobStatus": FAILED | CANCELLED | EXPIRED
   // kind "poison": this raw text is inserted as the second element of the answer's "results" or
-  // "entities" array (valid JSON to a scanner, not to a strict parser: a lone surrogate, 1e400).
+  // "entities" array (valid JSON to a scanner, not to a strict parser: a lone surrogate, 1e400);
+  // kind "poisonBody": the whole answer is replaced by it (an evaluation's GET).
   std::string poison = R"({"id":"poison-1","agent":{"name":"\ud83d"}})";
   double probability = 1.0;
   int count = -1;
