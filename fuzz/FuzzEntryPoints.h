@@ -40,16 +40,27 @@ inline const Mapping& sampleMapping() {
   return mapping;
 }
 
+// What the mapping made of an element, and the skip code the projection decided it with, if it
+// did (the sync takes that code instead of applying the mapping).
+struct MappedElement {
+  MappingResult result;
+  std::optional<std::string> decidedSkipCode;
+};
+
 // What the mapping made of each element of a results document (nothing where the reader refused
 // the element); empty when the document itself was refused.
-inline std::vector<std::optional<MappingResult>> mappedElements(const std::string& text, EvaluationProjector* projector) {
+inline std::vector<std::optional<MappedElement>> mappedElements(const std::string& text, EvaluationProjector* projector) {
   std::istringstream in(text);
   ExportResultReader reader(1 << 20);
   reader.setProjector(projector);
-  std::vector<std::optional<MappingResult>> results;
+  std::vector<std::optional<MappedElement>> results;
   try {
     reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, const std::string&, const std::string&) {
-      results.push_back(entity ? std::optional<MappingResult>(sampleMapping().apply(entity)) : std::nullopt);
+      if (!entity) {
+        results.push_back(std::nullopt);
+        return;
+      }
+      results.push_back(MappedElement{sampleMapping().apply(entity), projectedSkipCode(entity)});
     });
   } catch (const MalformedResultError&) {
     results.clear();  // the documented rejection
@@ -69,10 +80,13 @@ inline void exportResult(const std::uint8_t* data, std::size_t size) {
   if (whole.size() != projected.size()) std::abort();  // the same scanner delimits both
   for (std::size_t i = 0; i < whole.size(); ++i) {
     if (!whole[i] || !projected[i]) continue;  // one of the parsers refused the element
-    const MappingResult& a = *whole[i];
-    const MappingResult& b = *projected[i];
+    const MappingResult& a = whole[i]->result;
+    const MappingResult& b = projected[i]->result;
     if (a.matched != b.matched || a.skipReason != b.skipReason || a.skipCode != b.skipCode || a.fields != b.fields ||
         a.error != b.error)
+      std::abort();
+    // A skip the projection decided must be the skip the whole evaluation maps to, code and all.
+    if (const auto& code = projected[i]->decidedSkipCode; code && (a.matched || !a.error.empty() || *code != a.skipCode))
       std::abort();
   }
 }

@@ -80,12 +80,19 @@ void requireSameMapping(const Mapping& mapping, const std::string& text) {
     if (full->has(key)) CHECK(projected->get(key).toString() == full->get(key).toString());
   }
   // Only an evaluation known to be skipped may stop without its raw text (the ledger keeps none
-  // of a skip); anything that may match or be read in full carries it.
+  // of a skip); it then carries the skip code the sync takes instead of applying the mapping,
+  // which must be the whole evaluation's. Anything that may match or be read in full carries its
+  // raw text and no code.
   if (!projectedRawText(projected)) {
-    CHECK(mapping.readiness(projected) == Readiness::SkipKnown);
+    CHECK(mapping.readiness(projected) != Readiness::Incomplete);
     CHECK_FALSE(expected.matched);
+    CHECK(expected.error.empty());
+    const auto code = projectedSkipCode(projected);
+    REQUIRE(code);
+    CHECK(*code == expected.skipCode);
   } else {
     CHECK(*projectedRawText(projected) == text);
+    CHECK_FALSE(projectedSkipCode(projected));
   }
 }
 
@@ -254,7 +261,7 @@ TEST_CASE("a skip known from the condition's paths stops at the deciding stage",
 TEST_CASE("the projection refuses what Poco's parser refuses", "[projection]") {
   const Mapping mapping = Mapping::parse(kMapping, "projection.json");
   EvaluationProjector projector(projectionFor(mapping));
-  // The first five refuse one value of a whole object (bad data: EvaluationFetcher dead-letters
+  // The first six refuse one value of a whole object (bad data: EvaluationFetcher dead-letters
   // such a record); the others are broken structure, which a transfer gone wrong can also give.
   const std::vector<std::pair<std::string, bool>> refused = {
       {R"({"id":"a","x":"\ud800"})", true},
@@ -262,6 +269,7 @@ TEST_CASE("the projection refuses what Poco's parser refuses", "[projection]") {
       {R"({"id":"a","x":123456789012345678901234567890})", true},
       {"{\"id\":\"a\",\"x\":\"a\x01\"}", true},
       {"{\"id\":\"a\",\"x\":\"\xff\"}", true},
+      {" \n{\"id\":\"a\",\"x\":tru}\r\n", true},  // whitespace around the object is JSON's
       {R"({"id":"a","x":[1,2})", false},
       {R"({"id":"a",})", false},
       {"{\"id\":\"a\",\"x\":\"\xff\",\"y\":[1", false},  // a refused value, but the text breaks off

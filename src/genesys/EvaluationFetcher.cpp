@@ -72,20 +72,19 @@ std::vector<Poco::JSON::Object::Ptr> EvaluationFetcher::fetchEach(const std::vec
   std::mutex errorMutex;
 
   auto work = [&] {
-    // One per worker: a projector's parser is not thread-safe.
-    std::unique_ptr<EvaluationProjector> projector;
-    if (projection_) projector = std::make_unique<EvaluationProjector>(projection_);
-    for (;;) {
-      const std::size_t i = next.fetch_add(1);
-      if (i >= refs.size() || failed.load()) return;
-      try {
+    try {
+      // One per worker: a projector's parser is not thread-safe.
+      std::unique_ptr<EvaluationProjector> projector;
+      if (projection_) projector = std::make_unique<EvaluationProjector>(projection_);
+      for (;;) {
+        const std::size_t i = next.fetch_add(1);
+        if (i >= refs.size() || failed.load()) return;
         results[i] = fetchOne(refs[i], projector.get());
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(errorMutex);
-        if (!firstError) firstError = std::current_exception();
-        failed.store(true);
-        return;
       }
+    } catch (...) {  // nothing may escape a worker thread (std::terminate)
+      std::lock_guard<std::mutex> lock(errorMutex);
+      if (!firstError) firstError = std::current_exception();
+      failed.store(true);
     }
   };
   const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(maxConcurrency_), refs.size());

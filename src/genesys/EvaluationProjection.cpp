@@ -218,8 +218,10 @@ bool refusesAValue(simdjson::error_code error) {
 // The text ends with the object's closing bracket: cut off anywhere else, the refused value
 // (say, half a UTF-8 sequence) may be the cut's doing, not the sender's.
 bool endsAnObject(const std::string& raw) {
-  const auto last = raw.find_last_not_of(" \t\r\n");
-  return raw.size() > 1 && raw[0] == '{' && last != std::string::npos && raw[last] == '}';
+  const char* const space = " \t\r\n";  // JSON's whitespace
+  const auto first = raw.find_first_not_of(space);
+  const auto last = raw.find_last_not_of(space);
+  return first != std::string::npos && last > first && raw[first] == '{' && raw[last] == '}';
 }
 
 }  // namespace

@@ -12,8 +12,8 @@
 // text (projectedRawText), which the ledger keeps for delivered and dead-lettered records.
 //
 // In two stages when the mapping has a condition: first only what deciding needs (the
-// condition's paths and the sync's own), and when that already shows a skip (Mapping::readiness
-// says SkipKnown) the object stops there, with neither the fields' paths nor the raw text but with
+// condition's paths and the sync's own), and when that already shows a skip
+// (Mapping::knownSkipCode) the object stops there, with neither the fields' paths nor the raw text but with
 // the skip code (projectedSkipCode): the sync skips it without applying the mapping again, and the
 // ledger keeps no raw text of a skip. Most evaluations end at the first stage.
 //
@@ -56,7 +56,7 @@ class ProjectionPaths {
   // `paths` in FieldPath syntax ("answers.totalScore", "mediaType[0]"). Throws
   // std::invalid_argument for one that is not (a mapping's paths were validated when it loaded).
   explicit ProjectionPaths(const std::vector<std::string>& paths);
-  // Two stages: `decidingPaths` first, and the rest only when `decided` says false.
+  // Two stages: `decidingPaths` first, and the rest only when `decided` gives no skip code.
   ProjectionPaths(const std::vector<std::string>& paths, const std::vector<std::string>& decidingPaths, Decided decided);
   const Node& root() const { return root_; }
   const Node* deciding() const { return decided_ ? &deciding_ : nullptr; }

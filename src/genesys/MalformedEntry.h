@@ -1,6 +1,6 @@
 #pragma once
-// A record a source could not read as an evaluation (an element that is not a JSON object, or a
-// whole page that is not JSON). Sources hand it on like an evaluation, wrapped with its raw text
+// A record a source could not read as an evaluation (an element that is not a JSON object, a
+// whole page that is not JSON, or a full read whose object holds a value no strict parser takes). Sources hand it on like an evaluation, wrapped with its raw text
 // and the reason, so the sync keeps it in the dead letter instead of losing it.
 #include <string>
 

@@ -33,8 +33,11 @@ class EvaluationCompleter {
   EvaluationCompleter(OrgClient& client, const Mapping& mapping,
                       std::shared_ptr<const ProjectionPaths> projection = nullptr);
 
-  // The page in the same order, with incomplete results replaced by their full evaluation. A
-  // result whose evaluation is gone (404) is left as it was. `fetched` counts the full reads.
+  // The page in the same order, with incomplete results replaced by their full evaluation (cut
+  // down by the projection when one is set, so possibly a decided skip, see
+  // EvaluationProjection.h; or a malformed entry when the answer holds bad data, see
+  // EvaluationFetcher.h). A result whose evaluation is gone (404) is left as it was. `fetched`
+  // counts the full reads.
   std::vector<Poco::JSON::Object::Ptr> complete(const std::vector<Poco::JSON::Object::Ptr>& page, int& fetched);
 
  private:
