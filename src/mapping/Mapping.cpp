@@ -140,16 +140,22 @@ Mapping Mapping::parse(const std::string& jsonText, const std::string& sourceNam
   return Mapping(std::move(impl));
 }
 
+namespace {
+
+// Present means the key exists: a JSON null is present.
+bool allPresent(const std::vector<const mapping::FieldPath*>& paths, const Poco::JSON::Object& evaluation) {
+  for (const auto* path : paths)
+    if (path->lookup(evaluation).kind == mapping::Value::Kind::Missing) return false;
+  return true;
+}
+
+}  // namespace
+
 Mapping::Readiness Mapping::readiness(const Poco::JSON::Object::Ptr& evaluation) const {
   static const Poco::JSON::Object kEmpty;
   const Poco::JSON::Object& ev = evaluation.isNull() ? kEmpty : *evaluation;
-  auto allPresent = [&ev](const std::vector<const mapping::FieldPath*>& paths) {
-    for (const auto* path : paths)
-      if (path->lookup(ev).kind == mapping::Value::Kind::Missing) return false;
-    return true;
-  };
-  if (!allPresent(impl_->whenPaths)) return Readiness::Incomplete;
-  if (allPresent(impl_->fieldPaths)) return Readiness::Complete;
+  if (!allPresent(impl_->whenPaths, ev)) return Readiness::Incomplete;
+  if (allPresent(impl_->fieldPaths, ev)) return Readiness::Complete;
   return impl_->when && !impl_->when->matches(ev) ? Readiness::SkipKnown : Readiness::Incomplete;
 }
 
@@ -182,9 +188,7 @@ std::string Mapping::whyNotMatched(const Poco::JSON::Object& evaluation, bool wi
 std::optional<std::string> Mapping::knownSkipCode(const Poco::JSON::Object::Ptr& evaluation) const {
   if (!impl_->when || evaluation.isNull()) return std::nullopt;
   try {
-    for (const auto* path : impl_->whenPaths)
-      if (path->lookup(*evaluation).kind == mapping::Value::Kind::Missing) return std::nullopt;
-    if (impl_->when->matches(*evaluation)) return std::nullopt;
+    if (!allPresent(impl_->whenPaths, *evaluation) || impl_->when->matches(*evaluation)) return std::nullopt;
     return whyNotMatched(*evaluation, false);
   } catch (...) {
     return std::nullopt;
