@@ -2,7 +2,8 @@
 // two good ones, through the real binary. The good ones become incidents, the poisoned one goes
 // to the dead letter with its raw text and the reason, `sync` exits 3, and the window is
 // checkpointed so the next cycle moves past it. The same for an evaluation read in full (the GET
-// with expand) whose answer holds bad data; an answer that breaks off is read again instead.
+// with expand) whose answer holds bad data, or gives the same unreadable answer twice; an answer
+// that breaks off is read again at once, and a second, different one fails the cycle instead.
 #include <catch2/catch.hpp>
 
 #include "ledger/Ledger.h"
@@ -18,6 +19,22 @@ struct Poison {
   const char* name;
   std::string text;
 };
+
+std::string conversationIdOf(BridgeFixture& fixture, const std::string& evaluationId) {
+  for (const auto& evaluation : fixture.simulator.evaluations("acme-us"))
+    if (evaluation->getValue<std::string>("id") == evaluationId)
+      return evaluation->getObject("conversation")->getValue<std::string>("id");
+  FAIL("no evaluation " << evaluationId);
+  return {};
+}
+
+// How many times the bridge asked for `path` (query aside).
+int readsOf(BridgeFixture& fixture, const std::string& path) {
+  int reads = 0;
+  for (const auto& request : fixture.simulator.requests())
+    if (request.server == "acme-us" && request.method == "GET" && request.path == path) ++reads;
+  return reads;
+}
 
 }  // namespace
 
@@ -75,7 +92,7 @@ TEST_CASE("a poisoned evaluation on a page is dead-lettered alone, for the searc
   }
 }
 
-TEST_CASE("an evaluation read in full with a value no strict parser takes is dead-lettered alone, and a read that breaks off is read again") {
+TEST_CASE("an evaluation read in full with a value no strict parser takes is dead-lettered alone, as is the same unreadable answer twice, and a read that breaks off is read again") {
   // The search result was fine; the evaluation GET (with expand, for the names) is not. Bad data
   // (the object is whole, one value is refused) is the same at every read: that record goes to the
   // dead letter and the window goes on. A body that breaks off may be a transfer gone wrong: the
@@ -117,12 +134,59 @@ TEST_CASE("an evaluation read in full with a value no strict parser takes is dea
     REQUIRE(ledger.checkpoint(orgId));  // the window went on
   }
 
-  SECTION("a body cut off half way") {
+  SECTION("a body cut off once is read again at once") {
     rule.kind = "badJson";
     fixture.simulator.addFault(rule);
     auto result = runEvalbridge(fixture, "sync --once");
     INFO(result.out << result.err);
+    CHECK(result.exitCode == 0);
+    CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, expected));
+    CHECK(fixture.simulator.incidents().size() == expected.size());
+    Ledger ledger(fixture.ledgerPath());
+    RecordFilter dead;
+    dead.status = RecordStatus::Dead;
+    CHECK(ledger.list(dead).empty());
+  }
+
+  // One evaluation's GET, so that its second read meets the second rule.
+  const std::string onePath = evaluationGet + conversationIdOf(fixture, *expected.begin()) + "/evaluations/" +
+                              *expected.begin();
+  rule.pathPrefix = onePath;
+
+  SECTION("the same unreadable answer twice is bad data: that record is dead-lettered and the window goes on") {
+    rule.kind = "poisonBody";
+    rule.poison = R"([{"id":"not an evaluation"}])";
+    rule.count = 2;
+    fixture.simulator.addFault(rule);
+    auto result = runEvalbridge(fixture, "sync --once");
+    INFO(result.out << result.err);
+    CHECK(result.exitCode == 3);
+    CHECK(readsOf(fixture, onePath) == 2);
+    const std::string poisonedId = *expected.begin();
+    expected.erase(expected.begin());
+    CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, expected));
+
+    Ledger ledger(fixture.ledgerPath());
+    RecordFilter dead;
+    dead.status = RecordStatus::Dead;
+    const auto records = ledger.list(dead);
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].rawJson == rule.poison);
+    CHECK_THAT(records[0].lastError, Catch::Contains("evaluation " + poisonedId) &&
+                                         Catch::Contains("read in full twice, the same answer both times"));
+    REQUIRE(ledger.checkpoint(orgId));
+  }
+
+  SECTION("two different unreadable answers fail the cycle without dead-lettering, and the next cycle reads it again") {
+    rule.kind = "badJson";
+    fixture.simulator.addFault(rule);
+    rule.kind = "poisonBody";
+    rule.poison = R"({"id":)";
+    fixture.simulator.addFault(rule);
+    auto result = runEvalbridge(fixture, "sync --once");
+    INFO(result.out << result.err);
     CHECK(result.exitCode == 1);  // the org's cycle failed: nothing was lost, nothing dead-lettered
+    CHECK(readsOf(fixture, onePath) == 2);
     {
       Ledger ledger(fixture.ledgerPath());
       RecordFilter dead;

@@ -25,35 +25,48 @@ EvaluationFetcher::EvaluationFetcher(OrgClient& client, int maxConcurrency,
                                      std::shared_ptr<const ProjectionPaths> projection)
     : client_(client), maxConcurrency_(std::max(1, maxConcurrency)), projection_(std::move(projection)) {}
 
+Poco::JSON::Object::Ptr EvaluationFetcher::readEvaluation(const std::string& body, EvaluationProjector* projector,
+                                                           std::string& problem) {
+  problem = "not a JSON object";
+  if (projector) return projector->project(body, problem);
+  try {
+    Poco::JSON::Parser parser;
+    auto value = parser.parse(body);
+    if (value.type() == typeid(Poco::JSON::Object::Ptr)) return value.extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception& e) {
+    problem = "not valid JSON (" + e.message() + ")";
+  }
+  return nullptr;
+}
+
 Poco::JSON::Object::Ptr EvaluationFetcher::fetchOne(const EvaluationRef& ref, EvaluationProjector* projector) {
   const std::string path = evaluationPath(ref);
-  HttpResponse response = client_.probe("GET", path);
-  if (response.status == 404) {
-    logger().warning("org %s: evaluation %s of conversation %s is gone (404); skipped", client_.org().name,
-                     ref.evaluationId, ref.conversationId);
-    return nullptr;
-  }
-  if (response.status < 200 || response.status > 299)
-    client_.fail(response, "GET /api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}");
-  std::string problem = "not a JSON object";
-  if (projector) {
-    if (auto projected = projector->project(response.body, problem)) return projected;
-    // Bad data, not a bad transfer: one record's loss, as for a poisoned element of a results
-    // page. The sync dead-letters it with the text and the reason; the window goes on.
-    if (projector->refusedAValue())
-      return makeMalformedEntry(response.body, "evaluation " + ref.evaluationId + " of conversation " +
-                                                   ref.conversationId + ", read in full: " + problem);
-  } else {
-    try {
-      Poco::JSON::Parser parser;
-      auto value = parser.parse(response.body);
-      if (value.type() == typeid(Poco::JSON::Object::Ptr)) return value.extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-      problem = "not valid JSON (" + e.message() + ")";
+  const std::string what = "evaluation " + ref.evaluationId + " of conversation " + ref.conversationId;
+  std::string firstAnswer;  // of an unreadable first read
+  for (int read = 1;; ++read) {
+    HttpResponse response = client_.probe("GET", path);
+    if (response.status == 404) {
+      logger().warning("org %s: %s is gone (404); skipped", client_.org().name, what);
+      return nullptr;
     }
+    if (response.status < 200 || response.status > 299)
+      client_.fail(response, "GET /api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}");
+    std::string problem;
+    if (auto evaluation = readEvaluation(response.body, projector, problem)) return evaluation;
+    // Bad data, not a bad transfer: one record's loss, as for a poisoned element of a results
+    // page. The sync dead-letters it with the text and the reason; the window goes on. Bad data
+    // is a value the projection refuses in a whole object, or the same unreadable answer twice
+    // (`[]`, a trailing comma, nesting too deep): without the second read, such an answer would
+    // fail its window at every cycle, for ever.
+    if (projector && projector->refusedAValue())
+      return makeMalformedEntry(response.body, what + ", read in full: " + problem);
+    if (read == 2 && response.body == firstAnswer)
+      return makeMalformedEntry(response.body, what + ", read in full twice, the same answer both times: " + problem);
+    if (read == 2)  // two different unreadable answers: a transfer gone wrong; the next cycle reads it again
+      throw TransientError("org " + client_.org().name + ": " + what + ": the response is " + problem);
+    logger().information("org %s: %s: the response is %s; read again", client_.org().name, what, problem);
+    firstAnswer = std::move(response.body);
   }
-  throw TransientError("org " + client_.org().name + ": evaluation " + ref.evaluationId +
-                       ": the response is " + problem);
 }
 
 std::vector<Poco::JSON::Object::Ptr> EvaluationFetcher::fetch(const std::vector<EvaluationRef>& refs) {

@@ -6,9 +6,11 @@
 // and keeps its text as received, instead of a whole Poco tree that the ledger would
 // stringify again for the raw text of a delivered record. An answer whose object is whole but
 // holds a value no strict parser takes (EvaluationProjector::refusedAValue) comes back as a
-// malformed entry (MalformedEntry.h), so the sync dead-letters that record and goes on; any other
-// unreadable answer throws TransientError, and the window is read again.
+// malformed entry (MalformedEntry.h), so the sync dead-letters that record and goes on. Any other
+// unreadable answer is read again at once: the same bytes again are bad data too (a malformed
+// entry), different ones a transfer gone wrong (TransientError, and the window is read again).
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <Poco/JSON/Object.h>
@@ -36,6 +38,8 @@ class EvaluationFetcher {
 
  private:
   // `projector` null: parsed whole by Poco.
+  static Poco::JSON::Object::Ptr readEvaluation(const std::string& body, EvaluationProjector* projector,
+                                                std::string& problem);
   Poco::JSON::Object::Ptr fetchOne(const EvaluationRef& ref, EvaluationProjector* projector);
 
   OrgClient& client_;

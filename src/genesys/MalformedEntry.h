@@ -1,7 +1,8 @@
 #pragma once
-// A record a source could not read as an evaluation (an element that is not a JSON object, a
-// whole page that is not JSON, or a full read whose object holds a value no strict parser takes). Sources hand it on like an evaluation, wrapped with its raw text
-// and the reason, so the sync keeps it in the dead letter instead of losing it.
+// A record a source could not read as an evaluation: an element that is not a JSON object, a
+// whole page that is not JSON, or a full read whose object holds a value no strict parser takes
+// or that gave the same unreadable answer twice. Sources hand it on like an evaluation, wrapped
+// with its raw text and the reason, so the sync keeps it in the dead letter instead of losing it.
 #include <string>
 
 #include <Poco/JSON/Object.h>
