@@ -177,6 +177,21 @@ TEST_CASE("an evaluation read in full with a value no strict parser takes is dea
     REQUIRE(ledger.checkpoint(orgId));
   }
 
+  SECTION("an empty answer twice is not taken for data: the cycle fails without dead-lettering") {
+    rule.kind = "poisonBody";
+    rule.poison = "";
+    rule.count = 2;
+    fixture.simulator.addFault(rule);
+    auto result = runEvalbridge(fixture, "sync --once");
+    INFO(result.out << result.err);
+    CHECK(result.exitCode == 1);
+    CHECK(readsOf(fixture, onePath) == 2);
+    Ledger ledger(fixture.ledgerPath());
+    RecordFilter dead;
+    dead.status = RecordStatus::Dead;
+    CHECK(ledger.list(dead).empty());
+  }
+
   SECTION("two different unreadable answers fail the cycle without dead-lettering, and the next cycle reads it again") {
     rule.kind = "badJson";
     fixture.simulator.addFault(rule);

@@ -60,7 +60,8 @@ Poco::JSON::Object::Ptr EvaluationFetcher::fetchOne(const EvaluationRef& ref, Ev
     // fail its window at every cycle, for ever.
     if (projector && projector->refusedAValue())
       return makeMalformedEntry(response.body, what + ", read in full: " + problem);
-    if (read == 2 && response.body == firstAnswer)
+    // An empty body is not data at all, more likely a proxy's fault: the cycle fails, as below.
+    if (read == 2 && response.body == firstAnswer && !response.body.empty())
       return makeMalformedEntry(response.body, what + ", read in full twice, the same answer both times: " + problem);
     if (read == 2)  // two different unreadable answers: a transfer gone wrong; the next cycle reads it again
       throw TransientError("org " + client_.org().name + ": " + what + ": the response is " + problem);
