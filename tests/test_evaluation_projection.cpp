@@ -261,12 +261,13 @@ TEST_CASE("a skip known from the condition's paths stops at the deciding stage",
 TEST_CASE("the projection refuses what Poco's parser refuses", "[projection]") {
   const Mapping mapping = Mapping::parse(kMapping, "projection.json");
   EvaluationProjector projector(projectionFor(mapping));
-  // The first six refuse one value of a whole object (bad data: EvaluationFetcher dead-letters
+  // The first seven refuse one value of a whole object (bad data: EvaluationFetcher dead-letters
   // such a record); the others are broken structure, which a transfer gone wrong can also give.
   const std::vector<std::pair<std::string, bool>> refused = {
       {R"({"id":"a","x":"\ud800"})", true},
       {R"({"id":"a","x":1e400})", true},
       {R"({"id":"a","x":123456789012345678901234567890})", true},
+      {R"({"id":"a","x":-9223372036854775809})", true},
       {"{\"id\":\"a\",\"x\":\"a\x01\"}", true},
       {"{\"id\":\"a\",\"x\":\"\xff\"}", true},
       {" \n{\"id\":\"a\",\"x\":tru}\r\n", true},  // whitespace around the object is JSON's

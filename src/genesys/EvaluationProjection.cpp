@@ -198,7 +198,10 @@ EvaluationProjector::~EvaluationProjector() = default;
 
 namespace {
 
-// simdjson's refusals of one value, as opposed to the document's structure.
+// simdjson's refusals of one value, as opposed to the document's structure. The DOM parser gives
+// NUMBER_ERROR for every number it refuses (1e400, integers beyond 64 bits either way), never
+// NUMBER_OUT_OF_RANGE; a refusal missing here would only cost a second read
+// (EvaluationFetcher: the same answer twice is bad data too).
 bool refusesAValue(simdjson::error_code error) {
   switch (error) {
     case simdjson::STRING_ERROR:
@@ -206,7 +209,6 @@ bool refusesAValue(simdjson::error_code error) {
     case simdjson::F_ATOM_ERROR:
     case simdjson::N_ATOM_ERROR:
     case simdjson::NUMBER_ERROR:
-    case simdjson::NUMBER_OUT_OF_RANGE:
     case simdjson::UTF8_ERROR:
     case simdjson::UNESCAPED_CHARS:
       return true;
