@@ -151,6 +151,51 @@ TEST_CASE("an evaluation submitted while run is up becomes its incident by push,
   CHECK(running.daemon->status().status("acme-us").cycles == 1);
 }
 
+TEST_CASE("an evaluation picked up by push is read as the sweep reads it: its dead letter keeps the GET's text byte for byte",
+          "[push]") {
+  // ServiceNow refuses every create (422), so each record stays dead with its raw text, the record
+  // a person replays. That text is the evaluation GET's answer as received, not a parsed tree
+  // written out again (key order, numbers and escapes would change).
+  BridgeFixture fixture(pushOrgs(1));
+  writePushConfig(fixture, 3600);  // no second sweep during the test
+  sim::FaultRule rejected;
+  rejected.server = "servicenow";
+  rejected.method = "POST";
+  rejected.kind = "status";
+  rejected.status = 422;
+  fixture.simulator.addFault(rejected);
+  RunningDaemon running(fixture);
+  waitReady(running, {"acme-us"});
+
+  const auto ids = fixture.simulator.addEvaluations("acme-us", 20, isoNow(-60));
+  const std::set<std::string> added(ids.begin(), ids.end());
+  std::set<std::string> failing;  // the added ones the mapping sends to ServiceNow
+  for (const auto& id : matchingEvaluationIds(fixture, "acme-us"))
+    if (added.count(id)) failing.insert(id);
+  REQUIRE_FALSE(failing.empty());
+  const std::string orgId = running.config.orgs[0].orgId;
+  auto deadOnes = [&] {
+    std::size_t dead = 0;
+    for (const auto& id : failing) {
+      const auto record = running.daemon->ledger().find(orgId, id);
+      if (record && record->status == RecordStatus::Dead) ++dead;
+    }
+    return dead;
+  };
+  REQUIRE(eventually([&] { return deadOnes() == failing.size(); }, 15s));
+  CHECK(running.daemon->status().status("acme-us").cycles == 1);  // they came by push
+
+  std::size_t compared = 0;
+  for (const auto& request : fixture.simulator.requests()) {
+    const std::string id = request.path.substr(request.path.rfind('/') + 1);
+    if (request.method != "GET" || request.path.rfind("/api/v2/quality/conversations/", 0) != 0 || !failing.count(id))
+      continue;
+    CHECK(running.daemon->ledger().find(orgId, id)->rawJson == request.responseBody);
+    ++compared;
+  }
+  CHECK(compared >= failing.size());
+}
+
 TEST_CASE("a rescore announced by push updates the existing incident", "[push]") {
   BridgeFixture fixture(pushOrgs(1));
   writePushConfig(fixture, 3600);

@@ -32,12 +32,14 @@ struct PushPickup::Org {
   const OrgSettings& settings;
   OrgClient& client;
   const Mapping& mapping;
+  std::shared_ptr<const ProjectionPaths> projection;
   std::unique_ptr<NotificationChannel> channel;
   std::atomic<std::uint64_t> received{0}, dropped{0}, fetched{0}, gone{0}, failed{0}, delivered{0}, skipped{0},
       unchanged{0};
 
-  Org(const OrgSettings& org, OrgClient& orgClient, const Mapping& orgMapping)
-      : settings(org), client(orgClient), mapping(orgMapping) {}
+  Org(const OrgSettings& org, OrgClient& orgClient, const Mapping& orgMapping,
+      std::shared_ptr<const ProjectionPaths> orgProjection)
+      : settings(org), client(orgClient), mapping(orgMapping), projection(std::move(orgProjection)) {}
 };
 
 PushPickup::PushPickup(SyncEngine& engine, const Config& config, ShutdownToken& shutdown, Metrics* metrics,
@@ -51,7 +53,8 @@ PushPickup::PushPickup(SyncEngine& engine, const Config& config, ShutdownToken& 
       workerCount_(std::max(1, config.servicenow.maxConcurrency)) {
   for (const OrgSettings& settings : config.orgs) {
     if (!settings.notifications) continue;
-    auto org = std::make_unique<Org>(settings, engine.orgClient(settings.name), engine.mapping(settings.name));
+    auto org = std::make_unique<Org>(settings, engine.orgClient(settings.name), engine.mapping(settings.name),
+                                     engine.projection(settings.name));
     Org* raw = org.get();
     org->channel = std::make_unique<NotificationChannel>(
         org->client, channelSettings, shutdown, [this, raw](const EvaluationHint& hint) { enqueue(*raw, hint); },
@@ -122,7 +125,8 @@ void PushPickup::handle(Org& org, const EvaluationHint& hint) {
   tally.orgName = settings.name;
   tally.orgId = settings.orgId;
   try {
-    EvaluationFetcher fetcher(org.client, 1);
+    // Read as the sweep reads it: cut down to the paths the sync uses, with the text as received.
+    EvaluationFetcher fetcher(org.client, 1, org.projection);
     const auto evaluation = fetcher.fetchEach({EvaluationRef{hint.conversationId, hint.evaluationId, ""}})[0];
     if (!evaluation) {
       ++org.gone;

@@ -103,6 +103,9 @@ SyncEngine::OrgParts& SyncEngine::parts(const std::string& orgName) {
 
 OrgClient& SyncEngine::orgClient(const std::string& orgName) { return parts(orgName).client; }
 const Mapping& SyncEngine::mapping(const std::string& orgName) { return *parts(orgName).mapping; }
+std::shared_ptr<const ProjectionPaths> SyncEngine::projection(const std::string& orgName) {
+  return parts(orgName).source->projection();
+}
 
 std::vector<OrgSyncReport> SyncEngine::syncOnce(const std::string& orgName, const SyncRange& range) {
   if (!orgName.empty() && !config_.findOrg(orgName))

@@ -17,6 +17,7 @@ namespace evalbridge {
 class Ledger;
 class Mapping;
 class OrgClient;
+class ProjectionPaths;
 class ShutdownToken;
 class ServiceNowClient;
 class IncidentSink;
@@ -42,6 +43,8 @@ class SyncEngine {
   OrgClient& orgClient(const std::string& orgName);
   // The org's mapping, as loaded at the start (the push path maps with the same one).
   const Mapping& mapping(const std::string& orgName);
+  // The paths its sweep reads of each evaluation (the push path reads the same ones).
+  std::shared_ptr<const ProjectionPaths> projection(const std::string& orgName);
 
  private:
   struct OrgParts;
