@@ -245,13 +245,7 @@ TEST_CASE("nothing is dropped: exported = created + updated + skipped + dead + p
   sim::SimulatorOptions options;
   options.orgs.push_back(test::secondOrg());
   BridgeFixture fixture(options);
-  sim::FaultRule rejected;
-  rejected.server = "servicenow";
-  rejected.method = "POST";
-  rejected.kind = "status";
-  rejected.status = 422;
-  rejected.count = 2;
-  fixture.simulator.addFault(rejected);
+  fixture.simulator.addFault(test::servicenowRefusesCreates(422, 2));
   Config config = loadConfig(fixture.configPath());
   syncOnce(config);
   std::string output;

@@ -28,6 +28,25 @@ std::string conversationIdOf(BridgeFixture& fixture, const std::string& evaluati
   return {};
 }
 
+// The dead letter, as `ledger list --status dead` shows it.
+std::vector<LedgerRecord> deadLetters(const Ledger& ledger) {
+  RecordFilter dead;
+  dead.status = RecordStatus::Dead;
+  return ledger.list(dead);
+}
+
+// Evaluation `evaluationId`, read in full, is the one record in the dead letter, with `raw` as
+// received and a reason that names it and says `why`; and its window went on (checkpointed).
+void checkAloneInDeadLetter(BridgeFixture& fixture, const std::string& orgId, const std::string& raw,
+                            const std::string& evaluationId, const std::string& why) {
+  Ledger ledger(fixture.ledgerPath());
+  const auto records = deadLetters(ledger);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].rawJson == raw);
+  CHECK_THAT(records[0].lastError, Catch::Contains("evaluation " + evaluationId) && Catch::Contains(why));
+  CHECK(ledger.checkpoint(orgId));
+}
+
 // How many times the bridge asked for `path` (query aside).
 int readsOf(BridgeFixture& fixture, const std::string& path) {
   int reads = 0;
@@ -74,9 +93,7 @@ TEST_CASE("a poisoned evaluation on a page is dead-lettered alone, for the searc
 
       // The poisoned one is in the dead letter with its raw text and the parser's reason.
       Ledger ledger(fixture.ledgerPath());
-      RecordFilter dead;
-      dead.status = RecordStatus::Dead;
-      auto records = ledger.list(dead);
+      auto records = deadLetters(ledger);
       REQUIRE(records.size() == 1);
       CHECK(records[0].rawJson == poison.text);
       CHECK_THAT(records[0].lastError, Catch::Contains("not valid JSON"));
@@ -123,15 +140,7 @@ TEST_CASE("an evaluation read in full with a value no strict parser takes is dea
     REQUIRE(expected.erase(poisonedId) == 1);  // only evaluations that fail are read in full
     CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, expected));
 
-    Ledger ledger(fixture.ledgerPath());
-    RecordFilter dead;
-    dead.status = RecordStatus::Dead;
-    const auto records = ledger.list(dead);
-    REQUIRE(records.size() == 1);
-    CHECK(records[0].rawJson == rule.poison);
-    CHECK_THAT(records[0].lastError,
-               Catch::Contains("evaluation " + poisonedId) && Catch::Contains("read in full: not valid JSON ("));
-    REQUIRE(ledger.checkpoint(orgId));  // the window went on
+    checkAloneInDeadLetter(fixture, orgId, rule.poison, poisonedId, "read in full: not valid JSON (");
   }
 
   SECTION("a body cut off once is read again at once") {
@@ -142,10 +151,7 @@ TEST_CASE("an evaluation read in full with a value no strict parser takes is dea
     CHECK(result.exitCode == 0);
     CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, expected));
     CHECK(fixture.simulator.incidents().size() == expected.size());
-    Ledger ledger(fixture.ledgerPath());
-    RecordFilter dead;
-    dead.status = RecordStatus::Dead;
-    CHECK(ledger.list(dead).empty());
+    CHECK(deadLetters(Ledger(fixture.ledgerPath())).empty());
   }
 
   // One evaluation's GET, so that its second read meets the second rule.
@@ -166,15 +172,7 @@ TEST_CASE("an evaluation read in full with a value no strict parser takes is dea
     expected.erase(expected.begin());
     CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, expected));
 
-    Ledger ledger(fixture.ledgerPath());
-    RecordFilter dead;
-    dead.status = RecordStatus::Dead;
-    const auto records = ledger.list(dead);
-    REQUIRE(records.size() == 1);
-    CHECK(records[0].rawJson == rule.poison);
-    CHECK_THAT(records[0].lastError, Catch::Contains("evaluation " + poisonedId) &&
-                                         Catch::Contains("read in full twice, the same answer both times"));
-    REQUIRE(ledger.checkpoint(orgId));
+    checkAloneInDeadLetter(fixture, orgId, rule.poison, poisonedId, "read in full twice, the same answer both times");
   }
 
   SECTION("an empty answer twice is not taken for data: the cycle fails without dead-lettering") {
@@ -186,10 +184,7 @@ TEST_CASE("an evaluation read in full with a value no strict parser takes is dea
     INFO(result.out << result.err);
     CHECK(result.exitCode == 1);
     CHECK(readsOf(fixture, onePath) == 2);
-    Ledger ledger(fixture.ledgerPath());
-    RecordFilter dead;
-    dead.status = RecordStatus::Dead;
-    CHECK(ledger.list(dead).empty());
+    CHECK(deadLetters(Ledger(fixture.ledgerPath())).empty());
   }
 
   SECTION("two different unreadable answers fail the cycle without dead-lettering, and the next cycle reads it again") {
@@ -202,12 +197,7 @@ TEST_CASE("an evaluation read in full with a value no strict parser takes is dea
     INFO(result.out << result.err);
     CHECK(result.exitCode == 1);  // the org's cycle failed: nothing was lost, nothing dead-lettered
     CHECK(readsOf(fixture, onePath) == 2);
-    {
-      Ledger ledger(fixture.ledgerPath());
-      RecordFilter dead;
-      dead.status = RecordStatus::Dead;
-      CHECK(ledger.list(dead).empty());
-    }
+    CHECK(deadLetters(Ledger(fixture.ledgerPath())).empty());
     auto again = runEvalbridge(fixture, "sync --once");
     INFO(again.out << again.err);
     CHECK(again.exitCode == 0);

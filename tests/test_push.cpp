@@ -158,12 +158,7 @@ TEST_CASE("an evaluation picked up by push is read as the sweep reads it: its de
   // written out again (key order, numbers and escapes would change).
   BridgeFixture fixture(pushOrgs(1));
   writePushConfig(fixture, 3600);  // no second sweep during the test
-  sim::FaultRule rejected;
-  rejected.server = "servicenow";
-  rejected.method = "POST";
-  rejected.kind = "status";
-  rejected.status = 422;
-  fixture.simulator.addFault(rejected);
+  fixture.simulator.addFault(servicenowRefusesCreates());
   RunningDaemon running(fixture);
   waitReady(running, {"acme-us"});
 

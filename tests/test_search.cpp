@@ -121,12 +121,7 @@ TEST_CASE("an evaluation read in full keeps the text Genesys sent, byte for byte
   // text, the record a person replays. That text is the GET's answer as received, not the bridge's
   // rewriting of a parsed tree (key order, number formats and escapes would change).
   BridgeFixture fixture;
-  sim::FaultRule rejected;
-  rejected.server = "servicenow";
-  rejected.method = "POST";
-  rejected.kind = "status";
-  rejected.status = 422;
-  fixture.simulator.addFault(rejected);
+  fixture.simulator.addFault(servicenowRefusesCreates());
   syncOnce(fixture);
 
   const std::string orgId = fixture.simulator.options().orgs[0].orgId;

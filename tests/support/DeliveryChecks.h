@@ -18,6 +18,18 @@
 
 namespace evalbridge::test {
 
+// ServiceNow refuses `count` creates (-1: every one) with `status`; a 422 leaves each record in the
+// dead letter with its raw text.
+inline sim::FaultRule servicenowRefusesCreates(int status = 422, int count = -1) {
+  sim::FaultRule refused;
+  refused.server = "servicenow";
+  refused.method = "POST";
+  refused.kind = "status";
+  refused.status = status;
+  refused.count = count;
+  return refused;
+}
+
 // The evaluation ids of an org that the fixture's mapping turns into incidents.
 inline std::set<std::string> matchingEvaluationIds(BridgeFixture& fixture, const std::string& org) {
   Mapping mapping = Mapping::loadFile(fixture.dir.file("mapping.json"));
