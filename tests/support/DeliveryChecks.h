@@ -2,7 +2,7 @@
 // What the mapping says must exist in ServiceNow (computed from the simulator's data, never
 // hard-coded), and what does exist: shared by every test that checks delivery (test_delivery,
 // test_delivery_invariants, test_faults, test_crash, test_pipeline, test_daemon, test_multiorg,
-// test_search, test_analytics).
+// test_search, test_analytics, test_push).
 #include <map>
 #include <set>
 #include <string>
