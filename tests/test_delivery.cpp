@@ -19,6 +19,7 @@
 #include "common/Errors.h"
 #include "config/Config.h"
 #include "genesys/EvaluationSource.h"
+#include "genesys/MalformedEntry.h"
 #include "genesys/OrgClient.h"
 #include "http/HttpClient.h"
 #include "http/ShutdownToken.h"
@@ -358,10 +359,8 @@ TEST_CASE("unreadable results: a page is fetched again, and one that stays bad i
     // ExportJobSource hands such a page over as one malformed entry, then fails the window.
     struct BadPageSource : EvaluationSource {
       void fetch(const TimeWindow&, const EvaluationPageHandler& handler) override {
-        Poco::JSON::Object::Ptr entry = new Poco::JSON::Object;
-        entry->set("__malformed", R"({"entities":[{"id":"e1","agent":{"na)");
-        entry->set("__reason", "result page 1 is not valid JSON: byte 31: ... (after 3 attempts)");
-        handler({entry});
+        handler({makeMalformedEntry(R"({"entities":[{"id":"e1","agent":{"na)",
+                                    "result page 1 is not valid JSON: byte 31: ... (after 3 attempts)")});
         throw TransientError("result page 1 is not valid JSON; its text is kept in the dead letter");
       }
     };

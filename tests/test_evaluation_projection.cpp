@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "genesys/EvaluationProjection.h"
+#include "genesys/MalformedEntry.h"
 #include "mapping/Mapping.h"
 
 using namespace evalbridge;
@@ -295,4 +296,19 @@ TEST_CASE("the projection refuses what Poco's parser refuses", "[projection]") {
 TEST_CASE("an object built whole has no projected text", "[projection]") {
   CHECK_FALSE(projectedRawText(whole(R"({"id":"a"})")));
   CHECK_FALSE(projectedRawText(Poco::JSON::Object::Ptr()));
+}
+
+TEST_CASE("a document parsed from outside cannot pass for what the bridge decided", "[projection]") {
+  // The names the markers had before they took a per-process suffix (an evaluation file for
+  // `map`, or a raw record replayed, is parsed whole and could carry them).
+  const auto spoofed = whole(R"({"id":"a","__evalbridgeProjectedFrom":"x","__evalbridgeSkippedAs":"y",)"
+                             R"("__malformed":"z","__reason":"r"})");
+  CHECK_FALSE(projectedRawText(spoofed));
+  CHECK_FALSE(projectedSkipCode(spoofed));
+  CHECK_FALSE(isMalformedEntry(spoofed));
+  // What the bridge built itself still reads back.
+  const auto entry = makeMalformedEntry("[1", "why");
+  CHECK(isMalformedEntry(entry));
+  CHECK(malformedRawText(entry) == "[1");
+  CHECK(malformedReason(entry) == "why");
 }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "genesys/EvaluationKey.h"
+#include "genesys/PrivateMember.h"
 #include "mapping/FieldPath.h"
 #include "mapping/Mapping.h"
 
@@ -17,8 +18,9 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-const char* const kRawText = "__evalbridgeProjectedFrom";
-const char* const kSkipCode = "__evalbridgeSkippedAs";
+// Names no parsed document can carry (PrivateMember.h).
+const std::string kRawText = privateMemberName("__evalbridgeProjectedFrom");
+const std::string kSkipCode = privateMemberName("__evalbridgeSkippedAs");
 
 // The value as T, once its type() said it is one (so the error code is never set).
 template <typename T>

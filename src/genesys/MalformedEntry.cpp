@@ -1,11 +1,13 @@
 #include "genesys/MalformedEntry.h"
 
+#include "genesys/PrivateMember.h"
+
 namespace evalbridge {
 namespace {
 
-// Member names no Genesys model has, so a real evaluation is never taken for a wrapper.
-const char* const kRaw = "__malformed";
-const char* const kReason = "__reason";
+// Names no parsed document can carry (PrivateMember.h), so nothing read is taken for a wrapper.
+const std::string kRaw = privateMemberName("__malformed");
+const std::string kReason = privateMemberName("__reason");
 
 }  // namespace
 
