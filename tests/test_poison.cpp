@@ -158,16 +158,21 @@ TEST_CASE("an evaluation read in full with a value no strict parser takes is dea
   const std::string onePath = evaluationGet + conversationIdOf(fixture, *expected.begin()) + "/evaluations/" +
                               *expected.begin();
   rule.pathPrefix = onePath;
-
-  SECTION("the same unreadable answer twice is bad data: that record is dead-lettered and the window goes on") {
+  // That GET answers `body` twice; a sync runs.
+  auto answeredTwice = [&](const std::string& body) {
     rule.kind = "poisonBody";
-    rule.poison = R"([{"id":"not an evaluation"}])";
+    rule.poison = body;
     rule.count = 2;
     fixture.simulator.addFault(rule);
     auto result = runEvalbridge(fixture, "sync --once");
+    CHECK(readsOf(fixture, onePath) == 2);
+    return result;
+  };
+
+  SECTION("the same unreadable answer twice is bad data: that record is dead-lettered and the window goes on") {
+    auto result = answeredTwice(R"([{"id":"not an evaluation"}])");
     INFO(result.out << result.err);
     CHECK(result.exitCode == 3);
-    CHECK(readsOf(fixture, onePath) == 2);
     const std::string poisonedId = *expected.begin();
     expected.erase(expected.begin());
     CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, expected));
@@ -176,14 +181,9 @@ TEST_CASE("an evaluation read in full with a value no strict parser takes is dea
   }
 
   SECTION("an empty answer twice is not taken for data: the cycle fails without dead-lettering") {
-    rule.kind = "poisonBody";
-    rule.poison = "";
-    rule.count = 2;
-    fixture.simulator.addFault(rule);
-    auto result = runEvalbridge(fixture, "sync --once");
+    auto result = answeredTwice("");
     INFO(result.out << result.err);
     CHECK(result.exitCode == 1);
-    CHECK(readsOf(fixture, onePath) == 2);
     CHECK(deadLetters(Ledger(fixture.ledgerPath())).empty());
   }
 
