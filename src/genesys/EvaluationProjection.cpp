@@ -18,9 +18,16 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-// Names no parsed document can carry (PrivateMember.h).
-const std::string kRawText = privateMemberName("__evalbridgeProjectedFrom");
-const std::string kSkipCode = privateMemberName("__evalbridgeSkippedAs");
+// Names no parsed document can carry (PrivateMember.h), built on first use whatever order the
+// program's statics are built in.
+const std::string& rawTextMember() {
+  static const std::string name = privateMemberName("__evalbridgeProjectedFrom");
+  return name;
+}
+const std::string& skipCodeMember() {
+  static const std::string name = privateMemberName("__evalbridgeSkippedAs");
+  return name;
+}
 
 // The value as T, once its type() said it is one (so the error code is never set).
 template <typename T>
@@ -184,13 +191,13 @@ std::shared_ptr<const ProjectionPaths> projectionFor(const Mapping& mapping,
 }
 
 std::optional<std::string> projectedRawText(const Poco::JSON::Object::Ptr& evaluation) {
-  if (!evaluation || !evaluation->has(kRawText)) return std::nullopt;
-  return evaluation->getValue<std::string>(kRawText);
+  if (!evaluation || !evaluation->has(rawTextMember())) return std::nullopt;
+  return evaluation->getValue<std::string>(rawTextMember());
 }
 
 std::optional<std::string> projectedSkipCode(const Poco::JSON::Object::Ptr& evaluation) {
-  if (!evaluation || !evaluation->has(kSkipCode)) return std::nullopt;
-  return evaluation->getValue<std::string>(kSkipCode);
+  if (!evaluation || !evaluation->has(skipCodeMember())) return std::nullopt;
+  return evaluation->getValue<std::string>(skipCodeMember());
 }
 
 EvaluationProjector::EvaluationProjector(std::shared_ptr<const ProjectionPaths> paths)
@@ -247,13 +254,13 @@ Poco::JSON::Object::Ptr EvaluationProjector::project(const std::string& raw, std
     Poco::JSON::Object::Ptr decided = new Poco::JSON::Object;
     projectMembers(*deciding, members, *decided);
     if (auto skipCode = paths_->decided(decided)) {
-      decided->set(kSkipCode, std::move(*skipCode));
+      decided->set(skipCodeMember(), std::move(*skipCode));
       return decided;
     }
   }
   Poco::JSON::Object::Ptr projected = new Poco::JSON::Object;
   projectMembers(paths_->root(), members, *projected);
-  projected->set(kRawText, raw);
+  projected->set(rawTextMember(), raw);
   return projected;
 }
 
