@@ -18,16 +18,9 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-// Names no parsed document can carry (PrivateMember.h), built on first use whatever order the
-// program's statics are built in.
-const std::string& rawTextMember() {
-  static const std::string name = privateMemberName("__evalbridgeProjectedFrom");
-  return name;
-}
-const std::string& skipCodeMember() {
-  static const std::string name = privateMemberName("__evalbridgeSkippedAs");
-  return name;
-}
+// Names no parsed document can carry (PrivateMember.h).
+const std::string& rawTextMember() { return privateMemberName(PrivateMember::ProjectedFrom); }
+const std::string& skipCodeMember() { return privateMemberName(PrivateMember::SkippedAs); }
 
 // The value as T, once its type() said it is one (so the error code is never set).
 template <typename T>

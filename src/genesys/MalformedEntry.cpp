@@ -6,15 +6,8 @@ namespace evalbridge {
 namespace {
 
 // Names no parsed document can carry (PrivateMember.h), so nothing read is taken for a wrapper.
-// Built on first use, whatever order the program's statics are built in.
-const std::string& rawMember() {
-  static const std::string name = privateMemberName("__malformed");
-  return name;
-}
-const std::string& reasonMember() {
-  static const std::string name = privateMemberName("__reason");
-  return name;
-}
+const std::string& rawMember() { return privateMemberName(PrivateMember::MalformedRaw); }
+const std::string& reasonMember() { return privateMemberName(PrivateMember::MalformedReason); }
 
 }  // namespace
 

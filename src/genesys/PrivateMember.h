@@ -8,7 +8,10 @@
 
 namespace evalbridge {
 
-// `base` followed by this process's suffix, e.g. "__evalbridgeSkippedAs.6f1c…".
-std::string privateMemberName(const std::string& base);
+enum class PrivateMember { ProjectedFrom, SkippedAs, MalformedRaw, MalformedReason };
+
+// The member's name, e.g. "__evalbridgeSkippedAs.6f1c…"; built on first use, whatever order the
+// program's statics are built in.
+const std::string& privateMemberName(PrivateMember member);
 
 }  // namespace evalbridge
