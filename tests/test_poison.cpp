@@ -3,7 +3,7 @@
 // to the dead letter with its raw text and the reason, `sync` exits 3, and the window is
 // checkpointed so the next cycle moves past it. The same for an evaluation read in full (the GET
 // with expand) whose answer holds bad data, or gives the same unreadable answer twice; an answer
-// that breaks off is read again at once, and a second, different one fails the cycle instead.
+// that breaks off is read once more (the one retry loop, after its backoff), and a second, different one fails the cycle instead.
 #include <catch2/catch.hpp>
 
 #include "ledger/Ledger.h"
@@ -143,7 +143,7 @@ TEST_CASE("an evaluation read in full with a value no strict parser takes is dea
     checkAloneInDeadLetter(fixture, orgId, rule.poison, poisonedId, "read in full: not valid JSON (");
   }
 
-  SECTION("a body cut off once is read again at once") {
+  SECTION("a body cut off once is read once more and used") {
     rule.kind = "badJson";
     fixture.simulator.addFault(rule);
     auto result = runEvalbridge(fixture, "sync --once");
@@ -184,6 +184,20 @@ TEST_CASE("an evaluation read in full with a value no strict parser takes is dea
     auto result = answeredTwice("");
     INFO(result.out << result.err);
     CHECK(result.exitCode == 1);
+    CHECK(deadLetters(Ledger(fixture.ledgerPath())).empty());
+  }
+
+  SECTION("a read refused until its own retries are spent is not read again: one budget per read, not two") {
+    fixture.genesysRetry = R"({ "maxAttempts": 3, "initialMs": 5, "maxMs": 10, "maxElapsedS": 30 })";
+    fixture.writeConfig();
+    rule.kind = "status";
+    rule.status = 503;
+    rule.count = -1;
+    fixture.simulator.addFault(rule);
+    auto result = runEvalbridge(fixture, "sync --once");
+    INFO(result.out << result.err);
+    CHECK(result.exitCode == 1);
+    CHECK(readsOf(fixture, onePath) == 3);
     CHECK(deadLetters(Ledger(fixture.ledgerPath())).empty());
   }
 

@@ -13,6 +13,7 @@
 #include "genesys/EvaluationProjection.h"
 #include "genesys/MalformedEntry.h"
 #include "genesys/OrgClient.h"
+#include "http/RetryLoop.h"
 
 namespace evalbridge {
 namespace {
@@ -41,33 +42,59 @@ Poco::JSON::Object::Ptr EvaluationFetcher::readEvaluation(const std::string& bod
 
 Poco::JSON::Object::Ptr EvaluationFetcher::fetchOne(const EvaluationRef& ref, EvaluationProjector* projector) {
   const std::string path = evaluationPath(ref);
-  const std::string what = "evaluation " + ref.evaluationId + " of conversation " + ref.conversationId;
-  std::string firstAnswer;  // of an unreadable first read
-  for (int read = 1;; ++read) {
-    HttpResponse response = client_.probe("GET", path);
-    if (response.status == 404) {
-      logger().warning("org %s: %s is gone (404); skipped", client_.org().name, what);
-      return nullptr;
+  const std::string what = "org " + client_.org().name + ": evaluation " + ref.evaluationId + " of conversation " +
+                           ref.conversationId;
+  // Each read has the org's whole budget for its own transfer (OrgClient::probe); this loop only
+  // reads an unreadable answer once more, so its budget is two attempts, whatever the org's is.
+  RetrySettings budget = client_.org().retry;
+  budget.maxAttempts = kFullReadAttempts;
+  Poco::JSON::Object::Ptr evaluation;
+  std::exception_ptr callFailed;  // the call's own retries are spent: not retried again here
+  std::string firstAnswer;        // of an unreadable first read
+  auto attempt = [&](int number) {
+    HttpResponse response;
+    try {
+      response = client_.probe("GET", path);
+      if (response.status == 404) {
+        logger().warning("%s is gone (404); skipped", what);
+        return AttemptVerdict::done();
+      }
+      if (response.status < 200 || response.status > 299)
+        client_.fail(response, "GET /api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}");
+    } catch (const TransientError&) {
+      callFailed = std::current_exception();
+      return AttemptVerdict::done();
     }
-    if (response.status < 200 || response.status > 299)
-      client_.fail(response, "GET /api/v2/quality/conversations/{conversationId}/evaluations/{evaluationId}");
     std::string problem;
-    if (auto evaluation = readEvaluation(response.body, projector, problem)) return evaluation;
+    if ((evaluation = readEvaluation(response.body, projector, problem))) return AttemptVerdict::done();
     // Bad data, not a bad transfer: one record's loss, as for a poisoned element of a results
     // page. The sync dead-letters it with the text and the reason; the window goes on. Bad data
     // is a value the projection refuses in a whole object, or the same unreadable answer twice
     // (`[]`, a trailing comma, nesting too deep): without the second read, such an answer would
     // fail its window at every cycle, for ever.
-    if (projector && projector->refusedAValue())
-      return makeMalformedEntry(response.body, what + ", read in full: " + problem);
-    // An empty body is not data at all, more likely a proxy's fault: the cycle fails, as below.
-    if (read == 2 && response.body == firstAnswer && !response.body.empty())
-      return makeMalformedEntry(response.body, what + ", read in full twice, the same answer both times: " + problem);
-    if (read == 2)  // two different unreadable answers: a transfer gone wrong; the next cycle reads it again
-      throw TransientError("org " + client_.org().name + ": " + what + ": the response is " + problem);
-    logger().information("org %s: %s: the response is %s; read again", client_.org().name, what, problem);
+    if (projector && projector->refusedAValue()) {
+      evaluation = makeMalformedEntry(response.body, what + ", read in full: " + problem);
+      return AttemptVerdict::done();
+    }
+    // An empty body is not data at all, more likely a proxy's fault: it is never taken for bad
+    // data, and two of them fail the cycle as two different answers do.
+    if (number > 1 && response.body == firstAnswer && !response.body.empty()) {
+      evaluation = makeMalformedEntry(response.body, what + ", read in full twice, the same answer both times: " + problem);
+      return AttemptVerdict::done();
+    }
     firstAnswer = std::move(response.body);
-  }
+    return AttemptVerdict::retry("the response is " + problem);
+  };
+  AttemptHooks hooks;
+  hooks.onRetry = [&](int, const std::string& failure, std::chrono::milliseconds) {
+    logger().information("%s: %s; read again", what, failure);
+  };
+  const LoopResult result = runAttempts(budget, client_.shutdown(), attempt, hooks);
+  if (callFailed) std::rethrow_exception(callFailed);
+  if (result.end == LoopEnd::ShuttingDown) throw TransientError("shutting down while reading " + what);
+  // Two different unreadable answers: a transfer gone wrong; the next cycle reads it again.
+  if (result.end == LoopEnd::OutOfBudget) throw TransientError(what + ": " + result.failure + " (" + result.why + ")");
+  return evaluation;
 }
 
 std::vector<Poco::JSON::Object::Ptr> EvaluationFetcher::fetch(const std::vector<EvaluationRef>& refs) {

@@ -7,8 +7,9 @@
 // stringify again for the raw text of a delivered record. An answer whose object is whole but
 // holds a value no strict parser takes (EvaluationProjector::refusedAValue) comes back as a
 // malformed entry (MalformedEntry.h), so the sync dead-letters that record and goes on. Any other
-// unreadable answer is read again at once: the same bytes again are bad data too (a malformed
-// entry), different ones a transfer gone wrong (TransientError, and the window is read again).
+// unreadable answer is read again, after the retry loop's backoff: the same bytes again are bad
+// data too (a malformed entry), different ones a transfer gone wrong (TransientError, and the
+// window is read again).
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ class EvaluationFetcher {
   std::vector<Poco::JSON::Object::Ptr> fetchEach(const std::vector<EvaluationRef>& refs);
 
  private:
+  // An unreadable answer is read once more, on the one retry loop (http/RetryLoop.h).
+  static constexpr int kFullReadAttempts = 2;
+
   // `projector` null: parsed whole by Poco.
   static Poco::JSON::Object::Ptr readEvaluation(const std::string& body, EvaluationProjector* projector,
                                                 std::string& problem);

@@ -32,6 +32,8 @@ class OrgClient {
   const OrgSettings& org() const { return org_; }
   // The proxy rules of this org's requests, for its notification WebSocket.
   const ProxySettings& proxies() const { return http_.proxies(); }
+  // The token that ends this org's work, for retry loops built on top of this client's calls.
+  ShutdownToken& shutdown() const { return shutdown_; }
 
   // A valid access token (fetched or renewed as needed). Throws GenesysApiError on a login
   // refusal (e.g. invalid_client: wrong secret or wrong region).

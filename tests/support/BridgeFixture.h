@@ -61,7 +61,7 @@ class BridgeFixture {
     writeText(dir.file("sn.secret"), simulator.options().servicenow.password);
     writeText(configPath(), R"({
   "ledger": { "path": "ledger.db" },
-  "genesys": { "orgs": [ )" + orgs + R"( ],
+  "genesys": { "orgs": [ )" + orgs + R"( ],)" + (genesysRetry.empty() ? "" : R"( "retry": )" + genesysRetry + ",") + R"(
     "search": { )" + searchMembers() + R"( },
     "export": { "maxWindow": "P30D", "pollInitialMs": 10, "pollMaxMs": 50)" +
                                 (exportExtra.empty() ? "" : ", " + exportExtra) + R"( } },
@@ -84,6 +84,8 @@ class BridgeFixture {
   std::string source = "search";
   std::string searchMaxWindow = "P30D";  // "" = not set (the sweep's windows adapt)
   std::string searchExtra;  // extra members of "genesys.search" (e.g. "\"pageSize\": 7")
+  // "genesys.retry" ("" = the defaults).
+  std::string genesysRetry;
   // "servicenow.retry": generous enough that transient faults settle within one cycle.
   std::string serviceNowRetry = R"({ "maxAttempts": 8, "initialMs": 20, "maxMs": 200, "maxElapsedS": 60 })";
   TempDir dir;
