@@ -4,12 +4,12 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
-#include <thread>
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
 
 #include "common/Errors.h"
+#include "common/WorkerThreads.h"
 #include "genesys/EvaluationProjection.h"
 #include "genesys/MalformedEntry.h"
 #include "genesys/OrgClient.h"
@@ -128,12 +128,15 @@ std::vector<Poco::JSON::Object::Ptr> EvaluationFetcher::fetchEach(const std::vec
       failed.store(true);
     }
   };
-  const std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(maxConcurrency_), refs.size());
-  std::vector<std::thread> threads;
-  threads.reserve(workers);
-  for (std::size_t w = 1; w < workers; ++w) threads.emplace_back(work);
-  if (workers > 0) work();  // this thread is a worker too
-  for (auto& thread : threads) thread.join();
+  const int helpers = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(maxConcurrency_), refs.size())) - 1;
+  if (helpers <= 0) {
+    work();  // one read needs no second thread
+  } else if (WorkerThreads* shared = client_.readers()) {
+    shared->runAlongside(helpers, work);
+  } else {
+    WorkerThreads own(helpers);
+    own.runAlongside(helpers, work);
+  }
   if (firstError) std::rethrow_exception(firstError);
   return results;
 }

@@ -18,10 +18,11 @@ std::string pathOnly(const std::string& pathAndQuery) { return pathAndQuery.subs
 
 }  // namespace
 
-OrgClient::OrgClient(const OrgSettings& org, ShutdownToken& shutdown, RetryObserver onRetry)
+OrgClient::OrgClient(const OrgSettings& org, ShutdownToken& shutdown, RetryObserver onRetry, WorkerThreads* readers)
     : org_(org),
       shutdown_(shutdown),
       onRetry_(std::move(onRetry)),
+      readers_(readers),
       http_(HttpClientOptions{org.timeoutMs, org.caFile, true}) {}
 
 OrgClient::~OrgClient() = default;

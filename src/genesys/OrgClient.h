@@ -16,6 +16,7 @@
 namespace evalbridge {
 
 class ShutdownToken;
+class WorkerThreads;
 
 struct OrgIdentity {
   std::string orgId;
@@ -26,7 +27,10 @@ struct OrgIdentity {
 
 class OrgClient {
  public:
-  OrgClient(const OrgSettings& org, ShutdownToken& shutdown, RetryObserver onRetry = {});
+  // `readers`: the threads this org's parallel reads run on, shared with other orgs (null: each
+  // batch of reads starts its own).
+  OrgClient(const OrgSettings& org, ShutdownToken& shutdown, RetryObserver onRetry = {},
+            WorkerThreads* readers = nullptr);
   ~OrgClient();
 
   const OrgSettings& org() const { return org_; }
@@ -34,6 +38,7 @@ class OrgClient {
   const ProxySettings& proxies() const { return http_.proxies(); }
   // The token that ends this org's work, for retry loops built on top of this client's calls.
   ShutdownToken& shutdown() const { return shutdown_; }
+  WorkerThreads* readers() const { return readers_; }
 
   // A valid access token (fetched or renewed as needed). Throws GenesysApiError on a login
   // refusal (e.g. invalid_client: wrong secret or wrong region).
@@ -64,6 +69,7 @@ class OrgClient {
   OrgSettings org_;
   ShutdownToken& shutdown_;
   RetryObserver onRetry_;
+  WorkerThreads* readers_;
   HttpClient http_;
   std::mutex tokenMutex_;
   std::string token_;

@@ -1,6 +1,6 @@
 #pragma once
 // Delivery that overlaps with reading the export: records are submitted page by page and the
-// sink's workers (DeliveryWorkers, shared by every queue; ServiceNow's permits bound the requests)
+// sink's workers (WorkerThreads, shared by every queue; ServiceNow's permits bound the requests)
 // deliver them while the next page is fetched, so neither the page fetches nor the tail of each
 // page leave the ServiceNow connections idle. Outcomes are committed without holding a worker
 // (OutcomeCommit::Later). drain() waits for everything this queue submitted, and for every

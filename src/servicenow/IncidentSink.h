@@ -18,7 +18,7 @@
 #include "config/Config.h"
 #include "ledger/LedgerRecord.h"
 #include "servicenow/DeliveryClaims.h"
-#include "servicenow/DeliveryWorkers.h"
+#include "common/WorkerThreads.h"
 
 namespace evalbridge {
 
@@ -70,7 +70,7 @@ class IncidentSink {
 
   int maxConcurrency() const;
   // The threads every DeliveryQueue of this sink delivers on.
-  DeliveryWorkers& workers() { return workers_; }
+  WorkerThreads& workers() { return workers_; }
 
  private:
   // How one delivery records an incident: its commit mode, and its claim, which a Later commit
@@ -106,7 +106,11 @@ class IncidentSink {
     Ledger& ledger;
     ~FlushOutcomesAtEnd();
   } flushAtEnd_{ledger_};
-  DeliveryWorkers workers_;  // last: built after client_ (its size reads it), joined first
+  // Every window of every org has a DeliveryQueue of its own; all of them post here. A pool per
+  // queue started eight threads per window (1,300 thread starts for 100 orgs) while ServiceNow's
+  // permits let only servicenow.maxConcurrency requests run anyway. Twice the permits, so requests
+  // go on while some workers wait for the ledger's commit of an outcome.
+  WorkerThreads workers_;  // last: built after client_ (its size reads it), joined first
 };
 
 // The work note for an update: what changed between the delivered fields and the new ones.

@@ -11,6 +11,7 @@
 #include <Poco/Logger.h>
 
 #include "common/Errors.h"
+#include "common/WorkerThreads.h"
 #include "genesys/AnalyticsSource.h"
 #include "genesys/EvaluationProjection.h"
 #include "genesys/ExportJobSource.h"
@@ -31,8 +32,9 @@ struct SyncEngine::OrgParts {
   OrgClient client;
   std::unique_ptr<EvaluationSource> source;
 
-  OrgParts(const OrgSettings& org, std::shared_ptr<const Mapping> loaded, ShutdownToken& shutdown)
-      : settings(org), mapping(std::move(loaded)), client(org, shutdown), source(makeSource(shutdown)) {
+  OrgParts(const OrgSettings& org, std::shared_ptr<const Mapping> loaded, ShutdownToken& shutdown,
+           WorkerThreads& readers)
+      : settings(org), mapping(std::move(loaded)), client(org, shutdown, {}, &readers), source(makeSource(shutdown)) {
     // Most evaluations are skipped: read only what the mapping, the sync and the search paging
     // look at, and build the rest only for the few that match (their raw text goes along).
     source->projectOnto(projectionFor(*mapping, {settings.search.dateField}));
@@ -69,6 +71,15 @@ OrgSyncReport isolated(const OrgSettings& org, const std::function<OrgSyncReport
   return failed;
 }
 
+// Enough for every org that may run at once to read with its full concurrency: each org's
+// calling thread reads too, so it needs one fewer.
+int readerThreads(const Config& config) {
+  int perOrg = 1;
+  for (const OrgSettings& org : config.orgs)
+    perOrg = std::max({perOrg, org.search.maxConcurrency, org.analytics.maxConcurrency});
+  return std::max(1, config.sync.maxConcurrentOrgs * (perOrg - 1));
+}
+
 }  // namespace
 
 SyncEngine::SyncEngine(const Config& config, ShutdownToken& shutdown)
@@ -77,6 +88,7 @@ SyncEngine::SyncEngine(const Config& config, ShutdownToken& shutdown)
       ledger_(std::make_unique<Ledger>(config.ledgerPath, config.ledgerPassword)),
       serviceNow_(std::make_unique<ServiceNowClient>(config.servicenow, shutdown)),
       sink_(std::make_unique<IncidentSink>(*serviceNow_, *ledger_, shutdown)),
+      readers_(std::make_unique<WorkerThreads>(readerThreads(config))),
       orgSlots_(config.sync.maxConcurrentOrgs) {
   // About 1.2 MB at most. Measured on 200,000 evaluations, 1% matching (bench/RESULTS.md): the
   // skips' page writes fall by about two thirds against writing each search page's skips with it.
@@ -85,7 +97,7 @@ SyncEngine::SyncEngine(const Config& config, ShutdownToken& shutdown)
   for (const OrgSettings& org : config.orgs) {
     auto& mapping = mappings[org.mappingPath];
     if (!mapping) mapping = std::make_shared<const Mapping>(Mapping::loadFile(org.mappingPath));
-    orgs_.push_back(std::make_unique<OrgParts>(org, mapping, shutdown));
+    orgs_.push_back(std::make_unique<OrgParts>(org, mapping, shutdown, *readers_));
   }
 }
 

@@ -21,6 +21,7 @@ class ProjectionPaths;
 class ShutdownToken;
 class ServiceNowClient;
 class IncidentSink;
+class WorkerThreads;
 
 class SyncEngine {
  public:
@@ -55,6 +56,9 @@ class SyncEngine {
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<ServiceNowClient> serviceNow_;
   std::unique_ptr<IncidentSink> sink_;
+  // The threads every org's parallel evaluation GETs run on (OrgClient::readers), started as
+  // reads need them and kept: declared before orgs_, so it outlives their clients.
+  std::unique_ptr<WorkerThreads> readers_;
   std::vector<std::unique_ptr<OrgParts>> orgs_;
   Poco::Semaphore orgSlots_;
 };

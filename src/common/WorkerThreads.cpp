@@ -1,0 +1,74 @@
+#include "common/WorkerThreads.h"
+
+#include <algorithm>
+#include <memory>
+
+namespace evalbridge {
+
+WorkerThreads::WorkerThreads(int maxWorkers) : maxWorkers_(std::max(1, maxWorkers)) {}
+
+WorkerThreads::~WorkerThreads() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  for (auto& thread : threads_) thread.join();
+}
+
+void WorkerThreads::post(std::function<void()> task) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  tasks_.push_back(std::move(task));
+  // A new thread only when every thread is busy: a trickle of work keeps one or two.
+  if (static_cast<std::size_t>(idle_) < tasks_.size() && static_cast<int>(threads_.size()) < maxWorkers_)
+    threads_.emplace_back([this] { work(); });
+  changed_.notify_one();
+}
+
+int WorkerThreads::started() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int>(threads_.size());
+}
+
+void WorkerThreads::runAlongside(int helpers, const std::function<void()>& work) {
+  struct Copies {
+    std::mutex mutex;
+    std::condition_variable finished;
+    int running = 0;
+    bool closed = false;  // the caller is done: `work` and its frame may be gone
+  };
+  auto copies = std::make_shared<Copies>();
+  for (int i = 0; i < helpers; ++i) {
+    post([copies, &work] {
+      {
+        std::lock_guard<std::mutex> lock(copies->mutex);
+        if (copies->closed) return;
+        ++copies->running;
+      }
+      work();
+      std::lock_guard<std::mutex> lock(copies->mutex);
+      if (--copies->running == 0) copies->finished.notify_all();
+    });
+  }
+  work();
+  std::unique_lock<std::mutex> lock(copies->mutex);
+  copies->closed = true;
+  copies->finished.wait(lock, [&] { return copies->running == 0; });
+}
+
+void WorkerThreads::work() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    ++idle_;
+    changed_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+    --idle_;
+    if (tasks_.empty()) return;  // stopping, nothing left
+    std::function<void()> task = std::move(tasks_.front());
+    tasks_.pop_front();
+    lock.unlock();
+    task();  // never throws: DeliveryQueue catches what delivery throws
+    lock.lock();
+  }
+}
+
+}  // namespace evalbridge

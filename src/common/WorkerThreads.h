@@ -1,0 +1,45 @@
+#pragma once
+// A bounded set of threads shared by many short-lived users: started only when every thread is
+// busy, never beyond the bound, and kept for the owner's life; tasks run in the order they were
+// posted. The sink delivers on one (every DeliveryQueue of every org posts to it), and the sync
+// engine reads evaluations in full on another (every org's EvaluationFetcher), so a cycle over
+// many orgs starts a handful of threads instead of some for each window of each org.
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace evalbridge {
+
+class WorkerThreads {
+ public:
+  explicit WorkerThreads(int maxWorkers);
+  ~WorkerThreads();  // runs what was posted, then joins
+  WorkerThreads(const WorkerThreads&) = delete;
+  WorkerThreads& operator=(const WorkerThreads&) = delete;
+
+  // A task must not wait for other tasks (it would hold a worker that they may need).
+  void post(std::function<void()> task);
+  int started() const;
+
+  // Runs `work` on this thread and, alongside, on up to `helpers` of these threads (fewer when
+  // they are busy: this thread does what they do not), and returns once every copy that started
+  // has returned; a copy that had not started by then never starts. So `work` may use the
+  // caller's frame, and should share one queue of items among its copies. It must not throw.
+  void runAlongside(int helpers, const std::function<void()>& work);
+
+ private:
+  void work();
+
+  const int maxWorkers_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::function<void()>> tasks_;
+  int idle_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace evalbridge

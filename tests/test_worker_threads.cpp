@@ -1,0 +1,142 @@
+// Shared worker threads (the sink's deliveries, the engine's full reads): every posted task runs
+// once, threads start only when all are busy and never beyond the bound, destruction runs what
+// was posted before joining, and work run alongside never outlives its caller.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "common/WorkerThreads.h"
+
+using evalbridge::WorkerThreads;
+
+TEST_CASE("a trickle of tasks keeps one thread, and a burst starts no more than the bound", "[workers]") {
+  WorkerThreads workers(8);
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 50; ++i) {
+    workers.post([&] { ++ran; });
+    // Each task is done before the next is posted: the one thread is idle again.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (ran.load() < i + 1 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  CHECK(ran == 50);
+  CHECK(workers.started() == 1);
+
+  // A burst of tasks that all wait on one gate: every thread is busy, so the bound is reached.
+  std::mutex mutex;
+  std::condition_variable opened;
+  bool open = false;
+  std::atomic<int> waiting{0};
+  for (int i = 0; i < 30; ++i) {
+    workers.post([&] {
+      ++waiting;
+      std::unique_lock<std::mutex> lock(mutex);
+      opened.wait(lock, [&] { return open; });
+      ++ran;
+    });
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (waiting.load() < 8 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+  CHECK(waiting == 8);
+  CHECK(workers.started() == 8);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    open = true;
+  }
+  opened.notify_all();
+  while (ran.load() < 80 && std::chrono::steady_clock::now() < until + std::chrono::seconds(5))
+    std::this_thread::yield();
+  CHECK(ran == 80);
+  CHECK(workers.started() == 8);
+}
+
+TEST_CASE("destroying the workers runs every task posted before", "[workers]") {
+  std::atomic<int> ran{0};
+  {
+    WorkerThreads workers(2);
+    for (int i = 0; i < 100; ++i)
+      workers.post([&] {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        ++ran;
+      });
+  }
+  CHECK(ran == 100);
+}
+
+namespace {
+
+// Waits (at most five seconds) until `ready` holds.
+template <typename Ready>
+bool waitFor(Ready ready) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("work run alongside: copies run at once on idle threads, and the caller waits for those that started",
+          "[workers]") {
+  WorkerThreads workers(4);
+  std::atomic<int> inside{0};
+  std::atomic<int> peak{0};
+  std::atomic<int> finished{0};
+  workers.runAlongside(3, [&] {
+    const int now = ++inside;
+    for (int seen = peak.load(); now > seen && !peak.compare_exchange_weak(seen, now);) {
+    }
+    // Each copy stays until all four are inside (or five seconds pass), then lingers a little,
+    // so a caller that did not wait would return before the helpers finish.
+    waitFor([&] { return peak.load() == 4; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    --inside;
+    ++finished;
+  });
+  CHECK(peak == 4);      // the caller and three helpers at once
+  CHECK(finished == 4);  // none still running when it returned
+}
+
+TEST_CASE("work run alongside: when every thread is busy the caller does it alone, and late copies never run it",
+          "[workers]") {
+  WorkerThreads workers(2);
+  std::mutex mutex;
+  std::condition_variable opened;
+  bool open = false;
+  std::atomic<int> blocked{0};
+  for (int i = 0; i < 2; ++i)
+    workers.post([&] {
+      ++blocked;
+      std::unique_lock<std::mutex> lock(mutex);
+      opened.wait(lock, [&] { return open; });
+    });
+  REQUIRE(waitFor([&] { return blocked.load() == 2; }));
+
+  std::atomic<int> items{100};
+  std::atomic<int> copies{0};
+  const std::function<void()> work = [&] {  // outlives the call, so a late copy would only count
+    ++copies;
+    while (items.fetch_sub(1) > 0) {
+    }
+  };
+  workers.runAlongside(2, work);
+  CHECK(items <= 0);  // every item done, by the caller alone
+  CHECK(copies == 1);
+
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    open = true;
+  }
+  opened.notify_all();
+  // The two copies queued behind the blocked tasks now run, and must find the caller gone.
+  std::atomic<bool> drained{false};
+  workers.post([&] { drained = true; });
+  REQUIRE(waitFor([&] { return drained.load(); }));
+  CHECK(copies == 1);
+}
