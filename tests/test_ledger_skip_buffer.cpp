@@ -9,10 +9,12 @@
 #include "ledger/Statement.h"
 #include "support/LeanSkipChecks.h"
 #include "support/LedgerBackends.h"
+#include "support/LogCapture.h"
 #include "support/TempDir.h"
 
 using namespace evalbridge;
 using evalbridge::test::LedgerPlace;
+using evalbridge::test::LogCapture;
 using evalbridge::test::TempDir;
 using evalbridge::test::checkLeanSkip;
 using evalbridge::test::countRows;
@@ -121,6 +123,32 @@ TEST_CASE("a full buffer is written with the page that fills it, and the ledger'
     CHECK(countRows(place, "skipped_records") == 3);
   }
   CHECK(countRows(place, "skipped_records") == 4);
+}
+
+TEST_CASE("a full buffer that cannot be written stays buffered, is reported, and its org's checkpoint writes it",
+          "[ledger][lean][buffer]") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(LedgerBackend::Sqlite, dir);
+  Ledger ledger(place.location, place.password);
+  ledger.bufferSkips(2);
+  // Another connection makes every write of a lean skip fail (as a full disk would).
+  auto other = place.open();
+  Statement(*other, "CREATE TRIGGER refuse_skips BEFORE INSERT ON skipped_records BEGIN"
+                    " SELECT RAISE(ABORT, 'refused by the test'); END").run();
+  LogCapture log("evalbridge.ledger");
+
+  std::vector<Decision> decisions;
+  REQUIRE_NOTHROW(decisions = observeBuffered(ledger, {skipped("e1"), skipped("e2"), skipped("e3")}));
+  CHECK(decisions == std::vector<Decision>(3, Decision::Skip));  // the page itself was recorded
+  CHECK(countRows(place, "skipped_records") == 0);
+  std::string logged;
+  for (const auto& line : log.lines()) logged += line.first + "\n";
+  CHECK_THAT(logged, Catch::Contains("writing 3 buffered skipped evaluations failed") &&
+                         Catch::Contains("refused by the test"));
+
+  Statement(*other, "DROP TRIGGER refuse_skips").run();
+  ledger.setCheckpoint("org-1", "acme", "2026-11-03T00:00:00Z");
+  CHECK(countRows(place, "skipped_records") == 3);  // nothing was lost while they waited
 }
 
 TEST_CASE("a page observed with its skips (the push path) writes its org's buffered ones too", "[ledger][lean][buffer]") {

@@ -40,9 +40,11 @@
 #include "sync/SyncStatusBoard.h"
 #include "support/ServerSeed.h"
 #include "support/HttpCall.h"
+#include "support/LogCapture.h"
 #include "support/TempDir.h"
 
 using namespace evalbridge;
+using evalbridge::test::LogCapture;
 using namespace std::chrono_literals;
 
 namespace {
@@ -162,37 +164,6 @@ class RawClient {
   Poco::Net::StreamSocket socket_;
   std::string pending_;
   bool closed_ = false;
-};
-
-// Records every message logged to one logger (and its requestId field) while it is alive.
-class LogCapture : public Poco::Channel {
- public:
-  explicit LogCapture(const std::string& loggerName) : logger_(Poco::Logger::get(loggerName)) {
-    previous_ = logger_.getChannel();
-    previousLevel_ = logger_.getLevel();
-    logger_.setChannel(this);
-    logger_.setLevel(Poco::Message::PRIO_INFORMATION);
-    duplicate();  // the logger holds a reference to this stack object: never let it delete it
-  }
-  ~LogCapture() override {
-    logger_.setChannel(previous_);
-    logger_.setLevel(previousLevel_);
-  }
-  void log(const Poco::Message& message) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    lines_.push_back({message.getText(), message.get("requestId", "")});
-  }
-  std::vector<std::pair<std::string, std::string>> lines() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return lines_;
-  }
-
- private:
-  Poco::Logger& logger_;
-  Poco::Channel::Ptr previous_;
-  int previousLevel_ = 0;
-  std::mutex mutex_;
-  std::vector<std::pair<std::string, std::string>> lines_;
 };
 
 bool isUuid(const std::string& text) {

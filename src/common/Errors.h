@@ -1,6 +1,9 @@
 #pragma once
 // One exception family for the whole bridge. Retry loops retry TransientError only; everything
 // else is final. ConfigError maps to exit code 2, the rest of the family to exit code 1.
+#include <exception>
+#include <string>
+
 #include <Poco/Exception.h>
 
 namespace evalbridge {
@@ -14,5 +17,9 @@ POCO_DECLARE_EXCEPTION(, PermanentError, EvalbridgeError)
 POCO_DECLARE_EXCEPTION(, ConfigError, EvalbridgeError)
 // A command line that does not parse (exit code 2, like ConfigError).
 POCO_DECLARE_EXCEPTION(, UsageError, ConfigError)
+
+// What went wrong, in words, for a log line or a report: a Poco exception's message (its what()
+// is only the class's name, "permanent error"), or what() of any other exception.
+std::string errorText(const std::exception& e);
 
 }  // namespace evalbridge

@@ -33,12 +33,6 @@ class TopicRefused : public std::runtime_error {
 };
 
 // Our errors carry their explanation in message(); Poco's what() is only the class name.
-std::string errorText(const std::exception& e) {
-  if (const auto* poco = dynamic_cast<const Poco::Exception*>(&e))
-    return poco->message().empty() ? poco->displayText() : poco->message();
-  return e.what();
-}
-
 std::string inWords(milliseconds duration) {
   if (duration.count() < 10000) return std::to_string(duration.count()) + " ms";
   if (duration.count() < 120000) return std::to_string(duration.count() / 1000) + " s";

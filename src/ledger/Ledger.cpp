@@ -164,7 +164,7 @@ std::vector<Decision> Ledger::observe(const std::vector<Observation>& observatio
       Poco::Logger::get("evalbridge.ledger")
           .warning("writing %z buffered skipped evaluations failed (they stay buffered; each org's next checkpoint "
                    "writes its own or fails): %s",
-                   skipped_->bufferedCount(), std::string(e.what()));
+                   skipped_->bufferedCount(), errorText(e));
     }
   }
   return decisions;

@@ -213,7 +213,7 @@ MappingResult Mapping::apply(const Poco::JSON::Object::Ptr& evaluation, bool wit
     result.matched = true;
   } catch (const std::exception& e) {
     result = MappingResult();
-    result.error = std::string("mapping '") + impl_->name + "' failed: " + e.what();
+    result.error = "mapping '" + impl_->name + "' failed: " + errorText(e);
   } catch (...) {
     result = MappingResult();
     result.error = std::string("mapping '") + impl_->name + "' failed: unknown exception";

@@ -5,6 +5,8 @@
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
 
+#include "common/Errors.h"
+
 namespace evalbridge {
 
 DeliveryQueue::DeliveryQueue(IncidentSink& sink)
@@ -46,7 +48,7 @@ void DeliveryQueue::deliver(const Item& item) {
     Poco::Logger::get("evalbridge.sink").error("%s: delivery stopped: %s", item.record.key(), e.displayText());
     outcome = DeliveryOutcome::LeftPending;
   } catch (const std::exception& e) {
-    Poco::Logger::get("evalbridge.sink").error("%s: delivery stopped: %s", item.record.key(), std::string(e.what()));
+    Poco::Logger::get("evalbridge.sink").error("%s: delivery stopped: %s", item.record.key(), errorText(e));
     outcome = DeliveryOutcome::LeftPending;
   }
   std::lock_guard<std::mutex> lock(mutex_);

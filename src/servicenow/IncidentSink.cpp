@@ -68,7 +68,7 @@ std::optional<std::string> unusableFields(const LedgerRecord& record, Poco::JSON
     fields = parseObject(record.fieldsJson);
     return std::nullopt;
   } catch (const std::exception& e) {
-    return std::string("the ledger's mapped fields are not a JSON object (") + e.what() +
+    return "the ledger's mapped fields are not a JSON object (" + errorText(e) +
            "); `evalbridge ledger replay " + record.key() + "` maps the raw record again";
   }
 }
@@ -179,10 +179,8 @@ void IncidentSink::recordDelivered(const LedgerRecord& record, const IncidentRef
     std::string why = "unknown error";
     try {
       std::rethrow_exception(error);
-    } catch (const Poco::Exception& e) {  // LeaseLost and the ledger's errors: what() is the class
-      why = e.displayText();
-    } catch (const std::exception& e) {
-      why = e.what();
+    } catch (const std::exception& e) {  // LeaseLost and the ledger's errors among them
+      why = errorText(e);
     } catch (...) {
     }
     logger().error("%s: incident %s was not recorded in the ledger (%s); the record stays pending and is looked up "

@@ -2,6 +2,7 @@
 
 #include <Poco/Logger.h>
 
+#include "common/Errors.h"
 #include "common/LogEvent.h"
 #include "http/ShutdownToken.h"
 #include "ledger/Database.h"
@@ -92,7 +93,7 @@ void Daemon::flushSkips() {
     engine_.ledger().flushSkips();
   } catch (const std::exception& e) {
     // Nothing is lost: no checkpoint passed them, so their windows are read again.
-    logger().warning("buffered skips not written at shutdown: %s", std::string(e.what()));
+    logger().warning("buffered skips not written at shutdown: %s", errorText(e));
   }
 }
 
@@ -143,7 +144,7 @@ bool Daemon::waitStopped(std::chrono::milliseconds timeout) {
       leases_->releaseAll();
     } catch (const std::exception& e) {
       logger().warning("leases not released at shutdown (they lapse after %d s): %s", config_.leaseTtlS,
-                       std::string(e.what()));
+                       errorText(e));
     }
   }
   return all;
@@ -180,8 +181,7 @@ std::chrono::milliseconds Daemon::runOrgCycle(const OrgSettings& org) {
     failed.orgName = org.name;
     failed.orgId = org.orgId;
     failed.ok = false;
-    failed.error = e.what();
-    if (auto* poco = dynamic_cast<const Poco::Exception*>(&e)) failed.error = poco->message();
+    failed.error = errorText(e);
     reports.push_back(failed);
   }
   for (const auto& report : reports) {
@@ -247,8 +247,7 @@ std::chrono::milliseconds Daemon::runRetention() {
              {{"event", "prune"}});
     return kPruneInterval;
   } catch (const std::exception& e) {
-    std::string error = e.what();
-    if (auto* poco = dynamic_cast<const Poco::Exception*>(&e)) error = poco->message();
+    const std::string error = errorText(e);
     logEvent(logger(), Poco::Message::PRIO_WARNING, "ledger prune failed (tried again in 1 h): " + error,
              {{"event", "prune-failed"}});
     return kPruneRetry;
@@ -275,8 +274,7 @@ std::chrono::milliseconds Daemon::runLeases() {
       if (change.kind == LeaseChange::Kind::Acquired && worker != orgWorkers_.end()) worker->second->kick();
     }
   } catch (const std::exception& e) {
-    std::string error = e.what();
-    if (auto* poco = dynamic_cast<const Poco::Exception*>(&e)) error = poco->message();
+    const std::string error = errorText(e);
     logEvent(logger(), Poco::Message::PRIO_WARNING,
              "lease renewal failed (leases lapse after " + std::to_string(config_.leaseTtlS) + " s): " + error,
              {{"event", "lease-failed"}});
