@@ -3,7 +3,8 @@
 // to the dead letter with its raw text and the reason, `sync` exits 3, and the window is
 // checkpointed so the next cycle moves past it. The same for an evaluation read in full (the GET
 // with expand) whose answer holds bad data, or gives the same unreadable answer twice; an answer
-// that breaks off is read once more (the one retry loop, after its backoff), and a second, different one fails the cycle instead.
+// that breaks off is read once more (the one retry loop, after its backoff), and a second,
+// different one fails the cycle instead.
 #include <catch2/catch.hpp>
 
 #include "ledger/Ledger.h"

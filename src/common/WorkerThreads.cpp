@@ -66,7 +66,7 @@ void WorkerThreads::work() {
     std::function<void()> task = std::move(tasks_.front());
     tasks_.pop_front();
     lock.unlock();
-    task();  // never throws: DeliveryQueue catches what delivery throws
+    task();  // never throws: each user catches its own (DeliveryQueue, EvaluationFetcher's workers)
     lock.lock();
   }
 }

@@ -79,7 +79,8 @@ Poco::JSON::Object::Ptr EvaluationFetcher::fetchOne(const EvaluationRef& ref, Ev
     // An empty body is not data at all, more likely a proxy's fault: it is never taken for bad
     // data, and two of them fail the cycle as two different answers do.
     if (number > 1 && response.body == firstAnswer && !response.body.empty()) {
-      evaluation = makeMalformedEntry(response.body, what + ", read in full twice, the same answer both times: " + problem);
+      evaluation =
+          makeMalformedEntry(response.body, what + ", read in full twice, the same answer both times: " + problem);
       return AttemptVerdict::done();
     }
     firstAnswer = std::move(response.body);
@@ -128,7 +129,7 @@ std::vector<Poco::JSON::Object::Ptr> EvaluationFetcher::fetchEach(const std::vec
       failed.store(true);
     }
   };
-  const int helpers = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(maxConcurrency_), refs.size())) - 1;
+  const int helpers = static_cast<int>(std::min(static_cast<std::size_t>(maxConcurrency_), refs.size())) - 1;
   if (helpers <= 0) {
     work();  // one read needs no second thread
   } else if (WorkerThreads* shared = client_.readers()) {

@@ -32,7 +32,6 @@ class TopicRefused : public std::runtime_error {
   explicit TopicRefused(const std::string& explanation) : std::runtime_error(explanation) {}
 };
 
-// Our errors carry their explanation in message(); Poco's what() is only the class name.
 std::string inWords(milliseconds duration) {
   if (duration.count() < 10000) return std::to_string(duration.count()) + " ms";
   if (duration.count() < 120000) return std::to_string(duration.count() / 1000) + " s";
