@@ -18,6 +18,7 @@
 #include "servicenow/IncidentSink.h"
 #include "servicenow/ServiceNowClient.h"
 #include "support/BridgeFixture.h"
+#include "support/Eventually.h"
 #include "support/LedgerBackends.h"
 #include "support/PostgresServer.h"
 #include "sync/OrgLeases.h"
@@ -212,8 +213,11 @@ TEST_CASE("a request that waited for its permit past a takeover is not sent", "[
     return sink.deliverOne(*a.ledger.find("org-a", id), false, retries);
   };
   auto first = std::async(std::launch::async, deliver, "e1");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // e1's POST is in flight
+  // e1's POST has reached ServiceNow, which holds it 1.5 s.
+  REQUIRE(test::eventually([&] { return fixture.simulator.arrivals("servicenow", "POST") == 1; }));
   auto second = std::async(std::launch::async, deliver, "e2");  // waits for the permit
+  // Nothing outside shows that e2 waits for the permit. A slow start only weakens the check (e2
+  // then meets the fence before it waits), it never makes it fail.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   sharedPostgres().runSql(url.substr(url.rfind('/') + 1), "UPDATE org_leases SET expires_at = 0 WHERE org_id = 'org-a'");
   Replica b(url, "replica-b");

@@ -29,9 +29,11 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -1068,6 +1070,25 @@ TEST_CASE("Fault: latency delays the answer, rules compose", "[sim][faults]") {
   const auto elapsed = std::chrono::steady_clock::now() - started;
   CHECK(reply.status == 401);  // latency, then the normal answer
   CHECK(elapsed >= std::chrono::milliseconds(300));
+}
+
+TEST_CASE("Fault: a request held by latency counts as arrived before it is answered and logged", "[sim][faults]") {
+  Running run;
+  FaultRule slow;
+  slow.server = "acme-us";
+  slow.kind = "latency";
+  slow.latencyMs = 1000;
+  slow.count = 1;
+  run.sim.addFault(slow);
+  auto answered = std::async(std::launch::async, [&] { return call(run.usUrl(), "GET", "/api/v2/tokens/me"); });
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (run.sim.arrivals("acme-us", "GET") == 0 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(run.sim.arrivals("acme-us", "GET") == 1);
+  CHECK(run.sim.requests().empty());  // still held: not answered, not logged
+  CHECK(run.sim.arrivals("acme-us", "POST") == 0);
+  CHECK(answered.get().status == 401);
+  CHECK(run.sim.requests().size() == 1);
 }
 
 TEST_CASE("Fault: jobStatus makes an export job fail for good", "[sim][faults][export]") {

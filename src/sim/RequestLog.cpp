@@ -43,6 +43,17 @@ std::uint64_t RequestLog::record(RecordedRequest request) {
   return lastSeq_;
 }
 
+void RequestLog::arrived(const std::string& server, const std::string& method) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++arrivals_[{server, method}];
+}
+
+std::uint64_t RequestLog::arrivals(const std::string& server, const std::string& method) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto found = arrivals_.find({server, method});
+  return found == arrivals_.end() ? 0 : found->second;
+}
+
 std::vector<RecordedRequest> RequestLog::all() const {
   return since(0);
 }

@@ -7,6 +7,7 @@
 // million evaluations answers 20,000 of them, ~4 GB in the log otherwise.
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -25,6 +26,11 @@ class RequestLog {
   // Drops the entries; sequence numbers keep growing so "since" stays meaningful.
   void clear();
 
+  // Requests counted as they arrive, before any latency fault or answer: entries are only
+  // recorded once answered, so a test waiting for a request in flight counts these.
+  void arrived(const std::string& server, const std::string& method);
+  std::uint64_t arrivals(const std::string& server, const std::string& method) const;
+
   // A response body as the log keeps it: whole up to kMaxBodyBytes, else cut there and followed by
   // a marker naming the full size (the log must not hold a huge download per entry).
   static std::string capped(const std::string& body);
@@ -40,6 +46,7 @@ class RequestLog {
   mutable std::mutex mutex_;
   std::deque<Kept> entries_;
   std::uint64_t lastSeq_ = 0;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> arrivals_;  // by server and method
 };
 
 }  // namespace evalbridge::sim

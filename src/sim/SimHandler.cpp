@@ -151,6 +151,7 @@ void SimHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net:
   const Poco::Timestamp arrival;
   Exchange exchange = readExchange(request);
   exchange.pathParams = pathParams_;
+  context_->log->arrived(context_->name, exchange.method);
 
   FaultDecision decision;
   if (context_->faults) {

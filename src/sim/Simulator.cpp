@@ -353,6 +353,9 @@ bool Simulator::deleteDataTableRow(const std::string& orgName, const std::string
 std::vector<RecordedRequest> Simulator::requests() const {
   return impl_->log.all();
 }
+std::uint64_t Simulator::arrivals(const std::string& server, const std::string& method) const {
+  return impl_->log.arrivals(server, method);
+}
 std::vector<RecordedRequest> Simulator::requestsSince(std::uint64_t seq) const {
   return impl_->log.since(seq);
 }

@@ -154,6 +154,9 @@ class Simulator {
   std::map<std::string, std::map<std::string, Poco::JSON::Object::Ptr>> dataTableRows() const;
   std::vector<RecordedRequest> requests() const;
   void clearRequests();
+  // Requests to `server` with `method` that have arrived, answered or not (requests() lists a
+  // request once it is answered): a test can wait for one held by a latency fault.
+  std::uint64_t arrivals(const std::string& server, const std::string& method) const;
   // The bearer tokens this org issued (to check that tokens never cross orgs).
   std::set<std::string> tokensIssuedBy(const std::string& orgName) const;
   // Expires every token an org issued so far (the next call with one gets 401
