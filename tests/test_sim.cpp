@@ -33,11 +33,11 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "support/Eventually.h"
 #include "support/HttpCall.h"
 #include "common/Errors.h"
 #include "sim/EncodedQuery.h"
@@ -1068,10 +1068,8 @@ TEST_CASE("Fault: latency delays the answer, and the request counts as arrived b
   run.sim.addFault(slow);
   const auto started = std::chrono::steady_clock::now();
   auto answered = std::async(std::launch::async, [&] { return call(run.usUrl(), "GET", "/api/v2/tokens/me"); });
-  const auto until = started + std::chrono::seconds(5);
-  while (run.sim.arrivals("acme-us", "GET") == 0 && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  CHECK(run.sim.arrivals("acme-us", "GET") == 1);
+  REQUIRE(evalbridge::test::eventually([&] { return run.sim.arrivals("acme-us", "GET") == 1; },
+                                       std::chrono::seconds(5)));
   CHECK(run.sim.requests().empty());  // still held: not answered, not logged
   CHECK(run.sim.arrivals("acme-us", "POST") == 0);
   CHECK(answered.get().status == 401);  // latency, then the normal answer

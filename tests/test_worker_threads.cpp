@@ -10,8 +10,10 @@
 #include <thread>
 
 #include "common/WorkerThreads.h"
+#include "support/Eventually.h"
 
 using evalbridge::WorkerThreads;
+namespace test = evalbridge::test;
 
 TEST_CASE("a trickle of tasks keeps one thread, and a burst starts no more than the bound", "[workers]") {
   WorkerThreads workers(8);
@@ -67,21 +69,6 @@ TEST_CASE("destroying the workers runs every task posted before", "[workers]") {
   CHECK(ran == 100);
 }
 
-namespace {
-
-// Waits (at most five seconds) until `ready` holds.
-template <typename Ready>
-bool waitFor(Ready ready) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!ready()) {
-    if (std::chrono::steady_clock::now() >= until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
-
-}  // namespace
-
 TEST_CASE("work run alongside: copies run at once on idle threads, and the caller waits for those that started",
           "[workers]") {
   WorkerThreads workers(4);
@@ -94,7 +81,7 @@ TEST_CASE("work run alongside: copies run at once on idle threads, and the calle
     }
     // Each copy stays until all four are inside (or five seconds pass), then lingers a little,
     // so a caller that did not wait would return before the helpers finish.
-    waitFor([&] { return peak.load() == 4; });
+    test::eventually([&] { return peak.load() == 4; }, std::chrono::seconds(5));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     --inside;
     ++finished;
@@ -116,7 +103,7 @@ TEST_CASE("work run alongside: when every thread is busy the caller does it alon
       std::unique_lock<std::mutex> lock(mutex);
       opened.wait(lock, [&] { return open; });
     });
-  REQUIRE(waitFor([&] { return blocked.load() == 2; }));
+  REQUIRE(test::eventually([&] { return blocked.load() == 2; }, std::chrono::seconds(5)));
 
   std::atomic<int> items{100};
   std::atomic<int> copies{0};
@@ -137,6 +124,6 @@ TEST_CASE("work run alongside: when every thread is busy the caller does it alon
   // The two copies queued behind the blocked tasks now run, and must find the caller gone.
   std::atomic<bool> drained{false};
   workers.post([&] { drained = true; });
-  REQUIRE(waitFor([&] { return drained.load(); }));
+  REQUIRE(test::eventually([&] { return drained.load(); }, std::chrono::seconds(5)));
   CHECK(copies == 1);
 }

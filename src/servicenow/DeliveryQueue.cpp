@@ -5,8 +5,6 @@
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
 
-#include "common/Errors.h"
-
 namespace evalbridge {
 
 DeliveryQueue::DeliveryQueue(IncidentSink& sink)
@@ -48,7 +46,7 @@ void DeliveryQueue::deliver(const Item& item) {
     Poco::Logger::get("evalbridge.sink").error("%s: delivery stopped: %s", item.record.key(), e.displayText());
     outcome = DeliveryOutcome::LeftPending;
   } catch (const std::exception& e) {
-    Poco::Logger::get("evalbridge.sink").error("%s: delivery stopped: %s", item.record.key(), errorText(e));
+    Poco::Logger::get("evalbridge.sink").error("%s: delivery stopped: %s", item.record.key(), std::string(e.what()));
     outcome = DeliveryOutcome::LeftPending;
   }
   std::lock_guard<std::mutex> lock(mutex_);

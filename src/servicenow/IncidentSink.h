@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "common/WorkerThreads.h"
 #include "config/Config.h"
 #include "ledger/LedgerRecord.h"
 #include "servicenow/DeliveryClaims.h"
-#include "common/WorkerThreads.h"
 
 namespace evalbridge {
 
