@@ -316,6 +316,48 @@ TEST_CASE("nested any / all / not and their skip reasons", "[mapping][when]") {
   CHECK(r.skipReason == "when did not match: not.not x is 2 (wanted eq 1)");
 }
 
+TEST_CASE("skip codes: one mapping gives each way of failing its own code, also past 64 leaves", "[mapping][when]") {
+  // The mapping keeps one code per pattern of leaf truths; evaluations that fail differently must
+  // never share one, whichever came first.
+  const Mapping nested = Mapping::parse(withWhen(R"({"all": [
+      {"field": "status", "eq": "FINISHED"},
+      {"any": [{"field": "score", "lt": 70}, {"field": "killed", "eq": true}]}]})"),
+                                        "t.json");
+  const std::string unfinished = "all[0] status (wanted eq \"FINISHED\")";
+  const std::string passed = "all[1].any[0] score (wanted lt 70); all[1].any[1] killed (wanted eq true)";
+  for (int round = 0; round < 2; ++round) {  // the second round reads what the first one kept
+    INFO("round " << round);
+    CHECK(nested.apply(json(R"({"status":"PENDING","score":10})")).skipCode == "when did not match: " + unfinished);
+    CHECK(nested.apply(json(R"({"status":"FINISHED","score":90,"killed":false})")).skipCode ==
+          "when did not match: " + passed);
+    CHECK(nested.apply(json(R"({"status":"PENDING","score":90})")).skipCode ==
+          "when did not match: " + unfinished + "; " + passed);
+    CHECK(nested.knownSkipCode(json(R"({"status":"FINISHED","score":90,"killed":false})")) ==
+          "when did not match: " + passed);
+    // The values are not part of the code: another passing score gives the same one.
+    CHECK(nested.apply(json(R"({"status":"FINISHED","score":71,"killed":false})")).skipCode ==
+          "when did not match: " + passed);
+  }
+
+  // Seventy leaves: past the 64 a pattern can hold, each evaluation is explained on its own.
+  std::string when = R"({"all":[)";
+  std::string allOnes = "{";
+  for (int i = 0; i < 70; ++i) {
+    when += std::string(i ? "," : "") + R"({"field":"f)" + std::to_string(i) + R"(","eq":1})";
+    allOnes += std::string(i ? "," : "") + "\"f" + std::to_string(i) + "\":1";
+  }
+  when += "]}";
+  allOnes += "}";
+  const Mapping wide = Mapping::parse(withWhen(when), "t.json");
+  for (int failing : {3, 66, 67, 3}) {
+    const std::string name = "f" + std::to_string(failing);
+    Poco::JSON::Object::Ptr evaluation = json(allOnes);
+    evaluation->set(name, 0);
+    CHECK(wide.apply(evaluation).skipCode ==
+          "when did not match: all[" + std::to_string(failing) + "] " + name + " (wanted eq 1)");
+  }
+}
+
 TEST_CASE("skip reasons are one bounded line", "[mapping][when]") {
   std::string when = R"({"any":[)";
   for (int i = 0; i < 60; ++i) {

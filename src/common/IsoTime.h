@@ -8,7 +8,8 @@
 
 namespace evalbridge {
 
-// Accepts any ISO 8601 form Poco understands (offsets, fractions); nothing on failure.
+// An ISO 8601 instant: "YYYY-MM-DDTHH:MM:SS", an optional fraction, then "Z" or an offset
+// ("+HH:MM", "-HHMM"); nothing for anything else, a date alone included.
 std::optional<Poco::Timestamp> parseIsoTime(const std::string& text);
 std::string formatIsoTime(const Poco::Timestamp& time);
 // The instant, or PermanentError "<what>: '<text>' is not an ISO 8601 time".

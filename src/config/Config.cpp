@@ -2,10 +2,6 @@
 
 #include "ledger/Database.h"
 
-#include <Poco/DateTime.h>
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
-#include <Poco/DateTimeParser.h>
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Environment.h>
 #include <Poco/Exception.h>
@@ -30,6 +26,7 @@
 #include <sstream>
 
 #include "common/Errors.h"
+#include "common/IsoTime.h"
 #include "common/StrictJson.h"
 #include "config/Duration.h"
 #include "config/Regions.h"
@@ -437,23 +434,12 @@ RetentionPolicy readRetention(const Reader& r, const Object::Ptr& ledger) {
 
 // ISO 8601 date-time with an explicit zone (or a bare date) -> "YYYY-MM-DDTHH:MM:SSZ".
 std::string normalizeTimestamp(const Reader& r, const std::string& key, const std::string& text) {
-  static const std::regex shape(R"(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2}))?)");
-  const std::string problem = quoted(text) +
-                              " is not an ISO 8601 date-time with a time zone (e.g. 2026-11-01T00:00:00Z or "
-                              "2026-11-01T02:00:00+02:00)";
-  if (!std::regex_match(text, shape)) r.fail(key, problem);
-  Poco::DateTime parsed;
-  int tzd = 0;
-  bool ok = false;
-  if (text.size() == 10) {
-    ok = Poco::DateTimeParser::tryParse("%Y-%m-%d", text, parsed, tzd);
-  } else {
-    ok = Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, text, parsed, tzd) ||
-         Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FORMAT, text, parsed, tzd);
-  }
-  if (!ok) r.fail(key, problem);
-  parsed.makeUTC(tzd);
-  return Poco::DateTimeFormatter::format(parsed, "%Y-%m-%dT%H:%M:%SZ");
+  // A date alone ("2026-11-01") is that day's midnight UTC.
+  const auto parsed = parseIsoTime(text.size() == 10 ? text + "T00:00:00Z" : text);
+  if (!parsed)
+    r.fail(key, quoted(text) + " is not an ISO 8601 date-time with a time zone (e.g. 2026-11-01T00:00:00Z or "
+                               "2026-11-01T02:00:00+02:00)");
+  return formatIsoTime(*parsed);
 }
 
 void readListen(const Reader& r, const std::string& key, const std::string& text, ServerSettings& server) {

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "mapping/Value.h"
+
 namespace evalbridge {
 
 // A non-empty string.
@@ -16,6 +18,15 @@ inline bool isUsableEvaluationId(const Poco::Dynamic::Var& id) {
 // A string, or absent (an evaluation may have no changedDate).
 inline bool isUsableChangedDate(const Poco::Dynamic::Var& changed) {
   return changed.isEmpty() || changed.isString();
+}
+
+// The same two rules on a value looked up through a mapping::Document (the projection decides
+// a skip on simdjson's view of the text, before any object exists).
+inline bool isUsableEvaluationId(const mapping::Value& id) {
+  return id.kind == mapping::Value::Kind::String && !id.string().empty();
+}
+inline bool isUsableChangedDate(const mapping::Value& changed) {
+  return changed.absent() || changed.kind == mapping::Value::Kind::String;
 }
 
 }  // namespace evalbridge

@@ -9,6 +9,7 @@
 
 #include "genesys/EvaluationKey.h"
 #include "genesys/PrivateMember.h"
+#include "mapping/Document.h"
 #include "mapping/FieldPath.h"
 #include "mapping/Mapping.h"
 
@@ -121,6 +122,43 @@ bool projectValue(const ProjectionPaths::Node& node, element value, Poco::Dynami
   }
 }
 
+// An evaluation's parsed text read as a mapping::Document: a value is built only for a path a
+// condition reads, and nothing else of the record.
+class ElementDocument final : public mapping::Document {
+ public:
+  explicit ElementDocument(element root) : root_(root) {}
+
+  // The steps of FieldPath::lookup on simdjson's view: a step into a non-object, a non-array or
+  // past the end gives Missing, a null anywhere gives Null, and of a repeated key the last one
+  // counts (as Poco's parser keeps it).
+  mapping::Value at(const mapping::FieldPath& path) const override {
+    element current = root_;
+    for (const auto& step : path.steps()) {
+      element next;
+      if (step.isIndex) {
+        if (current.type() != element_type::ARRAY ||
+            as<simdjson::dom::array>(current).at(step.index).get(next) != simdjson::SUCCESS)
+          return mapping::Value();
+      } else {
+        if (current.type() != element_type::OBJECT) return mapping::Value();
+        bool found = false;
+        for (const auto field : as<simdjson::dom::object>(current)) {
+          if (field.key != step.key) continue;
+          next = field.value;
+          found = true;
+        }
+        if (!found) return mapping::Value();
+      }
+      if (next.type() == element_type::NULL_VALUE) return mapping::Value::of(Poco::Dynamic::Var(), true);
+      current = next;
+    }
+    return mapping::Value::of(wholeValue(current), true);
+  }
+
+ private:
+  element root_;
+};
+
 ProjectionPaths::Node& childFor(ProjectionPaths::Node& node, const mapping::FieldPath::Step& step);
 
 ProjectionPaths::Node treeOf(const std::vector<std::string>& paths) {
@@ -160,24 +198,34 @@ const ProjectionPaths::Node* ProjectionPaths::Node::key(std::string_view name) c
 
 ProjectionPaths::ProjectionPaths(const std::vector<std::string>& paths) : root_(treeOf(paths)) {}
 
-ProjectionPaths::ProjectionPaths(const std::vector<std::string>& paths, const std::vector<std::string>& decidingPaths,
+ProjectionPaths::ProjectionPaths(const std::vector<std::string>& paths, const std::vector<std::string>& skipPaths,
                                  Decided decided)
-    : root_(treeOf(paths)), deciding_(treeOf(decidingPaths)), decided_(std::move(decided)) {}
+    : root_(treeOf(paths)), skipped_(treeOf(skipPaths)), decided_(std::move(decided)) {}
 
 std::shared_ptr<const ProjectionPaths> projectionFor(const Mapping& mapping,
                                                      const std::vector<std::string>& sourcePaths) {
-  std::vector<std::string> own = {"id", "changedDate", "redacted", "conversation.id"};
-  own.insert(own.end(), sourcePaths.begin(), sourcePaths.end());
+  // What the sync reads of a settled skip: the key, the changedDate, redaction (a redacted skip
+  // is recorded as redacted), and what the source reads itself. A settled skip is never read
+  // again, so it needs no conversation.id.
+  std::vector<std::string> skipPaths = {"id", "changedDate", "redacted"};
+  skipPaths.insert(skipPaths.end(), sourcePaths.begin(), sourcePaths.end());
   std::vector<std::string> paths = mapping.pathsRead();
-  paths.insert(paths.end(), own.begin(), own.end());
+  paths.insert(paths.end(), skipPaths.begin(), skipPaths.end());
+  paths.push_back("conversation.id");  // the full read of an incomplete search result
   if (!mapping.hasCondition()) return std::make_shared<const ProjectionPaths>(paths);
-  std::vector<std::string> deciding = mapping.conditionPathsRead();
-  deciding.insert(deciding.end(), own.begin(), own.end());
+  const auto pathOf = [](const std::string& text) {
+    mapping::FieldPath path;
+    mapping::FieldPath::SyntaxError unused;
+    mapping::FieldPath::parse(text, path, unused);
+    return path;
+  };
   return std::make_shared<const ProjectionPaths>(
-      paths, deciding, [&mapping](const Poco::JSON::Object::Ptr& evaluation) -> std::optional<std::string> {
+      paths, skipPaths,
+      [&mapping, id = pathOf("id"), changed = pathOf("changedDate")](
+          const mapping::Document& evaluation) -> std::optional<std::string> {
         // A record the sync would dead-letter (no usable id, a changedDate that is not a string)
         // is read in full, so that the dead letter keeps its raw text.
-        if (!isUsableEvaluationId(evaluation->get("id")) || !isUsableChangedDate(evaluation->get("changedDate")))
+        if (!isUsableEvaluationId(evaluation.at(id)) || !isUsableChangedDate(evaluation.at(changed)))
           return std::nullopt;
         return mapping.knownSkipCode(evaluation);  // nothing on a failure: the full read maps it and says what went wrong
       });
@@ -243,12 +291,12 @@ Poco::JSON::Object::Ptr EvaluationProjector::project(const std::string& raw, std
     return nullptr;
   }
   const auto members = as<simdjson::dom::object>(root);
-  if (const ProjectionPaths::Node* deciding = paths_->deciding()) {
-    Poco::JSON::Object::Ptr decided = new Poco::JSON::Object;
-    projectMembers(*deciding, members, *decided);
-    if (auto skipCode = paths_->decided(decided)) {
-      decided->set(skipCodeMember(), std::move(*skipCode));
-      return decided;
+  if (const ProjectionPaths::Node* skipped = paths_->skipped()) {
+    if (auto skipCode = paths_->decided(ElementDocument(root))) {
+      Poco::JSON::Object::Ptr kept = new Poco::JSON::Object;
+      projectMembers(*skipped, members, *kept);
+      kept->set(skipCodeMember(), std::move(*skipCode));
+      return kept;
     }
   }
   Poco::JSON::Object::Ptr projected = new Poco::JSON::Object;

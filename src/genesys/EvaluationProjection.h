@@ -10,12 +10,14 @@
 // would (FieldPath::lookup: Missing, Null or the value), so the mapping's conditions, fields,
 // skip reasons and readiness run on it unchanged, in one place. It carries the record's full
 // text (projectedRawText), which the ledger keeps for delivered and dead-lettered records.
+// A skip settled at the first stage (below) is the exception: it is not to be mapped again.
 //
-// In two stages when the mapping has a condition: first only what deciding needs (the
-// condition's paths and the sync's own), and when that already shows a skip
-// (Mapping::knownSkipCode) the object stops there, with neither the fields' paths nor the raw text but with
-// the skip code (projectedSkipCode): the sync skips it without applying the mapping again, and the
-// ledger keeps no raw text of a skip. Most evaluations end at the first stage.
+// In two stages when the mapping has a condition: first the condition is decided on simdjson's
+// view of the text (Mapping::knownSkipCode through a mapping::Document), and when that already
+// shows a skip the object holds only what the sync reads of a skip (the key, the changedDate,
+// redaction and the source's date) and the skip code (projectedSkipCode): neither the condition's
+// nor the fields' paths, nor the raw text. The sync skips it without applying the mapping again,
+// and the ledger keeps no raw text of a skip. Most evaluations end at the first stage.
 //
 // A key that appears twice in one object: the last one counts, as with Poco.
 #include <Poco/JSON/Object.h>
@@ -38,6 +40,9 @@ class parser;
 namespace evalbridge {
 
 class Mapping;
+namespace mapping {
+class Document;
+}
 
 // The paths to keep, merged into a tree (shared by every evaluation of an org; immutable).
 class ProjectionPaths {
@@ -49,22 +54,23 @@ class ProjectionPaths {
     const Node* key(std::string_view name) const;
   };
 
-  // The mapping's skip code when an evaluation cut down to the deciding paths needs nothing
-  // more (a skip the condition settles), else nothing.
-  using Decided = std::function<std::optional<std::string>(const Poco::JSON::Object::Ptr& deciding)>;
+  // The mapping's skip code when the evaluation needs nothing more (a skip the condition
+  // settles), else nothing.
+  using Decided = std::function<std::optional<std::string>(const mapping::Document& evaluation)>;
 
   // `paths` in FieldPath syntax ("answers.totalScore", "mediaType[0]"). Throws
   // std::invalid_argument for one that is not (a mapping's paths were validated when it loaded).
   explicit ProjectionPaths(const std::vector<std::string>& paths);
-  // Two stages: `decidingPaths` first, and the rest only when `decided` gives no skip code.
-  ProjectionPaths(const std::vector<std::string>& paths, const std::vector<std::string>& decidingPaths, Decided decided);
+  // Two stages: `decided` first, on the whole text; a skip it settles keeps only `skipPaths`,
+  // anything else `paths`.
+  ProjectionPaths(const std::vector<std::string>& paths, const std::vector<std::string>& skipPaths, Decided decided);
   const Node& root() const { return root_; }
-  const Node* deciding() const { return decided_ ? &deciding_ : nullptr; }
-  std::optional<std::string> decided(const Poco::JSON::Object::Ptr& deciding) const { return decided_(deciding); }
+  const Node* skipped() const { return decided_ ? &skipped_ : nullptr; }
+  std::optional<std::string> decided(const mapping::Document& evaluation) const { return decided_(evaluation); }
 
  private:
   Node root_;
-  Node deciding_;
+  Node skipped_;
   Decided decided_;
 };
 
@@ -77,10 +83,10 @@ std::shared_ptr<const ProjectionPaths> projectionFor(const Mapping& mapping,
                                                      const std::vector<std::string>& sourcePaths = {});
 
 // The whole record's text of a projected evaluation (kept in a member no Genesys model has, as
-// MalformedEntry does), or nothing for an object built whole or stopped at the deciding stage.
+// MalformedEntry does), or nothing for an object built whole or a skip settled at the first stage.
 std::optional<std::string> projectedRawText(const Poco::JSON::Object::Ptr& evaluation);
 
-// The skip code the mapping gave an evaluation stopped at the deciding stage (kept in a member no
+// The skip code the mapping gave an evaluation settled at the first stage (kept in a member no
 // Genesys model has, like the raw text), or nothing for any other object. The sync takes it
 // instead of applying the mapping again: Mapping::knownSkipCode decided it on the same values.
 std::optional<std::string> projectedSkipCode(const Poco::JSON::Object::Ptr& evaluation);

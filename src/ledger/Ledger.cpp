@@ -234,7 +234,7 @@ Decision Ledger::observeOne(const Observation& in, bool unseen) {
   // about incidents and failures, not about each evaluation that passed. Most evaluations end
   // here, before the clock and the content hash below.
   if (!existing && !in.matched && in.deadReason.empty()) {
-    if (const auto changedAt = SkippedRecords::leanTime(in.changedDate)) {
+    if (const auto changedAt = SkippedRecords::leanTime(in.changedDate, in.changedAt)) {
       skipped_->insert(in.orgId, in.orgName, in.evaluationId, *changedAt, in.skipReason);
       return Decision::Skip;
     }

@@ -2,6 +2,7 @@
 // The bridge's memory (SPEC section 5). Every exported evaluation gets one row keyed by
 // (orgId, evaluationId); the intent to create or update an incident is committed here before any
 // request leaves, and the outcome after. Thread-safe: one connection, serialized.
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,6 +25,9 @@ struct Observation {
   std::string orgName;
   std::string evaluationId;
   std::string changedDate;  // ISO 8601 from the evaluation; "" when absent
+  // changedDate as Unix seconds, when the caller parsed it and changedDate is then formatIsoTime's
+  // text of it (observationOf): the ledger does not parse it a second time.
+  std::optional<std::int64_t> changedAt;
   bool matched = false;
   std::string fieldsJson;   // mapped fields when matched
   std::string skipReason;   // when not matched

@@ -13,8 +13,10 @@ std::int64_t unixSeconds(const Poco::Timestamp& time) { return time.epochTime();
 
 }  // namespace
 
-std::optional<SkippedRecords::LeanTime> SkippedRecords::leanTime(const std::string& changedDate) {
+std::optional<SkippedRecords::LeanTime> SkippedRecords::leanTime(const std::string& changedDate,
+                                                                 const std::optional<std::int64_t>& parsedAt) {
   if (changedDate.empty()) return LeanTime();
+  if (parsedAt) return LeanTime(*parsedAt);
   auto time = parseIsoTime(changedDate);
   if (!time || formatIsoTime(*time) != changedDate) return std::nullopt;
   return LeanTime(unixSeconds(*time));

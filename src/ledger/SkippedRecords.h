@@ -27,9 +27,11 @@ class SkippedRecords {
 
   // A changedDate as a lean row keeps it: Unix seconds, or null for "" (no date). Nothing when
   // it would not read back as the same text (only the ledger's own ISO form does): the record
-  // then keeps a full row, so nothing is altered.
+  // then keeps a full row, so nothing is altered. `parsedAt`: changedDate already parsed, by a
+  // caller that wrote changedDate as formatIsoTime's text of it (Observation::changedAt).
   using LeanTime = std::optional<std::int64_t>;
-  static std::optional<LeanTime> leanTime(const std::string& changedDate);
+  static std::optional<LeanTime> leanTime(const std::string& changedDate,
+                                          const std::optional<std::int64_t>& parsedAt = std::nullopt);
 
   // Buffers a new lean row.
   void insert(const std::string& orgId, const std::string& orgName, const std::string& evaluationId,

@@ -192,7 +192,7 @@ void Condition::collectPaths(std::vector<const FieldPath*>& out) const {
   for (const auto& child : children_) child->collectPaths(out);
 }
 
-bool Condition::matches(const Poco::JSON::Object& evaluation) const {
+bool Condition::matches(const Document& evaluation) const {
   switch (kind_) {
     case Kind::Any:
       for (const auto& c : children_)
@@ -205,9 +205,27 @@ bool Condition::matches(const Poco::JSON::Object& evaluation) const {
     case Kind::Not:
       return !children_[0]->matches(evaluation);
     case Kind::Leaf:
-      return test(path_.lookup(evaluation));
+      return test(evaluation.at(path_));
   }
   return false;
+}
+
+bool Condition::leafTruths(const Document& evaluation, std::uint64_t& bits) const {
+  bits = 0;
+  unsigned next = 0;
+  return collectTruths(evaluation, bits, next);
+}
+
+bool Condition::collectTruths(const Document& evaluation, std::uint64_t& bits, unsigned& next) const {
+  if (kind_ != Kind::Leaf) {
+    for (const auto& child : children_)
+      if (!child->collectTruths(evaluation, bits, next)) return false;
+    return true;
+  }
+  if (next >= 64) return false;
+  if (test(evaluation.at(path_))) bits |= std::uint64_t{1} << next;
+  ++next;
+  return true;
 }
 
 std::string Condition::operandJson() const {
@@ -227,7 +245,7 @@ std::string Condition::operandJson() const {
   }
 }
 
-void Condition::explain(const Poco::JSON::Object& evaluation, bool wanted, bool withValues, const std::string& location,
+void Condition::explain(const Document& evaluation, bool wanted, bool withValues, const std::string& location,
                         std::vector<std::string>& out) const {
   auto childLocation = [&](const char* group, std::size_t i) {
     std::string base = location.empty() ? std::string(group) : location + "." + group;
@@ -249,7 +267,7 @@ void Condition::explain(const Poco::JSON::Object& evaluation, bool wanted, bool 
       return;
     case Kind::Leaf: {
       std::string s = location.empty() ? std::string() : location + " ";
-      s += path_.text() + (withValues ? " is " + path_.lookup(evaluation).describe() : std::string()) + " (wanted " +
+      s += path_.text() + (withValues ? " is " + evaluation.at(path_).describe() : std::string()) + " (wanted " +
            (wanted ? "" : "not ") + opName(op_) + " " + operandJson() + ")";
       out.push_back(std::move(s));
       return;

@@ -6,10 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <typeinfo>
+#include <unordered_map>
 
 #include "common/Errors.h"
 #include "mapping/Condition.h"
+#include "mapping/Document.h"
 #include "mapping/FieldRule.h"
 #include "mapping/JsonReader.h"
 #include "mapping/Value.h"
@@ -44,6 +47,12 @@ struct Mapping::Impl {
   // Every path `when` reads, and every path the fields read (filled once the mapping parsed).
   std::vector<const mapping::FieldPath*> whenPaths;
   std::vector<const mapping::FieldPath*> fieldPaths;
+  // Skip codes by the leaves' truths (Condition::leafTruths): a mapping fails in a few ways, and
+  // explaining each skipped evaluation again cost a tenth of a sweep's CPU. Bounded, since a
+  // `when` of many leaves could fail in more ways than anyone would keep.
+  static constexpr std::size_t kMaxSkipCodes = 1024;
+  std::mutex skipCodesMutex;
+  std::unordered_map<std::uint64_t, std::string> skipCodes;
 };
 
 Mapping::Mapping(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -143,9 +152,9 @@ Mapping Mapping::parse(const std::string& jsonText, const std::string& sourceNam
 namespace {
 
 // Present means the key exists: a JSON null is present.
-bool allPresent(const std::vector<const mapping::FieldPath*>& paths, const Poco::JSON::Object& evaluation) {
+bool allPresent(const std::vector<const mapping::FieldPath*>& paths, const mapping::Document& evaluation) {
   for (const auto* path : paths)
-    if (path->lookup(evaluation).kind == mapping::Value::Kind::Missing) return false;
+    if (evaluation.at(*path).kind == mapping::Value::Kind::Missing) return false;
   return true;
 }
 
@@ -153,7 +162,7 @@ bool allPresent(const std::vector<const mapping::FieldPath*>& paths, const Poco:
 
 Mapping::Readiness Mapping::readiness(const Poco::JSON::Object::Ptr& evaluation) const {
   static const Poco::JSON::Object kEmpty;
-  const Poco::JSON::Object& ev = evaluation.isNull() ? kEmpty : *evaluation;
+  const mapping::ObjectDocument ev(evaluation.isNull() ? kEmpty : *evaluation);
   if (!allPresent(impl_->whenPaths, ev)) return Readiness::Incomplete;
   if (allPresent(impl_->fieldPaths, ev)) return Readiness::Complete;
   return impl_->when && !impl_->when->matches(ev) ? Readiness::SkipKnown : Readiness::Incomplete;
@@ -173,7 +182,7 @@ std::vector<std::string> Mapping::pathsRead() const {
   return paths;
 }
 
-std::string Mapping::whyNotMatched(const Poco::JSON::Object& evaluation, bool withValues) const {
+std::string Mapping::whyNotMatched(const mapping::Document& evaluation, bool withValues) const {
   std::vector<std::string> why;
   impl_->when->explain(evaluation, true, withValues, std::string(), why);
   std::string reason = "when did not match: ";
@@ -185,11 +194,29 @@ std::string Mapping::whyNotMatched(const Poco::JSON::Object& evaluation, bool wi
   return mapping::truncateText(reason, kMaxSkipReason);
 }
 
+std::string Mapping::skipCodeOf(const mapping::Document& evaluation) const {
+  std::uint64_t truths = 0;
+  if (!impl_->when->leafTruths(evaluation, truths)) return whyNotMatched(evaluation, false);
+  {
+    std::lock_guard<std::mutex> lock(impl_->skipCodesMutex);
+    if (auto found = impl_->skipCodes.find(truths); found != impl_->skipCodes.end()) return found->second;
+  }
+  std::string code = whyNotMatched(evaluation, false);
+  std::lock_guard<std::mutex> lock(impl_->skipCodesMutex);
+  if (impl_->skipCodes.size() < Impl::kMaxSkipCodes) impl_->skipCodes.emplace(truths, code);
+  return code;
+}
+
 std::optional<std::string> Mapping::knownSkipCode(const Poco::JSON::Object::Ptr& evaluation) const {
-  if (!impl_->when || evaluation.isNull()) return std::nullopt;
+  if (evaluation.isNull()) return std::nullopt;
+  return knownSkipCode(mapping::ObjectDocument(*evaluation));
+}
+
+std::optional<std::string> Mapping::knownSkipCode(const mapping::Document& evaluation) const {
+  if (!impl_->when) return std::nullopt;
   try {
-    if (!allPresent(impl_->whenPaths, *evaluation) || impl_->when->matches(*evaluation)) return std::nullopt;
-    return whyNotMatched(*evaluation, false);
+    if (!allPresent(impl_->whenPaths, evaluation) || impl_->when->matches(evaluation)) return std::nullopt;
+    return skipCodeOf(evaluation);
   } catch (...) {
     return std::nullopt;
   }
@@ -200,9 +227,10 @@ MappingResult Mapping::apply(const Poco::JSON::Object::Ptr& evaluation, bool wit
   try {
     static const Poco::JSON::Object kEmpty;
     const Poco::JSON::Object& ev = evaluation.isNull() ? kEmpty : *evaluation;
-    if (impl_->when && !impl_->when->matches(ev)) {
-      if (withSkipReason) result.skipReason = whyNotMatched(ev, true);
-      result.skipCode = whyNotMatched(ev, false);
+    const mapping::ObjectDocument document(ev);
+    if (impl_->when && !impl_->when->matches(document)) {
+      if (withSkipReason) result.skipReason = whyNotMatched(document, true);
+      result.skipCode = skipCodeOf(document);
       return result;
     }
     result.fields.reserve(impl_->fields.size());

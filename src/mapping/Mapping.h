@@ -12,6 +12,10 @@
 
 namespace evalbridge {
 
+namespace mapping {
+class Document;
+}
+
 using IncidentFields = std::vector<std::pair<std::string, std::string>>;  // in file order
 
 struct MappingResult {
@@ -58,6 +62,8 @@ class Mapping {
   // path of `when` is present and `when` is false, so whatever the rest holds, the evaluation is
   // skipped with this code. Nothing otherwise, and on a failure (apply() then says what failed).
   std::optional<std::string> knownSkipCode(const Poco::JSON::Object::Ptr& evaluation) const;
+  // The same, read through `evaluation` (the sync's projection reads the record's text this way).
+  std::optional<std::string> knownSkipCode(const mapping::Document& evaluation) const;
 
   // Every field path applying reads (`when` first, then the fields'), as written in the file.
   // An evaluation cut down to these paths maps exactly as the whole one does.
@@ -74,7 +80,9 @@ class Mapping {
   struct Impl;
   explicit Mapping(std::unique_ptr<Impl> impl);
   // "when did not match: ..." for an evaluation `when` does not match, with or without the values.
-  std::string whyNotMatched(const Poco::JSON::Object& evaluation, bool withValues) const;
+  std::string whyNotMatched(const mapping::Document& evaluation, bool withValues) const;
+  // whyNotMatched without the values: the skip code, kept once per way of failing.
+  std::string skipCodeOf(const mapping::Document& evaluation) const;
   std::unique_ptr<Impl> impl_;
 };
 

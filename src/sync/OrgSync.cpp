@@ -189,7 +189,14 @@ Observation observe(const std::string& orgId, const std::string& orgName, const 
     observation.deadReason = "evaluation " + observation.evaluationId + ": \"changedDate\" is not a string";
     return observation;
   }
-  observation.changedDate = normalizeIsoTime(changed.isEmpty() ? std::string() : changed.toString());
+  // Parsed once here: the ledger keeps a skip's time as the Unix seconds (Observation::changedAt).
+  std::string changedText = changed.isEmpty() ? std::string() : changed.toString();
+  if (const auto at = parseIsoTime(changedText)) {
+    observation.changedDate = formatIsoTime(*at);
+    observation.changedAt = at->epochTime();
+  } else {
+    observation.changedDate = std::move(changedText);
+  }
   if (auto reason = skipBeforeMapping(evaluation)) {
     observation.skipReason = *reason;
     return observation;
