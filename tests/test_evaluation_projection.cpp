@@ -263,6 +263,43 @@ TEST_CASE("a skip the condition settles on the text keeps only what the sync rea
   })));
 }
 
+TEST_CASE("a skip is settled on the text as the whole evaluation reads it", "[projection]") {
+  // Whether the projection settled a skip on simdjson's view (requireSameMapping checks that it
+  // is then the whole evaluation's skip, code and all, and otherwise maps the same).
+  auto settled = [](const Mapping& mapping, const std::string& text) {
+    requireSameMapping(mapping, text);
+    EvaluationProjector projector(projectionFor(mapping));
+    std::string problem;
+    return projectedSkipCode(projector.project(text, problem)).has_value();
+  };
+  const Mapping keyed = Mapping::parse(
+      R"({"name":"keyed","when":{"all":[{"field":"status","eq":"FINISHED"},{"field":"answers.totalScore","lt":70}]},
+          "fields":{"short_description":"{{status}} {{answers.totalScore}}"}})",
+      "keyed.json");
+  // Of a repeated key the last one counts: these match, so none may be settled as a skip.
+  CHECK_FALSE(settled(keyed, R"({"id":"d1","status":"PENDING","status":"FINISHED","answers":{"totalScore":10}})"));
+  CHECK_FALSE(settled(keyed, R"({"id":"d2","status":"FINISHED","answers":{"totalScore":90},"answers":{"totalScore":10}})"));
+  CHECK_FALSE(settled(keyed, R"({"id":"d3","status":"FINISHED","answers":{"totalScore":90,"totalScore":10}})"));
+  // And these are skips.
+  CHECK(settled(keyed, R"({"id":"d4","status":"FINISHED","status":"PENDING","answers":{"totalScore":10}})"));
+  CHECK(settled(keyed, R"({"id":"d5","status":"FINISHED","answers":{"totalScore":10,"totalScore":95}})"));
+  // A null is present (the full read would give null too), anywhere on the path.
+  CHECK(settled(keyed, R"({"id":"d6","status":null,"answers":{"totalScore":10}})"));
+  CHECK(settled(keyed, R"({"id":"d7","status":"FINISHED","answers":null})"));
+  // A key step into a scalar finds nothing: the full read decides.
+  CHECK_FALSE(settled(keyed, R"({"id":"d8","status":"FINISHED","answers":5})"));
+
+  const Mapping indexed = Mapping::parse(
+      R"({"name":"indexed","when":{"field":"media[1]","eq":"email"},"fields":{"short_description":"{{media[1]}}"}})",
+      "indexed.json");
+  CHECK(settled(indexed, R"({"id":"i1","media":["call","chat"]})"));
+  CHECK(settled(indexed, R"({"id":"i2","media":["call",null]})"));
+  CHECK_FALSE(settled(indexed, R"({"id":"i3","media":["call","email"]})"));
+  CHECK_FALSE(settled(indexed, R"({"id":"i4","media":["call"]})"));  // past the end
+  CHECK_FALSE(settled(indexed, R"({"id":"i5","media":"call"})"));    // not an array
+  CHECK_FALSE(settled(indexed, R"({"id":"i6","media":{"1":"chat"}})"));
+}
+
 TEST_CASE("the projection refuses what Poco's parser refuses", "[projection]") {
   const Mapping mapping = Mapping::parse(kMapping, "projection.json");
   EvaluationProjector projector(projectionFor(mapping));
