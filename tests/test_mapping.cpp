@@ -316,7 +316,7 @@ TEST_CASE("nested any / all / not and their skip reasons", "[mapping][when]") {
   CHECK(r.skipReason == "when did not match: not.not x is 2 (wanted eq 1)");
 }
 
-TEST_CASE("skip codes: one mapping gives each way of failing its own code, also past 64 leaves", "[mapping][when]") {
+TEST_CASE("leaf patterns: each way of failing has its own skip code and each leaf its own place, also past 64 leaves", "[mapping][when]") {
   // The mapping keeps one code per pattern of leaf truths; evaluations that fail differently must
   // never share one, whichever came first.
   const Mapping nested = Mapping::parse(withWhen(R"({"all": [
@@ -338,6 +338,15 @@ TEST_CASE("skip codes: one mapping gives each way of failing its own code, also 
     CHECK(nested.apply(json(R"({"status":"FINISHED","score":71,"killed":false})")).skipCode ==
           "when did not match: " + passed);
   }
+
+  // Each leaf keeps its own place in the pattern whatever its siblings settled: the first leaf
+  // decides `any` (or `all`) here, and the leaf after the group is still c.
+  const std::string anyFirst = R"({"all":[{"any":[{"field":"a","eq":1},{"field":"b","eq":1}]},{"field":"c","eq":1}]})";
+  CHECK_FALSE(matches(anyFirst, R"({"a":1,"b":1,"c":0})"));
+  CHECK(matches(anyFirst, R"({"a":1,"b":0,"c":1})"));
+  const std::string allFirst = R"({"any":[{"all":[{"field":"a","eq":1},{"field":"b","eq":1}]},{"field":"c","eq":1}]})";
+  CHECK_FALSE(matches(allFirst, R"({"a":0,"b":1,"c":0})"));
+  CHECK(matches(allFirst, R"({"a":0,"b":0,"c":1})"));
 
   // Seventy leaves: past the 64 a pattern can hold, each evaluation is explained on its own.
   std::string when = R"({"all":[)";

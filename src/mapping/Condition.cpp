@@ -210,22 +210,48 @@ bool Condition::matches(const Document& evaluation) const {
   return false;
 }
 
-bool Condition::leafTruths(const Document& evaluation, std::uint64_t& bits) const {
-  bits = 0;
+std::optional<Condition::Leaves> Condition::readLeaves(const Document& evaluation) const {
+  Leaves leaves;
   unsigned next = 0;
-  return collectTruths(evaluation, bits, next);
+  if (!readLeaves(evaluation, leaves, next)) return std::nullopt;
+  return leaves;
 }
 
-bool Condition::collectTruths(const Document& evaluation, std::uint64_t& bits, unsigned& next) const {
+bool Condition::readLeaves(const Document& evaluation, Leaves& leaves, unsigned& next) const {
   if (kind_ != Kind::Leaf) {
     for (const auto& child : children_)
-      if (!child->collectTruths(evaluation, bits, next)) return false;
+      if (!child->readLeaves(evaluation, leaves, next)) return false;
     return true;
   }
-  if (next >= 64) return false;
-  if (test(evaluation.at(path_))) bits |= std::uint64_t{1} << next;
+  if (next >= kMaxLeaves) return false;
+  const Value value = evaluation.at(path_);
+  if (value.kind == Value::Kind::Missing) leaves.allPresent = false;
+  if (test(value)) leaves.truths |= std::uint64_t{1} << next;
   ++next;
   return true;
+}
+
+bool Condition::matches(std::uint64_t truths) const {
+  unsigned next = 0;
+  return matches(truths, next);
+}
+
+bool Condition::matches(std::uint64_t truths, unsigned& next) const {
+  // Every child is asked, so that each one passes over its own leaves.
+  bool result = kind_ == Kind::All;
+  switch (kind_) {
+    case Kind::Any:
+      for (const auto& child : children_) result = child->matches(truths, next) || result;
+      return result;
+    case Kind::All:
+      for (const auto& child : children_) result = child->matches(truths, next) && result;
+      return result;
+    case Kind::Not:
+      return !children_[0]->matches(truths, next);
+    case Kind::Leaf:
+      return (truths >> next++) & 1U;
+  }
+  return false;
 }
 
 std::string Condition::operandJson() const {

@@ -3,6 +3,7 @@
 // {"field": PATH, OP: VALUE} with OP one of eq, ne, lt, le, gt, ge, in, exists.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,18 @@ class Condition {
   static std::unique_ptr<Condition> parse(const Poco::Dynamic::Var& node, const std::string& jsonPath);
 
   bool matches(const Document& evaluation) const;
-  // Every leaf's truth, leaf i (in collectPaths' order) as bit i; false for more than 64 leaves.
-  // explain() without the values depends on these bits alone, so a caller can keep one text
-  // per pattern instead of explaining each evaluation again.
-  bool leafTruths(const Document& evaluation, std::uint64_t& bits) const;
+
+  // What the condition reads of one evaluation, each leaf's path looked up once: leaf i's truth
+  // (in collectPaths' order) as bit i, and whether every leaf's path is present (a JSON null is).
+  // Whether the condition matches, and explain() without the values, depend on the truths alone,
+  // so a caller can keep one text per pattern instead of explaining each evaluation again.
+  struct Leaves {
+    std::uint64_t truths = 0;
+    bool allPresent = true;
+  };
+  static constexpr unsigned kMaxLeaves = 64;  // more leaves than bits: nothing from readLeaves
+  std::optional<Leaves> readLeaves(const Document& evaluation) const;
+  bool matches(std::uint64_t truths) const;
   // Appends every field path the condition reads.
   void collectPaths(std::vector<const FieldPath*>& out) const;
 
@@ -42,8 +51,9 @@ class Condition {
 
  private:
   bool test(const Value& value) const;  // leaf only
-  // Sets the bits of this subtree's leaves from `next` on; false once past 64.
-  bool collectTruths(const Document& evaluation, std::uint64_t& bits, unsigned& next) const;
+  // This subtree's part of readLeaves and matches(truths), its leaves numbered from `next` on.
+  bool readLeaves(const Document& evaluation, Leaves& leaves, unsigned& next) const;
+  bool matches(std::uint64_t truths, unsigned& next) const;
   std::string operandJson() const;
 
   Kind kind_ = Kind::Leaf;

@@ -47,7 +47,7 @@ struct Mapping::Impl {
   // Every path `when` reads, and every path the fields read (filled once the mapping parsed).
   std::vector<const mapping::FieldPath*> whenPaths;
   std::vector<const mapping::FieldPath*> fieldPaths;
-  // Skip codes by the leaves' truths (Condition::leafTruths): a mapping fails in a few ways, and
+  // Skip codes by the leaves' truths (Condition::readLeaves): a mapping fails in a few ways, and
   // explaining each skipped evaluation again cost a tenth of a sweep's CPU. Bounded, since a
   // `when` of many leaves could fail in more ways than anyone would keep.
   static constexpr std::size_t kMaxSkipCodes = 1024;
@@ -194,9 +194,7 @@ std::string Mapping::whyNotMatched(const mapping::Document& evaluation, bool wit
   return mapping::truncateText(reason, kMaxSkipReason);
 }
 
-std::string Mapping::skipCodeOf(const mapping::Document& evaluation) const {
-  std::uint64_t truths = 0;
-  if (!impl_->when->leafTruths(evaluation, truths)) return whyNotMatched(evaluation, false);
+std::string Mapping::skipCodeOf(std::uint64_t truths, const mapping::Document& evaluation) const {
   {
     std::lock_guard<std::mutex> lock(impl_->skipCodesMutex);
     if (auto found = impl_->skipCodes.find(truths); found != impl_->skipCodes.end()) return found->second;
@@ -215,8 +213,13 @@ std::optional<std::string> Mapping::knownSkipCode(const Poco::JSON::Object::Ptr&
 std::optional<std::string> Mapping::knownSkipCode(const mapping::Document& evaluation) const {
   if (!impl_->when) return std::nullopt;
   try {
+    if (const auto leaves = impl_->when->readLeaves(evaluation)) {
+      if (!leaves->allPresent || impl_->when->matches(leaves->truths)) return std::nullopt;
+      return skipCodeOf(leaves->truths, evaluation);
+    }
+    // More leaves than a pattern holds: read and explained as they are.
     if (!allPresent(impl_->whenPaths, evaluation) || impl_->when->matches(evaluation)) return std::nullopt;
-    return skipCodeOf(evaluation);
+    return whyNotMatched(evaluation, false);
   } catch (...) {
     return std::nullopt;
   }
@@ -228,10 +231,13 @@ MappingResult Mapping::apply(const Poco::JSON::Object::Ptr& evaluation, bool wit
     static const Poco::JSON::Object kEmpty;
     const Poco::JSON::Object& ev = evaluation.isNull() ? kEmpty : *evaluation;
     const mapping::ObjectDocument document(ev);
-    if (impl_->when && !impl_->when->matches(document)) {
-      if (withSkipReason) result.skipReason = whyNotMatched(document, true);
-      result.skipCode = skipCodeOf(document);
-      return result;
+    if (impl_->when) {
+      const auto leaves = impl_->when->readLeaves(document);
+      if (!(leaves ? impl_->when->matches(leaves->truths) : impl_->when->matches(document))) {
+        if (withSkipReason) result.skipReason = whyNotMatched(document, true);
+        result.skipCode = leaves ? skipCodeOf(leaves->truths, document) : whyNotMatched(document, false);
+        return result;
+      }
     }
     result.fields.reserve(impl_->fields.size());
     for (const auto& field : impl_->fields) {

@@ -2,6 +2,7 @@
 // A mapping file (SPEC section 4) turns one Genesys evaluation into the fields of a ServiceNow
 // incident, or into a "skip" with the reason. Loading validates everything up front; applying
 // never throws for data reasons (missing fields render as "" or their ?? default).
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,8 +82,9 @@ class Mapping {
   explicit Mapping(std::unique_ptr<Impl> impl);
   // "when did not match: ..." for an evaluation `when` does not match, with or without the values.
   std::string whyNotMatched(const mapping::Document& evaluation, bool withValues) const;
-  // whyNotMatched without the values: the skip code, kept once per way of failing.
-  std::string skipCodeOf(const mapping::Document& evaluation) const;
+  // whyNotMatched without the values for an evaluation whose leaves read as `truths`
+  // (Condition::readLeaves): kept once per way of failing.
+  std::string skipCodeOf(std::uint64_t truths, const mapping::Document& evaluation) const;
   std::unique_ptr<Impl> impl_;
 };
 
