@@ -1,7 +1,7 @@
 #pragma once
 // What the sync needs of every evaluation to key it in the ledger. One without a usable id, or
 // with a changedDate that is not a string, is dead-lettered with its raw text (OrgSync), so the
-// projection reads such a record in full rather than stopping at its deciding stage.
+// projection reads such a record in full rather than settling it as a skip at its first stage.
 #include <Poco/Dynamic/Var.h>
 
 #include <string>
