@@ -109,7 +109,13 @@ TEST_CASE("sync --once twice: the second run creates nothing, and ledger command
   CHECK(created == static_cast<int>(fixture.simulator.incidents().size()));
   CHECK(report->getValue<int>("skipped") == exported - created);
 
-  auto second = runEvalbridge({"--config", config, "sync", "--once", "--from", "2026-10-31T00:00:00Z", "--json"});
+  // A date alone is its midnight UTC; what is no time at all is refused by name, not read as
+  // some instant (Poco 1.11 alone reads "yesterday" as the year 0).
+  auto refused = runEvalbridge({"--config", config, "sync", "--once", "--from", "yesterday", "--json"});
+  CHECK(refused.exitCode != 0);
+  CHECK((refused.err + refused.out).find("--from: 'yesterday' is not an ISO 8601 time") != std::string::npos);
+  auto second = runEvalbridge({"--config", config, "sync", "--once", "--from", "2026-10-31", "--json"});
+  INFO(second.err);
   REQUIRE(second.exitCode == 0);
   auto again = parseObject(second.out)->getArray("orgs")->getObject(0);
   CHECK(again->getValue<int>("exported") == exported);

@@ -34,6 +34,11 @@ TEST_CASE("ISO instants: what is not one is refused, not read as some instant", 
     CHECK_FALSE(parseIsoTime(text));
     CHECK(normalizeIsoTime(text) == text);  // kept as it came
   }
+  // Where a person writes a time (--from, --to, startFrom) a date alone is its midnight UTC.
+  CHECK(evalbridge::parseIsoTimeOrDate("2026-11-21") == parseIsoTime("2026-11-21T00:00:00Z"));
+  CHECK(evalbridge::parseIsoTimeOrDate("2026-11-21T09:15:00Z") == parseIsoTime("2026-11-21T09:15:00Z"));
+  CHECK_FALSE(evalbridge::parseIsoTimeOrDate("2026/11/21"));
+  CHECK_FALSE(evalbridge::parseIsoTimeOrDate("yesterday"));
   try {
     requireIsoTime("yesterday", "--from");
     FAIL("read as an instant");

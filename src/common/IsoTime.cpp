@@ -55,6 +55,11 @@ std::optional<Poco::Timestamp> parseIsoTime(const std::string& text) {
   return std::nullopt;
 }
 
+std::optional<Poco::Timestamp> parseIsoTimeOrDate(const std::string& text) {
+  constexpr std::size_t kDateLength = 10;  // "YYYY-MM-DD": the instant's shape checks the digits
+  return parseIsoTime(text.size() == kDateLength ? text + "T00:00:00Z" : text);
+}
+
 std::string formatIsoTime(const Poco::Timestamp& time) {
   return Poco::DateTimeFormatter::format(time, "%Y-%m-%dT%H:%M:%SZ");
 }

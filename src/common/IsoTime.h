@@ -11,6 +11,9 @@ namespace evalbridge {
 // An ISO 8601 instant: "YYYY-MM-DDTHH:MM:SS", an optional fraction, then "Z" or an offset
 // ("+HH:MM", "-HHMM"); nothing for anything else, a date alone included.
 std::optional<Poco::Timestamp> parseIsoTime(const std::string& text);
+// The same, and a date alone ("2026-11-01") as that day's midnight UTC: what a person may write
+// for --from, --to or startFrom.
+std::optional<Poco::Timestamp> parseIsoTimeOrDate(const std::string& text);
 std::string formatIsoTime(const Poco::Timestamp& time);
 // The instant, or PermanentError "<what>: '<text>' is not an ISO 8601 time".
 Poco::Timestamp requireIsoTime(const std::string& text, const std::string& what);

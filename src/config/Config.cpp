@@ -434,8 +434,7 @@ RetentionPolicy readRetention(const Reader& r, const Object::Ptr& ledger) {
 
 // ISO 8601 date-time with an explicit zone (or a bare date) -> "YYYY-MM-DDTHH:MM:SSZ".
 std::string normalizeTimestamp(const Reader& r, const std::string& key, const std::string& text) {
-  // A date alone ("2026-11-01") is that day's midnight UTC.
-  const auto parsed = parseIsoTime(text.size() == 10 ? text + "T00:00:00Z" : text);
+  const auto parsed = parseIsoTimeOrDate(text);
   if (!parsed)
     r.fail(key, quoted(text) + " is not an ISO 8601 date-time with a time zone (e.g. 2026-11-01T00:00:00Z or "
                                "2026-11-01T02:00:00+02:00)");

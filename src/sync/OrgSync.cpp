@@ -43,7 +43,7 @@ std::string fieldsToJson(const IncidentFields& fields) {
 }
 
 Poco::Timestamp requireTime(const std::string& text, const std::string& what) {
-  auto parsed = parseIsoTime(text);
+  auto parsed = parseIsoTimeOrDate(text);
   if (!parsed) throw ConfigError(what + ": '" + text + "' is not an ISO 8601 time (e.g. 2026-11-01T00:00:00Z)");
   return *parsed;
 }
