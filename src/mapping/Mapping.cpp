@@ -205,11 +205,6 @@ std::string Mapping::skipCodeOf(std::uint64_t truths, const mapping::Document& e
   return code;
 }
 
-std::optional<std::string> Mapping::knownSkipCode(const Poco::JSON::Object::Ptr& evaluation) const {
-  if (evaluation.isNull()) return std::nullopt;
-  return knownSkipCode(mapping::ObjectDocument(*evaluation));
-}
-
 std::optional<std::string> Mapping::knownSkipCode(const mapping::Document& evaluation) const {
   if (!impl_->when) return std::nullopt;
   try {

@@ -62,8 +62,7 @@ class Mapping {
   // The skip code apply() gives (MappingResult::skipCode) when `when` alone settles a skip: every
   // path of `when` is present and `when` is false, so whatever the rest holds, the evaluation is
   // skipped with this code. Nothing otherwise, and on a failure (apply() then says what failed).
-  std::optional<std::string> knownSkipCode(const Poco::JSON::Object::Ptr& evaluation) const;
-  // The same, read through `evaluation` (the sync's projection reads the record's text this way).
+  // Read through a mapping::Document: the sync's projection reads the record's text this way.
   std::optional<std::string> knownSkipCode(const mapping::Document& evaluation) const;
 
   // Every field path applying reads (`when` first, then the fields'), as written in the file.
