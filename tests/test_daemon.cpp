@@ -198,6 +198,16 @@ TEST_CASE("run: incidents over time, state by webhook, bad webhooks refused, wri
   CHECK(samples.at("evalbridge_created_total" + org) + samples.at("evalbridge_adopted_total" + org) ==
         static_cast<double>(expected.size()));
   CHECK(samples.at("evalbridge_created_total" + org) == static_cast<double>(stats.byStatus["created"]));
+  // Every incident's pickup is timed once, by the path that delivered it: the first sweep
+  // delivered the evaluations that were there before `run` started.
+  auto pickups = [&](const std::string& path) {
+    const auto found = samples.find("evalbridge_pickup_latency_seconds_count{org=\"acme-us\",path=\"" + path + "\"}");
+    return found == samples.end() ? 0.0 : found->second;
+  };
+  CHECK(pickups("sweep") >= 1);
+  CHECK(pickups("sweep") + pickups("push") ==
+        samples.at("evalbridge_created_total" + org) + samples.at("evalbridge_adopted_total" + org) +
+            samples.at("evalbridge_updated_total" + org));
   CHECK(samples.at("evalbridge_skipped_total" + org) == static_cast<double>(stats.byStatus["skipped"]));
   CHECK(samples.at("evalbridge_exported_total" + org) >= static_cast<double>(stats.total));
   CHECK(samples.at("evalbridge_dead_lettered_total" + org) == 0);

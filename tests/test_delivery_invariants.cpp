@@ -19,9 +19,11 @@
 
 #include <Poco/JSON/Object.h>
 
+#include "common/IsoTime.h"
 #include "config/Config.h"
 #include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
+#include "servicenow/DeliveryQueue.h"
 #include "servicenow/IncidentSink.h"
 #include "sim/Simulator.h"
 #include "support/BridgeFixture.h"
@@ -371,4 +373,43 @@ TEST_CASE("one pending record handed to two deliveries at once is posted once", 
   CHECK(engine.sink().deliverOne(queued, false, retries) == DeliveryOutcome::Elsewhere);
   CHECK(tableRequests(fixture.simulator, "POST").size() == 1);
   CHECK(fixture.simulator.incidents().size() == 1);
+}
+
+TEST_CASE("a sweep's queue times each incident it delivered, once, from the changedDate the sweep read",
+          "[invariants]") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  const std::string anHourAgo = formatIsoTime(Poco::Timestamp() - Poco::Timespan(3600, 0));
+  std::vector<LedgerRecord> queued;
+  for (const char* id : {"eval-timed", "eval-undated"}) {
+    Observation observation;
+    observation.orgId = config.orgs[0].orgId;
+    observation.orgName = config.orgs[0].name;
+    observation.evaluationId = id;
+    observation.changedDate = id == std::string("eval-timed") ? anHourAgo : "";
+    observation.matched = true;
+    observation.fieldsJson = R"({"short_description":"QA fail"})";
+    REQUIRE(engine.ledger().observe({observation})[0] == Decision::Create);
+    LedgerRecord key;  // as the sweep queues it: the key and the changedDate it read
+    key.orgId = observation.orgId;
+    key.evaluationId = observation.evaluationId;
+    key.changedDate = observation.changedDate;
+    queued.push_back(key);
+  }
+  DeliveryQueue queue(engine.sink());
+  queue.submit(queued, false);
+  queue.submit({queued[0]}, false);  // queued again by an overlapping window: not delivered twice
+  const DeliveryCounts counts = queue.drain();
+  CHECK(counts.created == 2);
+  CHECK(counts.elsewhere == 1);
+  // The undated one is delivered but not timed; the other is timed once, at about an hour.
+  REQUIRE(counts.pickupSeconds.size() == 1);
+  CHECK(counts.pickupSeconds[0] >= 3600);
+  CHECK(counts.pickupSeconds[0] < 3600 + 120);
+  DeliveryCounts total;
+  addDelivery(total, counts);
+  addDelivery(total, counts);
+  CHECK(total.pickupSeconds.size() == 2);  // a cycle's windows add up
 }

@@ -344,7 +344,8 @@ TEST_CASE("a real Prometheus configured from the example scrapes evalbridge run,
   expected = test::matchingEvaluationIds(fixture, "acme-us");
   REQUIRE(eventually([&] { return fixture.simulator.incidents().size() == expected.size(); }));
   REQUIRE(eventually([&] {
-    return prometheus.value(R"(sum(evalbridge_pickup_latency_seconds_count{job="evalbridge", org="acme-us"}))") >= 1.0;
+    return prometheus.value(
+               R"(sum(evalbridge_pickup_latency_seconds_count{job="evalbridge", org="acme-us", path="push"}))") >= 1.0;
   }));
   sim::FaultRule refused;
   refused.server = "servicenow";
@@ -400,7 +401,7 @@ TEST_CASE("a real Prometheus configured from the example scrapes evalbridge run,
   for (const char* wanted :
        {"evalbridge_created_total", "evalbridge_updated_total", "evalbridge_skipped_total",
         "evalbridge_dead_lettered_total", "status=\"pending\"", "evalbridge_push_channel_state",
-        "histogram_quantile(0.99, sum by (org, le) (rate(evalbridge_pickup_latency_seconds_bucket",
+        "histogram_quantile(0.99, sum by (org, path, le) (rate(evalbridge_pickup_latency_seconds_bucket",
         "evalbridge_sync_cycles_total", "evalbridge_http_request_duration_seconds_bucket"}) {
     INFO("no panel queries " << wanted);
     CHECK(everyExpr.find(wanted) != std::string::npos);

@@ -1,5 +1,7 @@
 #include "common/IsoTime.h"
 
+#include <algorithm>
+
 #include "common/Errors.h"
 
 #include <Poco/DateTime.h>
@@ -62,6 +64,12 @@ std::optional<Poco::Timestamp> parseIsoTimeOrDate(const std::string& text) {
 
 std::string formatIsoTime(const Poco::Timestamp& time) {
   return Poco::DateTimeFormatter::format(time, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+std::optional<double> secondsSince(const std::string& text) {
+  const auto at = parseIsoTime(text);
+  if (!at) return std::nullopt;
+  return std::max(0.0, static_cast<double>(Poco::Timestamp() - *at) / 1e6);
 }
 
 std::string normalizeIsoTime(const std::string& text) {

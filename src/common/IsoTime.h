@@ -15,6 +15,9 @@ std::optional<Poco::Timestamp> parseIsoTime(const std::string& text);
 // for --from, --to or startFrom.
 std::optional<Poco::Timestamp> parseIsoTimeOrDate(const std::string& text);
 std::string formatIsoTime(const Poco::Timestamp& time);
+// Seconds from the instant `text` names (parseIsoTime's forms) to now; 0 for one in the future
+// (clocks differ), nothing when `text` is not a time.
+std::optional<double> secondsSince(const std::string& text);
 // The instant, or PermanentError "<what>: '<text>' is not an ISO 8601 time".
 Poco::Timestamp requireIsoTime(const std::string& text, const std::string& what);
 // Normalizes to formatIsoTime's form; returns the input unchanged when it does not parse.

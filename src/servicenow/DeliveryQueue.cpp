@@ -1,9 +1,12 @@
 #include "servicenow/DeliveryQueue.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
+
+#include "common/IsoTime.h"
 
 namespace evalbridge {
 
@@ -49,7 +52,11 @@ void DeliveryQueue::deliver(const Item& item) {
     Poco::Logger::get("evalbridge.sink").error("%s: delivery stopped: %s", item.record.key(), std::string(e.what()));
     outcome = DeliveryOutcome::LeftPending;
   }
+  std::optional<double> pickedUpAfter;
+  if (outcome == DeliveryOutcome::Created || outcome == DeliveryOutcome::Updated || outcome == DeliveryOutcome::Adopted)
+    pickedUpAfter = secondsSince(item.record.changedDate);
   std::lock_guard<std::mutex> lock(mutex_);
+  if (pickedUpAfter) counts_.pickupSeconds.push_back(static_cast<float>(*pickedUpAfter));
   switch (outcome) {
     case DeliveryOutcome::Created: ++counts_.created; break;
     case DeliveryOutcome::Updated: ++counts_.updated; break;

@@ -23,8 +23,9 @@ class DeliveryQueue {
   DeliveryQueue(const DeliveryQueue&) = delete;
   DeliveryQueue& operator=(const DeliveryQueue&) = delete;
 
-  // Only each record's key is read: the sink reads the record again under its claim
-  // (IncidentSink::deliverOne), so a record with just orgId and evaluationId set will do.
+  // Only each record's key and changedDate are read: the sink reads the record again under its
+  // claim (IncidentSink::deliverOne), so a record with just those set will do. The changedDate
+  // (may be empty) is where the pickup latency of its incident counts from.
   void submit(const std::vector<LedgerRecord>& records, bool verifyFirst);
   // Waits until every submitted record is settled or left pending; returns the counts so far
   // and resets them. The queue can be used again afterwards.

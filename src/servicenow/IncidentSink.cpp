@@ -96,6 +96,7 @@ void addDelivery(DeliveryCounts& total, const DeliveryCounts& more) {
   total.retries += more.retries;
   total.leftPending += more.leftPending;
   total.elsewhere += more.elsewhere;
+  total.pickupSeconds.insert(total.pickupSeconds.end(), more.pickupSeconds.begin(), more.pickupSeconds.end());
 }
 
 std::string describeChange(const LedgerRecord& record) {

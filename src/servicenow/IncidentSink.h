@@ -34,6 +34,9 @@ struct DeliveryCounts {
   int retries = 0;
   int leftPending = 0;  // retry budget used up; tried again next cycle
   int elsewhere = 0;    // delivered (or being delivered) by another path: the sweep or the push
+  // For each incident created, updated or adopted: seconds from the evaluation's changedDate to
+  // then (evalbridge_pickup_latency_seconds). Four bytes an incident, for one cycle's work.
+  std::vector<float> pickupSeconds;
 };
 
 // Elsewhere: another delivery holds the record, or settled it since it was queued.

@@ -257,11 +257,12 @@ void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& results, O
     switch (decisions[i]) {
       case Decision::Create:
       case Decision::Update: {
-        // The key is all the queue needs: the sink reads the record itself once it holds the
-        // record's claim, as the ledger has it then.
+        // The key is all the queue needs to deliver: the sink reads the record itself once it
+        // holds the record's claim, as the ledger has it then. The changedDate times its pickup.
         LedgerRecord record;
         record.orgId = org_.orgId;
         record.evaluationId = observations[i].evaluationId;
+        record.changedDate = observations[i].changedDate;
         if (!submitted_.insert(record.key()).second) {
           ++report.unchanged;  // already being delivered in this window
           break;

@@ -159,7 +159,7 @@ void PushPickup::handle(Org& org, const EvaluationHint& hint) {
     logEvent(logger(), Poco::Message::PRIO_WARNING,
              "push: evaluation " + hint.evaluationId + " not handled (the next sweep will): " + e.what(), fields);
   }
-  if (metrics_ != nullptr) recordPickedUp(*metrics_, tally);
+  if (metrics_ != nullptr) recordPickedUp(*metrics_, tally, "push");
 }
 
 void PushPickup::deliver(Org& org, const Poco::JSON::Object& evaluation, const Observation& observation,
@@ -181,12 +181,8 @@ void PushPickup::deliver(Org& org, const Poco::JSON::Object& evaluation, const O
   if (outcome == DeliveryOutcome::Dead || outcome == DeliveryOutcome::LeftPending) return;
   ++org.delivered;
   // From the evaluation's own changedDate (milliseconds; the ledger keeps seconds).
-  const std::string changed = evaluation.optValue<std::string>("changedDate", "");
-  if (auto at = parseIsoTime(changed); at && metrics_ != nullptr) {
-    const double seconds = static_cast<double>(Poco::Timestamp() - *at) / 1e6;
-    metrics_->observe("evalbridge_pickup_latency_seconds", {{"org", settings.name}, {"path", "push"}},
-                      std::max(0.0, seconds));
-  }
+  if (const auto seconds = secondsSince(evaluation.optValue<std::string>("changedDate", "")))
+    tally.delivery.pickupSeconds.push_back(static_cast<float>(*seconds));
   logEvent(logger(), Poco::Message::PRIO_INFORMATION,
            std::string("push: ") + (outcome == DeliveryOutcome::Updated ? "updated " : "delivered ") + record->key(),
            {{"org", settings.name}, {"evaluationId", observation.evaluationId}, {"source", "push"}});

@@ -65,8 +65,10 @@ void declareBridgeMetrics(Metrics& metrics, const Config& config) {
                   "Push path, by org and event: received, duplicate (de-duplicated by the channel), dropped "
                   "(queue full), fetched, gone, failed, delivered, skipped, unchanged.");
   metrics.declare("evalbridge_pickup_latency_seconds", Metrics::Type::Histogram,
-                  "Time from an evaluation's changedDate to its incident being created or updated, by org "
-                  "and path.",
+                  "Time from an evaluation's changedDate to its incident being created, updated or adopted, "
+                  "by org and path: push (a notification), sweep (the scheduled sweep, recorded when its "
+                  "cycle ends; it includes the sweep's interval, and an evaluation changed before the "
+                  "bridge started or while it was down counts from its own changedDate).",
                   {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600});
   for (const auto& org : config.orgs) {
     metrics.increment("evalbridge_sync_cycles_total", {{"org", org.name}, {"result", "ok"}}, 0);
@@ -75,12 +77,14 @@ void declareBridgeMetrics(Metrics& metrics, const Config& config) {
 }
 
 void recordCycle(Metrics& metrics, const OrgSyncReport& report) {
-  recordPickedUp(metrics, report);
+  recordPickedUp(metrics, report, "sweep");
   metrics.increment("evalbridge_sync_cycles_total", {{"org", report.orgName}, {"result", report.ok ? "ok" : "failed"}});
 }
 
-void recordPickedUp(Metrics& metrics, const OrgSyncReport& report) {
+void recordPickedUp(Metrics& metrics, const OrgSyncReport& report, const std::string& path) {
   const MetricLabels org = {{"org", report.orgName}};
+  for (const float seconds : report.delivery.pickupSeconds)
+    metrics.observe("evalbridge_pickup_latency_seconds", {{"org", report.orgName}, {"path", path}}, seconds);
   metrics.increment("evalbridge_exported_total", org, report.exported);
   metrics.increment("evalbridge_mapped_total", org, report.matched);
   metrics.increment("evalbridge_skipped_total", org, report.skipped);

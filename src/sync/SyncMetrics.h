@@ -20,10 +20,12 @@ class SyncStatusBoard;
 // the start.
 void declareBridgeMetrics(Metrics& metrics, const Config& config);
 
+// A sweep's cycle: the per-org counters, its pickup latencies (path "sweep") and its result.
 void recordCycle(Metrics& metrics, const OrgSyncReport& report);
-// The per-org counters alone (exported, mapped, skipped, created, ...), for work done outside a
-// cycle: the push path records each evaluation it handled this way, so the counters count both.
-void recordPickedUp(Metrics& metrics, const OrgSyncReport& report);
+// The per-org counters alone (exported, mapped, skipped, created, ...) and the pickup latencies
+// by `path`, for work done outside a cycle: the push path records each evaluation it handled this
+// way ("push"), so the counters count both.
+void recordPickedUp(Metrics& metrics, const OrgSyncReport& report, const std::string& path);
 void recordStateUpdate(Metrics& metrics, const std::string& source, const StateResult& result);
 void recordWriteBack(Metrics& metrics, const std::string& orgName, bool ok);
 void recordLeaseChange(Metrics& metrics, const std::string& orgName, const char* change);
