@@ -365,6 +365,11 @@ TEST_CASE("leaf patterns: each way of failing has its own skip code and each lea
     evaluation->set(name, 0);
     CHECK(wide.apply(evaluation).skipCode ==
           "when did not match: all[" + std::to_string(failing) + "] " + name + " (wanted eq 1)");
+    CHECK(wide.knownSkipCode(evalbridge::mapping::ObjectDocument(*evaluation)) ==
+          "when did not match: all[" + std::to_string(failing) + "] " + name + " (wanted eq 1)");
+    // With a path of `when` absent, the rest of the evaluation might still decide: no code yet.
+    evaluation->remove(failing == 3 ? "f68" : "f1");
+    CHECK_FALSE(wide.knownSkipCode(evalbridge::mapping::ObjectDocument(*evaluation)));
   }
 }
 

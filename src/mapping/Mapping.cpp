@@ -194,7 +194,15 @@ std::string Mapping::whyNotMatched(const mapping::Document& evaluation, bool wit
   return mapping::truncateText(reason, kMaxSkipReason);
 }
 
-std::string Mapping::skipCodeOf(std::uint64_t truths, const mapping::Document& evaluation) const {
+Mapping::WhenReading Mapping::readWhen(const mapping::Document& evaluation) const {
+  if (const auto leaves = impl_->when->readLeaves(evaluation))
+    return {impl_->when->matches(leaves->truths), leaves->allPresent, leaves->truths};
+  return {impl_->when->matches(evaluation), allPresent(impl_->whenPaths, evaluation), std::nullopt};
+}
+
+std::string Mapping::skipCodeOf(const WhenReading& reading, const mapping::Document& evaluation) const {
+  if (!reading.truths) return whyNotMatched(evaluation, false);
+  const std::uint64_t truths = *reading.truths;
   {
     std::lock_guard<std::mutex> lock(impl_->skipCodesMutex);
     if (auto found = impl_->skipCodes.find(truths); found != impl_->skipCodes.end()) return found->second;
@@ -208,13 +216,9 @@ std::string Mapping::skipCodeOf(std::uint64_t truths, const mapping::Document& e
 std::optional<std::string> Mapping::knownSkipCode(const mapping::Document& evaluation) const {
   if (!impl_->when) return std::nullopt;
   try {
-    if (const auto leaves = impl_->when->readLeaves(evaluation)) {
-      if (!leaves->allPresent || impl_->when->matches(leaves->truths)) return std::nullopt;
-      return skipCodeOf(leaves->truths, evaluation);
-    }
-    // More leaves than a pattern holds: read and explained as they are.
-    if (!allPresent(impl_->whenPaths, evaluation) || impl_->when->matches(evaluation)) return std::nullopt;
-    return whyNotMatched(evaluation, false);
+    const WhenReading reading = readWhen(evaluation);
+    if (!reading.allPresent || reading.matched) return std::nullopt;
+    return skipCodeOf(reading, evaluation);
   } catch (...) {
     return std::nullopt;
   }
@@ -227,10 +231,10 @@ MappingResult Mapping::apply(const Poco::JSON::Object::Ptr& evaluation, bool wit
     const Poco::JSON::Object& ev = evaluation.isNull() ? kEmpty : *evaluation;
     const mapping::ObjectDocument document(ev);
     if (impl_->when) {
-      const auto leaves = impl_->when->readLeaves(document);
-      if (!(leaves ? impl_->when->matches(leaves->truths) : impl_->when->matches(document))) {
+      const WhenReading reading = readWhen(document);
+      if (!reading.matched) {
         if (withSkipReason) result.skipReason = whyNotMatched(document, true);
-        result.skipCode = leaves ? skipCodeOf(leaves->truths, document) : whyNotMatched(document, false);
+        result.skipCode = skipCodeOf(reading, document);
         return result;
       }
     }

@@ -81,9 +81,17 @@ class Mapping {
   explicit Mapping(std::unique_ptr<Impl> impl);
   // "when did not match: ..." for an evaluation `when` does not match, with or without the values.
   std::string whyNotMatched(const mapping::Document& evaluation, bool withValues) const;
-  // whyNotMatched without the values for an evaluation whose leaves read as `truths`
-  // (Condition::readLeaves): kept once per way of failing.
-  std::string skipCodeOf(std::uint64_t truths, const mapping::Document& evaluation) const;
+  // How `when` reads on one evaluation. `truths` is its leaves' pattern (Condition::readLeaves);
+  // a condition of more leaves than a pattern holds has none, and is read as it is.
+  struct WhenReading {
+    bool matched = true;
+    bool allPresent = true;
+    std::optional<std::uint64_t> truths;
+  };
+  WhenReading readWhen(const mapping::Document& evaluation) const;
+  // whyNotMatched without the values for an evaluation `when` did not match: kept once per
+  // pattern of truths, worked out each time without one.
+  std::string skipCodeOf(const WhenReading& reading, const mapping::Document& evaluation) const;
   std::unique_ptr<Impl> impl_;
 };
 
