@@ -137,6 +137,18 @@ class LedgerReader {
   std::string error_;
 };
 
+// A failing evaluation of the config's first org, as the sweep tells the ledger of it.
+Observation failingEvaluation(const Config& config, const std::string& evaluationId, const std::string& changedDate) {
+  Observation observation;
+  observation.orgId = config.orgs[0].orgId;
+  observation.orgName = config.orgs[0].name;
+  observation.evaluationId = evaluationId;
+  observation.changedDate = changedDate;
+  observation.matched = true;
+  observation.fieldsJson = R"({"short_description":"QA fail"})";
+  return observation;
+}
+
 }  // namespace
 
 // Caught: no lookup after a 5xx, a reset or an unreadable 2xx (the POST is simply sent again).
@@ -348,13 +360,7 @@ TEST_CASE("one pending record handed to two deliveries at once is posted once", 
   Config config = loadConfig(fixture.configPath());
   ShutdownToken shutdown;
   SyncEngine engine(config, shutdown);
-  Observation observation;
-  observation.orgId = config.orgs[0].orgId;
-  observation.orgName = config.orgs[0].name;
-  observation.evaluationId = "eval-claimed";
-  observation.changedDate = "2026-11-01T00:00:00Z";
-  observation.matched = true;
-  observation.fieldsJson = R"({"short_description":"QA fail"})";
+  const Observation observation = failingEvaluation(config, "eval-claimed", "2026-11-01T00:00:00Z");
   REQUIRE(engine.ledger().observe({observation})[0] == Decision::Create);
   const LedgerRecord queued = *engine.ledger().find(observation.orgId, observation.evaluationId);
 
@@ -384,13 +390,7 @@ TEST_CASE("a sweep's queue times each incident it delivered, once, from the chan
   const std::string anHourAgo = formatIsoTime(Poco::Timestamp() - Poco::Timespan(3600, 0));
   std::vector<LedgerRecord> queued;
   for (const char* id : {"eval-timed", "eval-undated"}) {
-    Observation observation;
-    observation.orgId = config.orgs[0].orgId;
-    observation.orgName = config.orgs[0].name;
-    observation.evaluationId = id;
-    observation.changedDate = id == std::string("eval-timed") ? anHourAgo : "";
-    observation.matched = true;
-    observation.fieldsJson = R"({"short_description":"QA fail"})";
+    const Observation observation = failingEvaluation(config, id, id == std::string("eval-timed") ? anHourAgo : "");
     REQUIRE(engine.ledger().observe({observation})[0] == Decision::Create);
     LedgerRecord key;  // as the sweep queues it: the key and the changedDate it read
     key.orgId = observation.orgId;
