@@ -53,8 +53,7 @@ void DeliveryQueue::deliver(const Item& item) {
     outcome = DeliveryOutcome::LeftPending;
   }
   std::optional<double> pickedUpAfter;
-  if (outcome == DeliveryOutcome::Created || outcome == DeliveryOutcome::Updated || outcome == DeliveryOutcome::Adopted)
-    pickedUpAfter = secondsSince(item.record.changedDate);
+  if (namesIncident(outcome)) pickedUpAfter = secondsSince(item.record.changedDate);
   std::lock_guard<std::mutex> lock(mutex_);
   if (pickedUpAfter) counts_.pickupSeconds.push_back(static_cast<float>(*pickedUpAfter));
   switch (outcome) {

@@ -41,6 +41,12 @@ struct DeliveryCounts {
 
 // Elsewhere: another delivery holds the record, or settled it since it was queued.
 enum class DeliveryOutcome { Created, Updated, Adopted, Dead, LeftPending, Elsewhere };
+// This delivery put the record into an incident (created, updated or adopted it): what either
+// path counts as delivered and times as its pickup.
+inline bool namesIncident(DeliveryOutcome outcome) {
+  return outcome == DeliveryOutcome::Created || outcome == DeliveryOutcome::Updated ||
+         outcome == DeliveryOutcome::Adopted;
+}
 
 // When deliverOne returns with an incident named: its outcome committed to the ledger (Wait), or
 // still joining the next group commit (Later: the record stays claimed, inFlight(), until it is;

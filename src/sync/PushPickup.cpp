@@ -178,7 +178,7 @@ void PushPickup::deliver(Org& org, const Poco::JSON::Object& evaluation, const O
     case DeliveryOutcome::LeftPending: ++tally.delivery.leftPending; break;
     case DeliveryOutcome::Elsewhere: ++org.unchanged; return;
   }
-  if (outcome == DeliveryOutcome::Dead || outcome == DeliveryOutcome::LeftPending) return;
+  if (!namesIncident(outcome)) return;
   ++org.delivered;
   // From the evaluation's own changedDate (milliseconds; the ledger keeps seconds).
   if (const auto seconds = secondsSince(evaluation.optValue<std::string>("changedDate", "")))
