@@ -55,7 +55,7 @@ inline std::vector<std::optional<MappedElement>> mappedElements(const std::strin
   reader.setProjector(projector);
   std::vector<std::optional<MappedElement>> results;
   try {
-    reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, const std::string&, const std::string&) {
+    reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, std::string_view, const std::string&) {
       if (!entity) {
         results.push_back(std::nullopt);
         return;
@@ -71,6 +71,22 @@ inline std::vector<std::optional<MappedElement>> mappedElements(const std::strin
   return results;
 }
 
+// Each element's text as the reader hands it out, read `readAheadBytes` at a time; nothing when
+// the reader refuses the document.
+inline std::optional<std::vector<std::string>> elementTexts(const std::string& text, std::size_t readAheadBytes) {
+  std::istringstream in(text);
+  ExportResultReader reader(1 << 20, "entities", readAheadBytes);
+  std::vector<std::string> texts;
+  try {
+    reader.read(in, [&](const Poco::JSON::Object::Ptr&, std::string_view raw, const std::string&) {
+      texts.emplace_back(raw);
+    });
+  } catch (const MalformedResultError&) {
+    return std::nullopt;
+  }
+  return texts;
+}
+
 // The streaming export-result parser, then the mapping on every entity it yields; and the same
 // with the projection the sync reads results with (EvaluationProjection.h). Every element both
 // accept must map the same way, or the projection is wrong: that is a finding, not a rejection.
@@ -81,6 +97,8 @@ inline void exportResult(const std::uint8_t* data, std::size_t size) {
   const auto whole = mappedElements(text, nullptr);
   const auto projected = mappedElements(text, &projector);
   if (whole.size() != projected.size()) std::abort();  // the same scanner delimits both
+  // Wherever a read-ahead block ends (here: anywhere), the reader yields the same texts.
+  if (elementTexts(text, ExportResultReader::kReadAheadBytes) != elementTexts(text, 3)) std::abort();
   for (std::size_t i = 0; i < whole.size(); ++i) {
     if (!whole[i] || !projected[i]) continue;  // one of the parsers refused the element
     const MappingResult& a = whole[i]->result;

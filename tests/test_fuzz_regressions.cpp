@@ -38,9 +38,9 @@ ReadResult readDocument(const std::string& text, const std::string& arrayMember 
   std::istringstream in(text);
   ReadResult result;
   ExportResultReader reader(ExportResultReader::kDefaultMaxValueBytes, arrayMember);
-  result.rest = reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, const std::string& raw,
+  result.rest = reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, std::string_view raw,
                                     const std::string& problem) {
-    result.ids.push_back(entity ? entity->optValue<std::string>("id", "?") : "<" + raw + ">");
+    result.ids.push_back(entity ? entity->optValue<std::string>("id", "?") : "<" + std::string(raw) + ">");
     if (!entity) result.problems.push_back(problem);
   });
   return result;
@@ -145,7 +145,7 @@ TEST_CASE("the export-result reader holds one entity at a time, not the document
   ExportResultReader reader;
   int seen = 0;
   int maxAhead = 0;
-  reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, const std::string&, const std::string&) {
+  reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, std::string_view, const std::string&) {
     REQUIRE(entity);
     CHECK(entity->getValue<std::string>("id") == "e" + std::to_string(seen));
     maxAhead = std::max(maxAhead, source.produced - seen);
@@ -154,4 +154,103 @@ TEST_CASE("the export-result reader holds one entity at a time, not the document
   CHECK(seen == 5000);
   // The reader never read more than its block of read-ahead (64 elements of ~1 KB here) ahead.
   CHECK(maxAhead <= 2 + static_cast<int>(ExportResultReader::kReadAheadBytes / 1000));
+}
+
+TEST_CASE("an element's text is exact wherever a read-ahead block ends inside it, with and without the projector") {
+  // Elements of many lengths (a string with escapes, nested containers), and a few longer than a
+  // whole block: the blocks end inside strings, escapes, brackets and between elements. The text
+  // handed out must be the element's own bytes either way: a view of one block, or the part of
+  // each block it spans put together (which is what the projector then parses in place).
+  std::vector<std::string> elements;
+  for (int i = 0; i < 400; ++i) {
+    const std::size_t pad = static_cast<std::size_t>(i) * 331 % 2900;
+    elements.push_back(R"({"id":"e)" + std::to_string(i) + R"(","s":"a\"b\\)" + std::string(pad, 'x') +
+                       R"(","n":[1,{"k":"v]}"}],"answers":{"totalScore":)" + std::to_string(i % 100) + "}}");
+  }
+  for (std::size_t size : {70000, 140000, 65536}) {
+    elements.push_back(R"({"id":"big)" + std::to_string(size) + R"(","s":")" + std::string(size, 'y') + "\"}");
+  }
+  std::string document = R"({"cursor":"c","entities":[)";
+  for (std::size_t i = 0; i < elements.size(); ++i) document += (i ? ",\n " : "") + elements[i];
+  document += "]}";
+  REQUIRE(document.size() > 6 * ExportResultReader::kReadAheadBytes);
+
+  static const auto paths = projectionFor(fuzz::sampleMapping());
+  for (const bool projected : {false, true}) {
+    INFO("projector: " << projected);
+    std::istringstream in(document);
+    EvaluationProjector projector(paths);
+    ExportResultReader reader;
+    if (projected) reader.setProjector(&projector);
+    std::size_t seen = 0;
+    reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, std::string_view raw, const std::string& problem) {
+      REQUIRE(seen < elements.size());
+      INFO("element " << seen << ": " << problem);
+      CHECK(raw == elements[seen]);
+      REQUIRE(entity);
+      const std::string id = entity->getValue<std::string>("id");
+      CHECK(elements[seen].compare(0, 8 + id.size(), R"({"id":")" + id + "\"") == 0);
+      if (projected && !projectedSkipCode(entity)) CHECK(projectedRawText(entity) == elements[seen]);
+      ++seen;
+    });
+    CHECK(seen == elements.size());
+  }
+}
+
+TEST_CASE("a read-ahead block that ends at any byte of a string, an escape or its closing quote cuts nothing") {
+  // Each byte around the end of the first block: a plain character, a backslash, the character it
+  // escapes, the closing quote. What follows the block's end must be read for what it is.
+  const std::string prefix = R"({"entities":[{"id":"a","s":")";
+  const std::size_t block = ExportResultReader::kReadAheadBytes;
+  for (std::size_t shift = 0; shift < 8; ++shift) {
+    INFO("shift " << shift);
+    const std::string first = prefix.substr(13) + std::string(block - prefix.size() - shift, 'z') + R"(\"q"})";
+    const std::string second = R"({"id":"b","t":"\\"})";
+    std::istringstream in(prefix.substr(0, 13) + first + "," + second + "]}");
+    std::vector<std::string> raws;
+    std::vector<std::string> ids;
+    ExportResultReader reader;
+    reader.read(in, [&](const Poco::JSON::Object::Ptr& entity, std::string_view raw, const std::string&) {
+      raws.emplace_back(raw);
+      ids.push_back(entity ? entity->getValue<std::string>("id") : "?");
+    });
+    CHECK(raws == std::vector<std::string>{first, second});
+    CHECK(ids == std::vector<std::string>{"a", "b"});
+  }
+}
+
+TEST_CASE("the export-result reader yields the same elements and members whatever its read-ahead block") {
+  // Blocks of 1 to 40 bytes end at every kind of byte: inside strings, escapes, numbers, literals,
+  // nested brackets, member names, and the whitespace between them.
+  const std::string document = R"( {"cursor" : "c\"2", "entities" : [ {"id":"a","n":{"x":[1,{"y":"}]\\"}]}} ,
+    {"id":"b\"q", "u":"\u00e9"} , 42 , "te\\xt", null, true, [1, [2]], -1.5e3 ], "total": 3 } )";
+  std::vector<std::string> expected;
+  std::string expectedCursor;
+  for (std::size_t block : {std::size_t(ExportResultReader::kReadAheadBytes), std::size_t(1), std::size_t(2),
+                            std::size_t(3), std::size_t(5), std::size_t(8), std::size_t(13), std::size_t(40)}) {
+    INFO("block " << block);
+    std::istringstream in(document);
+    ExportResultReader reader(ExportResultReader::kDefaultMaxValueBytes, "entities", block);
+    std::vector<std::string> raws;
+    const auto rest = reader.read(in, [&](const Poco::JSON::Object::Ptr&, std::string_view raw, const std::string&) {
+      raws.emplace_back(raw);
+    });
+    if (expected.empty()) {
+      expected = raws;
+      expectedCursor = rest->getValue<std::string>("cursor");
+      REQUIRE(expected.size() == 8);
+      CHECK(expected[1] == R"({"id":"b\"q", "u":"\u00e9"})");
+      CHECK(expectedCursor == "c\"2");
+    }
+    CHECK(raws == expected);
+    CHECK(rest->getValue<std::string>("cursor") == expectedCursor);
+    CHECK(rest->getValue<int>("total") == 3);
+  }
+  // A refusal is a refusal at any block size.
+  for (std::size_t block : {std::size_t(1), std::size_t(4), std::size_t(ExportResultReader::kReadAheadBytes)}) {
+    std::istringstream in(R"({"entities":[{"id":"a"},{"id":"b})");
+    ExportResultReader reader(ExportResultReader::kDefaultMaxValueBytes, "entities", block);
+    CHECK_THROWS_AS(reader.read(in, [](const Poco::JSON::Object::Ptr&, std::string_view, const std::string&) {}),
+                    MalformedResultError);
+  }
 }

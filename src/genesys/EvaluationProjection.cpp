@@ -269,19 +269,25 @@ bool refusesAValue(simdjson::error_code error) {
 
 // The text ends with the object's closing bracket: cut off anywhere else, the refused value
 // (say, half a UTF-8 sequence) may be the cut's doing, not the sender's.
-bool endsAnObject(const std::string& raw) {
+bool endsAnObject(std::string_view raw) {
   const char* const space = " \t\r\n";  // JSON's whitespace
   const auto first = raw.find_first_not_of(space);
   const auto last = raw.find_last_not_of(space);
-  return first != std::string::npos && last > first && raw[first] == '{' && raw[last] == '}';
+  return first != std::string_view::npos && last > first && raw[first] == '{' && raw[last] == '}';
 }
 
 }  // namespace
 
 Poco::JSON::Object::Ptr EvaluationProjector::project(const std::string& raw, std::string& problem) {
+  return project(raw, raw.capacity() - raw.size(), problem);
+}
+
+Poco::JSON::Object::Ptr EvaluationProjector::project(std::string_view raw, std::size_t readableAfter,
+                                                     std::string& problem) {
   refusedAValue_ = false;
   element root;
-  if (const auto error = parser_->parse(raw).get(root)) {
+  const bool copyFirst = readableAfter < simdjson::SIMDJSON_PADDING;
+  if (const auto error = parser_->parse(raw.data(), raw.size(), copyFirst).get(root)) {
     problem = std::string("not valid JSON (") + simdjson::error_message(error) + ")";
     refusedAValue_ = refusesAValue(error) && endsAnObject(raw);
     return nullptr;
@@ -301,7 +307,7 @@ Poco::JSON::Object::Ptr EvaluationProjector::project(const std::string& raw, std
   }
   Poco::JSON::Object::Ptr projected = new Poco::JSON::Object;
   projectMembers(paths_->root(), members, *projected);
-  projected->set(rawTextMember(), raw);
+  projected->set(rawTextMember(), std::string(raw));
   return projected;
 }
 

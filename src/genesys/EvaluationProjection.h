@@ -103,6 +103,9 @@ class EvaluationProjector {
   // The evaluation cut down to the paths, or null when `raw` is not a JSON object, with
   // `problem` saying why (for the dead letter).
   Poco::JSON::Object::Ptr project(const std::string& raw, std::string& problem);
+  // The same for a text followed by `readableAfter` bytes that may be read (not used): with at
+  // least simdjson's padding (64 bytes) the text is parsed in place, without a copy.
+  Poco::JSON::Object::Ptr project(std::string_view raw, std::size_t readableAfter, std::string& problem);
 
   // Whether the last refusal was of a value inside a whole object: a lone UTF-16 surrogate, a
   // number out of range, invalid UTF-8, a raw control character, a misspelt literal. That is bad

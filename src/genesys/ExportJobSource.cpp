@@ -90,7 +90,7 @@ Poco::JSON::Object::Ptr ExportJobSource::readPage(const std::string& path, const
   ExportResultReader reader;
   std::optional<EvaluationProjector> projector;
   if (projection_) reader.setProjector(&projector.emplace(projection_));
-  auto collect = [&entities](const Poco::JSON::Object::Ptr& entity, const std::string& raw, const std::string& problem) {
+  auto collect = [&entities](const Poco::JSON::Object::Ptr& entity, std::string_view raw, const std::string& problem) {
     entities.push_back(entity ? entity : makeMalformedEntry(raw, "result page entry: " + problem));
   };
   const RetrySettings budget = resultBudget();
@@ -190,7 +190,7 @@ void ExportJobSource::readDownload(const std::string& url, const EvaluationPageH
           refusedStatus = head.status;
           return;
         }
-        reader.read(body, [&](const Poco::JSON::Object::Ptr& entity, const std::string& raw, const std::string& problem) {
+        reader.read(body, [&](const Poco::JSON::Object::Ptr& entity, std::string_view raw, const std::string& problem) {
           if (seen++ < handedOver) return;
           batch.push_back(entity ? entity : makeMalformedEntry(raw, "export download entry: " + problem));
           if (batch.size() >= pageSize) flush();

@@ -1,5 +1,7 @@
 #include "genesys/ExportResultReader.h"
 
+#include <algorithm>
+#include <cstring>
 #include <typeinfo>
 
 #include <Poco/JSON/Array.h>
@@ -14,14 +16,23 @@ namespace {
 constexpr int kEnd = ExportResultReader::kEnd;
 bool isSpace(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool endsScalar(int c) { return c == kEnd || c == ',' || c == ']' || c == '}' || isSpace(c); }
+bool isBracketOrQuote(char c) { return c == '"' || c == '{' || c == '}' || c == '[' || c == ']'; }
 }  // namespace
 
-ExportResultReader::ExportResultReader(std::size_t maxValueBytes, std::string arrayMember)
-    : maxValueBytes_(maxValueBytes), arrayMember_(std::move(arrayMember)) {}
+ExportResultReader::ExportResultReader(std::size_t maxValueBytes, std::string arrayMember, std::size_t readAheadBytes)
+    : maxValueBytes_(maxValueBytes),
+      arrayMember_(std::move(arrayMember)),
+      readAheadBytes_(std::max<std::size_t>(1, readAheadBytes)),
+      buffer_(readAheadBytes_ + kReadablePadding, '\0') {}
 
 bool ExportResultReader::refill() {
+  if (captureStart_ != kNotCapturing) {
+    // The value runs on into the next block: keep its part of this one.
+    spilled_.append(buffer_, captureStart_, end_ - captureStart_);
+    captureStart_ = 0;
+  }
   pos_ = 0;
-  const std::streamsize got = in_->sgetn(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+  const std::streamsize got = in_->sgetn(buffer_.data(), static_cast<std::streamsize>(readAheadBytes_));
   end_ = got > 0 ? static_cast<std::size_t>(got) : 0;
   return end_ > 0;
 }
@@ -41,75 +52,102 @@ void ExportResultReader::expect(char wanted, const char* context) {
   if (c != wanted) fail(std::string("expected '") + wanted + "' " + context + ", found '" + static_cast<char>(c) + "'");
 }
 
-void ExportResultReader::captureString(std::string& out) {
-  out.push_back(static_cast<char>(next()));  // the opening quote
+void ExportResultReader::beginCapture() {
+  // Reused: a value put together from two blocks costs no allocation once the buffer has grown,
+  // but one huge value does not keep its buffer for the rest of the document.
+  if (spilled_.capacity() > kKeptBufferBytes) std::string().swap(spilled_);
+  spilled_.clear();
+  captureStart_ = pos_;
+}
+
+std::size_t ExportResultReader::capturedBytes() const { return spilled_.size() + (pos_ - captureStart_); }
+
+void ExportResultReader::checkCapturedSize() {
+  if (capturedBytes() > maxValueBytes_) fail("a value is larger than " + std::to_string(maxValueBytes_) + " bytes");
+}
+
+std::string_view ExportResultReader::endCapture() {
+  const std::size_t start = captureStart_;
+  captureStart_ = kNotCapturing;
+  if (spilled_.empty()) return std::string_view(buffer_.data() + start, pos_ - start);  // within one block
+  spilled_.append(buffer_, start, pos_ - start);
+  spilled_.reserve(spilled_.size() + kReadablePadding);
+  return spilled_;
+}
+
+void ExportResultReader::skipString() {
+  next();  // the opening quote
   for (;;) {
-    // The run of plain characters up to the next quote or backslash, in one append.
-    std::size_t run = pos_;
-    while (run < end_ && buffer_[run] != '"' && buffer_[run] != '\\') ++run;
-    out.append(buffer_, pos_, run - pos_);
+    // The run of plain characters up to the next quote or backslash, in one step (memchr looks at
+    // many bytes at a time; most strings hold no backslash).
+    const char* const from = buffer_.data() + pos_;
+    const char* stop = static_cast<const char*>(std::memchr(from, '"', end_ - pos_));
+    if (stop == nullptr) stop = buffer_.data() + end_;
+    if (const void* escape = std::memchr(from, '\\', static_cast<std::size_t>(stop - from)))
+      stop = static_cast<const char*>(escape);
+    const std::size_t run = static_cast<std::size_t>(stop - buffer_.data());
     offset_ += run - pos_;
     pos_ = run;
-    if (out.size() > maxValueBytes_) fail("a value is larger than " + std::to_string(maxValueBytes_) + " bytes");
-    int c = next();
+    checkCapturedSize();
+    const int c = next();
     if (c == kEnd) fail("the document ends inside a string");
-    out.push_back(static_cast<char>(c));
     if (c == '"') return;
-    if (c == '\\') {
-      int escaped = next();
-      if (escaped == kEnd) fail("the document ends inside a string");
-      out.push_back(static_cast<char>(escaped));
-    }
+    if (c == '\\' && next() == kEnd) fail("the document ends inside a string");  // the escaped character
   }
 }
 
-const std::string& ExportResultReader::captureValue() {
-  skipSpace();
-  // Reused: an element's text costs no allocation once the buffer has grown, but one huge
-  // element does not keep its buffer for the rest of the document.
-  if (value_.capacity() > kKeptBufferBytes) std::string().swap(value_);
-  std::string& out = value_;
-  out.clear();
-  int c = peek();
-  if (c == kEnd) fail("the document ends where a value was expected");
-  if (c == '"') {
-    captureString(out);
-    return out;
-  }
-  if (c != '{' && c != '[') {
-    while (!endsScalar(peek())) {
-      out.push_back(static_cast<char>(next()));
-      if (out.size() > 64) fail("a number or literal is implausibly long");
-    }
-    if (out.empty()) fail(std::string("expected a value, found '") + static_cast<char>(c) + "'");
-    return out;
-  }
-  // An object or array: follow the brackets (outside strings) to its end. Whether the brackets
-  // pair up correctly is checked when the text is parsed.
+void ExportResultReader::skipContainer() {
+  // Follow the brackets (outside strings) to the end. Whether they pair up correctly is checked
+  // when the text is parsed.
   int depth = 0;
   for (;;) {
-    c = peek();
+    // The run of characters that are neither a bracket nor a quote, in one step.
+    const char* const data = buffer_.data();
+    std::size_t run = pos_;
+    while (run < end_ && !isBracketOrQuote(data[run])) ++run;
+    offset_ += run - pos_;
+    pos_ = run;
+    checkCapturedSize();
+    const int c = peek();
     if (c == kEnd) fail("the document ends inside an object or array");
     if (c == '"') {
-      captureString(out);
-    } else {
-      out.push_back(static_cast<char>(next()));
-      if (c == '{' || c == '[') {
-        if (++depth > kMaxDepth) fail("nesting deeper than " + std::to_string(kMaxDepth) + " levels");
-      } else if (c == '}' || c == ']') {
-        if (--depth == 0) return out;
-      }
+      skipString();
+      continue;
     }
-    if (out.size() > maxValueBytes_) fail("a value is larger than " + std::to_string(maxValueBytes_) + " bytes");
+    next();
+    if (c == '{' || c == '[') {
+      if (++depth > kMaxDepth) fail("nesting deeper than " + std::to_string(kMaxDepth) + " levels");
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return;
+    }
   }
 }
 
-Poco::Dynamic::Var ExportResultReader::parse(const std::string& text) {
+std::string_view ExportResultReader::captureValue() {
+  skipSpace();
+  const int c = peek();
+  if (c == kEnd) fail("the document ends where a value was expected");
+  beginCapture();
+  if (c == '"') {
+    skipString();
+  } else if (c == '{' || c == '[') {
+    skipContainer();
+  } else {
+    while (!endsScalar(peek())) {
+      next();
+      if (capturedBytes() > 64) fail("a number or literal is implausibly long");
+    }
+    if (capturedBytes() == 0) fail(std::string("expected a value, found '") + static_cast<char>(c) + "'");
+  }
+  return endCapture();
+}
+
+Poco::Dynamic::Var ExportResultReader::parse(std::string_view text) {
   try {
     parser_.reset();
-    if (!text.empty() && (text[0] == '{' || text[0] == '[')) return parser_.parse(text);
+    if (!text.empty() && (text[0] == '{' || text[0] == '[')) return parser_.parse(std::string(text));
     // Poco's handler only accepts a container at the top: a scalar is read as [scalar][0].
-    auto wrapped = parser_.parse("[" + text + "]").extract<Poco::JSON::Array::Ptr>();
+    auto wrapped = parser_.parse("[" + std::string(text) + "]").extract<Poco::JSON::Array::Ptr>();
     if (wrapped->size() != 1) fail("not a single JSON value");
     return wrapped->get(0);
   } catch (const MalformedResultError&) {
@@ -119,8 +157,8 @@ Poco::Dynamic::Var ExportResultReader::parse(const std::string& text) {
   }
 }
 
-Poco::JSON::Object::Ptr ExportResultReader::entityOf(const std::string& raw, std::string& problem) {
-  if (projector_ != nullptr) return projector_->project(raw, problem);
+Poco::JSON::Object::Ptr ExportResultReader::entityOf(std::string_view raw, std::string& problem) {
+  if (projector_ != nullptr) return projector_->project(raw, kReadablePadding, problem);
   try {
     Poco::Dynamic::Var value = parse(raw);
     if (value.type() == typeid(Poco::JSON::Object::Ptr)) return value.extract<Poco::JSON::Object::Ptr>();
@@ -135,6 +173,7 @@ Poco::JSON::Object::Ptr ExportResultReader::read(std::istream& in, const EntityH
   in_ = in.rdbuf();
   offset_ = 0;
   pos_ = end_ = 0;
+  captureStart_ = kNotCapturing;
   if (in_ == nullptr) fail("no input");
   Poco::JSON::Object::Ptr rest = new Poco::JSON::Object;
   expect('{', "at the start of the document");
@@ -146,9 +185,9 @@ Poco::JSON::Object::Ptr ExportResultReader::read(std::istream& in, const EntityH
       if (members > kMaxMembers) fail("more than " + std::to_string(kMaxMembers) + " members at the top level");
       skipSpace();
       if (peek() != '"') fail("expected a member name");
-      std::string keyText;
-      captureString(keyText);
-      const std::string key = parse(keyText).toString();
+      beginCapture();
+      skipString();
+      const std::string key = parse(endCapture()).toString();
       expect(':', "after a member name");
       skipSpace();
       if (key == arrayMember_ && peek() == '[') {
@@ -158,7 +197,7 @@ Poco::JSON::Object::Ptr ExportResultReader::read(std::istream& in, const EntityH
           next();
         } else {
           for (;;) {
-            const std::string& raw = captureValue();
+            const std::string_view raw = captureValue();
             std::string problem;
             const Poco::JSON::Object::Ptr entity = entityOf(raw, problem);
             onEntity(entity, raw, problem);
@@ -171,7 +210,7 @@ Poco::JSON::Object::Ptr ExportResultReader::read(std::istream& in, const EntityH
           }
         }
       } else {
-        const std::string& raw = captureValue();
+        const std::string_view raw = captureValue();
         if (key == arrayMember_) {
           if (!parse(raw).isEmpty()) fail("\"" + arrayMember_ + "\" is not an array");
         } else if (raw.size() <= kMaxKeptMemberBytes && raw[0] != '{' && raw[0] != '[') {

@@ -16,14 +16,19 @@
 //
 // Why not hand the whole stream to Poco::JSON::Parser with a handler: Poco 1.11's parser (pdjson)
 // copies an std::istream into one string before parsing, so it would hold the full export. Here a
-// small scanner walks the document's outer structure (object, "entities" array) byte by byte and
-// cuts out each element's exact text, which Poco::JSON::Parser then parses on its own. The scanner
-// is strict: anything that is not JSON, a truncated body, or nesting deeper than kMaxDepth throws
-// MalformedResultError with the byte offset.
+// small scanner walks the document's outer structure (object, "entities" array) and cuts out each
+// element's exact text, which the projector (or Poco::JSON::Parser) then parses on its own. The
+// scanner is strict: anything that is not JSON, a truncated body, or nesting deeper than kMaxDepth
+// throws MalformedResultError with the byte offset.
+//
+// An element's text is not copied while it is scanned: it is a view of the read-ahead block, and
+// only an element that runs past the end of a block is put together in a buffer of its own. Both
+// are followed by kReadablePadding readable bytes, so simdjson parses the element in place.
 #include <cstddef>
 #include <functional>
 #include <istream>
 #include <string>
+#include <string_view>
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
@@ -44,13 +49,19 @@ class ExportResultReader {
   static constexpr int kEnd = std::char_traits<char>::eof();  // what peek() and next() give at the end
   static constexpr std::size_t kReadAheadBytes = 64 * 1024;     // read from the stream a block at a time
   static constexpr std::size_t kKeptBufferBytes = 256 * 1024;   // an element buffer larger than this is freed
+  // Readable bytes after every element text handed out (simdjson reads up to 64 past the end).
+  static constexpr std::size_t kReadablePadding = 64;
 
   // `entity` is the element when it is a JSON object, else null: a malformed record, whose text is
-  // `raw` (so it can be kept in the dead letter) and `problem` says why.
+  // `raw` (so it can be kept in the dead letter) and `problem` says why. `raw` is valid only
+  // during the call.
   using EntityHandler =
-      std::function<void(const Poco::JSON::Object::Ptr& entity, const std::string& raw, const std::string& problem)>;
+      std::function<void(const Poco::JSON::Object::Ptr& entity, std::string_view raw, const std::string& problem)>;
 
-  explicit ExportResultReader(std::size_t maxValueBytes = kDefaultMaxValueBytes, std::string arrayMember = "entities");
+  // `readAheadBytes` other than the default only to test the reader: every block boundary is a
+  // case its scanner must get right.
+  explicit ExportResultReader(std::size_t maxValueBytes = kDefaultMaxValueBytes, std::string arrayMember = "entities",
+                              std::size_t readAheadBytes = kReadAheadBytes);
 
   // Elements are read by `projector` (cut down to the paths the bridge reads, see
   // EvaluationProjection.h) instead of being parsed whole by Poco. Not owned; null: Poco.
@@ -67,14 +78,21 @@ class ExportResultReader {
     ++offset_;
     return static_cast<unsigned char>(buffer_[pos_++]);
   }
+  // Reads the next block; while a value is being captured, first keeps its part of this one.
   bool refill();
   void skipSpace();
   void expect(char wanted, const char* context);
-  // The next value's exact text, in value_ (valid until the next call).
-  const std::string& captureValue();
-  void captureString(std::string& out);
-  Poco::Dynamic::Var parse(const std::string& text);
-  Poco::JSON::Object::Ptr entityOf(const std::string& raw, std::string& problem);
+  // The next value's exact text (valid until the next call), followed by kReadablePadding
+  // readable bytes.
+  std::string_view captureValue();
+  void beginCapture();
+  std::string_view endCapture();
+  std::size_t capturedBytes() const;
+  void checkCapturedSize();
+  void skipString();
+  void skipContainer();
+  Poco::Dynamic::Var parse(std::string_view text);
+  Poco::JSON::Object::Ptr entityOf(std::string_view raw, std::string& problem);
   [[noreturn]] void fail(const std::string& what) const;
 
   std::size_t maxValueBytes_;
@@ -82,11 +100,17 @@ class ExportResultReader {
   std::streambuf* in_ = nullptr;
   std::size_t offset_ = 0;
   // Read from the stream a block at a time (a byte at a time through std::streambuf cost a third
-  // of the reader's time), and scanned with plain indexes.
-  std::string buffer_ = std::string(kReadAheadBytes, '\0');
+  // of the reader's time), and scanned with plain indexes. Only the first readAheadBytes_ are
+  // filled: the rest is the padding after a view of the block.
+  std::size_t readAheadBytes_;
+  std::string buffer_;
   std::size_t pos_ = 0;
   std::size_t end_ = 0;
-  std::string value_;
+  // While a value is captured: where it starts in the block (kNotCapturing otherwise), and its
+  // bytes from earlier blocks when it runs past the end of one.
+  static constexpr std::size_t kNotCapturing = static_cast<std::size_t>(-1);
+  std::size_t captureStart_ = kNotCapturing;
+  std::string spilled_;
   Poco::JSON::Parser parser_;
   EvaluationProjector* projector_ = nullptr;
 };

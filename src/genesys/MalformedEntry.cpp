@@ -11,9 +11,9 @@ const std::string& reasonMember() { return privateMemberName(PrivateMember::Malf
 
 }  // namespace
 
-Poco::JSON::Object::Ptr makeMalformedEntry(const std::string& raw, const std::string& reason) {
+Poco::JSON::Object::Ptr makeMalformedEntry(std::string_view raw, const std::string& reason) {
   Poco::JSON::Object::Ptr entry = new Poco::JSON::Object;
-  entry->set(rawMember(), raw);
+  entry->set(rawMember(), std::string(raw));
   entry->set(reasonMember(), reason);
   return entry;
 }

@@ -4,12 +4,13 @@
 // or that gave the same unreadable answer twice. Sources hand it on like an evaluation, wrapped
 // with its raw text and the reason, so the sync keeps it in the dead letter instead of losing it.
 #include <string>
+#include <string_view>
 
 #include <Poco/JSON/Object.h>
 
 namespace evalbridge {
 
-Poco::JSON::Object::Ptr makeMalformedEntry(const std::string& raw, const std::string& reason);
+Poco::JSON::Object::Ptr makeMalformedEntry(std::string_view raw, const std::string& reason);
 bool isMalformedEntry(const Poco::JSON::Object::Ptr& entry);
 std::string malformedRawText(const Poco::JSON::Object::Ptr& entry);
 std::string malformedReason(const Poco::JSON::Object::Ptr& entry);

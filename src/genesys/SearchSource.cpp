@@ -34,7 +34,7 @@ void SearchSource::fetch(const TimeWindow& window, const EvaluationPageHandler& 
     std::vector<Poco::JSON::Object::Ptr> results;
     Poco::MemoryInputStream in(text.data(), text.size());  // reads the answer in place, no copy
     try {
-      reader.read(in, [&](const Poco::JSON::Object::Ptr& result, const std::string& raw, const std::string& problem) {
+      reader.read(in, [&](const Poco::JSON::Object::Ptr& result, std::string_view raw, const std::string& problem) {
         results.push_back(result ? result : makeMalformedEntry(raw, "evaluation search result: " + problem));
       });
     } catch (const MalformedResultError& e) {
