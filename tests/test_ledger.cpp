@@ -107,6 +107,34 @@ TEST_CASE("first sight: matched becomes a pending create, unmatched is recorded 
   CHECK(skip->rawJson.empty());
 }
 
+TEST_CASE("what a delivery reads: a pending record without its raw text, and nothing for any other") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  ledger.observe({matched("e1", "{\"a\":\"1\"}"), matched("e2", "{\"a\":\"2\"}"), skipped("e3")});
+  ledger.observe({skipped("e4")}, Ledger::SkipWrites::Buffered);
+
+  const auto pending = ledger.findPending("org-1", "e1");
+  REQUIRE(pending);
+  const auto whole = ledger.find("org-1", "e1");
+  REQUIRE(whole);
+  CHECK(pending->status == RecordStatus::Pending);
+  CHECK(pending->operation == Operation::Create);
+  CHECK(pending->correlationId == whole->correlationId);
+  CHECK(pending->fieldsJson == "{\"a\":\"1\"}");
+  CHECK(pending->rawJson.empty());  // the only column left out
+  CHECK(whole->rawJson == "{\"id\":\"e1\"}");
+
+  ledger.markDelivered("org-1", "e1", incident("INC1"));
+  ledger.markDead("org-1", "e2", "refused");
+  for (const char* id : {"e1", "e2", "e3", "e4", "e5"}) {
+    INFO(id);
+    CHECK(ledger.find("org-1", id).has_value() == (std::string(id) != "e5"));
+    CHECK_FALSE(ledger.findPending("org-1", id));
+  }
+  CHECK_FALSE(ledger.findPending("org-2", "e1"));
+}
+
 TEST_CASE("re-export of the same content changes nothing, and a rescore becomes an update") {
   TempDir dir;
   const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);

@@ -25,11 +25,14 @@
 namespace evalbridge {
 namespace {
 
-const char* kColumns =
+// The columns readRecord reads, in its order; the raw text is the eleventh.
+const char* kColumnsBeforeRaw =
     "org_id, evaluation_id, org_name, status, operation, correlation_id, changed_date, content_hash,"
-    " fields_json, previous_fields_json, raw_json, skip_reason, sys_id, incident_number,"
-    " incident_state, incident_updated_on, incident_mod_count, assignment_group, close_code,"
-    " close_notes, attempts, last_error, first_seen_at, updated_at";
+    " fields_json, previous_fields_json, ";
+const char* kColumnsAfterRaw =
+    ", skip_reason, sys_id, incident_number, incident_state, incident_updated_on, incident_mod_count,"
+    " assignment_group, close_code, close_notes, attempts, last_error, first_seen_at, updated_at";
+const std::string kColumns = std::string(kColumnsBeforeRaw) + "raw_json" + kColumnsAfterRaw;
 
 LedgerRecord readRecord(const Statement& row) {
   LedgerRecord record;
@@ -395,6 +398,16 @@ std::optional<LedgerRecord> Ledger::find(const std::string& orgId, const std::st
     if (auto buffered = skipped_->buffered(orgId, evaluationId)) return buffered;
   }
   Statement query(*db_, std::string("SELECT ") + kColumns + " FROM ledger_records WHERE org_id=? AND evaluation_id=?");
+  query.bind(1, orgId).bind(2, evaluationId);
+  if (!query.step()) return std::nullopt;
+  return readRecord(query);
+}
+
+std::optional<LedgerRecord> Ledger::findPending(const std::string& orgId, const std::string& evaluationId) const {
+  // The full rows alone (a lean skip, buffered or not, is never pending), without the raw text
+  // (several KB that delivery never sends).
+  Statement query(*db_, std::string("SELECT ") + kColumnsBeforeRaw + "NULL" + kColumnsAfterRaw +
+                            " FROM evaluations WHERE org_id=? AND evaluation_id=? AND status='pending'");
   query.bind(1, orgId).bind(2, evaluationId);
   if (!query.step()) return std::nullopt;
   return readRecord(query);

@@ -96,6 +96,9 @@ class Ledger {
                                 SkipWrites skipWrites = SkipWrites::WithPage);
 
   std::optional<LedgerRecord> find(const std::string& orgId, const std::string& evaluationId) const;
+  // The record as find() reads it, but only when it is pending (else nothing), and without its
+  // raw text (rawJson empty): what a delivery reads of each record, once it holds its claim.
+  std::optional<LedgerRecord> findPending(const std::string& orgId, const std::string& evaluationId) const;
   // Accepts "orgId:evaluationId", a correlation_id, an evaluation id (if unique) or an incident number.
   std::optional<LedgerRecord> findByKey(const std::string& key) const;
   std::vector<LedgerRecord> list(const RecordFilter& filter) const;

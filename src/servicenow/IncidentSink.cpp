@@ -212,8 +212,8 @@ DeliveryOutcome IncidentSink::deliverOne(const LedgerRecord& queued, bool verify
   const Settle settle{commit, std::make_shared<DeliveryClaims::Claim>(std::move(*claim))};
   // As the ledger has it now: a delivery that held the claim before may have settled it, and a
   // rescore may have changed what is to be sent.
-  const std::optional<LedgerRecord> current = ledger_.find(queued.orgId, queued.evaluationId);
-  if (!current || current->status != RecordStatus::Pending) return DeliveryOutcome::Elsewhere;
+  const std::optional<LedgerRecord> current = ledger_.findPending(queued.orgId, queued.evaluationId);
+  if (!current) return DeliveryOutcome::Elsewhere;
   const LedgerRecord& record = *current;
   try {
     if (record.operation == Operation::Update) return update(record, retries, settle);
