@@ -3,6 +3,7 @@
 // outbox to Genesys data tables, and what a rescore after closure may do. Real SQLite, real HTTP.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <set>
 
 #include <Poco/DateTime.h>
@@ -149,6 +150,39 @@ TEST_CASE("the state store orders updates by mod count and keeps fields it was n
   store.savePollCursor("incident", PollCursor{"2026-11-01 12:00:00", "abc"});
   CHECK(store.pollCursor("incident")->updatedOn == "2026-11-01 12:00:00");
   CHECK(store.pollCursor("incident")->sysId == "abc");
+}
+
+TEST_CASE("a poll that brings nothing new writes nothing: it does not wait for the ledger's write lock",
+          "[incident-state]") {
+  // Most incidents a poll reads come back as the ledger has them. Another writer holds the write
+  // lock here (a second process, say): settling those must not wait for it (10 s, then BUSY).
+  test::TempDir dir;
+  Ledger ledger(dir.file("ledger.db"));
+  IncidentStateStore store(ledger);
+  Observation seen;
+  seen.orgId = kOrgId;
+  seen.orgName = "acme-us";
+  seen.evaluationId = "e1";
+  seen.matched = true;
+  seen.fieldsJson = "{}";
+  ledger.observe({seen});
+  ledger.markDelivered(kOrgId, "e1", IncidentRef{"sys-e1", "INC-e1", "1", "2026-11-01 10:00:00", 0});
+
+  SqliteDatabase other(dir.file("ledger.db"));
+  other.beginWrite();
+  const auto started = std::chrono::steady_clock::now();
+  CHECK(store.apply(updateOf("e1", "1", 0, "2026-11-01 10:00:00"), "poll").outcome == StateOutcome::Duplicate);
+  CHECK(store.apply(updateOf("e1", "1", std::nullopt, "2026-11-01 09:59:59"), "poll").outcome ==
+        StateOutcome::OutOfOrder);
+  CHECK(store.apply(updateOf("e2", "1", 0, "2026-11-01 10:00:00"), "poll").outcome == StateOutcome::Unknown);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));
+  other.exec("ROLLBACK");
+
+  // What is new is applied, under the write lock, as before.
+  const StateResult applied = store.apply(updateOf("e1", "2", 1, "2026-11-01 10:01:00"), "poll");
+  CHECK(applied.outcome == StateOutcome::Applied);
+  CHECK(applied.previousState == "1");
+  CHECK(ledger.find(kOrgId, "e1")->incident.state == "2");
 }
 
 TEST_CASE("the poll's encoded queries page on (sys_updated_on, sys_id) with AND-only conditions", "[incident-state]") {
