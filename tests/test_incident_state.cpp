@@ -67,6 +67,17 @@ IncidentStateUpdate updateOf(const std::string& evaluationId, const std::string&
   return update;
 }
 
+// An evaluation of kOrgId that matched the mapping: observed, it is a pending create.
+Observation matchedIn(const std::string& orgName, const std::string& evaluationId) {
+  Observation seen;
+  seen.orgId = kOrgId;
+  seen.orgName = orgName;
+  seen.evaluationId = evaluationId;
+  seen.matched = true;
+  seen.fieldsJson = "{}";
+  return seen;
+}
+
 }  // namespace
 
 TEST_CASE("incident state names and codes", "[incident-state]") {
@@ -91,13 +102,7 @@ TEST_CASE("the state store orders updates by mod count and keeps fields it was n
   const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
   Ledger ledger(place.location, place.password);
   IncidentStateStore store(ledger);
-  Observation seen;
-  seen.orgId = kOrgId;
-  seen.orgName = "acme-us";
-  seen.evaluationId = "e1";
-  seen.matched = true;
-  seen.fieldsJson = "{}";
-  ledger.observe({seen});
+  ledger.observe({matchedIn("acme-us", "e1")});
 
   // No incident yet: nothing to mirror (the poll picks it up once the ledger knows the incident).
   CHECK(store.apply(updateOf("e1", "2", 1, "2026-11-01 10:00:01"), "poll").outcome == StateOutcome::Unknown);
@@ -159,13 +164,7 @@ TEST_CASE("a poll that brings nothing new writes nothing: it does not wait for t
   test::TempDir dir;
   Ledger ledger(dir.file("ledger.db"));
   IncidentStateStore store(ledger);
-  Observation seen;
-  seen.orgId = kOrgId;
-  seen.orgName = "acme-us";
-  seen.evaluationId = "e1";
-  seen.matched = true;
-  seen.fieldsJson = "{}";
-  ledger.observe({seen});
+  ledger.observe({matchedIn("acme-us", "e1")});
   ledger.markDelivered(kOrgId, "e1", IncidentRef{"sys-e1", "INC-e1", "1", "2026-11-01 10:00:00", 0});
 
   SqliteDatabase other(dir.file("ledger.db"));
