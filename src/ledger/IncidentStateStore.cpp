@@ -62,15 +62,15 @@ IncidentStateStore::IncidentStateStore(Ledger& ledger) : ledger_(ledger) {}
 
 namespace {
 
-// The result for an update that changes nothing in the ledger (the incident is unknown, another
-// one, or not newer than the ledger's), else nothing: the update is to be applied. `result`
-// carries what is known of the record either way.
-std::optional<StateResult> unchangedBy(const IncidentStateUpdate& update, const std::optional<KnownIncident>& known,
-                                       StateResult& result) {
+// Whether `update` changes nothing in the ledger (the incident is unknown, another one, or not
+// newer than the ledger's); `result` then says which, else it carries what is known of the
+// record and the update is to be applied.
+bool changesNothing(const IncidentStateUpdate& update, const std::optional<KnownIncident>& known,
+                    StateResult& result) {
   if (!known || known->sysId.empty()) {
     result.outcome = StateOutcome::Unknown;
     result.detail = known ? "the ledger has no incident for it yet" : "no ledger record carries this correlation_id";
-    return result;
+    return true;
   }
   result.orgId = known->orgId;
   result.orgName = known->orgName;
@@ -79,16 +79,16 @@ std::optional<StateResult> unchangedBy(const IncidentStateUpdate& update, const 
   if (!update.sysId.empty() && update.sysId != known->sysId) {
     result.outcome = StateOutcome::Unknown;
     result.detail = "sys_id " + update.sysId + " is not the ledger's incident (" + known->sysId + ")";
-    return result;
+    return true;
   }
   const int order = compareVersions(update, *known);
   if (order <= 0) {
     result.outcome = order == 0 ? StateOutcome::Duplicate : StateOutcome::OutOfOrder;
     result.detail = "ledger has mod count " + (known->modCount ? std::to_string(*known->modCount) : std::string("?")) +
                     " of " + known->updatedOn;
-    return result;
+    return true;
   }
-  return std::nullopt;
+  return false;
 }
 
 }  // namespace
@@ -96,14 +96,14 @@ std::optional<StateResult> unchangedBy(const IncidentStateUpdate& update, const 
 StateResult IncidentStateStore::apply(const IncidentStateUpdate& update, const std::string& source,
                                       const std::optional<WebhookDelivery>& delivery) {
   Database& db = ledger_.database();
-  StateResult result;
   if (!delivery) {
     // Most of what a poll reads the ledger has already (each incident it created comes back as it
     // was created): one read settles those, without taking the write lock.
-    if (auto unchanged = unchangedBy(update, findByCorrelation(db, update.correlationId), result)) return *unchanged;
-    result = StateResult();
+    StateResult settled;
+    if (changesNothing(update, findByCorrelation(db, update.correlationId), settled)) return settled;
   }
   Transaction transaction(db);
+  StateResult result;
   if (delivery) {
     Statement purge(db, "DELETE FROM webhook_deliveries WHERE received_at < ?");
     purge.bind(1, delivery->receivedAt - delivery->forgetAfterS).run();
@@ -118,9 +118,9 @@ StateResult IncidentStateStore::apply(const IncidentStateUpdate& update, const s
 
   // Read again inside the transaction: the ledger may have changed since the read above.
   const std::optional<KnownIncident> known = findByCorrelation(db, update.correlationId);
-  if (auto unchanged = unchangedBy(update, known, result)) {
+  if (changesNothing(update, known, result)) {
     transaction.commit();  // keeps a delivery's signature: a replay of it is still refused
-    return *unchanged;
+    return result;
   }
 
   Statement write(db,
