@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "config/Config.h"
 #include "http/ShutdownToken.h"
+#include "ledger/Ledger.h"
 #include "support/SyncOnce.h"
 #include "support/DeliveryChecks.h"
 #include "support/MultiOrgConfig.h"
+#include "support/ThreadLimit.h"
 #include "sync/SyncEngine.h"
 
 using namespace evalbridge;
@@ -350,4 +353,55 @@ TEST_CASE("orgs that name one mapping file share one parsed copy, and an org nam
   SyncEngine engine(config, shutdown);
   CHECK(&engine.mapping("acme-us") != &engine.mapping("acme-eu"));
   for (const auto& report : engine.syncOnce("", {})) CHECK(report.ok);
+}
+
+TEST_CASE("when the system refuses every new thread, each org's cycle fails and says why, and nothing is lost") {
+  BridgeFixture fixture(twoOrgs());
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  const std::map<std::string, std::set<std::string>> matching = {
+      {sim::OrgSpec{}.orgId, matchingEvaluationIds(fixture, "acme-us")},
+      {secondOrg().orgId, matchingEvaluationIds(fixture, "acme-eu")}};
+  giveToNobody(fixture.dir.path());
+
+  // Two orgs would take two threads, their full reads helpers, their deliveries workers: the
+  // system gives none. The cycle must end (no wait for a delivery that was never queued) and
+  // say what to change.
+  const int code = inChild([&] {
+    refuseNewThreads();
+    Config config = loadConfig(fixture.configPath());
+    ShutdownToken shutdown;
+    SyncEngine engine(config, shutdown);
+    const auto reports = engine.syncOnce("", {});
+    if (reports.size() != 2) return checkFailed(1, "two reports");
+    for (const auto& report : reports) {
+      if (report.ok) return checkFailed(2, report.orgName + " reported ok");
+      if (report.error.find("the system refuses to start a thread") == std::string::npos ||
+          report.error.find("ulimit -u") == std::string::npos)
+        return checkFailed(3, report.orgName + ": " + report.error);
+    }
+    return 0;
+  });
+  REQUIRE(code == 0);
+  CHECK(fixture.simulator.incidents().empty());
+  {
+    // The intents recorded before the refusal wait in the ledger for the next cycle.
+    Ledger ledger(fixture.ledgerPath());
+    std::size_t pending = 0;
+    for (const auto& [orgId, ids] : matching)
+      for (const auto& record : ledger.pending(orgId)) {
+        CHECK(ids.count(record.evaluationId) == 1);
+        ++pending;
+      }
+    CHECK(pending > 0);
+  }
+
+  // Threads again: every failing evaluation becomes one incident, none twice.
+  const auto reports = syncOnce(fixture);
+  for (const auto& report : reports) CHECK(report.ok);
+  std::size_t expected = 0;
+  for (const auto& [orgId, ids] : matching) {
+    CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, ids));
+    expected += ids.size();
+  }
+  CHECK(fixture.simulator.incidents().size() == expected);
 }

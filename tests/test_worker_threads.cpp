@@ -1,16 +1,21 @@
 // Shared worker threads (the sink's deliveries, the engine's full reads): every posted task runs
 // once, threads start only when all are busy and never beyond the bound, destruction runs what
-// was posted before joining, and work run alongside never outlives its caller.
+// was posted before joining, and work run alongside never outlives its caller. When the system
+// refuses threads (its limit, for real, in a child process), tasks wait and helpers are fewer.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
 
+#include "common/Errors.h"
 #include "common/WorkerThreads.h"
 #include "support/Eventually.h"
+#include "support/ThreadLimit.h"
 
 using evalbridge::WorkerThreads;
 namespace test = evalbridge::test;
@@ -126,4 +131,73 @@ TEST_CASE("work run alongside: when every thread is busy the caller does it alon
   workers.post([&] { drained = true; });
   REQUIRE(test::eventually([&] { return drained.load(); }, std::chrono::seconds(5)));
   CHECK(copies == 1);
+}
+
+TEST_CASE("when the system refuses new threads, tasks wait for the threads there are and helpers are fewer",
+          "[workers]") {
+  const int code = test::inChild([] {
+    WorkerThreads workers(8);
+    std::atomic<int> ran{0};
+    workers.post([&] { ++ran; });  // one thread, before the limit
+    if (!test::eventually([&] { return ran.load() == 1; }, std::chrono::seconds(5)))
+      return test::checkFailed(1, "first task");
+    test::refuseNewThreads();
+    std::thread probe;
+    try {
+      probe = std::thread([] {});
+      probe.join();
+      return test::checkFailed(2, "the limit does not refuse threads here");
+    } catch (const std::system_error&) {
+    }
+    // A burst that would start seven more threads: each task still runs, on the one thread.
+    for (int i = 0; i < 50; ++i) workers.post([&] { ++ran; });
+    if (!test::eventually([&] { return ran.load() == 51; }, std::chrono::seconds(10)))
+      return test::checkFailed(3, "burst ran");
+    if (workers.started() != 1) return test::checkFailed(4, "a thread started beyond the limit");
+    // Work run alongside: the helpers the system refuses are fewer helpers, and nothing is lost.
+    std::atomic<int> items{1000};
+    std::atomic<int> done{0};
+    workers.runAlongside(7, [&] {
+      while (items.fetch_sub(1) > 0) ++done;
+    });
+    if (done != 1000) return test::checkFailed(5, "work run alongside");
+    return 0;
+  });
+  CHECK(code == 0);
+}
+
+TEST_CASE("with no thread at all and none allowed, a post says so and keeps nothing, and the caller works alone",
+          "[workers]") {
+  const int code = test::inChild([] {
+    WorkerThreads workers(4);
+    test::refuseNewThreads();
+    std::atomic<bool> lateRun{false};
+    try {
+      workers.post([&] { lateRun = true; });
+      return test::checkFailed(1, "post did not throw");
+    } catch (const evalbridge::TransientError& e) {
+      if (e.message().find("the system refuses to start a thread") == std::string::npos ||
+          e.message().find("ulimit -u") == std::string::npos)
+        return test::checkFailed(2, "the error does not say what to change");
+    }
+    std::atomic<int> items{500};
+    std::atomic<int> copies{0};
+    const std::function<void()> work = [&] {
+      ++copies;
+      while (items.fetch_sub(1) > 0) {
+      }
+    };
+    workers.runAlongside(3, work);
+    if (items > 0) return test::checkFailed(3, "work left undone");
+    if (copies != 1) return test::checkFailed(4, "a copy ran besides the caller");
+    // Threads allowed again: the refused task was not kept, so the first thread does not run it.
+    test::allowNewThreads();
+    std::atomic<bool> next{false};
+    workers.post([&] { next = true; });
+    if (!test::eventually([&] { return next.load(); }, std::chrono::seconds(5)))
+      return test::checkFailed(5, "next task");
+    if (lateRun) return test::checkFailed(6, "the refused task ran later");
+    return 0;
+  });
+  CHECK(code == 0);
 }

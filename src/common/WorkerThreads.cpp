@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <system_error>
+
+#include <Poco/Logger.h>
+
+#include "common/Errors.h"
 
 namespace evalbridge {
 
@@ -20,8 +25,28 @@ void WorkerThreads::post(std::function<void()> task) {
   std::lock_guard<std::mutex> lock(mutex_);
   tasks_.push_back(std::move(task));
   // A new thread only when every thread is busy: a trickle of work keeps one or two.
-  if (static_cast<std::size_t>(idle_) < tasks_.size() && static_cast<int>(threads_.size()) < maxWorkers_)
-    threads_.emplace_back([this] { work(); });
+  if (static_cast<std::size_t>(idle_) < tasks_.size() && static_cast<int>(threads_.size()) < maxWorkers_) {
+    try {
+      threads_.emplace_back([this] { work(); });
+    } catch (const std::system_error& e) {
+      // The bound is ours; the system's limit (pids.max, ulimit -u) may be lower, and is shared
+      // with everything else the process runs. Fewer threads only means a longer queue.
+      if (threads_.empty()) {
+        tasks_.pop_back();
+        throw TransientError(std::string("the system refuses to start a thread (") + e.what() +
+                             "): raise the limit on threads (a container's pids limit, ulimit -u) or lower "
+                             "sync.maxConcurrentOrgs and the maxConcurrency settings");
+      }
+      if (!refusedThreadLogged_) {
+        refusedThreadLogged_ = true;
+        Poco::Logger::get("evalbridge.threads")
+            .warning("the system refuses to start a thread (%s): going on with %z of up to %d; raise the limit on "
+                     "threads (a container's pids limit, ulimit -u) or lower sync.maxConcurrentOrgs and the "
+                     "maxConcurrency settings",
+                     std::string(e.what()), threads_.size(), maxWorkers_);
+      }
+    }
+  }
   changed_.notify_one();
 }
 
@@ -38,22 +63,33 @@ void WorkerThreads::runAlongside(int helpers, const std::function<void()>& work)
     bool closed = false;  // the caller is done: `work` and its frame may be gone
   };
   auto copies = std::make_shared<Copies>();
-  for (int i = 0; i < helpers; ++i) {
-    post([copies, &work] {
-      {
+  // Whatever happens below, no copy may start once this frame is left.
+  auto closeAndWait = [&copies] {
+    std::unique_lock<std::mutex> lock(copies->mutex);
+    copies->closed = true;
+    copies->finished.wait(lock, [&] { return copies->running == 0; });
+  };
+  try {
+    for (int i = 0; i < helpers; ++i) {
+      post([copies, &work] {
+        {
+          std::lock_guard<std::mutex> lock(copies->mutex);
+          if (copies->closed) return;
+          ++copies->running;
+        }
+        work();
         std::lock_guard<std::mutex> lock(copies->mutex);
-        if (copies->closed) return;
-        ++copies->running;
-      }
-      work();
-      std::lock_guard<std::mutex> lock(copies->mutex);
-      if (--copies->running == 0) copies->finished.notify_all();
-    });
+        if (--copies->running == 0) copies->finished.notify_all();
+      });
+    }
+  } catch (const TransientError&) {
+    // Not one thread could start: the caller does the work alone.
+  } catch (...) {
+    closeAndWait();
+    throw;
   }
   work();
-  std::unique_lock<std::mutex> lock(copies->mutex);
-  copies->closed = true;
-  copies->finished.wait(lock, [&] { return copies->running == 0; });
+  closeAndWait();
 }
 
 void WorkerThreads::work() {

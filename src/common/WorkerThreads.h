@@ -21,6 +21,9 @@ class WorkerThreads {
   WorkerThreads& operator=(const WorkerThreads&) = delete;
 
   // A task must not wait for other tasks (it would hold a worker that they may need).
+  // When the system refuses a new thread (a container's pids limit, `ulimit -u`), the task waits
+  // for one of the threads already running, and a warning says so once. With no thread at all
+  // it throws TransientError (the task is not kept): nothing would ever run it.
   void post(std::function<void()> task);
   int started() const;
 
@@ -28,6 +31,7 @@ class WorkerThreads {
   // they are busy: this thread does what they do not), and returns once every copy that started
   // has returned; a copy that had not started by then never starts. So `work` may use the
   // caller's frame, and should share one queue of items among its copies. It must not throw.
+  // Helpers the system refuses to start are simply fewer helpers.
   void runAlongside(int helpers, const std::function<void()>& work);
 
  private:
@@ -39,6 +43,7 @@ class WorkerThreads {
   std::deque<std::function<void()>> tasks_;
   int idle_ = 0;
   bool stopping_ = false;
+  bool refusedThreadLogged_ = false;
   std::vector<std::thread> threads_;
 };
 

@@ -23,7 +23,16 @@ void DeliveryQueue::submit(const std::vector<LedgerRecord>& records, bool verify
       changed_.wait(lock, [this] { return outstanding_ < maxBacklog_; });
       ++outstanding_;
     }
-    sink_.workers().post([this, item = Item{record, verifyFirst}] { deliver(item); });
+    try {
+      sink_.workers().post([this, item = Item{record, verifyFirst}] { deliver(item); });
+    } catch (...) {
+      // Not queued (no thread could start): the record stays pending in the ledger for the next
+      // cycle, and drain() must not wait for it.
+      std::lock_guard<std::mutex> lock(mutex_);
+      --outstanding_;
+      changed_.notify_all();
+      throw;
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <system_error>
 
 #include <Poco/Logger.h>
 
@@ -135,7 +136,15 @@ std::vector<OrgSyncReport> SyncEngine::syncOnce(const std::string& orgName, cons
   const std::size_t workers =
       std::min(selected.size(), static_cast<std::size_t>(config_.sync.maxConcurrentOrgs));
   std::vector<std::future<void>> running;
-  for (std::size_t w = 1; w < workers; ++w) running.push_back(std::async(std::launch::async, work));
+  try {
+    for (std::size_t w = 1; w < workers; ++w) running.push_back(std::async(std::launch::async, work));
+  } catch (const std::system_error& e) {
+    // The system refuses another thread (a container's pids limit, ulimit -u): the workers that
+    // started take every org between them, fewer at once.
+    Poco::Logger::get("evalbridge.sync")
+        .warning("the system refuses to start a thread (%s): %z of %z orgs at once this cycle", std::string(e.what()),
+                 running.size() + 1, workers);
+  }
   work();  // this thread is a worker too: one org needs no second thread
   for (auto& future : running) future.get();
   return reports;
