@@ -25,6 +25,8 @@
 #include "support/DeliveryChecks.h"
 #include "support/RunProcess.h"
 #include "support/RunningBridge.h"
+#include "support/ThreadLimit.h"
+#include "sync/PeriodicWorker.h"
 
 using namespace evalbridge;
 using evalbridge::test::BridgeFixture;
@@ -358,4 +360,22 @@ TEST_CASE("run: SIGTERM in the middle of slow deliveries exits 0 and the next st
   for (const auto& created : fixture.simulator.incidents()) ++perCorrelation[field(created, "correlation_id")];
   CHECK(perCorrelation.size() == expected.size());
   for (const auto& [correlation, count] : perCorrelation) CHECK(count == 1);
+}
+
+TEST_CASE("run: a sweep's thread that the system refuses stops the start, naming the worker and the limit",
+          "[daemon]") {
+  const int code = test::inChild([] {
+    ShutdownToken shutdown;
+    PeriodicWorker worker("sync acme-us", shutdown, [] { return std::chrono::milliseconds(1000); });
+    test::refuseNewThreads();
+    try {
+      worker.start();
+      return test::checkFailed(1, "start did not throw");
+    } catch (const EvalbridgeError& e) {
+      for (const char* part : {"sync acme-us", "the system refuses to start a thread", "ulimit -u"})
+        if (e.message().find(part) == std::string::npos) return test::checkFailed(2, e.message());
+    }
+    return 0;
+  });
+  CHECK(code == 0);
 }

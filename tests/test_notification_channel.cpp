@@ -46,6 +46,7 @@
 #include "support/BridgeFixture.h"
 #include "support/SelfSignedCert.h"
 #include "support/TestHttpServer.h"
+#include "support/ThreadLimit.h"
 
 using namespace evalbridge;
 using std::chrono::milliseconds;
@@ -1213,4 +1214,22 @@ TEST_CASE("an org with notifications off is Disabled and makes no request") {
   std::this_thread::sleep_for(milliseconds(200));
   CHECK(requestsTo(simulator, "acme-us", "POST", "/api/v2/notifications/channels").empty());
   channel.stop();
+}
+
+TEST_CASE("a channel whose thread the system refuses is sweep-only and says why, and start() does not throw") {
+  sim::Simulator simulator(oneOrg());
+  simulator.start();
+  const int code = test::inChild([&] {
+    ChannelUnderTest under(simulator, "acme-us");
+    test::refuseNewThreads();
+    under.channel.start();  // `run` goes on: the sweep carries the org
+    if (under.channel.state() != ChannelState::SweepOnly) return test::checkFailed(1, "state");
+    const auto states = under.recorder.states();
+    if (states.empty()) return test::checkFailed(2, "no state reported");
+    const std::string& detail = states.back().second;
+    for (const char* part : {"org acme-us", "the system refuses to start a thread", "sweep only", "ulimit -u"})
+      if (detail.find(part) == std::string::npos) return test::checkFailed(3, detail);
+    return 0;
+  });
+  CHECK(code == 0);
 }

@@ -21,6 +21,7 @@
 #include "support/Eventually.h"
 #include "support/DeliveryChecks.h"
 #include "support/MultiOrgConfig.h"
+#include "support/ThreadLimit.h"
 #include "sync/Daemon.h"
 #include "sync/PushPickup.h"
 #include "sync/SyncMetrics.h"
@@ -307,4 +308,24 @@ TEST_CASE("the push and a sweep running at the same time deliver every evaluatio
   INFO(notExactlyOnceKeys(fixture));
   CHECK(duplicates(fixture).empty());
   CHECK(running.daemon->status().status("acme-us").cycles > 1);
+}
+
+TEST_CASE("push whose workers the system refuses is off, and start() neither throws nor opens a channel", "[push]") {
+  BridgeFixture fixture(pushOrgs(2));
+  writePushConfig(fixture, 3600);
+  const int code = inChild([&] {
+    const Config config = loadConfig(fixture.configPath());
+    ShutdownToken shutdown;
+    SyncEngine engine(config, shutdown);
+    PushPickup pickup(engine, config, shutdown, nullptr);
+    if (!pickup.enabled()) return checkFailed(1, "push is not configured");
+    refuseNewThreads();
+    pickup.start();  // the sweep carries every org
+    for (const auto& org : pickup.status())
+      if (org.state != ChannelState::Stopped) return checkFailed(2, org.orgName + ": " + org.detail);
+    return 0;
+  });
+  CHECK(code == 0);
+  // Not one channel was asked for.
+  for (const auto& request : fixture.simulator.requests()) CHECK(request.path.find("/notifications") == std::string::npos);
 }

@@ -10,6 +10,10 @@
 
 namespace evalbridge {
 
+std::string refusedThreadText(const std::system_error& e) {
+  return std::string("the system refuses to start a thread (") + e.what() + ")";
+}
+
 WorkerThreads::WorkerThreads(int maxWorkers) : maxWorkers_(std::max(1, maxWorkers)) {}
 
 WorkerThreads::~WorkerThreads() {
@@ -31,19 +35,17 @@ void WorkerThreads::post(std::function<void()> task) {
     } catch (const std::system_error& e) {
       // The bound is ours; the system's limit (pids.max, ulimit -u) may be lower, and is shared
       // with everything else the process runs. Fewer threads only means a longer queue.
+      const std::string advice = std::string(kThreadLimitAdvice) +
+                                 ", or lower sync.maxConcurrentOrgs and the maxConcurrency settings";
       if (threads_.empty()) {
         tasks_.pop_back();
-        throw TransientError(std::string("the system refuses to start a thread (") + e.what() +
-                             "): raise the limit on threads (a container's pids limit, ulimit -u) or lower "
-                             "sync.maxConcurrentOrgs and the maxConcurrency settings");
+        throw TransientError(refusedThreadText(e) + ": " + advice);
       }
       if (!refusedThreadLogged_) {
         refusedThreadLogged_ = true;
         Poco::Logger::get("evalbridge.threads")
-            .warning("the system refuses to start a thread (%s): going on with %z of up to %d; raise the limit on "
-                     "threads (a container's pids limit, ulimit -u) or lower sync.maxConcurrentOrgs and the "
-                     "maxConcurrency settings",
-                     std::string(e.what()), threads_.size(), maxWorkers_);
+            .warning("%s: going on with %z of up to %d; %s", refusedThreadText(e), threads_.size(), maxWorkers_,
+                     advice);
       }
     }
   }

@@ -8,10 +8,17 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 namespace evalbridge {
+
+// For every message about a thread the system refused (its limit on threads is lower than what
+// the configuration allows): "the system refuses to start a thread (<why>)", and what to change.
+std::string refusedThreadText(const std::system_error& e);
+inline constexpr const char* kThreadLimitAdvice = "raise the limit on threads (a container's pids limit, ulimit -u)";
 
 class WorkerThreads {
  public:

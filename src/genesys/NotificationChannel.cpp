@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <system_error>
 
 #include "common/Errors.h"
 #include "common/IsoTime.h"
 #include "common/LogEvent.h"
+#include "common/WorkerThreads.h"
 #include "genesys/ChannelSocket.h"
 #include "genesys/NotificationApi.h"
 #include "genesys/OrgClient.h"
@@ -105,7 +107,16 @@ void NotificationChannel::start() {
   }
   stopRequested_ = false;
   wake_.reset();
-  thread_ = std::thread([this] { run(); });
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (const std::system_error& e) {
+    // Push is a shortcut: the sweep carries the org without it.
+    const std::string meanwhile = " for its notification channel; evaluations arrive by the sweep only until the "
+                                  "bridge restarts. ";
+    const std::string orElse = ", or set \"notifications\": false for orgs that can do without push";
+    setState(ChannelState::SweepOnly,
+             "org " + client_.org().name + ": " + refusedThreadText(e) + meanwhile + kThreadLimitAdvice + orElse);
+  }
 }
 
 void NotificationChannel::stop() {

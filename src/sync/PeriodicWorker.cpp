@@ -1,8 +1,13 @@
 #include "sync/PeriodicWorker.h"
 
 #include <algorithm>
+#include <string>
+#include <system_error>
 
 #include <Poco/Logger.h>
+
+#include "common/Errors.h"
+#include "common/WorkerThreads.h"
 
 namespace evalbridge {
 
@@ -16,7 +21,13 @@ PeriodicWorker::~PeriodicWorker() {
 void PeriodicWorker::start() {
   // Subscribe before starting: a stop requested from now on wakes the wait at once.
   onStop_.emplace(shutdown_.onStop([this] { wake_.set(); }));
-  thread_ = std::thread([this] { loop(); });
+  try {
+    thread_ = std::thread([this] { loop(); });
+  } catch (const std::system_error& e) {
+    // `run` needs this one (each org's sweep has its own): it cannot start without it.
+    const std::string why = "; `run` holds a thread for each org's sweep and each org's notification channel: ";
+    throw EvalbridgeError(name_ + ": " + refusedThreadText(e) + why + kThreadLimitAdvice);
+  }
 }
 
 void PeriodicWorker::kick() { wake_.set(); }

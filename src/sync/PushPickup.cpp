@@ -1,12 +1,14 @@
 #include "sync/PushPickup.h"
 
 #include <algorithm>
+#include <system_error>
 
 #include <Poco/Logger.h>
 
 #include "common/IsoTime.h"
 #include "common/LogEvent.h"
 #include "common/Metrics.h"
+#include "common/WorkerThreads.h"
 #include "config/Config.h"
 #include "genesys/EvaluationFetcher.h"
 #include "genesys/OrgClient.h"
@@ -73,7 +75,18 @@ void PushPickup::start() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = false;
   }
-  for (int i = 0; i < workerCount_; ++i) workers_.emplace_back([this] { work(); });
+  for (int i = 0; i < workerCount_; ++i) {
+    try {
+      workers_.emplace_back([this] { work(); });
+    } catch (const std::system_error& e) {
+      // Fewer workers only queue the hints longer; with none, nothing would take them.
+      logger().warning("%s: %z of %d push workers%s; %s", refusedThreadText(e), workers_.size(), workerCount_,
+                       std::string(workers_.empty() ? ", so push is off and the sweep alone carries every org" : ""),
+                       std::string(kThreadLimitAdvice));
+      if (workers_.empty()) return;
+      break;
+    }
+  }
   for (auto& org : orgs_) org->channel->start();
 }
 

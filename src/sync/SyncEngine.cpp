@@ -142,8 +142,8 @@ std::vector<OrgSyncReport> SyncEngine::syncOnce(const std::string& orgName, cons
     // The system refuses another thread (a container's pids limit, ulimit -u): the workers that
     // started take every org between them, fewer at once.
     Poco::Logger::get("evalbridge.sync")
-        .warning("the system refuses to start a thread (%s): %z of %z orgs at once this cycle", std::string(e.what()),
-                 running.size() + 1, workers);
+        .warning("%s: %z of %z orgs at once this cycle; %s", refusedThreadText(e), running.size() + 1, workers,
+                 std::string(kThreadLimitAdvice));
   }
   work();  // this thread is a worker too: one org needs no second thread
   for (auto& future : running) future.get();
