@@ -405,3 +405,17 @@ TEST_CASE("when the system refuses every new thread, each org's cycle fails and 
   }
   CHECK(fixture.simulator.incidents().size() == expected);
 }
+
+TEST_CASE("sync --once (the binary) started with a soft limit of 8 open files raises it to the hard one") {
+  // 8 is what a one-shell `ulimit -n` mishap looks like, and too few for two orgs' connections
+  // and the ledger's three files: without the raise, requests fail with "Too many open files".
+  BridgeFixture fixture(twoOrgs());
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  auto result = runProcess("/bin/sh", {"-c", "ulimit -Sn 8 && exec \"$0\" \"$@\"", EVALBRIDGE_BINARY, "--config",
+                                       fixture.configPath(), "sync", "--once"});
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 0);
+  CHECK_THAT(result.err, !Catch::Contains("Too many open files"));
+  for (const auto& [name, orgId] : {std::pair{"acme-us", sim::OrgSpec{}.orgId}, {"acme-eu", secondOrg().orgId}})
+    CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, matchingEvaluationIds(fixture, name)));
+}

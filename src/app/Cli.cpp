@@ -7,6 +7,7 @@
 #include "app/CommandLine.h"
 #include "app/Commands.h"
 #include "app/Logging.h"
+#include "app/OpenFilesLimit.h"
 #include "common/Errors.h"
 #include "config/Config.h"
 #include "config/Redaction.h"
@@ -29,6 +30,7 @@ int runCli(int argc, const char* const argv[]) {
   // Owner-only for everything any command creates (the ledger, its WAL and shm files, the port
   // file, the demo's folder): they hold names, comments, scores and incident data.
   ::umask(077);
+  raiseOpenFilesLimit();
   try {
     CommandLine line =
         parseCommandLine(argc, argv, {"once", "json", "all", "dry-run", "verbose", "quiet", "help", "version"});
