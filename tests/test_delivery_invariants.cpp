@@ -5,7 +5,10 @@
 // the code that it catches.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +31,7 @@
 #include "sim/Simulator.h"
 #include "support/BridgeFixture.h"
 #include "support/DeliveryChecks.h"
+#include "support/ThreadLimit.h"
 #include "sync/SyncEngine.h"
 
 using namespace evalbridge;
@@ -147,6 +151,33 @@ Observation failingEvaluation(const Config& config, const std::string& evaluatio
   observation.matched = true;
   observation.fieldsJson = R"({"short_description":"QA fail"})";
   return observation;
+}
+
+// From here on, this process can write no file beyond `bytes` (RLIMIT_FSIZE, for real: the
+// kernel refuses the write with EFBIG, as a full disk refuses it with ENOSPC). The signal the
+// kernel sends with the refusal would end the process; the bridge must see the error instead.
+void refuseWritesBeyond(rlim_t bytes) {
+  ::signal(SIGXFSZ, SIG_IGN);
+  rlimit limit{};
+  ::getrlimit(RLIMIT_FSIZE, &limit);
+  limit.rlim_cur = bytes;
+  ::setrlimit(RLIMIT_FSIZE, &limit);
+}
+
+// A count from the ledger, read on a connection of its own (-1 on any error).
+long long countIn(const std::string& ledgerPath, const std::string& sql) {
+  sqlite3* db = nullptr;
+  long long count = -1;
+  if (sqlite3_open_v2(ledgerPath.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 1000);
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW)
+      count = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+  }
+  sqlite3_close(db);
+  return count;
 }
 
 }  // namespace
@@ -412,4 +443,69 @@ TEST_CASE("a sweep's queue times each incident it delivered, once, from the chan
   addDelivery(total, counts);
   addDelivery(total, counts);
   CHECK(total.pickupSeconds.size() == 2);  // a cycle's windows add up
+}
+
+// Caught: a create posted although its intent's commit failed (the disk refused the write).
+TEST_CASE("a ledger that cannot write the intents posts nothing, and the next cycle delivers each once",
+          "[invariants]") {
+  BridgeFixture fixture;
+  const Config config = loadConfig(fixture.configPath());
+  { Ledger ledger(config.ledgerPath); }  // migrated and closed: what follows only adds rows
+  const int code = test::inChild([&] {
+    ShutdownToken shutdown;
+    SyncEngine engine(config, shutdown);
+    refuseWritesBeyond(0);  // the WAL, where every commit goes first, cannot take a byte
+    const auto reports = engine.syncOnce("", kEverything);
+    if (reports.size() != 1 || reports[0].ok) return test::checkFailed(1, "the cycle did not fail");
+    // SQLite says "disk I/O error" for this refusal, "database or disk is full" for ENOSPC.
+    if (reports[0].error.find("ledger " + config.ledgerPath) == std::string::npos)
+      return test::checkFailed(2, "the error does not name the ledger: " + reports[0].error);
+    return 0;
+  });
+  REQUIRE(code == 0);
+  CHECK(tableRequests(fixture.simulator, "POST").empty());
+  CHECK(syncOnce(config).ok);
+  CHECK(notExactlyOnce(fixture).empty());
+}
+
+// Caught: an outcome the ledger could not record taken as settled (the record must stay pending,
+// and its next delivery look the correlation_id up and adopt the incident instead of a POST).
+TEST_CASE("an outcome the ledger cannot write leaves the record pending, and the next cycle adopts it, no second POST",
+          "[invariants]") {
+  BridgeFixture fixture;
+  sim::FaultRule slow = incidentFault("POST", "latency");
+  slow.latencyMs = 1000;  // time enough to stop the writes between the intents and the outcomes
+  fixture.simulator.addFault(slow);
+  const Config config = loadConfig(fixture.configPath());
+  { Ledger ledger(config.ledgerPath); }
+  const std::string pendingRows = "SELECT COUNT(*) FROM evaluations WHERE status='pending'";
+  const int code = test::inChild([&] {
+    ShutdownToken shutdown;
+    SyncEngine engine(config, shutdown);
+    // Once the intents are committed (the creates are on their way), the WAL may not grow: every
+    // outcome commit fails.
+    std::thread watcher([&] {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (countIn(config.ledgerPath, pendingRows) <= 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      struct stat wal {};
+      ::stat((config.ledgerPath + "-wal").c_str(), &wal);
+      refuseWritesBeyond(static_cast<rlim_t>(wal.st_size));
+    });
+    const auto reports = engine.syncOnce("", kEverything);
+    watcher.join();
+    if (reports.size() != 1 || reports[0].ok) return test::checkFailed(1, "the cycle did not fail");
+    return 0;
+  });
+  REQUIRE(code == 0);
+  const auto posted = tableRequests(fixture.simulator, "POST");
+  REQUIRE_FALSE(posted.empty());  // the creates went out, their outcomes were lost
+  CHECK(countIn(config.ledgerPath, pendingRows) > 0);
+
+  const OrgSyncReport next = syncOnce(config);
+  CHECK(next.ok);
+  CHECK(next.delivery.adopted == static_cast<int>(posted.size()));
+  CHECK(tableRequests(fixture.simulator, "POST").size() == expectedCorrelationIds(fixture).size());
+  CHECK(notExactlyOnce(fixture).empty());
+  CHECK(countIn(config.ledgerPath, pendingRows) == 0);
 }

@@ -327,5 +327,6 @@ TEST_CASE("push whose workers the system refuses is off, and start() neither thr
   });
   CHECK(code == 0);
   // Not one channel was asked for.
-  for (const auto& request : fixture.simulator.requests()) CHECK(request.path.find("/notifications") == std::string::npos);
+  for (const auto& request : fixture.simulator.requests())
+    CHECK(request.path.find("/notifications") == std::string::npos);
 }
