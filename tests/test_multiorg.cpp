@@ -407,8 +407,8 @@ TEST_CASE("when the system refuses every new thread, each org's cycle fails and 
 }
 
 TEST_CASE("sync --once (the binary) started with a soft limit of 8 open files raises it to the hard one") {
-  // 8 is what a one-shell `ulimit -n` mishap looks like, and too few for two orgs' connections
-  // and the ledger's three files: without the raise, requests fail with "Too many open files".
+  // 8 is far too few for two orgs' connections and the ledger's three files: without the raise,
+  // requests fail with "Too many open files" (measured before the change: exit 1).
   BridgeFixture fixture(twoOrgs());
   writeBridgeConfig(fixture, simulatedOrgs(fixture));
   auto result = runProcess("/bin/sh", {"-c", "ulimit -Sn 8 && exec \"$0\" \"$@\"", EVALBRIDGE_BINARY, "--config",
