@@ -1217,14 +1217,22 @@ TEST_CASE("an org with notifications off is Disabled and makes no request") {
 }
 
 TEST_CASE("a channel whose thread the system refuses is sweep-only and says why, and start() does not throw") {
-  sim::Simulator simulator(oneOrg());
-  simulator.start();
+  // No simulator: the channel never gets as far as a request, and a fork must not copy another
+  // thread's lock (inChild).
+  OrgSettings org;
+  org.name = "acme-us";
+  org.apiBase = org.loginBase = "http://127.0.0.1:9";
   const int code = test::inChild([&] {
-    ChannelUnderTest under(simulator, "acme-us");
+    ShutdownToken shutdown;
+    OrgClient client(org, shutdown);
+    Recorder recorder;
+    NotificationChannel channel(
+        client, quickSettings(), shutdown, [](const EvaluationHint&) {},
+        [&](ChannelState s, const std::string& d) { recorder.state(s, d); });
     test::refuseNewThreads();
-    under.channel.start();  // `run` goes on: the sweep carries the org
-    if (under.channel.state() != ChannelState::SweepOnly) return test::checkFailed(1, "state");
-    const auto states = under.recorder.states();
+    channel.start();  // `run` goes on: the sweep carries the org
+    if (channel.state() != ChannelState::SweepOnly) return test::checkFailed(1, "state");
+    const auto states = recorder.states();
     if (states.empty()) return test::checkFailed(2, "no state reported");
     const std::string& detail = states.back().second;
     for (const char* part : {"org acme-us", "the system refuses to start a thread", "sweep only", "ulimit -u"})
