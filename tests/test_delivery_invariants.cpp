@@ -136,6 +136,17 @@ class LedgerReader {
     return status;
   }
 
+  // The single number `sql` selects (-1 on any error).
+  long long count(const std::string& sql) const {
+    sqlite3_stmt* statement = nullptr;
+    long long count = -1;
+    if (error_.empty() && sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW)
+      count = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    return count;
+  }
+
  private:
   sqlite3* db_ = nullptr;
   std::string error_;
@@ -153,31 +164,12 @@ Observation failingEvaluation(const Config& config, const std::string& evaluatio
   return observation;
 }
 
-// From here on, this process can write no file beyond `bytes` (RLIMIT_FSIZE, for real: the
+// From here on, this (child) process can write no file beyond `bytes` (RLIMIT_FSIZE, for real: the
 // kernel refuses the write with EFBIG, as a full disk refuses it with ENOSPC). The signal the
 // kernel sends with the refusal would end the process; the bridge must see the error instead.
 void refuseWritesBeyond(rlim_t bytes) {
   ::signal(SIGXFSZ, SIG_IGN);
-  rlimit limit{};
-  ::getrlimit(RLIMIT_FSIZE, &limit);
-  limit.rlim_cur = bytes;
-  ::setrlimit(RLIMIT_FSIZE, &limit);
-}
-
-// A count from the ledger, read on a connection of its own (-1 on any error).
-long long countIn(const std::string& ledgerPath, const std::string& sql) {
-  sqlite3* db = nullptr;
-  long long count = -1;
-  if (sqlite3_open_v2(ledgerPath.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 1000);
-    sqlite3_stmt* statement = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
-        sqlite3_step(statement) == SQLITE_ROW)
-      count = sqlite3_column_int64(statement, 0);
-    sqlite3_finalize(statement);
-  }
-  sqlite3_close(db);
-  return count;
+  if (!test::setSoftLimit(RLIMIT_FSIZE, bytes)) ::_exit(92);  // only ever called in a forked child
 }
 
 }  // namespace
@@ -486,7 +478,8 @@ TEST_CASE("an outcome the ledger cannot write leaves the record pending, and the
     // outcome commit fails.
     std::thread watcher([&] {
       const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-      while (countIn(config.ledgerPath, pendingRows) <= 0 && std::chrono::steady_clock::now() < until)
+      const LedgerReader reader(config.ledgerPath);
+      while (reader.count(pendingRows) <= 0 && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       struct stat wal {};
       ::stat((config.ledgerPath + "-wal").c_str(), &wal);
@@ -500,12 +493,12 @@ TEST_CASE("an outcome the ledger cannot write leaves the record pending, and the
   REQUIRE(code == 0);
   const auto posted = tableRequests(fixture.simulator, "POST");
   REQUIRE_FALSE(posted.empty());  // the creates went out, their outcomes were lost
-  CHECK(countIn(config.ledgerPath, pendingRows) > 0);
+  CHECK(LedgerReader(config.ledgerPath).count(pendingRows) > 0);
 
   const OrgSyncReport next = syncOnce(config);
   CHECK(next.ok);
   CHECK(next.delivery.adopted == static_cast<int>(posted.size()));
   CHECK(tableRequests(fixture.simulator, "POST").size() == expectedCorrelationIds(fixture).size());
   CHECK(notExactlyOnce(fixture).empty());
-  CHECK(countIn(config.ledgerPath, pendingRows) == 0);
+  CHECK(LedgerReader(config.ledgerPath).count(pendingRows) == 0);
 }

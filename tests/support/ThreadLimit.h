@@ -41,6 +41,15 @@ inline void giveToNobody(const std::string& dir) {
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) give(entry.path());
 }
 
+// Sets this process's soft limit on `resource` to `value` (RLIM_INFINITY: as far as the hard
+// limit); false when refused.
+inline bool setSoftLimit(decltype(RLIMIT_NPROC) resource, rlim_t value) {
+  rlimit limit{};
+  if (::getrlimit(resource, &limit) != 0) return false;
+  limit.rlim_cur = value == RLIM_INFINITY ? limit.rlim_max : value;
+  return ::setrlimit(resource, &limit) == 0;
+}
+
 // In the child: no new thread from here on. Exits the child (code 90/91) if it cannot.
 inline void refuseNewThreads() {
   if (::geteuid() == 0) {
@@ -50,18 +59,10 @@ inline void refuseNewThreads() {
       ::_exit(90);
     }
   }
-  rlimit limit{};
-  ::getrlimit(RLIMIT_NPROC, &limit);
-  limit.rlim_cur = 0;
-  if (::setrlimit(RLIMIT_NPROC, &limit) != 0) ::_exit(91);
+  if (!setSoftLimit(RLIMIT_NPROC, 0)) ::_exit(91);
 }
 
-inline void allowNewThreads() {
-  rlimit limit{};
-  ::getrlimit(RLIMIT_NPROC, &limit);
-  limit.rlim_cur = limit.rlim_max;
-  ::setrlimit(RLIMIT_NPROC, &limit);
-}
+inline void allowNewThreads() { setSoftLimit(RLIMIT_NPROC, RLIM_INFINITY); }
 
 // Runs `body` in a forked child and returns its exit code: the body returns 0 when everything
 // held, else the number of the first check that failed (checkFailed says which on stderr). An
