@@ -21,7 +21,6 @@
 #include "genesys/EvaluationSource.h"
 #include "genesys/MalformedEntry.h"
 #include "genesys/OrgClient.h"
-#include "http/HttpClient.h"
 #include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
 #include "ledger/OrgFence.h"
@@ -37,6 +36,7 @@
 using namespace evalbridge;
 using evalbridge::test::BridgeFixture;
 using evalbridge::test::firstMatching;
+using evalbridge::test::postIncident;
 
 namespace {
 
@@ -44,18 +44,6 @@ std::vector<OrgSyncReport> syncOnce(const Config& config) {
   ShutdownToken shutdown;
   SyncEngine engine(config, shutdown);
   return engine.syncOnce("", SyncRange{std::string("2026-10-31T00:00:00Z"), std::nullopt});
-}
-
-// Creates an incident directly in the simulated ServiceNow (as if an earlier run had posted it).
-void postIncident(BridgeFixture& fixture, const std::string& correlationId) {
-  HttpClient http;
-  HttpRequest request;
-  request.method = "POST";
-  request.url = fixture.simulator.serviceNowUrl() + "/api/now/table/incident";
-  request.headers = {{"Authorization", "Basic c3ZjX2V2YWxicmlkZ2U6c24tcGFzc3dvcmQ="},
-                     {"Content-Type", "application/json"}};
-  request.body = R"({"short_description":"posted before a crash","correlation_id":")" + correlationId + R"("})";
-  REQUIRE(http.send(request).status == 201);
 }
 
 int runLedger(const std::vector<std::string>& words, const std::string& config, std::string& output) {

@@ -172,6 +172,27 @@ void refuseWritesBeyond(rlim_t bytes) {
   if (!test::setSoftLimit(RLIMIT_FSIZE, bytes)) ::_exit(92);  // only ever called in a forked child
 }
 
+// The incident the simulated ServiceNow holds for `correlationId` (the test requires exactly one).
+Poco::JSON::Object::Ptr incidentFor(const sim::Simulator& simulator, const std::string& correlationId) {
+  Poco::JSON::Object::Ptr found;
+  for (const auto& incident : simulator.incidents()) {
+    if (incident->optValue<std::string>("correlation_id", "") != correlationId) continue;
+    REQUIRE_FALSE(found);
+    found = incident;
+  }
+  REQUIRE(found);
+  return found;
+}
+
+// Hands the record, as the ledger has it now, to a delivery that was not asked to look first (as
+// a sweep hands over an intent it recorded itself).
+DeliveryOutcome deliverAsFresh(SyncEngine& engine, const Observation& observation) {
+  const auto record = engine.ledger().find(observation.orgId, observation.evaluationId);
+  REQUIRE(record);
+  std::atomic<int> retries{0};
+  return engine.sink().deliverOne(*record, false, retries);
+}
+
 }  // namespace
 
 // Caught: no lookup after a 5xx, a reset or an unreadable 2xx (the POST is simply sent again).
@@ -222,6 +243,74 @@ TEST_CASE("an uncertain create is looked up by correlation_id and adopted, never
 }
 
 // Caught: a PATCH that failed transiently sent to the dead letter instead of being retried.
+// An intent's POST landed and its answer was lost; the evaluation then changed before any lookup
+// (a push, or a sweep after a lookup that failed). The record is a pending create with new fields.
+// Kills: observe() not keeping the earlier intent's fields (the create posts: two incidents);
+// create() not looking first for them (the same); an adoption settled with the record's own
+// content (no PATCH: the incident keeps what the lost POST carried).
+TEST_CASE("an incident adopted after its evaluation changed gets the current fields by a PATCH, never a second POST",
+          "[invariants]") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  const Observation first = failingEvaluation(config, "eval-changed", "2026-11-01T00:00:00Z");
+  Observation changed = first;
+  changed.changedDate = "2026-11-02T00:00:00Z";
+  changed.fieldsJson = R"({"short_description":"QA fail, rescored","urgency":"1"})";
+  const std::string correlationId = correlationIdFor(first.orgId, first.evaluationId);
+  REQUIRE(engine.ledger().observe({first})[0] == Decision::Create);
+  test::postIncident(fixture, correlationId);
+  REQUIRE(engine.ledger().observe({changed})[0] == Decision::Create);
+
+  CHECK(deliverAsFresh(engine, first) == DeliveryOutcome::Adopted);
+  auto record = engine.ledger().find(first.orgId, first.evaluationId);
+  REQUIRE(record);
+  CHECK(record->status == RecordStatus::Pending);  // an update of the adopted incident follows
+  CHECK(record->operation == Operation::Update);
+  CHECK(record->incident.sysId == incidentFor(fixture.simulator, correlationId)->getValue<std::string>("sys_id"));
+  CHECK(deliverAsFresh(engine, first) == DeliveryOutcome::Updated);
+
+  CHECK(tableRequests(fixture.simulator, "POST").size() == 1);  // the one whose answer was lost
+  const auto patches = tableRequests(fixture.simulator, "PATCH");
+  REQUIRE(patches.size() == 1);
+  CHECK(patches[0].body.find("QA fail, rescored") != std::string::npos);
+  const auto incident = incidentFor(fixture.simulator, correlationId);
+  CHECK(incident->getValue<std::string>("short_description") == "QA fail, rescored");
+  CHECK(incident->getValue<std::string>("urgency") == "1");
+  CHECK(engine.ledger().find(first.orgId, first.evaluationId)->status == RecordStatus::Updated);
+}
+
+// The same lost answer, but the evaluation first stopped matching (skipped) and later failed again.
+// Kills: the skip dropping the earlier intent's fields (the new match posts: two incidents).
+TEST_CASE("a create whose answer was lost, then skipped, then matching again is looked up and adopted, never "
+          "posted twice",
+          "[invariants]") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  const Observation first = failingEvaluation(config, "eval-back", "2026-11-01T00:00:00Z");
+  Observation passing = first;
+  passing.changedDate = "2026-11-02T00:00:00Z";
+  passing.matched = false;
+  passing.fieldsJson.clear();
+  passing.skipReason = "answers.totalScore 90 is not lt 70";
+  Observation failingAgain = first;
+  failingAgain.changedDate = "2026-11-03T00:00:00Z";
+  failingAgain.fieldsJson = R"({"short_description":"QA fail again"})";
+  const std::string correlationId = correlationIdFor(first.orgId, first.evaluationId);
+  REQUIRE(engine.ledger().observe({first})[0] == Decision::Create);
+  test::postIncident(fixture, correlationId);
+  REQUIRE(engine.ledger().observe({passing})[0] == Decision::Skip);
+  REQUIRE(engine.ledger().observe({failingAgain})[0] == Decision::Create);
+
+  CHECK(deliverAsFresh(engine, first) == DeliveryOutcome::Adopted);
+  CHECK(deliverAsFresh(engine, first) == DeliveryOutcome::Updated);
+  CHECK(tableRequests(fixture.simulator, "POST").size() == 1);
+  CHECK(incidentFor(fixture.simulator, correlationId)->getValue<std::string>("short_description") == "QA fail again");
+}
+
 TEST_CASE("a rescore whose PATCH fails transiently once is sent again within the budget and lands", "[invariants]") {
   BridgeFixture fixture;
   Config config = loadConfig(fixture.configPath());

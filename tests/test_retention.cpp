@@ -329,7 +329,9 @@ TEST_CASE("history rows are pruned by age, and only those older than the history
 // Kills: no restore hook in observe() (the record comes back as a new create: Decision::Create);
 // a tombstone without sys_id/state/hash (the restored record would not be Unchanged, or would be
 // a create); tombstones only for some statuses; the tombstone kept after a restore (a second
-// prune would then hide a newer state); a tombstone for plain skipped records.
+// prune would then hide a newer state); a tombstone for plain skipped records; no tombstone for a
+// create whose answer was lost before it was skipped, or one without its attempt (a later match
+// would then post without a lookup).
 TEST_CASE("a pruned record comes back from its tombstone and is decided as if it had never gone", "[retention]") {
   TempDir dir;
   const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
@@ -340,12 +342,14 @@ TEST_CASE("a pruned record comes back from its tombstone and is decided as if it
   ledger.observe({matched(org, "tried")});  // a create that may have landed, then stopped matching
   ledger.markAttemptFailed(org, "tried", "timeout");
   REQUIRE(ledger.observe({skipped(org, "tried")})[0] == Decision::Skip);
+  ledger.observe({matched(org, "landed")});  // a create whose answer was lost, then stopped matching
+  REQUIRE(ledger.observe({skipped(org, "landed")})[0] == Decision::Skip);
   ledger.observe({skipped(org, "plain")});
   Retention retention(ledger.database(), RetentionPolicy{0, 0, 0}, RetentionLimits{5000, 0});
   const PruneReport done = retention.prune(Poco::Timestamp() + Poco::Timespan(2, 0));
-  CHECK(done.total().records() == 3);
+  CHECK(done.total().records() == 4);
   CHECK(count(ledger, "SELECT COUNT(*) FROM ledger_records") == 0);
-  CHECK(count(ledger, "SELECT COUNT(*) FROM pruned_records") == 2);  // closed and tried, not plain
+  CHECK(count(ledger, "SELECT COUNT(*) FROM pruned_records") == 3);  // closed, tried and landed, not plain
 
   // The same content again: nothing to do, and the incident is known again.
   CHECK(ledger.observe({matched(org, "closed")})[0] == Decision::Unchanged);
@@ -367,6 +371,13 @@ TEST_CASE("a pruned record comes back from its tombstone and is decided as if it
   CHECK(ledger.find(org, "tried")->attempts == 1);
   // A plain skipped record is simply recorded again.
   CHECK(ledger.observe({skipped(org, "plain")})[0] == Decision::Skip);
+  // Matching again, a create that may have landed keeps that mark, so its delivery looks first
+  // (IncidentSink::create) and an incident it finds is brought up to date.
+  for (const std::string id : {"tried", "landed"}) {
+    INFO(id);
+    CHECK(ledger.observe({matched(org, id, R"({"urgency":"1"})")})[0] == Decision::Create);
+    CHECK_FALSE(ledger.find(org, id)->previousFieldsJson.empty());
+  }
 }
 
 // End to end against the simulator (SyncEngine in-process): deliver, resolve one incident in

@@ -26,6 +26,7 @@
 #include "support/ServerSeed.h"
 #include "support/HttpCall.h"
 #include "support/TempDir.h"
+#include "support/ThreadLimit.h"
 
 using namespace evalbridge;
 
@@ -89,6 +90,30 @@ struct ServerFixture {
 };
 
 }  // namespace
+
+// Kills: the start letting Poco's bare "cannot start thread" through.
+TEST_CASE("a server whose threads the system refuses fails its start naming the server and the limit", "[server]") {
+  const int code = test::inChild([] {
+    test::TempDir dir;
+    Ledger ledger{dir.file("ledger.db")};
+    IncidentStateStore states{ledger};
+    SyncStatusBoard board;
+    Metrics metrics;
+    ServerContext context{ledger, states, board, metrics, kSecret, 1024, 300, [] {}, {}};
+    BridgeServer server{"127.0.0.1", 0, context};
+    test::giveToNobody(dir.path());
+    test::refuseNewThreads();
+    try {
+      server.start();
+      return test::checkFailed(1, "start did not throw");
+    } catch (const EvalbridgeError& e) {
+      for (const char* part : {"the HTTP server on 127.0.0.1:", "the system refuses to start a thread", "ulimit -u"})
+        if (e.message().find(part) == std::string::npos) return test::checkFailed(2, e.message());
+    }
+    return 0;
+  });
+  CHECK(code == 0);
+}
 
 TEST_CASE("HMAC-SHA256 matches RFC 4231, and the comparison is exact", "[server][webhook]") {
   CHECK(hmacSha256Hex("Jefe", "what do ya want for nothing?") ==

@@ -10,9 +10,9 @@
 
 namespace evalbridge {
 
-std::string refusedThreadText(const std::system_error& e) {
-  return std::string("the system refuses to start a thread (") + e.what() + ")";
-}
+std::string refusedThreadText(const std::system_error& e) { return refusedThreadText(std::string(e.what())); }
+
+std::string refusedThreadText(const std::string& why) { return "the system refuses to start a thread (" + why + ")"; }
 
 WorkerThreads::WorkerThreads(int maxWorkers) : maxWorkers_(std::max(1, maxWorkers)) {}
 

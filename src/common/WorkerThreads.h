@@ -18,6 +18,7 @@ namespace evalbridge {
 // For every message about a thread the system refused (its limit on threads is lower than what
 // the configuration allows): "the system refuses to start a thread (<why>)", and what to change.
 std::string refusedThreadText(const std::system_error& e);
+std::string refusedThreadText(const std::string& why);  // Poco's threads say why in a message only
 inline constexpr const char* kThreadLimitAdvice = "raise the limit on threads (a container's pids limit, ulimit -u)";
 
 class WorkerThreads {

@@ -299,10 +299,13 @@ Decision Ledger::observeOne(const Observation& in, bool unseen) {
   const bool hasIncident = !row.incident.sysId.empty();
   if (!in.matched && !hasIncident) {
     // Still (or again) not matching and nothing was ever delivered: a skip with a fresh reason.
-    // A pending create that stops matching before it was delivered is dropped to skipped; if the
-    // first POST had in fact landed, the correlation lookup on a later match adopts it.
+    // A pending (or dead) create that stops matching before it was delivered is dropped to
+    // skipped. Its POST may have landed all the same: the fields it carried are kept as the earlier intent's
+    // (see below), so a later match looks the correlation_id up first and adopts that incident.
     Statement update(*db_,
                      "UPDATE evaluations SET status='skipped', operation=NULL, changed_date=?, content_hash=?,"
+                     " previous_fields_json=CASE WHEN status IN ('pending', 'dead') THEN COALESCE(previous_fields_json, fields_json)"
+                     " ELSE previous_fields_json END,"
                      " fields_json=NULL, raw_json=NULL, skip_reason=?, updated_at=? WHERE org_id=? AND evaluation_id=?");
     update.bind(1, nonEmpty(in.changedDate)).bind(2, hash).bind(3, in.skipReason).bind(4, now);
     update.bind(5, in.orgId).bind(6, in.evaluationId).run();
@@ -315,9 +318,17 @@ Decision Ledger::observeOne(const Observation& in, bool unseen) {
 
   // The content changed: a create if no incident is known yet, else an update of it. The fields
   // the incident has now (as last delivered) are kept to say what changed in the work note.
+  // Without an incident, an earlier intent may already have been posted: a pending or dead create
+  // (a crash, an uncertain answer before a permanent one), or one with failed attempts (a record
+  // restored from its tombstone). Its fields ("{}" when no longer known) are kept as the earlier
+  // intent's: the next create looks its correlation_id up first, and an incident it adopts then
+  // gets the current fields (IncidentSink::adoptedContent).
   const Operation operation = hasIncident ? Operation::Update : Operation::Create;
   std::string previous = row.previousFieldsJson;
   if (row.status == RecordStatus::Created || row.status == RecordStatus::Updated) previous = row.fieldsJson;
+  const bool mayBePosted = !hasIncident && (row.status == RecordStatus::Pending ||
+                                            row.status == RecordStatus::Dead || row.attempts > 0);
+  if (mayBePosted && previous.empty()) previous = row.fieldsJson.empty() ? "{}" : row.fieldsJson;
   Statement update(*db_,
                    "UPDATE evaluations SET status='pending', operation=?, changed_date=?, content_hash=?,"
                    " fields_json=?, previous_fields_json=?, raw_json=?, skip_reason=?, attempts=0, last_error=NULL,"
@@ -507,8 +518,9 @@ void Ledger::writeDelivered(const std::string& orgId, const std::string& evaluat
     return;
   }
   if (sent && contentHash != sent->contentHash) {
-    // The incident exists with what was sent; the content observed since is still to be sent,
-    // as an update of it (the next delivery PATCHes, and the work note says what changed).
+    // The incident exists with what was sent (or, adopted, may hold an earlier intent's fields);
+    // the content observed since is still to be sent, as an update of it (the next delivery
+    // PATCHes, and the work note says what changed).
     Statement update(*db_,
                      "UPDATE evaluations SET status='pending', operation='update', previous_fields_json=?, sys_id=?,"
                      " incident_number=COALESCE(?, incident_number), incident_state=COALESCE(?, incident_state),"
@@ -518,7 +530,7 @@ void Ledger::writeDelivered(const std::string& orgId, const std::string& evaluat
     update.bind(1, nonEmpty(sent->fieldsJson)).bind(2, incident.sysId).bind(3, nonEmpty(incident.number));
     update.bind(4, nonEmpty(incident.state)).bind(5, nonEmpty(incident.updatedOn)).bind(6, incident.modCount);
     update.bind(7, utcNowIso()).bind(8, orgId).bind(9, evaluationId).run();
-    addHistory(orgId, evaluationId, event, named + "; the evaluation changed while it was sent, an update follows");
+    addHistory(orgId, evaluationId, event, named + "; the evaluation changed since what it holds was sent, an update follows");
     return;
   }
   Statement update(*db_,

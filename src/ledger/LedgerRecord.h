@@ -50,7 +50,9 @@ struct LedgerRecord {
   std::string changedDate;
   std::string contentHash;
   std::string fieldsJson;          // mapped incident fields (the intent), "" when skipped
-  std::string previousFieldsJson;  // for updates: what the incident had, to say what changed
+  // For updates: what the incident had, to say what changed. For a create (no incident known):
+  // the fields of an earlier intent whose POST may have landed; see IncidentSink::adoptedContent.
+  std::string previousFieldsJson;
   std::string rawJson;             // the evaluation as exported; kept while pending or dead
   std::string skipReason;
   IncidentRef incident;            // sysId empty until an incident is known

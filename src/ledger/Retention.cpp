@@ -34,15 +34,19 @@ const std::string kOldHistory =
     "h.at < ?1 AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.org_id=h.org_id"
     " AND e.evaluation_id=h.evaluation_id AND e.status IN ('pending','dead'))";
 
-// A record whose incident exists, or whose create may have reached ServiceNow, keeps a tombstone
-// (db/003_retention.sql) from which Ledger::observe restores it if the evaluation comes back.
+// A record whose incident exists, or whose create may have reached ServiceNow (failed attempts, or
+// an earlier intent's fields kept: Ledger::observe), keeps a tombstone (db/003_retention.sql) from
+// which Ledger::observe restores it if the evaluation comes back. The tombstone has no fields:
+// a create that may have landed keeps at least one attempt, so it is looked up before a POST.
 const char* kTombstone =
     "INSERT INTO pruned_records (org_id, evaluation_id, org_name, status, correlation_id, changed_date,"
     " content_hash, sys_id, incident_number, incident_state, incident_updated_on, incident_mod_count, attempts,"
     " first_seen_at, pruned_at)"
     " SELECT org_id, evaluation_id, org_name, status, correlation_id, changed_date, content_hash, sys_id,"
-    " incident_number, incident_state, incident_updated_on, incident_mod_count, attempts, first_seen_at, ?3"
-    " FROM evaluations WHERE org_id=?1 AND evaluation_id=?2 AND (COALESCE(sys_id,'')<>'' OR attempts>0)"
+    " incident_number, incident_state, incident_updated_on, incident_mod_count,"
+    " CASE WHEN attempts=0 AND previous_fields_json IS NOT NULL THEN 1 ELSE attempts END, first_seen_at, ?3"
+    " FROM evaluations WHERE org_id=?1 AND evaluation_id=?2"
+    " AND (COALESCE(sys_id,'')<>'' OR attempts>0 OR previous_fields_json IS NOT NULL)"
     " ON CONFLICT (org_id, evaluation_id) DO UPDATE SET org_name=excluded.org_name, status=excluded.status,"
     " correlation_id=excluded.correlation_id, changed_date=excluded.changed_date, content_hash=excluded.content_hash,"
     " sys_id=excluded.sys_id, incident_number=excluded.incident_number, incident_state=excluded.incident_state,"

@@ -4,6 +4,7 @@
 #include <Poco/Net/SocketAddress.h>
 
 #include "common/Errors.h"
+#include "common/WorkerThreads.h"
 #include "server/Connection.h"
 #include "server/ConnectionLoop.h"
 #include "server/RequestExchange.h"
@@ -50,9 +51,19 @@ BridgeServer::BridgeServer(const std::string& host, int port, ServerContext& con
 BridgeServer::~BridgeServer() { stop(); }
 
 void BridgeServer::start() {
-  workers_->start();
-  probeWorkers_->start();
-  loop_->start();
+  try {
+    workers_->start();
+    probeWorkers_->start();
+    loop_->start();
+  } catch (const Poco::SystemException& e) {
+    // Poco's threads say only "cannot start thread". `run` cannot serve without them; the caller
+    // stops what did start (stop() joins only started threads).
+    throw EvalbridgeError("the HTTP server on " + host_ + ":" + std::to_string(port_) + ": " +
+                          refusedThreadText(e.displayText()) + "; it holds " +
+                          std::to_string(limits_.workers + limits_.probeWorkers + 1) +
+                          " threads (request workers, probe workers and the connection loop): " +
+                          kThreadLimitAdvice);
+  }
 }
 
 void BridgeServer::stop() {

@@ -86,6 +86,21 @@ AttemptHooks hooksFor(Ledger& ledger, const LedgerRecord& record, std::atomic<in
   return hooks;
 }
 
+// What this delivery's own request carried: the record as it was read under the claim.
+SentContent sentBy(const LedgerRecord& record) {
+  return {record.operation == Operation::Update ? Operation::Update : Operation::Create, record.correlationId,
+          record.contentHash, record.fieldsJson};
+}
+
+// What an incident found by correlation_id holds. A record whose content changed after an earlier
+// intent (previousFieldsJson, see Ledger::observe) may have had that intent's POST land: the
+// incident may hold those fields, so the outcome is an update to the current ones (its hash is
+// unknown, so it never equals the record's). Otherwise the found incident holds what the record has.
+SentContent adoptedContent(const LedgerRecord& record) {
+  if (record.previousFieldsJson.empty()) return sentBy(record);
+  return {Operation::Create, record.correlationId, "", record.previousFieldsJson};
+}
+
 }  // namespace
 
 void addDelivery(DeliveryCounts& total, const DeliveryCounts& more) {
@@ -150,11 +165,9 @@ bool IncidentSink::mayBePosted(const std::string& key) const {
   return unrecorded_.count(key) > 0;
 }
 
-void IncidentSink::recordDelivered(const LedgerRecord& record, const IncidentRef& incident, const Settle& settle,
-                                   const std::string& done) {
+void IncidentSink::recordDelivered(const LedgerRecord& record, const IncidentRef& incident, const SentContent& sent,
+                                   const Settle& settle, const std::string& done) {
   const std::string key = record.key();
-  const SentContent sent{record.operation == Operation::Update ? Operation::Update : Operation::Create,
-                         record.correlationId, record.contentHash, record.fieldsJson};
   if (settle.commit == OutcomeCommit::Wait) {
     try {
       ledger_.markDelivered(record.orgId, record.evaluationId, incident, sent);
@@ -248,7 +261,10 @@ IncidentSink::Lookup IncidentSink::lookUp(const LedgerRecord& record, const Sett
       lookup.none = true;
     } else if (matches == 1) {
       Incident incident = incidentFromJson(result->getObject(0));
-      recordDelivered(record, refOf(incident), settle, "adopted existing incident " + incident.number + " (found by correlation_id)");
+      const SentContent held = adoptedContent(record);
+      recordDelivered(record, refOf(incident), held, settle,
+                      "adopted existing incident " + incident.number + " (found by correlation_id)" +
+                          (held.contentHash.empty() ? "; it may hold an earlier content, an update follows" : ""));
       lookup.settled = DeliveryOutcome::Adopted;
     } else {
       std::string numbers;
@@ -284,7 +300,9 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
   fields->set("correlation_display", "evalbridge");
 
   DeliveryOutcome outcome = DeliveryOutcome::LeftPending;
-  bool lookupFirst = verifyFirst || record.attempts > 0 || mayBePosted(record.key());
+  // An earlier intent's fields mean an earlier POST may have landed (Ledger::observe).
+  bool lookupFirst =
+      verifyFirst || record.attempts > 0 || !record.previousFieldsJson.empty() || mayBePosted(record.key());
   auto attempt = [&](int) -> AttemptVerdict {
     if (lookupFirst) {
       Lookup lookup = lookUp(record, settle);
@@ -303,7 +321,7 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
     HttpResponse response = client_.create(*fields, [&] { ledger_.checkFence(record.orgId); });
     if (isSuccess(response.status)) {
       Incident incident = incidentOf(response);
-      recordDelivered(record, refOf(incident), settle, "created incident " + incident.number);
+      recordDelivered(record, refOf(incident), sentBy(record), settle, "created incident " + incident.number);
       outcome = DeliveryOutcome::Created;
       return AttemptVerdict::done();
     }
@@ -352,7 +370,7 @@ DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int
     if (response.status == 200) {
       Incident incident = incidentOf(response);
       if (incident.sysId.empty()) incident.sysId = record.incident.sysId;
-      recordDelivered(record, refOf(incident), settle, "updated incident " + record.incident.number);
+      recordDelivered(record, refOf(incident), sentBy(record), settle, "updated incident " + record.incident.number);
       outcome = DeliveryOutcome::Updated;
       return AttemptVerdict::done();
     }

@@ -94,9 +94,10 @@ class IncidentSink {
   // nothing when there is none (safe to post), or a transient verdict.
   struct Lookup;
   Lookup lookUp(const LedgerRecord& record, const Settle& settle);
-  // The record names `incident` now (created, updated or adopted); `done` is logged once recorded.
-  void recordDelivered(const LedgerRecord& record, const IncidentRef& incident, const Settle& settle,
-                       const std::string& done);
+  // The record names `incident` now (created, updated or adopted), which holds `sent`; `done` is
+  // logged once recorded. The ledger compares `sent` with the record as it is then.
+  void recordDelivered(const LedgerRecord& record, const IncidentRef& incident, const SentContent& sent,
+                       const Settle& settle, const std::string& done);
   // An incident was created or found but the ledger could not record it: the record is still
   // pending with no failed attempt, so its next create must look first (mayBePosted).
   void rememberUnrecorded(const std::string& key);

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "http/HttpClient.h"
 #include "ledger/Ledger.h"
 #include "ledger/LedgerRecord.h"
 #include "mapping/Mapping.h"
@@ -70,6 +71,19 @@ inline Observation firstMatching(BridgeFixture& fixture, Poco::JSON::Object::Ptr
   }
   FAIL("no matching evaluation");
   return {};
+}
+
+// Creates an incident directly in the simulated ServiceNow, as if an earlier run had posted it
+// and lost the answer (a crash, a timeout).
+inline void postIncident(BridgeFixture& fixture, const std::string& correlationId) {
+  HttpClient http;
+  HttpRequest request;
+  request.method = "POST";
+  request.url = fixture.simulator.serviceNowUrl() + "/api/now/table/incident";
+  request.headers = {{"Authorization", "Basic c3ZjX2V2YWxicmlkZ2U6c24tcGFzc3dvcmQ="},
+                     {"Content-Type", "application/json"}};
+  request.body = R"({"short_description":"posted before a crash","correlation_id":")" + correlationId + R"("})";
+  REQUIRE(http.send(request).status == 201);
 }
 
 // correlation_id -> how many incidents carry it.
