@@ -13,10 +13,12 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Timestamp.h>
 
 #include "app/CommandLine.h"
 #include "app/Commands.h"
 #include "common/Errors.h"
+#include "common/IsoTime.h"
 #include "config/Config.h"
 #include "genesys/EvaluationSource.h"
 #include "genesys/MalformedEntry.h"
@@ -612,6 +614,67 @@ TEST_CASE("a rescore observed while the create was out is not settled by its ans
   CHECK(postsTo(d.fixture.simulator) == 1);
   CHECK(test::incidentsByCorrelation(d.fixture.simulator)[d.record.correlationId] == 1);
   CHECK(d.status() == RecordStatus::Updated);
+}
+
+// The push path records a rescore while the sweep's create of the same evaluation is out.
+// Kills: the window judged with the update that outcome left pending (the report then fails with
+// "could not be delivered yet", the checkpoint waits, and the rescore reaches ServiceNow a cycle
+// late).
+TEST_CASE("a rescore recorded while the sweep's create was out is sent in the same cycle, and the window is "
+          "checkpointed") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  const Observation observation = firstMatching(fixture);
+  const std::string correlationId = correlationIdFor(observation.orgId, observation.evaluationId);
+  // The create of that evaluation is held at the simulator until the rescore is recorded.
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool arrived = false;
+  bool recorded = false;
+  fixture.simulator.onIncidentCreate([&](const Poco::JSON::Object& body) {
+    if (body.optValue<std::string>("correlation_id", "") != correlationId) return;
+    std::unique_lock<std::mutex> lock(mutex);
+    arrived = true;
+    changed.notify_all();
+    changed.wait_for(lock, std::chrono::seconds(20), [&] { return recorded; });
+  });
+  const std::string started = formatIsoTime(Poco::Timestamp());  // the cycle's last window ends after it
+  std::vector<OrgSyncReport> reports;
+  std::thread sweep([&] { reports = syncOnce(config); });
+  Ledger ledger(config.ledgerPath);
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    changed.wait_for(lock, std::chrono::seconds(20), [&] { return arrived; });
+  }
+  fixture.simulator.rescore("acme-us", observation.evaluationId, 10, formatIsoTime(Poco::Timestamp()));
+  Observation rescored;
+  const Mapping mapping = Mapping::loadFile(fixture.dir.file("mapping.json"));
+  const auto& org = fixture.simulator.options().orgs[0];
+  for (const auto& evaluation : fixture.simulator.evaluations(org.name))
+    if (evaluation->getValue<std::string>("id") == observation.evaluationId)
+      rescored = observationOf(org.orgId, org.name, mapping, evaluation);
+  const Decision decision = ledger.observe({rescored})[0];
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    recorded = true;
+  }
+  changed.notify_all();
+  sweep.join();
+  fixture.simulator.onIncidentCreate({});
+  CHECK(arrived);
+  CHECK(rescored.matched);
+  CHECK(rescored.fieldsJson != observation.fieldsJson);
+  CHECK(decision == Decision::Create);  // its create was still out
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].ok);
+  CHECK(reports[0].error.empty());
+  CHECK(reports[0].delivery.updated == 1);
+  CHECK(reports[0].checkpoint >= started);
+  const auto record = ledger.find(observation.orgId, observation.evaluationId);
+  REQUIRE(record);
+  CHECK(record->status == RecordStatus::Updated);
+  CHECK(record->fieldsJson == rescored.fieldsJson);
+  CHECK(test::incidentsByCorrelation(fixture.simulator)[correlationId] == 1);
 }
 
 TEST_CASE("an outcome for a correlation_id the record no longer follows is kept in the history only") {

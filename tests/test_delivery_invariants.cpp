@@ -311,6 +311,68 @@ TEST_CASE("a create whose answer was lost, then skipped, then matching again is 
   CHECK(incidentFor(fixture.simulator, correlationId)->getValue<std::string>("short_description") == "QA fail again");
 }
 
+// Replicas: this one's lease lapsed mid-sweep and came back; meanwhile another replica posted an
+// intent this one had queued (or wrote itself) and died before recording the answer.
+// Kills: create() not looking first after a lease change during the sweep (a second incident).
+TEST_CASE("after a lease change during the sweep, a queued create is looked up first, never posted twice",
+          "[invariants]") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  const Observation observation = failingEvaluation(config, "eval-handed-over", "2026-11-01T00:00:00Z");
+  engine.ledger().beginSweep(observation.orgId);
+  REQUIRE(engine.ledger().observe({observation})[0] == Decision::Create);  // queued, not yet sent
+  test::postIncident(fixture, correlationIdFor(observation.orgId, observation.evaluationId));
+  engine.ledger().leaseChanged(observation.orgId);
+  CHECK(deliverAsFresh(engine, observation) == DeliveryOutcome::Adopted);
+  CHECK(tableRequests(fixture.simulator, "POST").size() == 1);  // the other replica's
+  engine.ledger().beginSweep(observation.orgId);  // the next sweep settles pending records itself
+  CHECK_FALSE(engine.ledger().leaseChangedDuringSweep(observation.orgId));
+}
+
+// Kills: a sweep that goes on after its org's lease changed (what it knows of pending records, and
+// which intents it wrote itself, is from before another replica may have held the org).
+TEST_CASE("a sweep whose org's lease changes ends at its next page, and the next sweep delivers each once",
+          "[invariants]") {
+  sim::SimulatorOptions options;
+  options.orgs[0].evaluationCount = 60;
+  options.orgs[0].failingShare = 0.5;
+  BridgeFixture fixture(options);
+  // Small, slow pages: the first POST (which changes the lease) comes long before the last page.
+  fixture.searchExtra = R"("pageSize": 5)";
+  fixture.writeConfig();
+  sim::FaultRule slowSearch;
+  slowSearch.server = options.orgs[0].name;
+  slowSearch.kind = "latency";
+  slowSearch.pathPrefix = "/api/v2/quality/evaluations/search";
+  slowSearch.latencyMs = 200;
+  fixture.simulator.addFault(slowSearch);
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  const std::string orgId = config.orgs[0].orgId;
+  std::atomic<bool> changed{false};
+  fixture.simulator.onIncidentCreate([&](const Poco::JSON::Object&) {
+    if (!changed.exchange(true)) engine.ledger().leaseChanged(orgId);
+  });
+  auto reports = engine.syncOnce("", kEverything);
+  fixture.simulator.onIncidentCreate({});
+  fixture.simulator.clearFaults();
+  REQUIRE(reports.size() == 1);
+  CHECK_FALSE(reports[0].ok);
+  CHECK_THAT(reports[0].error, Catch::Contains("lease changed during this sweep"));
+  CHECK(reports[0].exported < options.orgs[0].evaluationCount);  // it did not read on to the last page
+  const OrgSyncReport next = syncOnce(config);
+  CHECK(next.ok);
+  for (const auto& [key, count] : test::incidentsByCorrelation(fixture.simulator)) {
+    INFO(key);
+    CHECK(count == 1);
+  }
+  CHECK(test::incidentKeysOf(fixture, orgId) ==
+        test::expectedCorrelationIds(fixture.simulator, fixture.dir.file("mapping.json")));
+}
+
 TEST_CASE("a rescore whose PATCH fails transiently once is sent again within the budget and lands", "[invariants]") {
   BridgeFixture fixture;
   Config config = loadConfig(fixture.configPath());

@@ -210,6 +210,71 @@ TEST_CASE("dead letter keeps the record and replay brings it back") {
   CHECK(events[3].event == "replay");
 }
 
+// A dead create may have been posted before it died (an uncertain answer, then a permanent one).
+// Kills: either replay dropping its fields as an earlier intent's (a later create would then post
+// without a lookup, or an incident it adopts would keep the first POST's fields).
+TEST_CASE("a replayed dead create keeps its fields as an earlier intent's, mapped again or not", "[ledger]") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  ledger.observe({matched("plain", R"({"a":"1"})"), matched("again", R"({"a":"2"})"), matched("gone", R"({"a":"3"})")});
+  for (const char* id : {"plain", "again", "gone"}) {
+    ledger.markAttemptFailed("org-1", id, "timeout");
+    ledger.markDead("org-1", id, "looking up correlation_id failed: HTTP 403");
+  }
+  ledger.observe({matched("linked", R"({"a":"4"})")});
+  ledger.markDelivered("org-1", "linked", incident("INC4"));
+  ledger.observe({matched("linked", R"({"a":"5"})", "2026-11-02T00:00:00Z")});
+  ledger.markDead("org-1", "linked", "HTTP 400");
+
+  CHECK(ledger.replay("org-1", "plain") == 1);
+  CHECK(ledger.find("org-1", "plain")->previousFieldsJson == R"({"a":"1"})");
+  CHECK(ledger.replayRemapped("org-1", "again", Remapping{true, R"({"a":"2b"})", ""}));
+  CHECK(ledger.find("org-1", "again")->previousFieldsJson == R"({"a":"2"})");
+  CHECK(ledger.find("org-1", "again")->fieldsJson == R"({"a":"2b"})");
+  CHECK(ledger.replayRemapped("org-1", "gone", Remapping{false, "", "score 90 not lt 70"}));
+  CHECK(ledger.find("org-1", "gone")->status == RecordStatus::Skipped);
+  REQUIRE(ledger.observe({matched("gone", R"({"a":"3b"})", "2026-11-02T00:00:00Z")})[0] == Decision::Create);
+  CHECK(ledger.find("org-1", "gone")->previousFieldsJson == R"({"a":"3"})");
+  // With an incident, what it has is kept as it was (the replay's update says what changed).
+  CHECK(ledger.replayRemapped("org-1", "linked", Remapping{true, R"({"a":"5b"})", ""}));
+  CHECK(ledger.find("org-1", "linked")->operation == Operation::Update);
+  CHECK(ledger.find("org-1", "linked")->previousFieldsJson == R"({"a":"4"})");
+}
+
+// Kills: a newer content that cannot be mapped dropped as "unchanged" (nothing reaches the dead
+// letter, the checkpoint passes it, and the rescore or the first match is lost for good).
+TEST_CASE("a known evaluation whose newer content cannot be mapped goes to the dead letter with its raw text",
+          "[ledger]") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  ledger.observe({matched("delivered", R"({"a":"1"})"), skipped("lean")});
+  ledger.markDelivered("org-1", "delivered", incident("INC1"));
+  auto unmappable = [](const std::string& id, const std::string& changed) {
+    Observation o = skipped(id, "", changed);
+    o.skipReason.clear();
+    o.rawJson = R"({"id":")" + id + R"(","answers":"not an object"})";
+    o.deadReason = "mapping: answers.totalScore: not a number";
+    return o;
+  };
+  CHECK(ledger.observe({unmappable("delivered", "2026-10-01T00:00:00Z")})[0] == Decision::Stale);
+  CHECK(ledger.observe({unmappable("delivered", "2026-11-02T00:00:00Z")})[0] == Decision::Dead);
+  auto dead = ledger.find("org-1", "delivered");
+  REQUIRE(dead);
+  CHECK(dead->status == RecordStatus::Dead);
+  CHECK(dead->lastError == "mapping: answers.totalScore: not a number");
+  CHECK(dead->rawJson == unmappable("delivered", "").rawJson);
+  CHECK(dead->incident.sysId == "sysINC1");  // still linked: a replay updates that incident
+  CHECK(dead->previousFieldsJson == R"({"a":"1"})");
+  CHECK(ledger.observe({unmappable("delivered", "2026-11-02T00:00:00Z")})[0] == Decision::StillDead);
+
+  CHECK(ledger.observe({unmappable("lean", "2026-11-02T00:00:00Z")})[0] == Decision::Dead);
+  CHECK(ledger.find("org-1", "lean")->status == RecordStatus::Dead);
+  CHECK(countRows(place, "skipped_records") == 0);
+  CHECK(ledger.history("org-1", "lean").back().event == "dead");
+}
+
 TEST_CASE("stats count every record by org and status") {
   TempDir dir;
   const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);

@@ -177,7 +177,7 @@ TEST_CASE("skips dropped when an org's lease changed keep its sweep from checkpo
   Ledger& ledger = buffering.ledger;
   ledger.beginSweep("org-1");
   observeBuffered(ledger, {skipped("e1")});
-  ledger.discardSkips("org-1");
+  ledger.leaseChanged("org-1");
   CHECK_FALSE(ledger.find("org-1", "e1"));  // another replica may have changed it
   observeBuffered(ledger, {skipped("e2")});
   CHECK_THROWS_AS(ledger.setCheckpoint("org-1", "acme", "2026-11-03T00:00:00Z"), LeaseLost);

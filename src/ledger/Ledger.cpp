@@ -34,6 +34,13 @@ const char* kColumnsAfterRaw =
     " assignment_group, close_code, close_notes, attempts, last_error, first_seen_at, updated_at";
 const std::string kColumns = std::string(kColumnsBeforeRaw) + "raw_json" + kColumnsAfterRaw;
 
+// For a statement that replaces or clears a record's fields: an intent with no incident yet
+// (pending, or dead after its attempts) may have been posted, so its fields are kept as the
+// earlier intent's (Ledger::observe says what follows from that).
+const char* kEarlierIntentKept =
+    " previous_fields_json=CASE WHEN COALESCE(sys_id, '')='' AND status IN ('pending', 'dead')"
+    " THEN COALESCE(previous_fields_json, fields_json) ELSE previous_fields_json END";
+
 LedgerRecord readRecord(const Statement& row) {
   LedgerRecord record;
   record.orgId = row.text(0);
@@ -133,7 +140,7 @@ void Ledger::flushSkips() const {
     try {
       fenceWrite(orgId);
     } catch (const LeaseLost&) {
-      discardSkips(orgId);
+      leaseChanged(orgId);
     }
     skipped_->flush(orgId);
     transaction.commit();
@@ -141,14 +148,20 @@ void Ledger::flushSkips() const {
   }
 }
 
-void Ledger::discardSkips(const std::string& orgId) const {
+void Ledger::leaseChanged(const std::string& orgId) const {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  if (skipped_->discard(orgId)) skipsDropped_.insert(orgId);
+  skipped_->discard(orgId);
+  leaseChanged_.insert(orgId);
+}
+
+bool Ledger::leaseChangedDuringSweep(const std::string& orgId) const {
+  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  return leaseChanged_.count(orgId) > 0;
 }
 
 void Ledger::beginSweep(const std::string& orgId) {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  skipsDropped_.erase(orgId);
+  leaseChanged_.erase(orgId);
 }
 
 const std::string& Ledger::path() const { return db_->path(); }
@@ -245,9 +258,21 @@ Decision Ledger::observeOne(const Observation& in, bool unseen) {
   const std::string now = utcNowIso();
   const std::string hash = in.matched ? sha256Hex(in.fieldsJson) : kSkippedContentHash;
 
+  // ISO 8601 UTC timestamps of one format compare correctly as text.
+  auto stale = [&in](const LedgerRecord& row) {
+    return !in.changedDate.empty() && !row.changedDate.empty() && in.changedDate < row.changedDate;
+  };
+
   if (!in.deadReason.empty()) {
     // Kept whole (raw record and reason) so nothing is lost; `ledger replay` re-reads it.
-    if (existing) return existing->status == RecordStatus::Dead ? Decision::StillDead : Decision::Unchanged;
+    const std::string rawHash = sha256Hex(in.rawJson);
+    if (existing && existing->status == RecordStatus::Dead && existing->contentHash == rawHash)
+      return Decision::StillDead;
+    if (existing && stale(*existing)) return Decision::Stale;
+    // A lean skip that now fails to map is a full (dead) record from here on.
+    if (existing && existing->status == RecordStatus::Skipped && skipped_->remove(in.orgId, in.evaluationId))
+      existing.reset();
+    if (existing) return deadLetterChange(in, rawHash);
     Statement insert(*db_,
                      "INSERT INTO evaluations (org_id, evaluation_id, org_name, status, correlation_id, changed_date,"
                      " content_hash, raw_json, last_error, first_seen_at, updated_at) VALUES (?,?,?,'dead',?,?,?,?,?,?,?)");
@@ -258,10 +283,6 @@ Decision Ledger::observeOne(const Observation& in, bool unseen) {
     return Decision::Dead;
   }
 
-  // ISO 8601 UTC timestamps of one format compare correctly as text.
-  auto stale = [&in](const LedgerRecord& row) {
-    return !in.changedDate.empty() && !row.changedDate.empty() && in.changedDate < row.changedDate;
-  };
   // A lean skip that now matches (a rescore failed it) becomes a full record, first seen when it was.
   std::string firstSeen = now;
   if (existing && in.matched && existing->status == RecordStatus::Skipped && !stale(*existing) &&
@@ -303,10 +324,9 @@ Decision Ledger::observeOne(const Observation& in, bool unseen) {
     // skipped. Its POST may have landed all the same: the fields it carried are kept as the earlier intent's
     // (see below), so a later match looks the correlation_id up first and adopts that incident.
     Statement update(*db_,
-                     "UPDATE evaluations SET status='skipped', operation=NULL, changed_date=?, content_hash=?,"
-                     " previous_fields_json=CASE WHEN status IN ('pending', 'dead') THEN COALESCE(previous_fields_json, fields_json)"
-                     " ELSE previous_fields_json END,"
-                     " fields_json=NULL, raw_json=NULL, skip_reason=?, updated_at=? WHERE org_id=? AND evaluation_id=?");
+                     "UPDATE evaluations SET status='skipped', operation=NULL, changed_date=?, content_hash=?," +
+                         std::string(kEarlierIntentKept) +
+                         ", fields_json=NULL, raw_json=NULL, skip_reason=?, updated_at=? WHERE org_id=? AND evaluation_id=?");
     update.bind(1, nonEmpty(in.changedDate)).bind(2, hash).bind(3, in.skipReason).bind(4, now);
     update.bind(5, in.orgId).bind(6, in.evaluationId).run();
     addHistory(in.orgId, in.evaluationId, "skipped", in.skipReason);
@@ -340,6 +360,23 @@ Decision Ledger::observeOne(const Observation& in, bool unseen) {
   addHistory(in.orgId, in.evaluationId, operation == Operation::Create ? "intent-create" : "intent-update",
              in.matched ? "content changed" : "no longer matches: " + in.skipReason);
   return operation == Operation::Create ? Decision::Create : Decision::Update;
+}
+
+Decision Ledger::deadLetterChange(const Observation& in, const std::string& rawHash) {
+  // A newer content of a known evaluation that cannot be mapped (or read): dead-lettered with its
+  // raw text, not dropped, so `ledger replay` sends it once the mapping is fixed. The incident, if
+  // any, stays linked, and its fields become what it has (the replay's update says what changed);
+  // a create that may have been posted keeps them as the earlier intent's.
+  Statement update(*db_,
+                   "UPDATE evaluations SET status='dead', changed_date=?, content_hash=?, raw_json=?, last_error=?,"
+                   " previous_fields_json=CASE WHEN status IN ('created', 'updated') THEN fields_json"
+                   " WHEN COALESCE(sys_id, '')='' AND status IN ('pending', 'dead')"
+                   " THEN COALESCE(previous_fields_json, fields_json) ELSE previous_fields_json END,"
+                   " updated_at=? WHERE org_id=? AND evaluation_id=?");
+  update.bind(1, nonEmpty(in.changedDate)).bind(2, rawHash).bind(3, in.rawJson).bind(4, in.deadReason);
+  update.bind(5, utcNowIso()).bind(6, in.orgId).bind(7, in.evaluationId).run();
+  addHistory(in.orgId, in.evaluationId, "dead", in.deadReason);
+  return Decision::Dead;
 }
 
 Decision Ledger::recordFollowUp(const Observation& in, const LedgerRecord& row) {
@@ -576,11 +613,13 @@ int Ledger::replay(const std::string& orgId, const std::string& evaluationId) {
     if (!orgId.empty()) select.bind(1, orgId).bind(2, evaluationId);
     while (select.step()) keys.emplace_back(select.text(0), select.text(1));
   }
-  // The time is ?1 so that no parameter goes unused (PostgreSQL cannot type one that is).
+  // The time is ?1 so that no parameter goes unused (PostgreSQL cannot type one that is). A dead
+  // create keeps its fields as an earlier intent's (observe() says why): a POST may have landed
+  // before it died.
   Statement update(*db_,
                    "UPDATE evaluations SET status='pending',"
-                   " operation=CASE WHEN sys_id IS NULL OR sys_id='' THEN 'create' ELSE 'update' END,"
-                   " attempts=0, updated_at=?1" + dead + (orgId.empty() ? "" : " AND org_id=?2 AND evaluation_id=?3"));
+                   " operation=CASE WHEN sys_id IS NULL OR sys_id='' THEN 'create' ELSE 'update' END," +
+                       std::string(kEarlierIntentKept) + ", attempts=0, updated_at=?1" + dead + (orgId.empty() ? "" : " AND org_id=?2 AND evaluation_id=?3"));
   update.bind(1, utcNowIso());
   if (!orgId.empty()) update.bind(2, orgId).bind(3, evaluationId);
   update.run();
@@ -597,9 +636,10 @@ bool Ledger::replayRemapped(const std::string& orgId, const std::string& evaluat
   const std::string now = utcNowIso();
   if (!remapping.matched && !hasIncident) {
     Statement update(*db_,
-                     "UPDATE evaluations SET status='skipped', operation=NULL, content_hash=?, fields_json=NULL,"
-                     " raw_json=NULL, skip_reason=?, attempts=0, last_error=NULL, updated_at=?"
-                     " WHERE org_id=? AND evaluation_id=?");
+                     "UPDATE evaluations SET status='skipped', operation=NULL, content_hash=?, fields_json=NULL," +
+                         std::string(kEarlierIntentKept) +
+                         ", raw_json=NULL, skip_reason=?, attempts=0, last_error=NULL, updated_at=?"
+                         " WHERE org_id=? AND evaluation_id=?");
     update.bind(1, kSkippedContentHash).bind(2, remapping.skipReason).bind(3, now).bind(4, orgId).bind(5, evaluationId).run();
     addHistory(orgId, evaluationId, "replay", "mapped again: no longer matches (" + remapping.skipReason + ")");
     transaction.commit();
@@ -607,8 +647,9 @@ bool Ledger::replayRemapped(const std::string& orgId, const std::string& evaluat
   }
   const std::string fields = remapping.matched ? remapping.fieldsJson : std::string("{}");
   Statement update(*db_,
-                   "UPDATE evaluations SET status='pending', operation=?, content_hash=?, fields_json=?,"
-                   " skip_reason=?, attempts=0, updated_at=? WHERE org_id=? AND evaluation_id=?");
+                   "UPDATE evaluations SET status='pending', operation=?, content_hash=?, fields_json=?," +
+                       std::string(kEarlierIntentKept) +
+                       ", skip_reason=?, attempts=0, updated_at=? WHERE org_id=? AND evaluation_id=?");
   update.bind(1, hasIncident ? "update" : "create").bind(2, remapping.matched ? sha256Hex(fields) : kSkippedContentHash);
   update.bind(3, fields).bind(4, remapping.matched ? std::nullopt : nonEmpty(remapping.skipReason)).bind(5, now);
   update.bind(6, orgId).bind(7, evaluationId).run();
@@ -670,9 +711,9 @@ void Ledger::setCheckpoint(const std::string& orgId, const std::string& orgName,
   Transaction transaction(*db_, Transaction::Durability::Relaxed);
   SkipsEnded ended{*skipped_};
   fenceWrite(orgId);
-  if (skipsDropped_.count(orgId))
-    throw LeaseLost("org " + orgId + ": skips buffered in this sweep were dropped when its lease changed; its windows "
-                    "are read again by the next sweep");
+  if (leaseChanged_.count(orgId))
+    throw LeaseLost("org " + orgId + ": its lease changed during this sweep (skips it buffered were dropped); its "
+                    "windows are read again by the next sweep");
   skipped_->flush(orgId);
   Statement upsert(*db_,
                    "INSERT INTO checkpoints (org_id, org_name, window_end, updated_at) VALUES (?,?,?,?)"

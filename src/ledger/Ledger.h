@@ -159,11 +159,15 @@ class Ledger {
   // its skips dropped: they are read again with their window). Const because what the ledger
   // holds does not change, only where; readers of lean rows by other keys call it first.
   void flushSkips() const;
-  // Drops the org's buffered skips unwritten: its lease changed, so another replica may have
-  // changed their records. Until beginSweep(orgId), setCheckpoint(orgId) refuses (LeaseLost): a
-  // sweep that began before the drop must not checkpoint past what it dropped, and the next one
-  // reads those windows again.
-  void discardSkips(const std::string& orgId) const;
+  // The org's lease changed (acquired, lost or released), so another replica may have worked it
+  // meanwhile. Drops its buffered skips unwritten (that replica may have changed their records),
+  // and until beginSweep(orgId) the sweep that began before: setCheckpoint(orgId) refuses
+  // (LeaseLost), so it never checkpoints past what it dropped; OrgSync ends it at its next page;
+  // and each create of the org looks its correlation_id up first (that replica may have posted an
+  // intent this one queued, or one it wrote, and died before recording the answer). The next
+  // sweep settles every pending record first, looking each one up.
+  void leaseChanged(const std::string& orgId) const;
+  bool leaseChangedDuringSweep(const std::string& orgId) const;
   // A sweep of the org starts (from its checkpoint).
   void beginSweep(const std::string& orgId);
 
@@ -178,6 +182,7 @@ class Ledger {
   void writeDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
                       const std::optional<SentContent>& sent);
   Decision recordFollowUp(const Observation& observation, const LedgerRecord& row);
+  Decision deadLetterChange(const Observation& observation, const std::string& rawHash);
   // A record pruned with a tombstone (Retention) whose evaluation is exported again is put back
   // as it was when pruned, so it is decided as if it had never gone: never a second create.
   std::optional<LedgerRecord> restorePruned(const Observation& observation);
@@ -185,7 +190,7 @@ class Ledger {
   std::unique_ptr<GroupCommit> outcomes_;  // markDelivered / markAttemptFailed / markDead
   std::unique_ptr<SkippedRecords> skipped_;  // lean rows of skips that never reached ServiceNow
   std::size_t skipBufferRows_ = 0;
-  mutable std::set<std::string> skipsDropped_;  // orgs whose buffered skips were dropped; under db_'s mutex
+  mutable std::set<std::string> leaseChanged_;  // orgs whose lease changed since their sweep began; under db_'s mutex
   OrgFence* fence_ = nullptr;
   int schemaVersion_ = 0;
 };

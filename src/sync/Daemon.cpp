@@ -267,9 +267,9 @@ std::chrono::milliseconds Daemon::runLeases() {
                {{"org", org->name}, {"event", std::string("lease-") + toString(change.kind)},
                 {"replica", leases_->replicaId()}});
       board_.recordHeld(org->name, leases_->holds(org->orgId));
-      // Whichever way the lease changed, another replica may have worked the org meanwhile, so
-      // skips buffered before the change may no longer be true; its windows are read again.
-      engine_.ledger().discardSkips(org->orgId);
+      // Whichever way the lease changed, another replica may have worked the org meanwhile: the
+      // sweep under way ends, and the next one settles what is pending first (Ledger.h).
+      engine_.ledger().leaseChanged(org->orgId);
       auto worker = orgWorkers_.find(org->orgId);
       if (change.kind == LeaseChange::Kind::Acquired && worker != orgWorkers_.end()) worker->second->kick();
     }

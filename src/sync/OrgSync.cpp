@@ -19,6 +19,7 @@
 #include "genesys/OrgClient.h"
 #include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
+#include "ledger/OrgFence.h"
 #include "mapping/Mapping.h"
 #include "servicenow/DeliveryQueue.h"
 #include "sync/SweepWindows.h"
@@ -132,6 +133,7 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
       // Only a window with nothing left pending may be checkpointed. A record the push path is
       // delivering right now does not hold it back: if that delivery leaves it pending, the next
       // cycle's settling pass finds it in the ledger, whatever the checkpoint.
+      if (!nothingLeftPending()) sendUpdatesLeftByOutcomes(report);
       if (nothingLeftPending()) {
         ledger_.setCheckpoint(org_.orgId, org_.name, window.end);
       } else {
@@ -242,6 +244,11 @@ Observation observationOf(const std::string& orgId, const std::string& orgName, 
 
 void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& results, OrgSyncReport& report,
                           DeliveryQueue& queue) {
+  // What this sweep knows of the org's pending records (unsettled_, a fresh intent's "never
+  // posted") is from before another replica may have held it.
+  if (ledger_.leaseChangedDuringSweep(org_.orgId))
+    throw LeaseLost("org " + org_.name + ": its lease changed during this sweep; the next sweep reads its windows "
+                    "again, settling what is pending first");
   const std::vector<Poco::JSON::Object::Ptr> page = completer_.complete(results, report.fetched);
   std::vector<Observation> observations;
   observations.reserve(page.size());
@@ -285,6 +292,18 @@ void OrgSync::processPage(const std::vector<Poco::JSON::Object::Ptr>& results, O
   queue.submit(unsettled, true);
 }
 
+// An outcome can leave its record pending as an update still to send: the evaluation changed while
+// its create was out, or an incident found by correlation_id may hold an earlier content
+// (Ledger::writeDelivered). Sent now, once, so the window is not held back a cycle for it. A record
+// whose own attempts failed (attempts > 0) is not: it waits for the next cycle, as any other.
+void OrgSync::sendUpdatesLeftByOutcomes(OrgSyncReport& report) {
+  std::vector<LedgerRecord> updates;
+  for (auto& record : ledger_.pending(org_.orgId))
+    if (record.operation == Operation::Update && record.attempts == 0 && !sink_.inFlight(record.key()))
+      updates.push_back(std::move(record));
+  if (!updates.empty()) addDelivery(report.delivery, sink_.deliver(updates, false));
+}
+
 bool OrgSync::nothingLeftPending() const {
   for (const auto& key : ledger_.pendingKeys(org_.orgId))
     if (!sink_.inFlight(key)) return false;
@@ -295,6 +314,7 @@ void OrgSync::deliverPending(OrgSyncReport& report) {
   std::vector<LedgerRecord> pending = ledger_.pending(org_.orgId);
   if (pending.empty()) return;
   addDelivery(report.delivery, sink_.deliver(pending, true));
+  sendUpdatesLeftByOutcomes(report);
   for (const auto& key : ledger_.pendingKeys(org_.orgId)) unsettled_.insert(key);
 }
 

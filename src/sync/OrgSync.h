@@ -54,6 +54,7 @@ class OrgSync {
  private:
   void processPage(const std::vector<Poco::JSON::Object::Ptr>& page, OrgSyncReport& report, DeliveryQueue& queue);
   void deliverPending(OrgSyncReport& report);
+  void sendUpdatesLeftByOutcomes(OrgSyncReport& report);
   bool nothingLeftPending() const;
 
   const OrgSettings& org_;
