@@ -34,12 +34,13 @@ const char* kColumnsAfterRaw =
     " assignment_group, close_code, close_notes, attempts, last_error, first_seen_at, updated_at";
 const std::string kColumns = std::string(kColumnsBeforeRaw) + "raw_json" + kColumnsAfterRaw;
 
-// For a statement that replaces or clears a record's fields: an intent with no incident yet
-// (pending, or dead after its attempts) may have been posted, so its fields are kept as the
-// earlier intent's (Ledger::observe says what follows from that).
-const char* kEarlierIntentKept =
-    " previous_fields_json=CASE WHEN COALESCE(sys_id, '')='' AND status IN ('pending', 'dead')"
+// previous_fields_json for a statement that replaces or clears a record's fields: an intent with
+// no incident yet (pending, or dead after its attempts) may have been posted, so its fields are
+// kept as the earlier intent's (Ledger::observe says what follows from that).
+const std::string kEarlierIntentFields =
+    "CASE WHEN COALESCE(sys_id, '')='' AND status IN ('pending', 'dead')"
     " THEN COALESCE(previous_fields_json, fields_json) ELSE previous_fields_json END";
+const std::string kEarlierIntentKept = " previous_fields_json=" + kEarlierIntentFields;
 
 LedgerRecord readRecord(const Statement& row) {
   LedgerRecord record;
@@ -321,12 +322,14 @@ Decision Ledger::observeOne(const Observation& in, bool unseen) {
   if (!in.matched && !hasIncident) {
     // Still (or again) not matching and nothing was ever delivered: a skip with a fresh reason.
     // A pending (or dead) create that stops matching before it was delivered is dropped to
-    // skipped. Its POST may have landed all the same: the fields it carried are kept as the earlier intent's
-    // (see below), so a later match looks the correlation_id up first and adopts that incident.
+    // skipped. Its POST may have landed all the same: the fields it carried are kept as the
+    // earlier intent's (see below), so a later match looks the correlation_id up first and adopts
+    // that incident.
     Statement update(*db_,
                      "UPDATE evaluations SET status='skipped', operation=NULL, changed_date=?, content_hash=?," +
-                         std::string(kEarlierIntentKept) +
-                         ", fields_json=NULL, raw_json=NULL, skip_reason=?, updated_at=? WHERE org_id=? AND evaluation_id=?");
+                         kEarlierIntentKept +
+                         ", fields_json=NULL, raw_json=NULL, skip_reason=?, updated_at=?"
+                         " WHERE org_id=? AND evaluation_id=?");
     update.bind(1, nonEmpty(in.changedDate)).bind(2, hash).bind(3, in.skipReason).bind(4, now);
     update.bind(5, in.orgId).bind(6, in.evaluationId).run();
     addHistory(in.orgId, in.evaluationId, "skipped", in.skipReason);
@@ -369,10 +372,8 @@ Decision Ledger::deadLetterChange(const Observation& in, const std::string& rawH
   // a create that may have been posted keeps them as the earlier intent's.
   Statement update(*db_,
                    "UPDATE evaluations SET status='dead', changed_date=?, content_hash=?, raw_json=?, last_error=?,"
-                   " previous_fields_json=CASE WHEN status IN ('created', 'updated') THEN fields_json"
-                   " WHEN COALESCE(sys_id, '')='' AND status IN ('pending', 'dead')"
-                   " THEN COALESCE(previous_fields_json, fields_json) ELSE previous_fields_json END,"
-                   " updated_at=? WHERE org_id=? AND evaluation_id=?");
+                   " previous_fields_json=CASE WHEN status IN ('created', 'updated') THEN fields_json ELSE " +
+                       kEarlierIntentFields + " END, updated_at=? WHERE org_id=? AND evaluation_id=?");
   update.bind(1, nonEmpty(in.changedDate)).bind(2, rawHash).bind(3, in.rawJson).bind(4, in.deadReason);
   update.bind(5, utcNowIso()).bind(6, in.orgId).bind(7, in.evaluationId).run();
   addHistory(in.orgId, in.evaluationId, "dead", in.deadReason);
@@ -567,7 +568,8 @@ void Ledger::writeDelivered(const std::string& orgId, const std::string& evaluat
     update.bind(1, nonEmpty(sent->fieldsJson)).bind(2, incident.sysId).bind(3, nonEmpty(incident.number));
     update.bind(4, nonEmpty(incident.state)).bind(5, nonEmpty(incident.updatedOn)).bind(6, incident.modCount);
     update.bind(7, utcNowIso()).bind(8, orgId).bind(9, evaluationId).run();
-    addHistory(orgId, evaluationId, event, named + "; the evaluation changed since what it holds was sent, an update follows");
+    addHistory(orgId, evaluationId, event,
+               named + "; the evaluation changed since what it holds was sent, an update follows");
     return;
   }
   Statement update(*db_,
@@ -619,7 +621,8 @@ int Ledger::replay(const std::string& orgId, const std::string& evaluationId) {
   Statement update(*db_,
                    "UPDATE evaluations SET status='pending',"
                    " operation=CASE WHEN sys_id IS NULL OR sys_id='' THEN 'create' ELSE 'update' END," +
-                       std::string(kEarlierIntentKept) + ", attempts=0, updated_at=?1" + dead + (orgId.empty() ? "" : " AND org_id=?2 AND evaluation_id=?3"));
+                       kEarlierIntentKept + ", attempts=0, updated_at=?1" + dead +
+                       (orgId.empty() ? "" : " AND org_id=?2 AND evaluation_id=?3"));
   update.bind(1, utcNowIso());
   if (!orgId.empty()) update.bind(2, orgId).bind(3, evaluationId);
   update.run();
@@ -637,7 +640,7 @@ bool Ledger::replayRemapped(const std::string& orgId, const std::string& evaluat
   if (!remapping.matched && !hasIncident) {
     Statement update(*db_,
                      "UPDATE evaluations SET status='skipped', operation=NULL, content_hash=?, fields_json=NULL," +
-                         std::string(kEarlierIntentKept) +
+                         kEarlierIntentKept +
                          ", raw_json=NULL, skip_reason=?, attempts=0, last_error=NULL, updated_at=?"
                          " WHERE org_id=? AND evaluation_id=?");
     update.bind(1, kSkippedContentHash).bind(2, remapping.skipReason).bind(3, now).bind(4, orgId).bind(5, evaluationId).run();
@@ -648,7 +651,7 @@ bool Ledger::replayRemapped(const std::string& orgId, const std::string& evaluat
   const std::string fields = remapping.matched ? remapping.fieldsJson : std::string("{}");
   Statement update(*db_,
                    "UPDATE evaluations SET status='pending', operation=?, content_hash=?, fields_json=?," +
-                       std::string(kEarlierIntentKept) +
+                       kEarlierIntentKept +
                        ", skip_reason=?, attempts=0, updated_at=? WHERE org_id=? AND evaluation_id=?");
   update.bind(1, hasIncident ? "update" : "create").bind(2, remapping.matched ? sha256Hex(fields) : kSkippedContentHash);
   update.bind(3, fields).bind(4, remapping.matched ? std::nullopt : nonEmpty(remapping.skipReason)).bind(5, now);
