@@ -172,6 +172,14 @@ void refuseWritesBeyond(rlim_t bytes) {
   if (!test::setSoftLimit(RLIMIT_FSIZE, bytes)) ::_exit(92);  // only ever called in a forked child
 }
 
+// The simulator and an engine over it, for cases that drive the ledger and the sink themselves.
+struct EngineFixture {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine{config, shutdown};
+};
+
 // The incident the simulated ServiceNow holds for `correlationId` (the test requires exactly one).
 Poco::JSON::Object::Ptr incidentFor(const sim::Simulator& simulator, const std::string& correlationId) {
   Poco::JSON::Object::Ptr found;
@@ -242,7 +250,6 @@ TEST_CASE("an uncertain create is looked up by correlation_id and adopted, never
       CHECK(record->incident.sysId == incident->getValue<std::string>("sys_id"));
 }
 
-// Caught: a PATCH that failed transiently sent to the dead letter instead of being retried.
 // An intent's POST landed and its answer was lost; the evaluation then changed before any lookup
 // (a push, or a sweep after a lookup that failed). The record is a pending create with new fields.
 // Kills: observe() not keeping the earlier intent's fields (the create posts: two incidents);
@@ -250,35 +257,32 @@ TEST_CASE("an uncertain create is looked up by correlation_id and adopted, never
 // content (no PATCH: the incident keeps what the lost POST carried).
 TEST_CASE("an incident adopted after its evaluation changed gets the current fields by a PATCH, never a second POST",
           "[invariants]") {
-  BridgeFixture fixture;
-  Config config = loadConfig(fixture.configPath());
-  ShutdownToken shutdown;
-  SyncEngine engine(config, shutdown);
-  const Observation first = failingEvaluation(config, "eval-changed", "2026-11-01T00:00:00Z");
+  EngineFixture f;
+  const Observation first = failingEvaluation(f.config, "eval-changed", "2026-11-01T00:00:00Z");
   Observation changed = first;
   changed.changedDate = "2026-11-02T00:00:00Z";
   changed.fieldsJson = R"({"short_description":"QA fail, rescored","urgency":"1"})";
   const std::string correlationId = correlationIdFor(first.orgId, first.evaluationId);
-  REQUIRE(engine.ledger().observe({first})[0] == Decision::Create);
-  test::postIncident(fixture, correlationId);
-  REQUIRE(engine.ledger().observe({changed})[0] == Decision::Create);
+  REQUIRE(f.engine.ledger().observe({first})[0] == Decision::Create);
+  test::postIncident(f.fixture, correlationId);
+  REQUIRE(f.engine.ledger().observe({changed})[0] == Decision::Create);
 
-  CHECK(deliverAsFresh(engine, first) == DeliveryOutcome::Adopted);
-  auto record = engine.ledger().find(first.orgId, first.evaluationId);
+  CHECK(deliverAsFresh(f.engine, first) == DeliveryOutcome::Adopted);
+  auto record = f.engine.ledger().find(first.orgId, first.evaluationId);
   REQUIRE(record);
   CHECK(record->status == RecordStatus::Pending);  // an update of the adopted incident follows
   CHECK(record->operation == Operation::Update);
-  CHECK(record->incident.sysId == incidentFor(fixture.simulator, correlationId)->getValue<std::string>("sys_id"));
-  CHECK(deliverAsFresh(engine, first) == DeliveryOutcome::Updated);
+  CHECK(record->incident.sysId == incidentFor(f.fixture.simulator, correlationId)->getValue<std::string>("sys_id"));
+  CHECK(deliverAsFresh(f.engine, first) == DeliveryOutcome::Updated);
 
-  CHECK(tableRequests(fixture.simulator, "POST").size() == 1);  // the one whose answer was lost
-  const auto patches = tableRequests(fixture.simulator, "PATCH");
+  CHECK(tableRequests(f.fixture.simulator, "POST").size() == 1);  // the one whose answer was lost
+  const auto patches = tableRequests(f.fixture.simulator, "PATCH");
   REQUIRE(patches.size() == 1);
   CHECK(patches[0].body.find("QA fail, rescored") != std::string::npos);
-  const auto incident = incidentFor(fixture.simulator, correlationId);
+  const auto incident = incidentFor(f.fixture.simulator, correlationId);
   CHECK(incident->getValue<std::string>("short_description") == "QA fail, rescored");
   CHECK(incident->getValue<std::string>("urgency") == "1");
-  CHECK(engine.ledger().find(first.orgId, first.evaluationId)->status == RecordStatus::Updated);
+  CHECK(f.engine.ledger().find(first.orgId, first.evaluationId)->status == RecordStatus::Updated);
 }
 
 // The same lost answer, but the evaluation first stopped matching (skipped) and later failed again.
@@ -286,11 +290,8 @@ TEST_CASE("an incident adopted after its evaluation changed gets the current fie
 TEST_CASE("a create whose answer was lost, then skipped, then matching again is looked up and adopted, never "
           "posted twice",
           "[invariants]") {
-  BridgeFixture fixture;
-  Config config = loadConfig(fixture.configPath());
-  ShutdownToken shutdown;
-  SyncEngine engine(config, shutdown);
-  const Observation first = failingEvaluation(config, "eval-back", "2026-11-01T00:00:00Z");
+  EngineFixture f;
+  const Observation first = failingEvaluation(f.config, "eval-back", "2026-11-01T00:00:00Z");
   Observation passing = first;
   passing.changedDate = "2026-11-02T00:00:00Z";
   passing.matched = false;
@@ -300,15 +301,15 @@ TEST_CASE("a create whose answer was lost, then skipped, then matching again is 
   failingAgain.changedDate = "2026-11-03T00:00:00Z";
   failingAgain.fieldsJson = R"({"short_description":"QA fail again"})";
   const std::string correlationId = correlationIdFor(first.orgId, first.evaluationId);
-  REQUIRE(engine.ledger().observe({first})[0] == Decision::Create);
-  test::postIncident(fixture, correlationId);
-  REQUIRE(engine.ledger().observe({passing})[0] == Decision::Skip);
-  REQUIRE(engine.ledger().observe({failingAgain})[0] == Decision::Create);
+  REQUIRE(f.engine.ledger().observe({first})[0] == Decision::Create);
+  test::postIncident(f.fixture, correlationId);
+  REQUIRE(f.engine.ledger().observe({passing})[0] == Decision::Skip);
+  REQUIRE(f.engine.ledger().observe({failingAgain})[0] == Decision::Create);
 
-  CHECK(deliverAsFresh(engine, first) == DeliveryOutcome::Adopted);
-  CHECK(deliverAsFresh(engine, first) == DeliveryOutcome::Updated);
-  CHECK(tableRequests(fixture.simulator, "POST").size() == 1);
-  CHECK(incidentFor(fixture.simulator, correlationId)->getValue<std::string>("short_description") == "QA fail again");
+  CHECK(deliverAsFresh(f.engine, first) == DeliveryOutcome::Adopted);
+  CHECK(deliverAsFresh(f.engine, first) == DeliveryOutcome::Updated);
+  CHECK(tableRequests(f.fixture.simulator, "POST").size() == 1);
+  CHECK(incidentFor(f.fixture.simulator, correlationId)->getValue<std::string>("short_description") == "QA fail again");
 }
 
 // Replicas: this one's lease lapsed mid-sweep and came back; meanwhile another replica posted an
@@ -316,19 +317,16 @@ TEST_CASE("a create whose answer was lost, then skipped, then matching again is 
 // Kills: create() not looking first after a lease change during the sweep (a second incident).
 TEST_CASE("after a lease change during the sweep, a queued create is looked up first, never posted twice",
           "[invariants]") {
-  BridgeFixture fixture;
-  Config config = loadConfig(fixture.configPath());
-  ShutdownToken shutdown;
-  SyncEngine engine(config, shutdown);
-  const Observation observation = failingEvaluation(config, "eval-handed-over", "2026-11-01T00:00:00Z");
-  engine.ledger().beginSweep(observation.orgId);
-  REQUIRE(engine.ledger().observe({observation})[0] == Decision::Create);  // queued, not yet sent
-  test::postIncident(fixture, correlationIdFor(observation.orgId, observation.evaluationId));
-  engine.ledger().leaseChanged(observation.orgId);
-  CHECK(deliverAsFresh(engine, observation) == DeliveryOutcome::Adopted);
-  CHECK(tableRequests(fixture.simulator, "POST").size() == 1);  // the other replica's
-  engine.ledger().beginSweep(observation.orgId);  // the next sweep settles pending records itself
-  CHECK_FALSE(engine.ledger().leaseChangedDuringSweep(observation.orgId));
+  EngineFixture f;
+  const Observation observation = failingEvaluation(f.config, "eval-handed-over", "2026-11-01T00:00:00Z");
+  f.engine.ledger().beginSweep(observation.orgId);
+  REQUIRE(f.engine.ledger().observe({observation})[0] == Decision::Create);  // queued, not yet sent
+  test::postIncident(f.fixture, correlationIdFor(observation.orgId, observation.evaluationId));
+  f.engine.ledger().leaseChanged(observation.orgId);
+  CHECK(deliverAsFresh(f.engine, observation) == DeliveryOutcome::Adopted);
+  CHECK(tableRequests(f.fixture.simulator, "POST").size() == 1);  // the other replica's
+  f.engine.ledger().beginSweep(observation.orgId);  // the next sweep settles pending records itself
+  CHECK_FALSE(f.engine.ledger().leaseChangedDuringSweep(observation.orgId));
 }
 
 // Kills: a sweep that goes on after its org's lease changed (what it knows of pending records, and
@@ -373,6 +371,7 @@ TEST_CASE("a sweep whose org's lease changes ends at its next page, and the next
         test::expectedCorrelationIds(fixture.simulator, fixture.dir.file("mapping.json")));
 }
 
+// Caught: a PATCH that failed transiently sent to the dead letter instead of being retried.
 TEST_CASE("a rescore whose PATCH fails transiently once is sent again within the budget and lands", "[invariants]") {
   BridgeFixture fixture;
   Config config = loadConfig(fixture.configPath());

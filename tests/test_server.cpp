@@ -80,10 +80,10 @@ struct ServerFixture {
   ServerContext context{ledger, states, board, metrics, kSecret, 1024, 300, [this] { ++stateChanges; }, {}};
   BridgeServer server{"127.0.0.1", 0, context};
 
-  explicit ServerFixture(const std::string& secret = kSecret) {
+  explicit ServerFixture(const std::string& secret = kSecret, bool start = true) {
     context.webhookSecret = secret;
     test::seedOneIncident(ledger, board, kOrgId);
-    server.start();
+    if (start) server.start();
   }
   int port() const { return server.boundPort(); }
   LedgerRecord record() const { return *ledger.find(kOrgId, "eval-1"); }
@@ -94,17 +94,11 @@ struct ServerFixture {
 // Kills: the start letting Poco's bare "cannot start thread" through.
 TEST_CASE("a server whose threads the system refuses fails its start naming the server and the limit", "[server]") {
   const int code = test::inChild([] {
-    test::TempDir dir;
-    Ledger ledger{dir.file("ledger.db")};
-    IncidentStateStore states{ledger};
-    SyncStatusBoard board;
-    Metrics metrics;
-    ServerContext context{ledger, states, board, metrics, kSecret, 1024, 300, [] {}, {}};
-    BridgeServer server{"127.0.0.1", 0, context};
-    test::giveToNobody(dir.path());
+    ServerFixture fixture(kSecret, false);
+    test::giveToNobody(fixture.dir.path());
     test::refuseNewThreads();
     try {
-      server.start();
+      fixture.server.start();
       return test::checkFailed(1, "start did not throw");
     } catch (const EvalbridgeError& e) {
       for (const char* part : {"the HTTP server on 127.0.0.1:", "the system refuses to start a thread", "ulimit -u"})
