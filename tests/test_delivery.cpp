@@ -638,10 +638,10 @@ TEST_CASE("a rescore recorded while the sweep's create was out is sent in the sa
     changed.notify_all();
     changed.wait_for(lock, std::chrono::seconds(20), [&] { return recorded; });
   });
+  Ledger ledger(config.ledgerPath);  // the push path's connection
   const std::string started = formatIsoTime(Poco::Timestamp());  // the cycle's last window ends after it
   std::vector<OrgSyncReport> reports;
   std::thread sweep([&] { reports = syncOnce(config); });
-  Ledger ledger(config.ledgerPath);
   {
     std::unique_lock<std::mutex> lock(mutex);
     changed.wait_for(lock, std::chrono::seconds(20), [&] { return arrived; });

@@ -4,6 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+#include <thread>
+
 #include "ledger/Ledger.h"
 #include "ledger/Migrations.h"
 #include "ledger/OrgFence.h"
@@ -61,6 +64,40 @@ TEST_CASE("migrations create the schema once and record the version") {
   Statement mode(db, "PRAGMA journal_mode");
   REQUIRE(mode.step());
   CHECK(mode.text(0) == "wal");
+}
+
+// Two processes opening one new ledger file at once (e.g. `run` starting and an operator's
+// `ledger stats`). Kills, each failing in most of these rounds: the switch to WAL not tried again
+// on SQLITE_BUSY ("database is locked" at once); a migration applied without reading the version
+// again under the write lock ("table evaluations already exists").
+TEST_CASE("two connections opening one new ledger at once both end migrated, each migration applied once",
+          "[ledger][migrations]") {
+  TempDir dir;
+  for (int round = 0; round < 20; ++round) {
+    const std::string path = dir.file("l" + std::to_string(round) + ".db");
+    std::atomic<int> ready{0};
+    std::string errors[2];
+    int versions[2] = {0, 0};
+    auto open = [&](int i) {
+      ++ready;
+      while (ready < 2) std::this_thread::yield();
+      try {
+        Ledger ledger(path);
+        versions[i] = ledger.schemaVersion();
+      } catch (const Poco::Exception& e) {
+        errors[i] = e.displayText();
+      }
+    };
+    std::thread a(open, 0);
+    std::thread b(open, 1);
+    a.join();
+    b.join();
+    INFO("round " << round);
+    CHECK(errors[0] == "");
+    CHECK(errors[1] == "");
+    CHECK(versions[0] == static_cast<int>(sqliteMigrations().size()));
+    CHECK(versions[1] == static_cast<int>(sqliteMigrations().size()));
+  }
 }
 
 TEST_CASE("a ledger newer than the binary is refused") {

@@ -1,5 +1,7 @@
 #include "ledger/Migrations.h"
 
+#include <algorithm>
+
 #include "ledger/Ledger.h"
 #include "ledger/LedgerError.h"
 #include "ledger/Statement.h"
@@ -80,6 +82,10 @@ int applyMigrations(Database& db, const std::vector<Migration>& migrations) {
   for (const Migration& migration : migrations) {
     if (migration.version <= current) continue;
     Transaction transaction(db);
+    // SQLite has no lock like PostgreSQL's above: another process opening the same new file may
+    // have applied this migration while this one waited for the write lock. Read again under it.
+    current = std::max(current, schemaVersion(db));
+    if (migration.version <= current) continue;
     db.exec(migration.sql);
     Statement record(db, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
     record.bind(1, migration.version).bind(2, migration.name).bind(3, utcNowIso()).run();

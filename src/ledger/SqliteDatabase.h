@@ -30,6 +30,8 @@ class SqliteDatabase : public Database {
   sqlite3* handle() const { return db_; }
 
  private:
+  void enableWal(int busyTimeoutMs);
+
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, PreparedStatement*> idle_;  // at most one idle statement per SQL text
 };
