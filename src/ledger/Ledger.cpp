@@ -152,16 +152,18 @@ void Ledger::flushSkips() const {
 void Ledger::leaseChanged(const std::string& orgId) const {
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
   skipped_->discard(orgId);
+  std::lock_guard<std::mutex> leases(leaseChangesMutex_);
   leaseChanged_.insert(orgId);
 }
 
 bool Ledger::leaseChangedDuringSweep(const std::string& orgId) const {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  // Asked before every create: not behind the connection's mutex, which a commit holds.
+  std::lock_guard<std::mutex> leases(leaseChangesMutex_);
   return leaseChanged_.count(orgId) > 0;
 }
 
 void Ledger::beginSweep(const std::string& orgId) {
-  std::lock_guard<std::recursive_mutex> lock(db_->mutex());
+  std::lock_guard<std::mutex> leases(leaseChangesMutex_);
   leaseChanged_.erase(orgId);
 }
 
@@ -714,7 +716,7 @@ void Ledger::setCheckpoint(const std::string& orgId, const std::string& orgName,
   Transaction transaction(*db_, Transaction::Durability::Relaxed);
   SkipsEnded ended{*skipped_};
   fenceWrite(orgId);
-  if (leaseChanged_.count(orgId))
+  if (leaseChangedDuringSweep(orgId))
     throw LeaseLost("org " + orgId + ": its lease changed during this sweep (skips it buffered were dropped); its "
                     "windows are read again by the next sweep");
   skipped_->flush(orgId);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -190,7 +191,8 @@ class Ledger {
   std::unique_ptr<GroupCommit> outcomes_;  // markDelivered / markAttemptFailed / markDead
   std::unique_ptr<SkippedRecords> skipped_;  // lean rows of skips that never reached ServiceNow
   std::size_t skipBufferRows_ = 0;
-  mutable std::set<std::string> leaseChanged_;  // orgs whose lease changed since their sweep began; under db_'s mutex
+  mutable std::mutex leaseChangesMutex_;
+  mutable std::set<std::string> leaseChanged_;  // orgs whose lease changed since their sweep began
   OrgFence* fence_ = nullptr;
   int schemaVersion_ = 0;
 };
