@@ -133,8 +133,12 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
       // Only a window with nothing left pending may be checkpointed. A record the push path is
       // delivering right now does not hold it back: if that delivery leaves it pending, the next
       // cycle's settling pass finds it in the ledger, whatever the checkpoint.
-      if (!nothingLeftPending()) sendUpdatesLeftByOutcomes(report);
-      if (nothingLeftPending()) {
+      bool settled = nothingLeftPending();
+      if (!settled) {
+        sendUpdatesLeftByOutcomes(report);
+        settled = nothingLeftPending();
+      }
+      if (settled) {
         ledger_.setCheckpoint(org_.orgId, org_.name, window.end);
       } else {
         report.ok = false;
