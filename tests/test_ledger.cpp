@@ -2,6 +2,7 @@
 // dead letter and replay, checkpoints, and that state survives reopening.
 #include <catch2/catch.hpp>
 
+#include <Poco/DirectoryIterator.h>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -108,6 +109,20 @@ TEST_CASE("a ledger newer than the binary is refused") {
   CHECK_THROWS_WITH(applyMigrations(db), Catch::Contains("newer than this evalbridge knows"));
 }
 
+TEST_CASE("a file that is not a ledger is refused naming it, and is not held open", "[ledger]") {
+  TempDir dir;
+  const std::string path = dir.write("notes.db", std::string(8192, 'x'));
+  auto openFiles = [] {
+    std::size_t count = 0;
+    for (Poco::DirectoryIterator it(std::string("/proc/self/fd")), end; it != end; ++it) ++count;
+    return count;
+  };
+  const std::size_t before = openFiles();
+  for (int i = 0; i < 5; ++i)
+    CHECK_THROWS_WITH(SqliteDatabase(path), Catch::Contains(path) && Catch::Contains("not a database"));
+  CHECK(openFiles() == before);
+}
+
 TEST_CASE("a failing migration leaves no trace") {
   TempDir dir;
   SqliteDatabase db(dir.file("l.db"));
@@ -132,7 +147,8 @@ TEST_CASE("first sight: matched becomes a pending create, unmatched is recorded 
   CHECK(pending[0].evaluationId == "e1");
   CHECK(pending[0].operation == Operation::Create);
   CHECK(pending[0].correlationId == "evalbridge:org-1:e1");
-  CHECK(pending[0].rawJson == "{\"id\":\"e1\"}");
+  CHECK(pending[0].rawJson.empty());  // read for delivery, which never sends it
+  CHECK(ledger.find("org-1", "e1")->rawJson == "{\"id\":\"e1\"}");
   // What the sync asks after each window: the same records, by key alone.
   CHECK(ledger.pendingKeys("org-1") == std::vector<std::string>{pending[0].key()});
   CHECK(ledger.pendingKeys("org-2").empty());

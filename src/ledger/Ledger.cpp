@@ -34,13 +34,23 @@ const char* kColumnsAfterRaw =
     " assignment_group, close_code, close_notes, attempts, last_error, first_seen_at, updated_at";
 const std::string kColumns = std::string(kColumnsBeforeRaw) + "raw_json" + kColumnsAfterRaw;
 
-// previous_fields_json for a statement that replaces or clears a record's fields: an intent with
-// no incident yet (pending, or dead after its attempts) may have been posted, so its fields are
-// kept as the earlier intent's (Ledger::observe says what follows from that).
-const std::string kEarlierIntentFields =
-    "CASE WHEN COALESCE(sys_id, '')='' AND status IN ('pending', 'dead')"
-    " THEN COALESCE(previous_fields_json, fields_json) ELSE previous_fields_json END";
-const std::string kEarlierIntentKept = " previous_fields_json=" + kEarlierIntentFields;
+// previous_fields_json for every statement that replaces or clears a record's fields, the one
+// place that decides it:
+// - a record with an incident keeps what the incident has: its fields once delivered (created or
+//   updated), else the fields it already kept (a pending update, or a dead-lettered change);
+// - a record with no incident yet whose create may have been posted (pending, or dead after its
+//   attempts, or with failed attempts: a record restored from its tombstone) keeps its fields as
+//   the earlier intent's, "{}" when they are no longer known but an attempt was made. The next
+//   create then looks its correlation_id up first, and an incident it adopts gets the current
+//   fields (IncidentSink::adoptedContent). A dead record that never had fields (unreadable when
+//   first seen) was never posted, and keeps none.
+const std::string kEarlierIntentKept =
+    " previous_fields_json=CASE"
+    " WHEN COALESCE(sys_id, '')<>'' THEN"
+    " CASE WHEN status IN ('created', 'updated') THEN fields_json ELSE previous_fields_json END"
+    " WHEN status IN ('pending', 'dead') OR attempts>0 THEN"
+    " COALESCE(previous_fields_json, fields_json, CASE WHEN attempts>0 THEN '{}' END)"
+    " ELSE previous_fields_json END";
 
 LedgerRecord readRecord(const Statement& row) {
   LedgerRecord record;
@@ -325,8 +335,8 @@ Decision Ledger::observeOne(const Observation& in, bool unseen) {
     // Still (or again) not matching and nothing was ever delivered: a skip with a fresh reason.
     // A pending (or dead) create that stops matching before it was delivered is dropped to
     // skipped. Its POST may have landed all the same: the fields it carried are kept as the
-    // earlier intent's (see below), so a later match looks the correlation_id up first and adopts
-    // that incident.
+    // earlier intent's (kEarlierIntentKept), so a later match looks the correlation_id up first
+    // and adopts that incident.
     Statement update(*db_,
                      "UPDATE evaluations SET status='skipped', operation=NULL, changed_date=?, content_hash=?," +
                          kEarlierIntentKept +
@@ -342,26 +352,18 @@ Decision Ledger::observeOne(const Observation& in, bool unseen) {
     return recordFollowUp(in, row);
 
   // The content changed: a create if no incident is known yet, else an update of it. The fields
-  // the incident has now (as last delivered) are kept to say what changed in the work note.
-  // Without an incident, an earlier intent may already have been posted: a pending or dead create
-  // (a crash, an uncertain answer before a permanent one), or one with failed attempts (a record
-  // restored from its tombstone). Its fields ("{}" when no longer known) are kept as the earlier
-  // intent's: the next create looks its correlation_id up first, and an incident it adopts then
-  // gets the current fields (IncidentSink::adoptedContent).
+  // the incident has now are kept to say what changed in the work note; without an incident, an
+  // earlier intent that may have been posted keeps its fields (kEarlierIntentKept says when).
   const Operation operation = hasIncident ? Operation::Update : Operation::Create;
-  std::string previous = row.previousFieldsJson;
-  if (row.status == RecordStatus::Created || row.status == RecordStatus::Updated) previous = row.fieldsJson;
-  const bool mayBePosted = !hasIncident && (row.status == RecordStatus::Pending ||
-                                            row.status == RecordStatus::Dead || row.attempts > 0);
-  if (mayBePosted && previous.empty()) previous = row.fieldsJson.empty() ? "{}" : row.fieldsJson;
   Statement update(*db_,
-                   "UPDATE evaluations SET status='pending', operation=?, changed_date=?, content_hash=?,"
-                   " fields_json=?, previous_fields_json=?, raw_json=?, skip_reason=?, attempts=0, last_error=NULL,"
-                   " updated_at=? WHERE org_id=? AND evaluation_id=?");
+                   "UPDATE evaluations SET status='pending', operation=?, changed_date=?, content_hash=?," +
+                       kEarlierIntentKept +
+                       ", fields_json=?, raw_json=?, skip_reason=?, attempts=0, last_error=NULL,"
+                       " updated_at=? WHERE org_id=? AND evaluation_id=?");
   update.bind(1, toString(operation)).bind(2, nonEmpty(in.changedDate)).bind(3, hash);
-  update.bind(4, in.matched ? in.fieldsJson : std::string("{}")).bind(5, nonEmpty(previous));
-  update.bind(6, nonEmpty(in.rawJson)).bind(7, in.matched ? std::nullopt : nonEmpty(in.skipReason));
-  update.bind(8, now).bind(9, in.orgId).bind(10, in.evaluationId).run();
+  update.bind(4, in.matched ? in.fieldsJson : std::string("{}"));
+  update.bind(5, nonEmpty(in.rawJson)).bind(6, in.matched ? std::nullopt : nonEmpty(in.skipReason));
+  update.bind(7, now).bind(8, in.orgId).bind(9, in.evaluationId).run();
   addHistory(in.orgId, in.evaluationId, operation == Operation::Create ? "intent-create" : "intent-update",
              in.matched ? "content changed" : "no longer matches: " + in.skipReason);
   return operation == Operation::Create ? Decision::Create : Decision::Update;
@@ -373,9 +375,8 @@ Decision Ledger::deadLetterChange(const Observation& in, const std::string& rawH
   // any, stays linked, and its fields become what it has (the replay's update says what changed);
   // a create that may have been posted keeps them as the earlier intent's.
   Statement update(*db_,
-                   "UPDATE evaluations SET status='dead', changed_date=?, content_hash=?, raw_json=?, last_error=?,"
-                   " previous_fields_json=CASE WHEN status IN ('created', 'updated') THEN fields_json ELSE " +
-                       kEarlierIntentFields + " END, updated_at=? WHERE org_id=? AND evaluation_id=?");
+                   "UPDATE evaluations SET status='dead', changed_date=?, content_hash=?, raw_json=?, last_error=?," +
+                       kEarlierIntentKept + ", updated_at=? WHERE org_id=? AND evaluation_id=?");
   update.bind(1, nonEmpty(in.changedDate)).bind(2, rawHash).bind(3, in.rawJson).bind(4, in.deadReason);
   update.bind(5, utcNowIso()).bind(6, in.orgId).bind(7, in.evaluationId).run();
   addHistory(in.orgId, in.evaluationId, "dead", in.deadReason);
@@ -504,11 +505,14 @@ std::vector<LedgerRecord> Ledger::list(const RecordFilter& filter) const {
 }
 
 std::vector<LedgerRecord> Ledger::pending(const std::string& orgId) const {
-  RecordFilter filter;
-  filter.orgId = orgId;
-  filter.status = RecordStatus::Pending;
-  filter.limit = 1 << 30;
-  return list(filter);
+  // Without the raw text, as findPending reads them: a delivery reads each again once it holds
+  // its claim, and never sends the raw text.
+  Statement query(*db_, std::string("SELECT ") + kColumnsBeforeRaw + "NULL" + kColumnsAfterRaw +
+                            " FROM evaluations WHERE status='pending' AND org_id=? ORDER BY changed_date, evaluation_id");
+  query.bind(1, orgId);
+  std::vector<LedgerRecord> records;
+  while (query.step()) records.push_back(readRecord(query));
+  return records;
 }
 
 std::vector<std::string> Ledger::pendingKeys(const std::string& orgId) const {
@@ -618,7 +622,7 @@ int Ledger::replay(const std::string& orgId, const std::string& evaluationId) {
     while (select.step()) keys.emplace_back(select.text(0), select.text(1));
   }
   // The time is ?1 so that no parameter goes unused (PostgreSQL cannot type one that is). A dead
-  // create keeps its fields as an earlier intent's (observe() says why): a POST may have landed
+  // create keeps its fields as an earlier intent's (kEarlierIntentKept): a POST may have landed
   // before it died.
   Statement update(*db_,
                    "UPDATE evaluations SET status='pending',"

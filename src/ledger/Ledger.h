@@ -103,6 +103,7 @@ class Ledger {
   // Accepts "orgId:evaluationId", a correlation_id, an evaluation id (if unique) or an incident number.
   std::optional<LedgerRecord> findByKey(const std::string& key) const;
   std::vector<LedgerRecord> list(const RecordFilter& filter) const;
+  // The org's pending records, without their raw text (as findPending reads them).
   std::vector<LedgerRecord> pending(const std::string& orgId) const;
   // The keys (orgId:evaluationId) of the same records, without reading them: the sync asks after
   // every window whether anything is left, and the records carry their raw text.

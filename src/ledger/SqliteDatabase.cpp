@@ -62,6 +62,18 @@ SqliteDatabase::SqliteDatabase(const std::string& path, Access access, int busyT
     db_ = nullptr;
     throw SqliteError("cannot open ledger " + path + ": " + message, rc);
   }
+  // A destructor does not run for a constructor that throws: a refused setting (a locked or
+  // read-only file) closes the handle here.
+  try {
+    configure(access, busyTimeoutMs);
+  } catch (...) {
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+void SqliteDatabase::configure(Access access, int busyTimeoutMs) {
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, busyTimeoutMs);
   if (access == Access::ReadOnly) {

@@ -30,6 +30,7 @@ class SqliteDatabase : public Database {
   sqlite3* handle() const { return db_; }
 
  private:
+  void configure(Access access, int busyTimeoutMs);
   void enableWal(int busyTimeoutMs);
 
   sqlite3* db_ = nullptr;

@@ -300,8 +300,9 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
   fields->set("correlation_display", "evalbridge");
 
   DeliveryOutcome outcome = DeliveryOutcome::LeftPending;
-  // An earlier intent's fields mean an earlier POST may have landed (Ledger::observe); so does a
-  // lease change since the org's sweep began (another replica may have posted it).
+  // An earlier intent's fields mean an earlier POST may have landed (kEarlierIntentKept in
+  // Ledger.cpp); so does a lease change since the org's sweep began (another replica may have
+  // posted it).
   bool lookupFirst = verifyFirst || record.attempts > 0 || !record.previousFieldsJson.empty() ||
                      mayBePosted(record.key()) || ledger_.leaseChangedDuringSweep(record.orgId);
   auto attempt = [&](int) -> AttemptVerdict {
