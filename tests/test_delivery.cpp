@@ -578,6 +578,26 @@ TEST_CASE("an incident the ledger could not record is looked up before the recor
   CHECK(d.status() == RecordStatus::Created);
 }
 
+TEST_CASE("an incident the ledger could not record is counted as left pending, then once, as adopted", "[delivery]") {
+  HeldDelivery d;
+  REQUIRE(d.intent);
+  d.fence.set(false, true);
+  const DeliveryCounts unrecorded = d.sink.deliver({d.record}, false);
+  CHECK(unrecorded.created == 0);
+  CHECK(unrecorded.leftPending == 1);
+  CHECK(unrecorded.pickupSeconds.empty());
+  CHECK(d.status() == RecordStatus::Pending);
+
+  d.fence.set(false, false);
+  const DeliveryCounts next = d.sink.deliver({d.record}, false);
+  CHECK(next.created == 0);
+  CHECK(next.adopted == 1);
+  CHECK(next.leftPending == 0);
+  CHECK(next.pickupSeconds.size() == 1);
+  CHECK(d.status() == RecordStatus::Created);
+  CHECK(postsTo(d.fixture.simulator) == 1);
+}
+
 TEST_CASE("a rescore observed while the create was out is not settled by its answer: the incident is recorded and an update follows") {
   const OutcomeCommit commit = GENERATE(OutcomeCommit::Wait, OutcomeCommit::Later);
   HeldDelivery d;

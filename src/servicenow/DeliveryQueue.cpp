@@ -43,6 +43,7 @@ DeliveryCounts DeliveryQueue::drain() {
   lock.unlock();
   sink_.flushOutcomes();
   lock.lock();
+  countRecorded();
   DeliveryCounts counts = counts_;
   counts.retries = retries_.exchange(0);
   counts_ = DeliveryCounts{};
@@ -61,20 +62,30 @@ void DeliveryQueue::deliver(const Item& item) {
     Poco::Logger::get("evalbridge.sink").error("%s: delivery stopped: %s", item.record.key(), std::string(e.what()));
     outcome = DeliveryOutcome::LeftPending;
   }
-  std::optional<double> pickedUpAfter;
-  if (namesIncident(outcome)) pickedUpAfter = secondsSince(item.record.changedDate);
+  std::optional<Recording> recording;
+  if (namesIncident(outcome)) recording = Recording{item.record.key(), outcome, secondsSince(item.record.changedDate)};
   std::lock_guard<std::mutex> lock(mutex_);
-  if (pickedUpAfter) counts_.pickupSeconds.push_back(static_cast<float>(*pickedUpAfter));
-  switch (outcome) {
-    case DeliveryOutcome::Created: ++counts_.created; break;
-    case DeliveryOutcome::Updated: ++counts_.updated; break;
-    case DeliveryOutcome::Adopted: ++counts_.adopted; break;
-    case DeliveryOutcome::Dead: ++counts_.dead; break;
-    case DeliveryOutcome::LeftPending: ++counts_.leftPending; break;
-    case DeliveryOutcome::Elsewhere: ++counts_.elsewhere; break;
-  }
+  if (recording)
+    recording_.push_back(std::move(*recording));
+  else
+    countOutcome(counts_, outcome);
   --outstanding_;
   changed_.notify_all();
+}
+
+void DeliveryQueue::countRecorded() {
+  // The outcome commits have ended: an incident the ledger could not record left its record
+  // pending (the next delivery looks it up and adopts it), so it is counted as left pending, as
+  // the ledger has it, and is not counted twice, created now and adopted then.
+  for (const Recording& recording : recording_) {
+    if (sink_.mayBePosted(recording.key)) {
+      countOutcome(counts_, DeliveryOutcome::LeftPending);
+      continue;
+    }
+    countOutcome(counts_, recording.outcome);
+    if (recording.pickedUpAfter) counts_.pickupSeconds.push_back(static_cast<float>(*recording.pickedUpAfter));
+  }
+  recording_.clear();
 }
 
 }  // namespace evalbridge

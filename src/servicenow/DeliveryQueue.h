@@ -9,6 +9,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "ledger/LedgerRecord.h"
@@ -36,7 +38,14 @@ class DeliveryQueue {
     LedgerRecord record;
     bool verifyFirst;
   };
+  // An incident named by a delivery whose outcome commit had not ended when it returned.
+  struct Recording {
+    std::string key;
+    DeliveryOutcome outcome;
+    std::optional<double> pickedUpAfter;  // seconds from the evaluation's change to its incident
+  };
   void deliver(const Item& item);
+  void countRecorded();  // after the outcome commits; mutex_ held
 
   IncidentSink& sink_;
   const size_t maxBacklog_;
@@ -44,6 +53,7 @@ class DeliveryQueue {
   std::condition_variable changed_;
   size_t outstanding_ = 0;  // submitted, not yet settled or left pending
   DeliveryCounts counts_;
+  std::vector<Recording> recording_;  // counted by drain(), once their commits have ended
   std::atomic<int> retries_{0};
 };
 

@@ -138,6 +138,17 @@ std::string describeChange(const LedgerRecord& record) {
   return note + (changes.empty() ? "; the mapped fields are unchanged." : ". Changed fields:" + changes);
 }
 
+void countOutcome(DeliveryCounts& counts, DeliveryOutcome outcome) {
+  switch (outcome) {
+    case DeliveryOutcome::Created: ++counts.created; break;
+    case DeliveryOutcome::Updated: ++counts.updated; break;
+    case DeliveryOutcome::Adopted: ++counts.adopted; break;
+    case DeliveryOutcome::Dead: ++counts.dead; break;
+    case DeliveryOutcome::LeftPending: ++counts.leftPending; break;
+    case DeliveryOutcome::Elsewhere: ++counts.elsewhere; break;
+  }
+}
+
 IncidentSink::IncidentSink(ServiceNowClient& client, Ledger& ledger, ShutdownToken& shutdown)
     : client_(client),
       ledger_(ledger),

@@ -41,6 +41,8 @@ struct DeliveryCounts {
 
 // Elsewhere: another delivery holds the record, or settled it since it was queued.
 enum class DeliveryOutcome { Created, Updated, Adopted, Dead, LeftPending, Elsewhere };
+// Adds one delivery's outcome to `counts` (not its pickup time, which each path measures).
+void countOutcome(DeliveryCounts& counts, DeliveryOutcome outcome);
 // This delivery put the record into an incident (created, updated or adopted it): what either
 // path counts as delivered and times as its pickup.
 inline bool namesIncident(DeliveryOutcome outcome) {
@@ -77,6 +79,11 @@ class IncidentSink {
   // Whether a delivery for the org is under way here (a replica drains an org before releasing it).
   bool deliveringFor(const std::string& orgId) const { return claims_.anyWithPrefix(orgId + ":"); }
 
+  // True when an incident was created or found for this record (LedgerRecord::key()) but its
+  // last outcome could not be recorded in the ledger: the record is pending, and its next create
+  // looks the correlation_id up first.
+  bool mayBePosted(const std::string& key) const;
+
   int maxConcurrency() const;
   // The threads every DeliveryQueue of this sink delivers on.
   WorkerThreads& workers() { return workers_; }
@@ -102,7 +109,6 @@ class IncidentSink {
   // pending with no failed attempt, so its next create must look first (mayBePosted).
   void rememberUnrecorded(const std::string& key);
   void forgetUnrecorded(const std::string& key);
-  bool mayBePosted(const std::string& key) const;
 
   ServiceNowClient& client_;
   Ledger& ledger_;

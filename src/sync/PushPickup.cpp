@@ -183,14 +183,11 @@ void PushPickup::deliver(Org& org, const Poco::JSON::Object& evaluation, const O
   std::atomic<int> retries{0};
   const DeliveryOutcome outcome = engine_.sink().deliverOne(*record, mayBePosted, retries);
   tally.delivery.retries += retries;
-  switch (outcome) {
-    case DeliveryOutcome::Created: ++tally.delivery.created; break;
-    case DeliveryOutcome::Updated: ++tally.delivery.updated; break;
-    case DeliveryOutcome::Adopted: ++tally.delivery.adopted; break;
-    case DeliveryOutcome::Dead: ++tally.delivery.dead; break;
-    case DeliveryOutcome::LeftPending: ++tally.delivery.leftPending; break;
-    case DeliveryOutcome::Elsewhere: ++org.unchanged; return;
+  if (outcome == DeliveryOutcome::Elsewhere) {  // the sweep has it
+    ++org.unchanged;
+    return;
   }
+  countOutcome(tally.delivery, outcome);
   if (!namesIncident(outcome)) return;
   ++org.delivered;
   // From the evaluation's own changedDate (milliseconds; the ledger keeps seconds).
