@@ -93,9 +93,10 @@ SentContent sentBy(const LedgerRecord& record) {
 }
 
 // What an incident found by correlation_id holds. A record whose content changed after an earlier
-// intent (previousFieldsJson, see Ledger::observe) may have had that intent's POST land: the
-// incident may hold those fields, so the outcome is an update to the current ones (its hash is
-// unknown, so it never equals the record's). Otherwise the found incident holds what the record has.
+// intent (previousFieldsJson, kept by kEarlierIntentKept in Ledger.cpp) may have had that intent's
+// POST land: the incident may hold those fields, so the outcome is an update to the current ones
+// (its hash is unknown, so it never equals the record's). Otherwise the found incident holds what
+// the record has.
 SentContent adoptedContent(const LedgerRecord& record) {
   if (record.previousFieldsJson.empty()) return sentBy(record);
   return {Operation::Create, record.correlationId, "", record.previousFieldsJson};
