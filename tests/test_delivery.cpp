@@ -26,6 +26,7 @@
 #include "http/ShutdownToken.h"
 #include "ledger/Ledger.h"
 #include "ledger/OrgFence.h"
+#include "servicenow/DeliveryQueue.h"
 #include "servicenow/IncidentSink.h"
 #include "servicenow/ServiceNowClient.h"
 #include "mapping/Mapping.h"
@@ -595,6 +596,32 @@ TEST_CASE("an incident the ledger could not record is counted as left pending, t
   CHECK(next.leftPending == 0);
   CHECK(next.pickupSeconds.size() == 1);
   CHECK(d.status() == RecordStatus::Created);
+  CHECK(postsTo(d.fixture.simulator) == 1);
+}
+
+// Kills: the queue asking the sink's shared memory of unrecorded incidents at drain time instead
+// of its own delivery's commit (another delivery of the record, recorded since, hid the failure).
+TEST_CASE("a queue counts its own unrecorded incident as left pending even when another delivery adopts it first",
+          "[delivery]") {
+  HeldDelivery d;
+  REQUIRE(d.intent);
+  d.fence.set(false, true);
+  DeliveryQueue queue(d.sink);
+  queue.submit({d.record}, false);
+  // The queue's POST has landed and its outcome commit has ended (refused): the claim is gone.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((postsTo(d.fixture.simulator) < 1 || d.sink.inFlight(d.record.key())) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(postsTo(d.fixture.simulator) == 1);
+  REQUIRE_FALSE(d.sink.inFlight(d.record.key()));
+
+  d.fence.set(false, false);
+  std::atomic<int> retries{0};
+  REQUIRE(d.sink.deliverOne(d.record, false, retries) == DeliveryOutcome::Adopted);
+  const DeliveryCounts counts = queue.drain();
+  CHECK(counts.created == 0);
+  CHECK(counts.leftPending == 1);
   CHECK(postsTo(d.fixture.simulator) == 1);
 }
 

@@ -4,6 +4,7 @@
 
 #include <Poco/DirectoryIterator.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -112,15 +113,19 @@ TEST_CASE("a ledger newer than the binary is refused") {
 TEST_CASE("a file that is not a ledger is refused naming it, and is not held open", "[ledger]") {
   TempDir dir;
   const std::string path = dir.write("notes.db", std::string(8192, 'x'));
-  auto openFiles = [] {
+  // This process's descriptors open on the file (or its -wal and -shm companions).
+  auto openOnIt = [&path] {
     std::size_t count = 0;
-    for (Poco::DirectoryIterator it(std::string("/proc/self/fd")), end; it != end; ++it) ++count;
+    for (Poco::DirectoryIterator it(std::string("/proc/self/fd")), end; it != end; ++it) {
+      char target[4096];
+      const ssize_t length = ::readlink(it->path().c_str(), target, sizeof target);
+      if (length > 0 && std::string(target, static_cast<std::size_t>(length)).rfind(path, 0) == 0) ++count;
+    }
     return count;
   };
-  const std::size_t before = openFiles();
   for (int i = 0; i < 5; ++i)
     CHECK_THROWS_WITH(SqliteDatabase(path), Catch::Contains(path) && Catch::Contains("not a database"));
-  CHECK(openFiles() == before);
+  CHECK(openOnIt() == 0);
 }
 
 TEST_CASE("a failing migration leaves no trace") {
@@ -326,6 +331,40 @@ TEST_CASE("a known evaluation whose newer content cannot be mapped goes to the d
   CHECK(ledger.find("org-1", "lean")->status == RecordStatus::Dead);
   CHECK(countRows(place, "skipped_records") == 0);
   CHECK(ledger.history("org-1", "lean").back().event == "dead");
+}
+
+// Kills: the earlier intent's fields kept only for a record with failed attempts, or only for a
+// delivered record that names a sys_id (each would let the next create post without a lookup).
+TEST_CASE("a changed record keeps an earlier intent's fields for every create that may have been posted",
+          "[ledger]") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  Ledger ledger(place.location, place.password);
+  const std::string v2 = "2026-11-02T00:00:00Z";
+
+  SECTION("a record dead from first sight, whose fields were never known") {
+    Observation unreadable = skipped("e1");
+    unreadable.skipReason.clear();
+    unreadable.deadReason = "export: not a JSON object";
+    REQUIRE(ledger.observe({unreadable})[0] == Decision::Dead);
+    REQUIRE(ledger.observe({matched("e1", R"({"a":"2"})", v2)})[0] == Decision::Create);
+    const auto record = ledger.find("org-1", "e1");
+    CHECK(record->previousFieldsJson == "{}");  // so its create looks the correlation_id up first
+    CHECK(record->fieldsJson == R"({"a":"2"})");
+  }
+  SECTION("a delivered record whose answer named no sys_id") {
+    ledger.observe({matched("e1", R"({"a":"1"})")});
+    ledger.markDelivered("org-1", "e1", IncidentRef{"", "INC1", "1", "2026-11-01 00:00:01", 0});
+    REQUIRE(ledger.find("org-1", "e1")->status == RecordStatus::Created);
+    REQUIRE(ledger.observe({matched("e1", R"({"a":"2"})", v2)})[0] == Decision::Create);
+    CHECK(ledger.find("org-1", "e1")->previousFieldsJson == R"({"a":"1"})");
+  }
+  SECTION("a pending create that stopped matching, then matches again") {
+    ledger.observe({matched("e1", R"({"a":"1"})")});
+    REQUIRE(ledger.observe({skipped("e1", "score 90 not lt 70", v2)})[0] == Decision::Skip);
+    REQUIRE(ledger.observe({matched("e1", R"({"a":"3"})", "2026-11-03T00:00:00Z")})[0] == Decision::Create);
+    CHECK(ledger.find("org-1", "e1")->previousFieldsJson == R"({"a":"1"})");
+  }
 }
 
 TEST_CASE("stats count every record by org and status") {

@@ -36,20 +36,21 @@ const std::string kColumns = std::string(kColumnsBeforeRaw) + "raw_json" + kColu
 
 // previous_fields_json for every statement that replaces or clears a record's fields, the one
 // place that decides it:
-// - a record with an incident keeps what the incident has: its fields once delivered (created or
-//   updated), else the fields it already kept (a pending update, or a dead-lettered change);
-// - a record with no incident yet whose create may have been posted (pending, or dead after its
-//   attempts, or with failed attempts: a record restored from its tombstone) keeps its fields as
-//   the earlier intent's, "{}" when they are no longer known but an attempt was made. The next
-//   create then looks its correlation_id up first, and an incident it adopts gets the current
-//   fields (IncidentSink::adoptedContent). A dead record that never had fields (unreadable when
-//   first seen) was never posted, and keeps none.
+// - a record delivered (created or updated) keeps what its incident has: its fields;
+// - any other record with an incident keeps the fields it already kept (a pending update, or a
+//   dead-lettered change: what the incident has);
+// - a record with no incident yet whose create may have been posted keeps its fields as the
+//   earlier intent's, "{}" when they are not known. That is any pending or dead record (a crash or
+//   an uncertain answer, then a permanent one), and any with failed attempts (a record restored
+//   from its tombstone). The next create then looks its correlation_id up first, and an incident
+//   it adopts gets the current fields (IncidentSink::adoptedContent). A record dead from first
+//   sight (unreadable) was never posted; it is marked all the same, which costs its first create
+//   one lookup, because a row an older evalbridge left can look the same after a prune.
 const std::string kEarlierIntentKept =
     " previous_fields_json=CASE"
-    " WHEN COALESCE(sys_id, '')<>'' THEN"
-    " CASE WHEN status IN ('created', 'updated') THEN fields_json ELSE previous_fields_json END"
-    " WHEN status IN ('pending', 'dead') OR attempts>0 THEN"
-    " COALESCE(previous_fields_json, fields_json, CASE WHEN attempts>0 THEN '{}' END)"
+    " WHEN status IN ('created', 'updated') THEN fields_json"
+    " WHEN COALESCE(sys_id, '')<>'' THEN previous_fields_json"
+    " WHEN status IN ('pending', 'dead') OR attempts>0 THEN COALESCE(previous_fields_json, fields_json, '{}')"
     " ELSE previous_fields_json END";
 
 LedgerRecord readRecord(const Statement& row) {

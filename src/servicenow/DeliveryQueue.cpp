@@ -40,10 +40,13 @@ DeliveryCounts DeliveryQueue::drain() {
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [this] { return outstanding_ == 0; });
   // Settled means in the ledger: the caller reads it next (what is left pending, the checkpoint).
+  // The incidents named so far are counted once their commits have ended.
+  std::vector<Recording> named;
+  named.swap(recording_);
   lock.unlock();
   sink_.flushOutcomes();
   lock.lock();
-  countRecorded();
+  count(named);
   DeliveryCounts counts = counts_;
   counts.retries = retries_.exchange(0);
   counts_ = DeliveryCounts{};
@@ -52,8 +55,9 @@ DeliveryCounts DeliveryQueue::drain() {
 
 void DeliveryQueue::deliver(const Item& item) {
   DeliveryOutcome outcome;
+  auto unrecorded = std::make_shared<std::atomic<bool>>(false);
   try {
-    outcome = sink_.deliverOne(item.record, item.verifyFirst, retries_, OutcomeCommit::Later);
+    outcome = sink_.deliverOne(item.record, item.verifyFirst, retries_, OutcomeCommit::Later, unrecorded);
   } catch (const Poco::Exception& e) {
     // Anything unexpected (e.g. the ledger itself failing) leaves the record pending.
     Poco::Logger::get("evalbridge.sink").error("%s: delivery stopped: %s", item.record.key(), e.displayText());
@@ -63,7 +67,7 @@ void DeliveryQueue::deliver(const Item& item) {
     outcome = DeliveryOutcome::LeftPending;
   }
   std::optional<Recording> recording;
-  if (namesIncident(outcome)) recording = Recording{item.record.key(), outcome, secondsSince(item.record.changedDate)};
+  if (namesIncident(outcome)) recording = Recording{outcome, std::move(unrecorded), secondsSince(item.record.changedDate)};
   std::lock_guard<std::mutex> lock(mutex_);
   if (recording)
     recording_.push_back(std::move(*recording));
@@ -73,19 +77,18 @@ void DeliveryQueue::deliver(const Item& item) {
   changed_.notify_all();
 }
 
-void DeliveryQueue::countRecorded() {
-  // The outcome commits have ended: an incident the ledger could not record left its record
+void DeliveryQueue::count(const std::vector<Recording>& recordings) {
+  // Their outcome commits have ended: an incident the ledger could not record left its record
   // pending (the next delivery looks it up and adopts it), so it is counted as left pending, as
-  // the ledger has it, and is not counted twice, created now and adopted then.
-  for (const Recording& recording : recording_) {
-    if (sink_.mayBePosted(recording.key)) {
+  // the ledger has it, not as created now and adopted then.
+  for (const Recording& recording : recordings) {
+    if (*recording.unrecorded) {
       countOutcome(counts_, DeliveryOutcome::LeftPending);
       continue;
     }
     countOutcome(counts_, recording.outcome);
     if (recording.pickedUpAfter) counts_.pickupSeconds.push_back(static_cast<float>(*recording.pickedUpAfter));
   }
-  recording_.clear();
 }
 
 }  // namespace evalbridge

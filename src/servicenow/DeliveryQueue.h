@@ -10,7 +10,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <string>
 #include <vector>
 
 #include "ledger/LedgerRecord.h"
@@ -40,12 +39,12 @@ class DeliveryQueue {
   };
   // An incident named by a delivery whose outcome commit had not ended when it returned.
   struct Recording {
-    std::string key;
     DeliveryOutcome outcome;
+    UnrecordedFlag unrecorded;            // set if that commit fails
     std::optional<double> pickedUpAfter;  // seconds from the evaluation's change to its incident
   };
   void deliver(const Item& item);
-  void countRecorded();  // after the outcome commits; mutex_ held
+  void count(const std::vector<Recording>& recordings);  // after their commits; mutex_ held
 
   IncidentSink& sink_;
   const size_t maxBacklog_;

@@ -195,13 +195,15 @@ void IncidentSink::recordDelivered(const LedgerRecord& record, const IncidentRef
   // where its incident is (a second delivery would find it pending and post).
   // What was done is logged once it is recorded, as when the worker waits (a paused replica that
   // wakes without its lease reports no creation: the fence refuses the outcome).
-  auto committed = [this, key, done, number = incident.number, claim = settle.claim](std::exception_ptr error) {
+  auto committed = [this, key, done, number = incident.number, claim = settle.claim,
+                    unrecorded = settle.unrecorded](std::exception_ptr error) {
     if (!error) {
       forgetUnrecorded(key);
       logger().information("%s: %s", key, done);
       return;
     }
     rememberUnrecorded(key);
+    if (unrecorded) *unrecorded = true;
     std::string why = "unknown error";
     try {
       std::rethrow_exception(error);
@@ -231,10 +233,10 @@ DeliveryCounts IncidentSink::deliver(const std::vector<LedgerRecord>& records, b
 }
 
 DeliveryOutcome IncidentSink::deliverOne(const LedgerRecord& queued, bool verifyFirst, std::atomic<int>& retries,
-                                         OutcomeCommit commit) {
+                                         OutcomeCommit commit, UnrecordedFlag unrecorded) {
   auto claim = claims_.tryClaim(queued.key());
   if (!claim) return DeliveryOutcome::Elsewhere;
-  const Settle settle{commit, std::make_shared<DeliveryClaims::Claim>(std::move(*claim))};
+  const Settle settle{commit, std::make_shared<DeliveryClaims::Claim>(std::move(*claim)), std::move(unrecorded)};
   // As the ledger has it now: a delivery that held the claim before may have settled it, and a
   // rescore may have changed what is to be sent.
   const std::optional<LedgerRecord> current = ledger_.findPending(queued.orgId, queued.evaluationId);

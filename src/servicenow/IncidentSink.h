@@ -55,6 +55,9 @@ inline bool namesIncident(DeliveryOutcome outcome) {
 // IncidentSink::flushOutcomes() waits for it). Later lets a worker start its next request instead
 // of waiting for a commit that gathers other workers' outcomes.
 enum class OutcomeCommit { Wait, Later };
+// Set when a Later commit has failed: the incident this one delivery named is not in the ledger
+// (its record stays pending). Read once IncidentSink::flushOutcomes() has returned.
+using UnrecordedFlag = std::shared_ptr<std::atomic<bool>>;
 
 class IncidentSink {
  public:
@@ -70,7 +73,7 @@ class IncidentSink {
   // again from the ledger, so a record queued twice (by the sweep and the push path, or by two
   // windows) is delivered once: the second finds it claimed, or no longer pending.
   DeliveryOutcome deliverOne(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries,
-                             OutcomeCommit commit = OutcomeCommit::Wait);
+                             OutcomeCommit commit = OutcomeCommit::Wait, UnrecordedFlag unrecorded = nullptr);
   // Waits until every outcome a Later delivery left committing has been committed (or failed).
   void flushOutcomes();
 
@@ -79,21 +82,17 @@ class IncidentSink {
   // Whether a delivery for the org is under way here (a replica drains an org before releasing it).
   bool deliveringFor(const std::string& orgId) const { return claims_.anyWithPrefix(orgId + ":"); }
 
-  // True when an incident was created or found for this record (LedgerRecord::key()) but its
-  // last outcome could not be recorded in the ledger: the record is pending, and its next create
-  // looks the correlation_id up first.
-  bool mayBePosted(const std::string& key) const;
-
   int maxConcurrency() const;
   // The threads every DeliveryQueue of this sink delivers on.
   WorkerThreads& workers() { return workers_; }
 
  private:
-  // How one delivery records an incident: its commit mode, and its claim, which a Later commit
-  // keeps until the write has ended.
+  // How one delivery records an incident: its commit mode, its claim, which a Later commit keeps
+  // until the write has ended, and the caller's flag for a Later commit that fails (may be null).
   struct Settle {
     OutcomeCommit commit;
     std::shared_ptr<DeliveryClaims::Claim> claim;
+    UnrecordedFlag unrecorded;
   };
   DeliveryOutcome create(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries, const Settle& settle);
   DeliveryOutcome update(const LedgerRecord& record, std::atomic<int>& retries, const Settle& settle);
@@ -109,6 +108,7 @@ class IncidentSink {
   // pending with no failed attempt, so its next create must look first (mayBePosted).
   void rememberUnrecorded(const std::string& key);
   void forgetUnrecorded(const std::string& key);
+  bool mayBePosted(const std::string& key) const;
 
   ServiceNowClient& client_;
   Ledger& ledger_;
