@@ -143,6 +143,33 @@ TEST_CASE("two incidents with one correlation_id are reported with their numbers
   CHECK(record->lastError.find("INC0010001, INC0010002") != std::string::npos);
 }
 
+// Kills: a 2xx answer without the incident's sys_id recorded as the incident (the ledger could
+// not follow it: its next change would be posted as a new incident).
+TEST_CASE("a create answered without the incident's sys_id is looked up and the incident adopted with it",
+          "[delivery]") {
+  BridgeFixture fixture;
+  sim::FaultRule noSysId;
+  noSysId.server = "servicenow";
+  noSysId.method = "POST";
+  noSysId.kind = "poisonBody";  // the incident is created; its answer names no sys_id
+  noSysId.poison = R"({"result":{"number":"INC0099999","state":"1"}})";
+  noSysId.count = 1;
+  fixture.simulator.addFault(noSysId);
+  Config config = loadConfig(fixture.configPath());
+  auto reports = syncOnce(config);
+  CHECK(reports[0].delivery.adopted == 1);
+  Ledger ledger(config.ledgerPath);
+  RecordFilter created;
+  created.status = RecordStatus::Created;
+  const auto records = ledger.list(created);
+  REQUIRE_FALSE(records.empty());
+  for (const auto& record : records) {
+    CHECK_FALSE(record.incident.sysId.empty());
+    CHECK(record.incident.number != "INC0099999");
+  }
+  for (const auto& [correlationId, count] : test::incidentsByCorrelation(fixture.simulator)) CHECK(count == 1);
+}
+
 TEST_CASE("sys_mod_count is kept from create, from an ambiguous create's lookup, and from a patch") {
   BridgeFixture fixture;
   sim::FaultRule ambiguous;

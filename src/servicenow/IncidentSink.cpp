@@ -38,10 +38,20 @@ Poco::JSON::Object::Ptr answerOf(const HttpResponse& response) {
   }
 }
 
+// The incident a 2xx answer names. Without its sys_id the ledger could not follow it (a later
+// change would be posted as a new incident), so such an answer is uncertain as well: the caller
+// looks up before posting again, and adopts the incident with its sys_id.
+Incident namedIncident(const Poco::JSON::Object::Ptr& result, const std::string& answer) {
+  Incident incident = incidentFromJson(result);
+  if (incident.sysId.empty()) throw TransientError(answer + " without the incident's sys_id");
+  return incident;
+}
+
 Incident incidentOf(const HttpResponse& response) {
+  const std::string answer = "ServiceNow answered " + std::to_string(response.status);
   auto result = answerOf(response)->getObject("result");
-  if (!result) throw TransientError("ServiceNow answered " + std::to_string(response.status) + " without a result object");
-  return incidentFromJson(result);
+  if (!result) throw TransientError(answer + " without a result object");
+  return namedIncident(result, answer);
 }
 
 IncidentRef refOf(const Incident& incident) {
@@ -274,7 +284,7 @@ IncidentSink::Lookup IncidentSink::lookUp(const LedgerRecord& record, const Sett
     if (matches == 0) {
       lookup.none = true;
     } else if (matches == 1) {
-      Incident incident = incidentFromJson(result->getObject(0));
+      Incident incident = namedIncident(result->getObject(0), "lookup: ServiceNow answered 200");
       const SentContent held = adoptedContent(record);
       recordDelivered(record, refOf(incident), held, settle,
                       "adopted existing incident " + incident.number + " (found by correlation_id)" +
