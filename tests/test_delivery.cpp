@@ -143,56 +143,54 @@ TEST_CASE("two incidents with one correlation_id are reported with their numbers
   CHECK(record->lastError.find("INC0010001, INC0010002") != std::string::npos);
 }
 
+namespace {
+
+// One `sync --once` whose first ServiceNow POST meets `fault` and is settled by adopting the
+// incident it made; returns the records created.
+std::vector<LedgerRecord> createdAfterFirstPostAdopted(BridgeFixture& fixture, sim::FaultRule fault) {
+  fault.server = "servicenow";
+  fault.method = "POST";
+  fault.count = 1;
+  fixture.simulator.addFault(fault);
+  const Config config = loadConfig(fixture.configPath());
+  const auto reports = syncOnce(config);
+  CHECK(reports[0].delivery.adopted == 1);
+  Ledger ledger(config.ledgerPath);
+  RecordFilter created;
+  created.status = RecordStatus::Created;
+  auto records = ledger.list(created);
+  REQUIRE_FALSE(records.empty());
+  CHECK(test::incidentsByCorrelation(fixture.simulator).size() == records.size());
+  for (const auto& [correlationId, count] : test::incidentsByCorrelation(fixture.simulator)) CHECK(count == 1);
+  return records;
+}
+
+}  // namespace
+
 // Kills: a 2xx answer without the incident's sys_id recorded as the incident (the ledger could
 // not follow it: its next change would be posted as a new incident).
 TEST_CASE("a create answered without the incident's sys_id is looked up and the incident adopted with it",
           "[delivery]") {
   BridgeFixture fixture;
   sim::FaultRule noSysId;
-  noSysId.server = "servicenow";
-  noSysId.method = "POST";
   noSysId.kind = "poisonBody";  // the incident is created; its answer names no sys_id
   noSysId.poison = R"({"result":{"number":"INC0099999","state":"1"}})";
-  noSysId.count = 1;
-  fixture.simulator.addFault(noSysId);
-  Config config = loadConfig(fixture.configPath());
-  auto reports = syncOnce(config);
-  CHECK(reports[0].delivery.adopted == 1);
-  Ledger ledger(config.ledgerPath);
-  RecordFilter created;
-  created.status = RecordStatus::Created;
-  const auto records = ledger.list(created);
-  REQUIRE_FALSE(records.empty());
-  for (const auto& record : records) {
+  for (const auto& record : createdAfterFirstPostAdopted(fixture, noSysId)) {
     CHECK_FALSE(record.incident.sysId.empty());
     CHECK(record.incident.number != "INC0099999");
   }
-  for (const auto& [correlationId, count] : test::incidentsByCorrelation(fixture.simulator)) CHECK(count == 1);
 }
 
 TEST_CASE("sys_mod_count is kept from create, from an ambiguous create's lookup, and from a patch") {
   BridgeFixture fixture;
-  sim::FaultRule ambiguous;
-  ambiguous.server = "servicenow";
-  ambiguous.method = "POST";
-  ambiguous.kind = "ambiguous";
-  ambiguous.count = 1;
-  fixture.simulator.addFault(ambiguous);
   Config config = loadConfig(fixture.configPath());
-  auto reports = syncOnce(config);
-  CHECK(reports[0].delivery.adopted == 1);
-  {
-    Ledger ledger(config.ledgerPath);
-    RecordFilter created;
-    created.status = RecordStatus::Created;
-    auto records = ledger.list(created);
-    REQUIRE_FALSE(records.empty());
-    for (const auto& record : records) CHECK(record.incident.modCount == 0);
-  }
+  sim::FaultRule ambiguous;
+  ambiguous.kind = "ambiguous";
+  for (const auto& record : createdAfterFirstPostAdopted(fixture, ambiguous)) CHECK(record.incident.modCount == 0);
   Poco::JSON::Object::Ptr evaluation;
   Observation observation = firstMatching(fixture, &evaluation);
   fixture.simulator.rescore("acme-us", observation.evaluationId, 10, "2026-11-20T00:00:00Z");
-  reports = syncOnce(config);
+  const auto reports = syncOnce(config);
   CHECK(reports[0].delivery.updated == 1);
   Ledger ledger(config.ledgerPath);
   auto record = ledger.find(observation.orgId, observation.evaluationId);
