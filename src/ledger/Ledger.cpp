@@ -509,7 +509,8 @@ std::vector<LedgerRecord> Ledger::pending(const std::string& orgId) const {
   // Without the raw text, as findPending reads them: a delivery reads each again once it holds
   // its claim, and never sends the raw text.
   Statement query(*db_, std::string("SELECT ") + kColumnsBeforeRaw + "NULL" + kColumnsAfterRaw +
-                            " FROM evaluations WHERE status='pending' AND org_id=? ORDER BY changed_date, evaluation_id");
+                            " FROM evaluations WHERE status='pending' AND org_id=?"
+                            " ORDER BY changed_date, evaluation_id");
   query.bind(1, orgId);
   std::vector<LedgerRecord> records;
   while (query.step()) records.push_back(readRecord(query));

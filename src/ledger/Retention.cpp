@@ -36,8 +36,9 @@ const std::string kOldHistory =
 
 // A record whose incident exists, or whose create may have reached ServiceNow (failed attempts, or
 // an earlier intent's fields kept: kEarlierIntentKept in Ledger.cpp), keeps a tombstone
-// (db/003_retention.sql) from which Ledger::observe restores it if the evaluation comes back. The tombstone has no fields:
-// a create that may have landed keeps at least one attempt, so it is looked up before a POST.
+// (db/003_retention.sql) from which Ledger::observe restores it if the evaluation comes back. The
+// tombstone has no fields: a create that may have landed keeps at least one attempt, so it is
+// looked up before a POST.
 const char* kTombstone =
     "INSERT INTO pruned_records (org_id, evaluation_id, org_name, status, correlation_id, changed_date,"
     " content_hash, sys_id, incident_number, incident_state, incident_updated_on, incident_mod_count, attempts,"

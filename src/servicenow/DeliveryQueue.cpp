@@ -67,7 +67,8 @@ void DeliveryQueue::deliver(const Item& item) {
     outcome = DeliveryOutcome::LeftPending;
   }
   std::optional<Recording> recording;
-  if (namesIncident(outcome)) recording = Recording{outcome, std::move(unrecorded), secondsSince(item.record.changedDate)};
+  if (namesIncident(outcome))
+    recording = Recording{outcome, std::move(unrecorded), secondsSince(item.record.changedDate)};
   std::lock_guard<std::mutex> lock(mutex_);
   if (recording)
     recording_.push_back(std::move(*recording));
