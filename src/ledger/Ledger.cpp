@@ -33,6 +33,8 @@ const char* kColumnsAfterRaw =
     ", skip_reason, sys_id, incident_number, incident_state, incident_updated_on, incident_mod_count,"
     " assignment_group, close_code, close_notes, attempts, last_error, first_seen_at, updated_at";
 const std::string kColumns = std::string(kColumnsBeforeRaw) + "raw_json" + kColumnsAfterRaw;
+// The same without the raw text (several KB that delivery never sends): what a delivery reads.
+const std::string kColumnsWithoutRaw = std::string(kColumnsBeforeRaw) + "NULL" + kColumnsAfterRaw;
 
 // previous_fields_json for every statement that replaces or clears a record's fields, the one
 // place that decides it:
@@ -459,7 +461,7 @@ std::optional<LedgerRecord> Ledger::find(const std::string& orgId, const std::st
 std::optional<LedgerRecord> Ledger::findPending(const std::string& orgId, const std::string& evaluationId) const {
   // The full rows alone (a lean skip, buffered or not, is never pending), without the raw text
   // (several KB that delivery never sends).
-  Statement query(*db_, std::string("SELECT ") + kColumnsBeforeRaw + "NULL" + kColumnsAfterRaw +
+  Statement query(*db_, "SELECT " + kColumnsWithoutRaw +
                             " FROM evaluations WHERE org_id=? AND evaluation_id=? AND status='pending'");
   query.bind(1, orgId).bind(2, evaluationId);
   if (!query.step()) return std::nullopt;
@@ -508,7 +510,7 @@ std::vector<LedgerRecord> Ledger::list(const RecordFilter& filter) const {
 std::vector<LedgerRecord> Ledger::pending(const std::string& orgId) const {
   // Without the raw text, as findPending reads them: a delivery reads each again once it holds
   // its claim, and never sends the raw text.
-  Statement query(*db_, std::string("SELECT ") + kColumnsBeforeRaw + "NULL" + kColumnsAfterRaw +
+  Statement query(*db_, "SELECT " + kColumnsWithoutRaw +
                             " FROM evaluations WHERE status='pending' AND org_id=?"
                             " ORDER BY changed_date, evaluation_id");
   query.bind(1, orgId);
