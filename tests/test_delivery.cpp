@@ -181,6 +181,53 @@ TEST_CASE("a create answered without the incident's sys_id is looked up and the 
   }
 }
 
+// Kills: a PATCH's 200 without the incident's sys_id refused like a create's (the update is sent
+// again until its budget ends, then left pending), the answer's missing number left out of the
+// history, and an answer naming another incident believed.
+TEST_CASE("an update answered without the incident's sys_id is recorded against the incident it patched",
+          "[delivery]") {
+  BridgeFixture fixture;
+  const Config config = loadConfig(fixture.configPath());
+  syncOnce(config);
+  const Observation observation = firstMatching(fixture);
+  const auto created = Ledger(config.ledgerPath).find(observation.orgId, observation.evaluationId);
+  REQUIRE(created);
+  REQUIRE(created->status == RecordStatus::Created);
+  fixture.simulator.rescore("acme-us", observation.evaluationId, 10, "2026-11-20T00:00:00Z");
+  sim::FaultRule answer;
+  answer.server = "servicenow";
+  answer.method = "PATCH";
+  answer.kind = "poisonBody";  // the incident is updated; the first answer is replaced
+  answer.count = 1;
+  int expectedPatches = 1;
+  SECTION("an answer naming neither sys_id nor number is believed: one PATCH") {
+    answer.poison = R"({"result":{"state":"2"}})";
+  }
+  SECTION("an answer naming another incident is not: the PATCH is sent again") {
+    answer.poison = R"({"result":{"sys_id":"0123456789abcdef0123456789abcdef","number":"INC0099999","state":"2"}})";
+    expectedPatches = 2;
+  }
+  fixture.simulator.addFault(answer);
+
+  const auto reports = syncOnce(config);
+  CHECK(reports[0].delivery.updated == 1);
+  CHECK(reports[0].delivery.retries == expectedPatches - 1);
+  int patches = 0;
+  for (const auto& request : fixture.simulator.requests())
+    if (request.server == "servicenow" && request.method == "PATCH") ++patches;
+  CHECK(patches == expectedPatches);
+  Ledger ledger(config.ledgerPath);
+  const auto updated = ledger.find(observation.orgId, observation.evaluationId);
+  REQUIRE(updated);
+  CHECK(updated->status == RecordStatus::Updated);
+  CHECK(updated->incident.sysId == created->incident.sysId);
+  CHECK(updated->incident.number == created->incident.number);
+  const auto history = ledger.history(observation.orgId, observation.evaluationId);
+  REQUIRE_FALSE(history.empty());
+  CHECK(history.back().event == "updated");
+  CHECK_THAT(history.back().detail, Catch::StartsWith(created->incident.number + " (sys_id " + created->incident.sysId));
+}
+
 TEST_CASE("sys_mod_count is kept from create, from an ambiguous create's lookup, and from a patch") {
   BridgeFixture fixture;
   Config config = loadConfig(fixture.configPath());

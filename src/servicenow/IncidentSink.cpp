@@ -47,11 +47,30 @@ Incident namedIncident(const Poco::JSON::Object::Ptr& result, const std::string&
   return incident;
 }
 
-Incident incidentOf(const HttpResponse& response) {
-  const std::string answer = "ServiceNow answered " + std::to_string(response.status);
+Poco::JSON::Object::Ptr resultOf(const HttpResponse& response, const std::string& answer) {
   auto result = answerOf(response)->getObject("result");
   if (!result) throw TransientError(answer + " without a result object");
-  return namedIncident(result, answer);
+  return result;
+}
+
+// The incident a create's answer names.
+Incident incidentOf(const HttpResponse& response) {
+  const std::string answer = "ServiceNow answered " + std::to_string(response.status);
+  return namedIncident(resultOf(response, answer), answer);
+}
+
+// The incident a PATCH's answer names. The request's URL named the incident, so an answer that
+// omits its sys_id (or number) still confirms that one: what it omits is kept as the ledger knows
+// it. An answer naming another incident is not believed, and the PATCH, being idempotent, is sent
+// again.
+Incident patchedIncident(const HttpResponse& response, const IncidentRef& patched) {
+  const std::string answer = "ServiceNow answered " + std::to_string(response.status);
+  Incident incident = incidentFromJson(resultOf(response, answer));
+  if (incident.sysId.empty()) incident.sysId = patched.sysId;
+  if (incident.sysId != patched.sysId)
+    throw TransientError(answer + " naming incident sys_id " + incident.sysId + " to a PATCH of " + patched.sysId);
+  if (incident.number.empty()) incident.number = patched.number;
+  return incident;
 }
 
 IncidentRef refOf(const Incident& incident) {
@@ -394,8 +413,7 @@ DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int
     // (a repeated work note is the worst case).
     HttpResponse response = client_.patch(record.incident.sysId, *fields, [&] { ledger_.checkFence(record.orgId); });
     if (response.status == 200) {
-      Incident incident = incidentOf(response);
-      if (incident.sysId.empty()) incident.sysId = record.incident.sysId;
+      Incident incident = patchedIncident(response, record.incident);
       recordDelivered(record, refOf(incident), sentBy(record), settle, "updated incident " + record.incident.number);
       outcome = DeliveryOutcome::Updated;
       return AttemptVerdict::done();
