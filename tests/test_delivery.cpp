@@ -823,3 +823,26 @@ TEST_CASE("an outcome for a correlation_id the record no longer follows is kept 
   CHECK(history.back().event == "updated");  // what was sent, not what the record does now
   CHECK(history.back().detail.find("INC1 (sys_id sys-1) for " + closed.correlationId) == 0);
 }
+
+// Kills: an update's work note listing every field as changed from "" when the fields an earlier
+// request wrote are unknown (an adoption after a lost answer), and listing unchanged fields.
+TEST_CASE("an update's work note names changed fields, or the current ones when the earlier ones are unknown") {
+  LedgerRecord record;
+  record.changedDate = "2026-11-20T00:00:00Z";
+  record.fieldsJson = R"({"short_description":"QA failed","urgency":"2"})";
+  SECTION("earlier fields known: only what changed, from what to what") {
+    record.previousFieldsJson = R"j({"short_description":"QA failed (old)","urgency":"2"})j";
+    const std::string note = describeChange(record);
+    CHECK_THAT(note, Catch::StartsWith("evalbridge: the evaluation changed in Genesys Cloud (changedDate 2026-11-20T00:00:00Z)"));
+    CHECK_THAT(note, Catch::Contains("\n- short_description: \"QA failed (old)\" -> \"QA failed\""));
+    CHECK_THAT(note, !Catch::Contains("urgency"));
+  }
+  SECTION("earlier fields unknown: the current fields, none said to change from nothing") {
+    record.previousFieldsJson = "{}";
+    const std::string note = describeChange(record);
+    CHECK_THAT(note, Catch::Contains("what it wrote is not known"));
+    CHECK_THAT(note, Catch::Contains("\n- short_description: \"QA failed\""));
+    CHECK_THAT(note, Catch::Contains("\n- urgency: \"2\""));
+    CHECK_THAT(note, !Catch::Contains("->"));
+  }
+}

@@ -159,6 +159,15 @@ std::string describeChange(const LedgerRecord& record) {
     return note + " and no longer matches the mapping (" + record.skipReason +
            "). The incident is left open for a person to decide.";
   }
+  if (before->size() == 0) {
+    // No earlier fields to compare with: an incident adopted after a request whose answer was
+    // lost, when that request's fields are unknown (kEarlierIntentKept's '{}' in Ledger.cpp). Each
+    // field would read as changed from "", so the note lists the current fields instead.
+    std::string set;
+    for (const auto& [key, value] : *now) set += "\n- " + key + ": \"" + value.toString() + "\"";
+    return "evalbridge: an earlier request for this evaluation may have written this incident, and what it wrote is "
+           "not known (its answer was lost). The evaluation's current mapped fields:" + set;
+  }
   std::string changes;
   for (const auto& [key, value] : *now) {
     std::string was = fieldText(before, key);
