@@ -329,26 +329,37 @@ TEST_CASE("nothing is dropped: exported = created + updated + skipped + dead + p
   CHECK(dead == 2);
 }
 
+namespace {
+
+// Rewrites the fixture's config to authenticate to ServiceNow with OAuth (`grant`), the client
+// secret read from oauth.secret (the password grant's password from sn.secret).
+void useOAuth(BridgeFixture& fixture, const std::string& grant) {
+  const auto& sn = fixture.simulator.options().servicenow;
+  std::string auth = R"("auth": { "type": "oauth", "grant": ")" + grant + R"(", "clientId": ")" + sn.oauthClientId +
+                     R"(", "clientSecret": "${file:oauth.secret}")";
+  if (grant == "password") auth += R"(, "username": ")" + sn.username + R"(", "password": "${file:sn.secret}")";
+  auth += " }";
+  // writeConfig's basic auth block is replaced by the OAuth one.
+  fixture.writeConfig();
+  std::string text;
+  {
+    std::ifstream in(fixture.configPath());
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto from = text.find("\"auth\"");
+  auto to = text.find("\" }", from) + 2;
+  text.replace(from, to - from + 1, auth);
+  test::writeText(fixture.configPath(), text);
+}
+
+}  // namespace
+
 TEST_CASE("OAuth against the simulated instance: every table call carries a Bearer token from oauth_token.do") {
   BridgeFixture fixture;
   const auto& sn = fixture.simulator.options().servicenow;
   test::writeText(fixture.dir.file("oauth.secret"), sn.oauthClientSecret);
   for (const std::string grant : {"client_credentials", "password"}) {
-    std::string auth = R"("auth": { "type": "oauth", "grant": ")" + grant + R"(", "clientId": ")" + sn.oauthClientId +
-                       R"(", "clientSecret": "${file:oauth.secret}")";
-    if (grant == "password") auth += R"(, "username": ")" + sn.username + R"(", "password": "${file:sn.secret}")";
-    auth += " }";
-    // writeConfig's basic auth block is replaced by the OAuth one.
-    fixture.writeConfig();
-    std::string text;
-    {
-      std::ifstream in(fixture.configPath());
-      text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-    auto from = text.find("\"auth\"");
-    auto to = text.find("\" }", from) + 2;
-    text.replace(from, to - from + 1, auth);
-    test::writeText(fixture.configPath(), text);
+    useOAuth(fixture, grant);
     fixture.simulator.clearRequests();
     // The second pass has nothing new to create: a rescore gives it a PATCH to send.
     if (grant == "password") fixture.simulator.rescore("acme-us", firstMatching(fixture).evaluationId, 5, "2026-11-20T00:00:00Z");
@@ -374,6 +385,68 @@ TEST_CASE("OAuth against the simulated instance: every table call carries a Bear
   }
   CHECK(fixture.simulator.incidents().size() ==
         test::expectedCorrelationIds(fixture.simulator, fixture.dir.file("mapping.json")).size());
+}
+
+// Kills: a 401 (or a refused OAuth token request) dead-lettering each record in turn (each then
+// needs `ledger replay`), and deliveries that go on asking after ServiceNow refused the bridge (a
+// password grant repeated with a wrong secret can lock the account out).
+TEST_CASE("ServiceNow refusing evalbridge's credentials leaves every record pending, is asked once, and delivers "
+          "once the credentials are fixed", "[delivery]") {
+  BridgeFixture fixture;
+  const auto& sn = fixture.simulator.options().servicenow;
+  std::string secretFile = "sn.secret";
+  std::string rightSecret = sn.password;
+  std::string refusedRequest = "/api/now/table/incident";
+  int mostAsked = 1;
+  SECTION("basic auth: the table API answers 401, to the creates already under way when the first is refused") {
+    // One permit, and two workers (IncidentSink): the second may be past its check for a refusal
+    // when the first is answered.
+    fixture.writeConfig("", R"("maxConcurrency": 1)");
+    mostAsked = 2;
+  }
+  SECTION("OAuth: the token request is refused, once for every delivery waiting on it") {
+    useOAuth(fixture, "client_credentials");
+    secretFile = "oauth.secret";
+    rightSecret = sn.oauthClientSecret;
+    refusedRequest = "/oauth_token.do";
+  }
+  test::writeText(fixture.dir.file(secretFile), "not-the-secret");
+  const Config config = loadConfig(fixture.configPath());
+  const auto expected = test::expectedCorrelationIds(fixture.simulator, fixture.dir.file("mapping.json")).size();
+  REQUIRE(expected > 2);
+
+  auto reports = syncOnce(config);
+  CHECK_FALSE(reports[0].ok);
+  CHECK_THAT(reports[0].error, Catch::Contains("could not be delivered yet") && Catch::Contains("refused") &&
+                                   !Catch::Contains("not-the-secret"));
+  CHECK(reports[0].delivery.dead == 0);
+  CHECK(reports[0].delivery.created == 0);
+  int asked = 0;
+  for (const auto& request : fixture.simulator.requests()) {
+    if (request.server != "servicenow") continue;
+    CHECK(request.path == refusedRequest);
+    CHECK(request.status == 401);
+    ++asked;
+  }
+  CHECK(asked >= 1);
+  CHECK(asked <= mostAsked);
+  {
+    Ledger ledger(config.ledgerPath);
+    RecordFilter pending;
+    pending.status = RecordStatus::Pending;
+    CHECK(ledger.list(pending).size() == expected);
+    RecordFilter dead;
+    dead.status = RecordStatus::Dead;
+    CHECK(ledger.list(dead).empty());
+  }
+
+  test::writeText(fixture.dir.file(secretFile), rightSecret);
+  reports = syncOnce(loadConfig(fixture.configPath()));
+  INFO(reports[0].error);
+  CHECK(reports[0].ok);
+  CHECK(reports[0].delivery.created == static_cast<int>(expected));
+  CHECK(test::incidentsByCorrelation(fixture.simulator).size() == expected);
+  for (const auto& [correlationId, count] : test::incidentsByCorrelation(fixture.simulator)) CHECK(count == 1);
 }
 
 TEST_CASE("unreadable results: a page is fetched again, and one that stays bad is kept and fails the window") {

@@ -30,11 +30,6 @@ ServiceNowSettings quickSettings(ServiceNowSettings settings) {
   return settings;
 }
 
-std::string who(const ServiceNowSettings& s) {
-  if (s.auth.type == "oauth") return "OAuth client " + s.auth.clientId;
-  return "user " + s.auth.username;
-}
-
 class ServiceNowDoctor {
  public:
   ServiceNowDoctor(const ServiceNowSettings& settings, ShutdownToken& shutdown)
@@ -57,18 +52,15 @@ class ServiceNowDoctor {
     if (response.status == 401) {
       checks_.push_back(DoctorCheck::fail(
           kSubject, "credentials", shown + " on " + host_ + " answered " + describeServiceNowError(response),
-          "ServiceNow rejected " + who(settings_) + ": check servicenow.auth (the " +
-              (settings_.auth.type == "oauth" ? std::string("client id/secret and tokenUrl")
-                                              : std::string("username and password")) +
-              "), and that the account is active and not locked out."));
+          "ServiceNow rejected " + credentialsHolder(settings_) + ": " + credentialsFix(settings_) + "."));
       skipRest("table read");
       return checks_;
     }
-    checks_.push_back(DoctorCheck::ok(kSubject, "credentials", who(settings_) + " is accepted"));
+    checks_.push_back(DoctorCheck::ok(kSubject, "credentials", credentialsHolder(settings_) + " is accepted"));
     if (response.status == 403) {
       checks_.push_back(DoctorCheck::fail(
           kSubject, "table read", shown + " on " + host_ + " answered " + describeServiceNowError(response),
-          who(settings_) + " may not read table " + settings_.table +
+          credentialsHolder(settings_) + " may not read table " + settings_.table +
               ": give it a role whose ACLs allow read and create on " + settings_.table +
               " (for incident, the itil role), or fix servicenow.table."));
       skipRest("correlation_id query");
@@ -82,7 +74,7 @@ class ServiceNowDoctor {
       skipRest("correlation_id query");
       return checks_;
     }
-    checks_.push_back(DoctorCheck::ok(kSubject, "table read", who(settings_) + " can read " + settings_.table));
+    checks_.push_back(DoctorCheck::ok(kSubject, "table read", credentialsHolder(settings_) + " can read " + settings_.table));
     correlationQuery();
     return checks_;
   }
@@ -116,7 +108,7 @@ class ServiceNowDoctor {
       if (response.status != 200) {
         checks_.push_back(DoctorCheck::fail(kSubject, "correlation_id query",
                                             shown + " on " + host_ + " answered " + describeServiceNowError(response),
-                                            who(settings_) + " must be able to query " + settings_.table +
+                                            credentialsHolder(settings_) + " must be able to query " + settings_.table +
                                                 ".correlation_id (the bridge looks incidents up by it before it "
                                                 "ever posts twice): allow read on that field's ACL."));
         return;
@@ -129,7 +121,7 @@ class ServiceNowDoctor {
         // returns every record: then lookups by correlation_id would match anything.
         checks_.push_back(DoctorCheck::fail(
             kSubject, "correlation_id query", shown + " on " + host_ + " returned records that do not match",
-            "table " + settings_.table + " has no readable correlation_id field for " + who(settings_) +
+            "table " + settings_.table + " has no readable correlation_id field for " + credentialsHolder(settings_) +
                 ": use a table extending task (incident does), or allow read on correlation_id."));
         return;
       }

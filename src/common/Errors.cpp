@@ -7,6 +7,7 @@ namespace evalbridge {
 POCO_IMPLEMENT_EXCEPTION(EvalbridgeError, Poco::RuntimeException, "evalbridge error")
 POCO_IMPLEMENT_EXCEPTION(TransientError, EvalbridgeError, "transient error")
 POCO_IMPLEMENT_EXCEPTION(PermanentError, EvalbridgeError, "permanent error")
+POCO_IMPLEMENT_EXCEPTION(AccessRefused, PermanentError, "access refused")
 POCO_IMPLEMENT_EXCEPTION(ConfigError, EvalbridgeError, "configuration error")
 POCO_IMPLEMENT_EXCEPTION(UsageError, ConfigError, "usage error")
 

@@ -13,6 +13,9 @@ POCO_DECLARE_EXCEPTION(, EvalbridgeError, Poco::RuntimeException)
 POCO_DECLARE_EXCEPTION(, TransientError, EvalbridgeError)
 // Trying again will not help until a person changes something: 400/401/403/404/422, bad data.
 POCO_DECLARE_EXCEPTION(, PermanentError, EvalbridgeError)
+// A service refused evalbridge itself (its credentials), not the request: the same answer awaits
+// every request until a person fixes the configuration or the account.
+POCO_DECLARE_EXCEPTION(, AccessRefused, PermanentError)
 // Bad configuration or mapping file; the message names the file, the key and the problem.
 POCO_DECLARE_EXCEPTION(, ConfigError, EvalbridgeError)
 // A command line that does not parse (exit code 2, like ConfigError).

@@ -79,6 +79,14 @@ IncidentRef refOf(const Incident& incident) {
 }
 
 bool isPermanentStatus(int status) { return status >= 400 && status < 500 && !isTransientStatus(status); }
+
+// A 401 (after ServiceNowClient's one token renewal) refuses evalbridge, not the record: thrown for
+// deliverOne, which holds every delivery (AccessRefusal) instead of dead-lettering this record.
+void refuseOn401(const HttpResponse& response, const ServiceNowSettings& settings, const std::string& request) {
+  if (response.status != 401) return;
+  throw AccessRefused(request + " answered " + describeServiceNowError(response) + ": ServiceNow refused " +
+                      credentialsHolder(settings) + "; " + credentialsFix(settings));
+}
 bool isSuccess(int status) { return status == 200 || status == 201; }
 
 std::string fieldText(const Poco::JSON::Object::Ptr& object, const std::string& key) {
@@ -272,6 +280,8 @@ DeliveryCounts IncidentSink::deliver(const std::vector<LedgerRecord>& records, b
 
 DeliveryOutcome IncidentSink::deliverOne(const LedgerRecord& queued, bool verifyFirst, std::atomic<int>& retries,
                                          OutcomeCommit commit, UnrecordedFlag unrecorded) {
+  // Held: ServiceNow refused evalbridge's credentials a moment ago, and would again.
+  if (refusal_.holding()) return DeliveryOutcome::LeftPending;
   auto claim = claims_.tryClaim(queued.key());
   if (!claim) return DeliveryOutcome::Elsewhere;
   const Settle settle{commit, std::make_shared<DeliveryClaims::Claim>(std::move(*claim)), std::move(unrecorded)};
@@ -287,6 +297,13 @@ DeliveryOutcome IncidentSink::deliverOne(const LedgerRecord& queued, bool verify
     // Another replica holds the org now: the record stays pending for it (it looks the
     // correlation_id up before posting, as for any record it did not put in the ledger itself).
     logger().warning("%s: not delivered here: %s", record.key(), e.message());
+    return DeliveryOutcome::LeftPending;
+  } catch (const AccessRefused& e) {
+    // Not this record's fault: it stays pending, untouched, and is sent once ServiceNow accepts
+    // the bridge again. A 401 is answered before processing, so nothing was created.
+    if (refusal_.refused(e.message()))
+      logger().error("ServiceNow deliveries held for %d s (records stay pending): %s",
+                     static_cast<int>(kAccessRefusalHold.count()), e.message());
     return DeliveryOutcome::LeftPending;
   } catch (const PermanentError& e) {
     // e.g. a correlation_id or sys_id that must not enter a query: no request can fix it.
@@ -305,6 +322,7 @@ struct IncidentSink::Lookup {
 IncidentSink::Lookup IncidentSink::lookUp(const LedgerRecord& record, const Settle& settle) {
   Lookup lookup;
   HttpResponse found = client_.findByCorrelation(record.correlationId);
+  refuseOn401(found, client_.settings(), "looking up correlation_id");
   if (found.status == 200) {
     auto result = answerOf(found)->getArray("result");
     if (!result) throw TransientError("lookup: ServiceNow answered 200 without a result array");
@@ -373,6 +391,7 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
     // Replicas: only the org's lease holder may post. Checked once the request holds its permit,
     // just before it is written, so a wait for the permit cannot outlast the lease unnoticed.
     HttpResponse response = client_.create(*fields, [&] { ledger_.checkFence(record.orgId); });
+    refuseOn401(response, client_.settings(), "create");
     if (isSuccess(response.status)) {
       Incident incident = incidentOf(response);
       recordDelivered(record, refOf(incident), sentBy(record), settle, "created incident " + incident.number);
@@ -421,6 +440,7 @@ DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int
     // A PATCH of the same fields is idempotent, so it is simply sent again after any failure
     // (a repeated work note is the worst case).
     HttpResponse response = client_.patch(record.incident.sysId, *fields, [&] { ledger_.checkFence(record.orgId); });
+    refuseOn401(response, client_.settings(), "update of " + record.incident.number);
     if (response.status == 200) {
       Incident incident = patchedIncident(response, record.incident);
       recordDelivered(record, refOf(incident), sentBy(record), settle, "updated incident " + record.incident.number);

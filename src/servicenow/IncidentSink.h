@@ -5,12 +5,15 @@
 //   POST of a record left pending by an earlier run, the incident is looked up by correlation_id
 //   and adopted if found; two or more matches are reported (dead letter), never guessed;
 // - 429 means "not processed": wait (Retry-After) and post again without a lookup;
-// - permanent failures (400/401/403/404/422) go to the dead letter with ServiceNow's reason;
+// - permanent failures (400/403/404/422) go to the dead letter with ServiceNow's reason;
+// - a 401 or a refused OAuth token refuses evalbridge, not the record (SPEC section 5 does not
+//   list it as permanent): deliveries are held a while and their records stay pending;
 // - transient failures that outlast the retry budget stay pending for the next cycle.
 // Every outcome that names an incident records its sys_id, number, state and sys_mod_count.
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,6 +21,7 @@
 #include "common/WorkerThreads.h"
 #include "config/Config.h"
 #include "ledger/LedgerRecord.h"
+#include "servicenow/AccessRefusal.h"
 #include "servicenow/DeliveryClaims.h"
 
 namespace evalbridge {
@@ -82,6 +86,10 @@ class IncidentSink {
   // Whether a delivery for the org is under way here (a replica drains an org before releasing it).
   bool deliveringFor(const std::string& orgId) const { return claims_.anyWithPrefix(orgId + ":"); }
 
+  // Why deliveries are held now: ServiceNow refused evalbridge's credentials within the last
+  // kAccessRefusalHold (AccessRefusal.h). Every delivery meanwhile leaves its record pending unsent.
+  std::optional<std::string> accessRefused() const { return refusal_.holding(); }
+
   int maxConcurrency() const;
   // The threads every DeliveryQueue of this sink delivers on.
   WorkerThreads& workers() { return workers_; }
@@ -114,6 +122,7 @@ class IncidentSink {
   Ledger& ledger_;
   ShutdownToken& shutdown_;
   DeliveryClaims claims_;
+  AccessRefusal refusal_;
   mutable std::mutex unrecordedMutex_;
   std::set<std::string> unrecorded_;
   // Outcome callbacks refer to the claims and unrecorded_: once the workers have joined (they may

@@ -73,6 +73,18 @@ std::string describeServiceNowError(const HttpResponse& response) {
   return text;
 }
 
+std::string credentialsHolder(const ServiceNowSettings& settings) {
+  if (settings.auth.type == "oauth") return "OAuth client " + settings.auth.clientId;
+  return "user " + settings.auth.username;
+}
+
+std::string credentialsFix(const ServiceNowSettings& settings) {
+  return "check servicenow.auth (the " +
+         (settings.auth.type == "oauth" ? std::string("client id/secret and tokenUrl")
+                                        : std::string("username and password")) +
+         "), and that the account is active and not locked out";
+}
+
 void validateQueryValue(const std::string& value, const std::string& what) {
   if (value.empty()) throw PermanentError(what + " is empty; refusing to query ServiceNow with it");
   if (value.find_first_of("^\r\n") != std::string::npos)

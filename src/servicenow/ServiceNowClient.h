@@ -40,6 +40,11 @@ Incident incidentFromJson(const Poco::JSON::Object::Ptr& result);
 // "HTTP 400 Bad Request: <error.message>: <error.detail>" from a ServiceNow error body.
 std::string describeServiceNowError(const HttpResponse& response);
 
+// Whom ServiceNow authenticates ("OAuth client <id>" or "user <name>"), and what to check when it
+// refuses them: for the doctor's check and for a delivery that meets a 401.
+std::string credentialsHolder(const ServiceNowSettings& settings);
+std::string credentialsFix(const ServiceNowSettings& settings);
+
 // Journal text (work_notes, comments) with "[code]" tags disarmed: ServiceNow would render what
 // they enclose as HTML, and an evaluator's comment must stay text.
 std::string journalSafe(const std::string& text);

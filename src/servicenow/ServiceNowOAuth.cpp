@@ -45,7 +45,17 @@ ServiceNowOAuth::ServiceNowOAuth(const ServiceNowSettings& settings, ShutdownTok
 
 std::string ServiceNowOAuth::accessToken() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (token_.empty() || std::chrono::steady_clock::now() >= renewAt_) fetch();
+  if (token_.empty() || std::chrono::steady_clock::now() >= renewAt_) {
+    // Refused a moment ago: the same secret would be refused again (and every request waiting
+    // here would ask), and a password grant's failures can lock the ServiceNow account out.
+    if (const auto why = refusal_.holding()) throw AccessRefused(*why);
+    try {
+      fetch();
+    } catch (const AccessRefused& e) {
+      refusal_.refused(e.message());
+      throw;
+    }
+  }
   return token_;
 }
 
@@ -89,10 +99,10 @@ void ServiceNowOAuth::fetch() {
     if (isTransientStatus(response.status))
       return AttemptVerdict::retry(describeTokenError(response), parseRetryAfter(response.header("Retry-After")));
     if (response.status != 200) {
-      throw PermanentError(where + " was refused: " + describeTokenError(response) +
-                           " (check servicenow.auth clientId, clientSecret" +
-                           (settings_.auth.grant == "password" ? std::string(", username, password") : std::string()) +
-                           " and the OAuth application in ServiceNow)");
+      throw AccessRefused(where + " was refused: " + describeTokenError(response) +
+                          " (check servicenow.auth clientId, clientSecret" +
+                          (settings_.auth.grant == "password" ? std::string(", username, password") : std::string()) +
+                          " and the OAuth application in ServiceNow)");
     }
     Poco::JSON::Object::Ptr body;
     try {
@@ -101,7 +111,7 @@ void ServiceNowOAuth::fetch() {
       throw TransientError(where + ": the answer is not a JSON object");
     }
     std::string token = body->optValue<std::string>("access_token", "");
-    if (token.empty()) throw PermanentError(where + ": the answer has no access_token");
+    if (token.empty()) throw AccessRefused(where + ": the answer has no access_token");
     const auto lifetime = std::chrono::seconds(std::max(1, body->optValue<int>("expires_in", 1800)));
     token_ = token;
     renewAt_ = std::chrono::steady_clock::now() + lifetime - std::min(lifetime, renewalMargin(lifetime));

@@ -4,7 +4,8 @@
 // client_credentials or password. The token is cached and renewed before it expires (a margin of
 // a tenth of its lifetime, at least 30 s and at most 5 minutes), and dropped when ServiceNow
 // answers 401 so the next request fetches a new one. Thread-safe: one fetch at a time, shared
-// by every worker. Secrets never appear in errors or logs.
+// by every worker. A refused fetch is not repeated for kAccessRefusalHold: requests meanwhile
+// throw the same AccessRefused. Secrets never appear in errors or logs.
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -12,6 +13,7 @@
 
 #include "config/Config.h"
 #include "http/HttpClient.h"
+#include "servicenow/AccessRefusal.h"
 
 namespace evalbridge {
 
@@ -43,6 +45,7 @@ class ServiceNowOAuth {
   ShutdownToken& shutdown_;
   Sender post_;
   mutable std::mutex mutex_;
+  AccessRefusal refusal_;  // a refused token request, held a while (AccessRefusal.h)
   std::string token_;
   std::chrono::steady_clock::time_point renewAt_{};
   int fetches_ = 0;

@@ -143,6 +143,7 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
       } else {
         report.ok = false;
         report.error = "org " + org_.name + ": some incidents could not be delivered yet (kept pending; retried next cycle)";
+        if (const auto refused = sink_.accessRefused()) report.error += ": " + *refused;
         break;
       }
       windows.next(exported);
