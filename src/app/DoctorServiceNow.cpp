@@ -74,7 +74,8 @@ class ServiceNowDoctor {
       skipRest("correlation_id query");
       return checks_;
     }
-    checks_.push_back(DoctorCheck::ok(kSubject, "table read", credentialsHolder(settings_) + " can read " + settings_.table));
+    checks_.push_back(
+        DoctorCheck::ok(kSubject, "table read", credentialsHolder(settings_) + " can read " + settings_.table));
     correlationQuery();
     return checks_;
   }
