@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <future>
 #include <set>
 
 #include <Poco/DateTime.h>
@@ -189,9 +190,58 @@ TEST_CASE("the poll's encoded queries page on (sys_updated_on, sys_id) with AND-
   CHECK(IncidentStatePuller::queryAfter("2026-11-01 10:00:00") ==
         "correlation_idSTARTSWITHevalbridge:^sys_updated_on>2026-11-01 10:00:00^ORDERBYsys_updated_on^ORDERBYsys_id");
   CHECK(IncidentStatePuller::queryWithinSecond("2026-11-01 10:00:00", "") ==
-        "correlation_idSTARTSWITHevalbridge:^sys_updated_on=2026-11-01 10:00:00^ORDERBYsys_id");
+        "correlation_idSTARTSWITHevalbridge:^sys_updated_on>=2026-11-01 10:00:00^sys_updated_on<=2026-11-01 10:00:00"
+        "^ORDERBYsys_id");
   CHECK(IncidentStatePuller::queryWithinSecond("2026-11-01 10:00:00", "ab12") ==
-        "correlation_idSTARTSWITHevalbridge:^sys_updated_on=2026-11-01 10:00:00^sys_id>ab12^ORDERBYsys_id");
+        "correlation_idSTARTSWITHevalbridge:^sys_updated_on>=2026-11-01 10:00:00^sys_updated_on<=2026-11-01 10:00:00"
+        "^sys_id>ab12^ORDERBYsys_id");
+}
+
+// Kills: a poll that trusts the instance to apply its paging conditions. ServiceNow ignores a
+// query part it cannot apply; had it ignored "sys_id>", a second with a full page of updates was
+// read again for ever. Here every poll is answered with the same full page.
+TEST_CASE("a poll whose paging condition the instance ignores stops with an error, never reads one page for ever",
+          "[incident-state][poll]") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  IncidentStateStore store(engine.ledger());
+  sim::FaultRule samePage;
+  samePage.server = "servicenow";
+  samePage.method = "GET";
+  samePage.pathPrefix = "/api/now/table/incident";
+  samePage.kind = "poisonBody";
+  samePage.poison = R"({"result":[)"
+                    R"({"sys_id":"0a","number":"INC0000001","state":"2","correlation_id":"evalbridge:x:1",)"
+                    R"("sys_updated_on":"2026-11-01 10:00:00","sys_mod_count":"1"},)"
+                    R"({"sys_id":"0b","number":"INC0000002","state":"2","correlation_id":"evalbridge:x:2",)"
+                    R"("sys_updated_on":"2026-11-01 10:00:00","sys_mod_count":"1"}]})";
+  fixture.simulator.addFault(samePage);
+  auto pollWithin30s = [&shutdown](IncidentStatePuller& puller) {
+    auto poll = std::async(std::launch::async, [&puller] { return puller.pullOnce(); });
+    if (poll.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      shutdown.requestStop();  // ends the loop, so the test fails instead of hanging
+      poll.wait();
+      FAIL("the poll was still reading the same page after 30 s");
+    }
+    return poll.get();
+  };
+  SECTION("within a second: sys_id> ignored") {
+    IncidentStatePuller puller(engine.serviceNow(), store, shutdown, 2);
+    const PullReport report = pollWithin30s(puller);
+    CHECK_FALSE(report.ok);
+    CHECK_THAT(report.error, Catch::Contains("INC0000001") && Catch::Contains("ignored part of the encoded query"));
+    CHECK(report.pages == 1);  // the first page; the next, within its second, was the same
+  }
+  SECTION("after the cursor: sys_updated_on> ignored") {
+    IncidentStatePuller puller(engine.serviceNow(), store, shutdown, 3);
+    REQUIRE(pollWithin30s(puller).ok);  // a short first page: the cursor is its last record
+    const PullReport report = pollWithin30s(puller);
+    CHECK_FALSE(report.ok);
+    CHECK_THAT(report.error, Catch::Contains("sys_updated_on after 2026-11-01 10:00:00") &&
+                                 Catch::Contains("ignored part of the encoded query"));
+  }
 }
 
 TEST_CASE("polling brings every state change back, pages of one second included, and skips none",

@@ -1,5 +1,7 @@
 #include "sync/IncidentStatePuller.h"
 
+#include <optional>
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -16,6 +18,25 @@ namespace {
 const char* const kPrefixCondition = "correlation_idSTARTSWITHevalbridge:";
 const char* const kFields =
     "sys_id,number,state,correlation_id,sys_updated_on,sys_mod_count,assignment_group,close_code,close_notes";
+
+// ServiceNow ignores a part of an encoded query it cannot apply instead of refusing it (Table API
+// docs). Had it ignored a paging condition, the same page would come back for ever (a second with
+// a page or more of updates): every record must lie past the cursor the page was asked from, or
+// the pull stops with an error instead.
+void checkPastCursor(const std::vector<IncidentStateUpdate>& records, const std::string& updatedOn,
+                     const std::optional<std::string>& afterSysId) {
+  for (const auto& record : records) {
+    const bool past = afterSysId ? record.updatedOn == updatedOn && (afterSysId->empty() || record.sysId > *afterSysId)
+                                 : updatedOn.empty() || record.updatedOn > updatedOn;
+    if (past) continue;
+    throw TransientError("polling incident state: ServiceNow answered incident " + record.number + " (sys_updated_on " +
+                         record.updatedOn + ", sys_id " + record.sysId + "), which the query excludes (" +
+                         (afterSysId ? "sys_updated_on " + updatedOn + ", sys_id after " + *afterSysId
+                                     : "sys_updated_on after " + updatedOn) +
+                         "): the instance ignored part of the encoded query, so the poll stops here rather than "
+                         "read the same page again");
+  }
+}
 
 }  // namespace
 
@@ -44,7 +65,8 @@ std::string IncidentStatePuller::queryAfter(const std::string& updatedOn) {
 }
 
 std::string IncidentStatePuller::queryWithinSecond(const std::string& updatedOn, const std::string& afterSysId) {
-  std::string query = std::string(kPrefixCondition) + "^sys_updated_on=" + updatedOn;
+  // ">=" and "<=" rather than "=": the docs list those for date-time fields, not "=".
+  std::string query = std::string(kPrefixCondition) + "^sys_updated_on>=" + updatedOn + "^sys_updated_on<=" + updatedOn;
   if (!afterSysId.empty()) query += "^sys_id>" + afterSysId;
   return query + "^ORDERBYsys_id";
 }
@@ -105,6 +127,7 @@ std::string IncidentStatePuller::drainSecond(const std::string& updatedOn, std::
                                              PullReport& report) {
   while (!shutdown_.stopRequested()) {
     auto records = page(queryWithinSecond(updatedOn, afterSysId));
+    checkPastCursor(records, updatedOn, afterSysId);
     applyAll(records, report);
     if (!records.empty()) afterSysId = records.back().sysId;
     store_.savePollCursor(client_.settings().table, PollCursor{updatedOn, afterSysId});
@@ -124,6 +147,7 @@ PullReport IncidentStatePuller::pullOnce() {
     }
     while (!shutdown_.stopRequested()) {
       auto records = page(queryAfter(updatedOn));
+      checkPastCursor(records, updatedOn, std::nullopt);
       applyAll(records, report);
       if (records.empty()) break;
       updatedOn = records.back().updatedOn;

@@ -7,7 +7,9 @@
 // each poll first reads the last second again, whole; updates are then de-duplicated by
 // sys_mod_count (IncidentStateStore), never skipped. A page full of one second is paged on by
 // sys_id inside that second (keyset paging with AND-only conditions: ServiceNow's encoded
-// queries have no tuple comparison).
+// queries have no tuple comparison). The instance ignores a query part it cannot apply instead of
+// refusing it, so every page is checked to lie past its cursor: a poll never reads one page for
+// ever.
 #include <functional>
 #include <string>
 #include <vector>
