@@ -246,11 +246,17 @@ TEST_CASE("sys_mod_count is kept from create, from an ambiguous create's lookup,
   CHECK(record->incident.modCount == 1);
   CHECK(record->contentHash == sha256Hex(record->fieldsJson));
 
-  // Every write asks to be answered with the fields above only, not the whole record.
+  // Every write asks to be answered with the fields above only, not the whole record; every
+  // lookup (the ambiguous create's) asks for no count.
   int writes = 0;
+  int lookups = 0;
   for (const auto& request : fixture.simulator.requests()) {
-    if (request.server != "servicenow" || (request.method != "POST" && request.method != "PATCH")) continue;
-    if (request.path.rfind("/api/now/table/", 0) != 0) continue;
+    if (request.server != "servicenow" || request.path.rfind("/api/now/table/", 0) != 0) continue;
+    if (request.method == "GET") {
+      ++lookups;
+      CHECK_THAT(request.query, Catch::Contains("&sysparm_no_count=true"));
+    }
+    if (request.method != "POST" && request.method != "PATCH") continue;
     ++writes;
     INFO(request.method << " " << request.path << "?" << request.query);
     CHECK_THAT(request.query, Catch::StartsWith("sysparm_fields=sys_id%2Cnumber%2Cstate%2Csys_updated_on%2Csys_mod_count"
@@ -263,6 +269,7 @@ TEST_CASE("sys_mod_count is kept from create, from an ambiguous create's lookup,
     }
   }
   CHECK(writes >= 2);
+  CHECK(lookups >= 1);
 }
 
 TEST_CASE("a record that could not be mapped is replayed by mapping its raw evaluation again") {

@@ -303,6 +303,7 @@ TEST_CASE("polling brings every state change back, pages of one second included,
     ++polls;
     CHECK(request.status == 200);
     CHECK(request.query.find("sysparm_limit=2") != std::string::npos);
+    CHECK(request.query.find("sysparm_no_count=true") != std::string::npos);
   }
   CHECK(polls >= 4);
 }

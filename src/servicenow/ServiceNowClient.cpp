@@ -187,7 +187,7 @@ HttpResponse ServiceNowClient::findByCorrelation(const std::string& correlationI
   validateQueryValue(correlationId, "correlation_id");
   return send("GET",
               "/api/now/table/" + settings_.table + "?sysparm_query=" + urlEncode("correlation_id=" + correlationId) +
-                  "&sysparm_fields=" + urlEncode(kRefFields) + "&sysparm_limit=2",
+                  "&sysparm_fields=" + urlEncode(kRefFields) + "&sysparm_limit=2" + kNoCount,
               "");
 }
 

@@ -40,6 +40,10 @@ Incident incidentFromJson(const Poco::JSON::Object::Ptr& result);
 // "HTTP 400 Bad Request: <error.message>: <error.detail>" from a ServiceNow error body.
 std::string describeServiceNowError(const HttpResponse& response);
 
+// Appended to every Table API read: the bridge never reads the total, and without it each GET also
+// runs a "select count(*)" on the table (sysparm_no_count defaults to false).
+inline constexpr const char* kNoCount = "&sysparm_no_count=true";
+
 // Whom ServiceNow authenticates ("OAuth client <id>" or "user <name>"), and what to check when it
 // refuses them: for the doctor's check and for a delivery that meets a 401.
 std::string credentialsHolder(const ServiceNowSettings& settings);

@@ -75,7 +75,7 @@ std::vector<IncidentStateUpdate> IncidentStatePuller::page(const std::string& en
   const std::string& table = client_.settings().table;
   const std::string path = "/api/now/table/" + table + "?sysparm_query=" + urlEncode(encodedQuery) +
                            "&sysparm_fields=" + urlEncode(kFields) + "&sysparm_limit=" + std::to_string(pageSize_) +
-                           "&sysparm_exclude_reference_link=true";
+                           "&sysparm_exclude_reference_link=true" + kNoCount;
   // A read changes nothing: throttling, 5xx, resets and unreadable answers go through the one
   // retry loop (servicenow.retry, Retry-After as a floor); other refusals end the pull.
   Poco::JSON::Array::Ptr result;
