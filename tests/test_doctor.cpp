@@ -183,6 +183,27 @@ TEST_CASE("doctor: write-back needs the data table's row permissions and its col
   CHECK(fixture.simulator.dataTableRows("acme-us").empty());  // the probes wrote nothing
 }
 
+// Kills: a refused OAuth token request reported as an unreachable instance (the fix named
+// instanceUrl, DNS and firewalls).
+TEST_CASE("doctor: ServiceNow refuses the OAuth client: credentials fail, naming the grant's instance settings") {
+  BridgeFixture fixture;
+  BridgeConfigOptions options;
+  options.serviceNowAuth = R"({ "type": "oauth", "grant": "client_credentials", "clientId": ")" +
+                           fixture.simulator.options().servicenow.oauthClientId +
+                           R"(", "clientSecret": "not-the-secret" })";
+  writeBridgeConfig(fixture, simulatedOrgs(fixture), options);
+  auto result = runEvalbridge(fixture, "doctor");
+  INFO(result.out << result.err);
+  CHECK(result.exitCode == 1);
+  CHECK_THAT(result.out, Catch::Contains("ok    reachable"));
+  CHECK_THAT(checkBlock(result.out, "FAIL  credentials"),
+             Catch::Contains("oauth_token.do was refused") &&
+                 Catch::Contains("glide.oauth.inbound.client.credential.grant_type.enabled") &&
+                 Catch::Contains("OAuth Application User"));
+  CHECK_THAT(result.out, Catch::Contains("skip  table read"));
+  CHECK(result.out.find("not-the-secret") == std::string::npos);
+}
+
 TEST_CASE("doctor: ServiceNow rejects the password (401)") {
   BridgeFixture fixture;
   BridgeConfigOptions options;

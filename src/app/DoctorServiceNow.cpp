@@ -41,6 +41,12 @@ class ServiceNowDoctor {
     HttpResponse response;
     try {
       response = client_.get(readPath);
+    } catch (const AccessRefused& e) {
+      // The token endpoint answered: the instance is there, the credentials are what it refused.
+      checks_.push_back(DoctorCheck::ok(kSubject, "reachable", settings_.auth.tokenUrl + " answered"));
+      checks_.push_back(DoctorCheck::fail(kSubject, "credentials", e.message(), oauthRefusedFix()));
+      skipRest("table read");
+      return checks_;
     } catch (const Poco::Exception& e) {
       unreachable(e);
       return checks_;
@@ -81,6 +87,17 @@ class ServiceNowDoctor {
   }
 
  private:
+  std::string oauthRefusedFix() const {
+    std::string fix = "ServiceNow refused " + credentialsHolder(settings_) + ": " + credentialsFix(settings_);
+    if (settings_.auth.grant == "client_credentials") {
+      // Off on a standard instance (ServiceNow's client credentials docs).
+      fix += "; for the client_credentials grant the instance needs the system property "
+             "glide.oauth.inbound.client.credential.grant_type.enabled set to true, and the OAuth application an "
+             "OAuth Application User";
+    }
+    return fix + ".";
+  }
+
   void unreachable(const Poco::Exception& e) {
     const bool tls = e.message().find("TLS certificate") != std::string::npos;
     checks_.push_back(DoctorCheck::fail(

@@ -33,6 +33,7 @@ struct BridgeConfigOptions {
   std::string serviceNowPassword;  // "" = the simulator's
   std::string serviceNowTable = "incident";
   std::string serviceNowUrl;   // "" = the simulator's
+  std::string serviceNowAuth;  // the "auth" object, "" = basic auth as the simulator's user
   std::string sync;            // the "sync" object's members, e.g. R"("maxConcurrentOrgs": 1)"
 };
 
@@ -75,7 +76,9 @@ inline void writeBridgeConfig(BridgeFixture& fixture, const std::vector<OrgEntry
                                           (options.genesysExtra.empty() ? "" : ", " + options.genesysExtra) + R"( },
   "servicenow": { "instanceUrl": ")" + (options.serviceNowUrl.empty() ? fixture.simulator.serviceNowUrl() : options.serviceNowUrl) +
                                           R"(", "table": ")" + options.serviceNowTable + R"(",
-    "auth": { "type": "basic", "username": ")" + sn.username + R"(", "password": "${file:sn.secret}" },
+    "auth": )" + (options.serviceNowAuth.empty() ? R"({ "type": "basic", "username": ")" + sn.username +
+                                                          R"(", "password": "${file:sn.secret}" })"
+                                                    : options.serviceNowAuth) + R"(,
     "retry": { "maxAttempts": 8, "initialMs": 20, "maxMs": 200, "maxElapsedS": 60 } })" +
                                           (options.sync.empty() ? "" : ",\n  \"sync\": { " + options.sync + " }") + R"(
 })");
