@@ -87,6 +87,7 @@ void refuseOn401(const HttpResponse& response, const ServiceNowSettings& setting
   throw AccessRefused(request + " answered " + describeServiceNowError(response) + ": ServiceNow refused " +
                       credentialsHolder(settings) + "; " + credentialsFix(settings));
 }
+
 bool isSuccess(int status) { return status == 200 || status == 201; }
 
 std::string fieldText(const Poco::JSON::Object::Ptr& object, const std::string& key) {
