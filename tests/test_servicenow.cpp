@@ -42,6 +42,9 @@ class FakeServiceNow {
   int expiresIn = 1800;
   std::atomic<int> rejectTableCalls{0};
   bool refuseTokens = false;
+  // As ServiceNow's docs describe: a token request within the current token's lifetime gets that
+  // token back, here with what is left of its lifetime as expires_in (the docs do not say which).
+  bool currentTokenWhileValid = false;
 
   FakeServiceNow() {
     Poco::Net::ServerSocket socket;
@@ -76,9 +79,16 @@ class FakeServiceNow {
           response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_UNAUTHORIZED);
           body = R"({"error":"access_denied","error_description":"invalid client"})";
         } else {
-          ++issued_;
+          const auto now = std::chrono::steady_clock::now();
+          int lifetime = expiresIn;
+          if (currentTokenWhileValid && issued_ > 0 && now < expiresAt_) {
+            lifetime = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(expiresAt_ - now).count());
+          } else {
+            ++issued_;
+            expiresAt_ = now + std::chrono::seconds(expiresIn);
+          }
           body = R"({"access_token":"token-)" + std::to_string(issued_) + R"(","token_type":"Bearer","expires_in":)" +
-                 std::to_string(expiresIn) + "}";
+                 std::to_string(lifetime) + "}";
         }
       } else if (rejectTableCalls > 0 ||
                  (seen.authorization.rfind("Bearer ", 0) == 0 && seen.authorization != "Bearer token-" + std::to_string(issued_))) {
@@ -118,6 +128,7 @@ class FakeServiceNow {
   std::mutex mutex_;
   std::vector<Seen> seen_;
   int issued_ = 0;
+  std::chrono::steady_clock::time_point expiresAt_{};
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 
@@ -174,6 +185,23 @@ TEST_CASE("an OAuth token is renewed before it expires") {
   client.findByCorrelation("evalbridge:o:c");
   CHECK(fake.tokenRequests() == 2);
   CHECK(fake.seen().back().authorization == "Bearer token-2");
+}
+
+// Kills: an early renewal that gets the same token back scheduling the next one at once (each
+// request then asks for a token until it expires), when expires_in is what is left of it.
+TEST_CASE("an early renewal that gets the token it holds back keeps it until it ends, without asking again") {
+  FakeServiceNow fake;
+  fake.expiresIn = 32;  // renewed early after 2 s (a margin of 30 s)
+  fake.currentTokenWhileValid = true;
+  ShutdownToken shutdown;
+  ServiceNowClient client(oauthSettings(fake, "client_credentials"), shutdown);
+  client.findByCorrelation("evalbridge:o:a");
+  std::this_thread::sleep_for(milliseconds(2100));
+  client.findByCorrelation("evalbridge:o:b");  // renewed early: token-1 again, about 29 s left
+  CHECK(fake.tokenRequests() == 2);
+  for (int i = 0; i < 5; ++i) client.findByCorrelation("evalbridge:o:c");
+  CHECK(fake.tokenRequests() == 2);
+  CHECK(fake.seen().back().authorization == "Bearer token-1");
 }
 
 TEST_CASE("a 401 renews the OAuth token once and resends, and a second 401 is returned") {

@@ -113,8 +113,15 @@ void ServiceNowOAuth::fetch() {
     std::string token = body->optValue<std::string>("access_token", "");
     if (token.empty()) throw AccessRefused(where + ": the answer has no access_token");
     const auto lifetime = std::chrono::seconds(std::max(1, body->optValue<int>("expires_in", 1800)));
+    // Within a token's lifetime ServiceNow answers with the token it already issued ("access
+    // requests made within the expiration time of the access token always return the current
+    // access token"), and its docs do not say whether expires_in is then what is left of it. Were
+    // it, renewing that token early again would ask on every request near its end. So the token
+    // held is kept until the lifetime reported ends; a 401 renews it, as always.
+    const bool held = token == token_;
     token_ = token;
-    renewAt_ = std::chrono::steady_clock::now() + lifetime - std::min(lifetime, renewalMargin(lifetime));
+    renewAt_ = std::chrono::steady_clock::now() + lifetime -
+               (held ? std::chrono::seconds(0) : std::min(lifetime, renewalMargin(lifetime)));
     ++fetches_;
     logger().information("ServiceNow OAuth token obtained (%s grant), valid %d s", settings_.auth.grant,
                          static_cast<int>(lifetime.count()));

@@ -2,7 +2,8 @@
 // OAuth access tokens for the ServiceNow Table API (SPEC section 3: servicenow.auth type "oauth").
 // POST {tokenUrl} (default {instanceUrl}/oauth_token.do) with a form body, grant
 // client_credentials or password. The token is cached and renewed before it expires (a margin of
-// a tenth of its lifetime, at least 30 s and at most 5 minutes), and dropped when ServiceNow
+// a tenth of its lifetime, at least 30 s and at most 5 minutes; a renewal that gets the same token
+// back keeps it to the end of the lifetime it reports), and dropped when ServiceNow
 // answers 401 so the next request fetches a new one. Thread-safe: one fetch at a time, shared
 // by every worker. A refused fetch is not repeated for kAccessRefusalHold: requests meanwhile
 // throw the same AccessRefused. Secrets never appear in errors or logs.
