@@ -980,6 +980,13 @@ TEST_CASE("ServiceNow: 401 without valid auth, 403 for a table the ACL hides, OA
     CHECK(call(run.sn(), "GET", "/api/now/table/incident", "",
                bearer(token.json()->getValue<std::string>("access_token")))
               .status == 200);
+    // Within its lifetime, the same token again ("always return the current access token"),
+    // with what is left of it.
+    Reply again = call(run.sn(), "POST", "/oauth_token.do", form, {}, "application/x-www-form-urlencoded");
+    REQUIRE(again.status == 200);
+    CHECK(again.json()->getValue<std::string>("access_token") == token.json()->getValue<std::string>("access_token"));
+    CHECK(again.json()->getValue<int>("expires_in") <= 1800);
+    CHECK(again.json()->getValue<int>("expires_in") >= 1790);
   }
   CHECK(call(run.sn(), "POST", "/oauth_token.do", "grant_type=client_credentials&client_id=x&client_secret=y", {},
              "application/x-www-form-urlencoded")

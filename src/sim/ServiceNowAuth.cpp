@@ -40,18 +40,23 @@ std::optional<std::string> ServiceNowAuth::authenticate(const std::string& heade
   return std::nullopt;
 }
 
-std::optional<std::string> ServiceNowAuth::issueToken(const std::map<std::string, std::string>& form) {
+std::optional<ServiceNowAuth::IssuedToken> ServiceNowAuth::issueToken(const std::map<std::string, std::string>& form) {
   const std::string grant = field(form, "grant_type");
   const bool clientOk = field(form, "client_id") == clientId_ && field(form, "client_secret") == clientSecret_;
   const bool userOk = field(form, "username") == username_ && field(form, "password") == password_;
   const bool accepted = clientOk && (grant == "client_credentials" || (grant == "password" && userOk));
   if (!accepted) return std::nullopt;
-  std::string token = randomHex(86);
-  Poco::Timestamp expiry;
-  expiry += static_cast<Poco::Timestamp::TimeDiff>(kTokenLifetimeS) * Poco::Timestamp::resolution();
+  const Poco::Timestamp now;
   std::lock_guard<std::mutex> lock(mutex_);
-  tokenExpiry_[token] = expiry;
-  return token;
+  std::string& current = currentToken_[grant];
+  const auto held = tokenExpiry_.find(current);
+  if (held != tokenExpiry_.end() && now < held->second)
+    return IssuedToken{current, static_cast<int>((held->second - now) / Poco::Timestamp::resolution())};
+  current = randomHex(86);
+  Poco::Timestamp expiry = now;
+  expiry += static_cast<Poco::Timestamp::TimeDiff>(kTokenLifetimeS) * Poco::Timestamp::resolution();
+  tokenExpiry_[current] = expiry;
+  return IssuedToken{current, kTokenLifetimeS};
 }
 
 }  // namespace evalbridge::sim

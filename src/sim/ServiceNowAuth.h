@@ -21,8 +21,15 @@ class ServiceNowAuth {
 
   // The acting user name when `authorizationHeader` is acceptable, else nullopt.
   std::optional<std::string> authenticate(const std::string& authorizationHeader) const;
+  struct IssuedToken {
+    std::string token;
+    int expiresInS;  // what is left of its lifetime
+  };
   // `form` holds the token request's fields (grant_type, client_id, ...); nullopt = access_denied.
-  std::optional<std::string> issueToken(const std::map<std::string, std::string>& form);
+  // As ServiceNow's docs say, a request within the current token's lifetime gets that token back
+  // ("always return the current access token"); expires_in is then what is left of it (the docs
+  // do not say; the bridge must cope with either).
+  std::optional<IssuedToken> issueToken(const std::map<std::string, std::string>& form);
 
  private:
   const std::string username_;
@@ -31,6 +38,7 @@ class ServiceNowAuth {
   const std::string clientSecret_;
   mutable std::mutex mutex_;
   std::map<std::string, Poco::Timestamp> tokenExpiry_;
+  std::map<std::string, std::string> currentToken_;  // by grant (and user): the token it returns
 };
 
 }  // namespace evalbridge::sim

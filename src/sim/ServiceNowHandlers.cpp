@@ -119,10 +119,10 @@ void ServiceNowTokenHandler::serve(Exchange& exchange) {
     return;
   }
   auto answer = orderedObject();
-  answer->set("access_token", *token);
+  answer->set("access_token", token->token);
   answer->set("scope", "useraccount");
   answer->set("token_type", "Bearer");
-  answer->set("expires_in", ServiceNowAuth::kTokenLifetimeS);
+  answer->set("expires_in", token->expiresInS);
   exchange.reply(200, answer);
 }
 
