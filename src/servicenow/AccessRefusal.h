@@ -1,9 +1,9 @@
 #pragma once
 // ServiceNow refusing evalbridge itself (a 401, a refused OAuth token request) is no record's
-// fault, and every record would meet it in turn: each would be refused, and, before this, each was
-// dead-lettered. Once refused, deliveries stop asking for a while and leave their records pending.
-// Asking again at once would not help, and a password grant repeated with a wrong secret can lock
-// the ServiceNow account out.
+// fault, and every record would meet it in turn: dead-lettering each would leave every record of
+// an outage to `ledger replay`. Once refused, deliveries stop asking for a while and leave their
+// records pending. Asking again at once would not help, and a password grant repeated with a
+// wrong secret can lock the ServiceNow account out.
 #include <chrono>
 #include <mutex>
 #include <optional>
