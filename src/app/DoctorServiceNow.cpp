@@ -44,7 +44,7 @@ class ServiceNowDoctor {
     } catch (const AccessRefused& e) {
       // The token endpoint answered: the instance is there, the credentials are what it refused.
       checks_.push_back(DoctorCheck::ok(kSubject, "reachable", settings_.auth.tokenUrl + " answered"));
-      checks_.push_back(DoctorCheck::fail(kSubject, "credentials", e.message(), oauthRefusedFix()));
+      checks_.push_back(DoctorCheck::fail(kSubject, "credentials", e.message(), rejectedFix()));
       skipRest("table read");
       return checks_;
     } catch (const Poco::Exception& e) {
@@ -58,7 +58,7 @@ class ServiceNowDoctor {
     if (response.status == 401) {
       checks_.push_back(DoctorCheck::fail(
           kSubject, "credentials", shown + " on " + host_ + " answered " + describeServiceNowError(response),
-          "ServiceNow rejected " + credentialsHolder(settings_) + ": " + credentialsFix(settings_) + "."));
+          rejectedFix()));
       skipRest("table read");
       return checks_;
     }
@@ -87,15 +87,9 @@ class ServiceNowDoctor {
   }
 
  private:
-  std::string oauthRefusedFix() const {
-    std::string fix = "ServiceNow refused " + credentialsHolder(settings_) + ": " + credentialsFix(settings_);
-    if (settings_.auth.grant == "client_credentials") {
-      // Off on a standard instance (ServiceNow's client credentials docs).
-      fix += "; for the client_credentials grant the instance needs the system property "
-             "glide.oauth.inbound.client.credential.grant_type.enabled set to true, and the OAuth application an "
-             "OAuth Application User";
-    }
-    return fix + ".";
+  // A 401 on the table read, or a refused token request (whose message says what the grant needs).
+  std::string rejectedFix() const {
+    return "ServiceNow rejected " + credentialsHolder(settings_) + ": " + credentialsFix(settings_) + ".";
   }
 
   void unreachable(const Poco::Exception& e) {

@@ -99,10 +99,18 @@ void ServiceNowOAuth::fetch() {
     if (isTransientStatus(response.status))
       return AttemptVerdict::retry(describeTokenError(response), parseRetryAfter(response.header("Retry-After")));
     if (response.status != 200) {
+      // The client credentials grant is off on a standard instance (ServiceNow's docs): said here,
+      // so the doctor's check and a sync cycle's error both carry it.
       throw AccessRefused(where + " was refused: " + describeTokenError(response) +
                           " (check servicenow.auth clientId, clientSecret" +
                           (settings_.auth.grant == "password" ? std::string(", username, password") : std::string()) +
-                          " and the OAuth application in ServiceNow)");
+                          " and the OAuth application in ServiceNow" +
+                          (settings_.auth.grant == "client_credentials"
+                               ? std::string("; this grant also needs the instance's system property "
+                                             "glide.oauth.inbound.client.credential.grant_type.enabled set to true, "
+                                             "and an OAuth Application User on the OAuth application")
+                               : std::string()) +
+                          ")");
     }
     Poco::JSON::Object::Ptr body;
     try {
