@@ -501,7 +501,7 @@ TEST_CASE("unreadable results: a page is fetched again, and one that stays bad i
   SECTION("a result page that stays bad goes to the dead letter with its text; the window is not checkpointed") {
     // ExportJobSource hands such a page over as one malformed entry, then fails the window.
     struct BadPageSource : EvaluationSource {
-      void fetch(const TimeWindow&, const EvaluationPageHandler& handler) override {
+      WindowStop fetch(const TimeWindow&, const EvaluationPageHandler& handler) override {
         handler({makeMalformedEntry(R"({"entities":[{"id":"e1","agent":{"na)",
                                     "result page 1 is not valid JSON: byte 31: ... (after 3 attempts)")});
         throw TransientError("result page 1 is not valid JSON; its text is kept in the dead letter");

@@ -201,7 +201,7 @@ TEST_CASE("search pages by date: a window larger than a page is read whole, one 
   CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, matchingEvaluationIds(fixture, "acme-us")));
 }
 
-TEST_CASE("without maxWindow, windows double over quiet days and start again at one day after a full page") {
+TEST_CASE("without maxWindow, a quiet range is one request, and a long window that runs into a full page stops there") {
   // The simulator's 40 evaluations lie an hour apart from 2026-11-01T00:00Z; the range starts a
   // day before. Each window is one run of keyset pages that share its endValue.
   auto windowEnds = [](const BridgeFixture& fixture) {
@@ -214,36 +214,57 @@ TEST_CASE("without maxWindow, windows double over quiet days and start again at 
   };
   const SyncRange range{std::string("2026-10-31T00:00:00Z"), std::string("2026-11-20T00:00:00Z")};
   const std::string orgId = "8c7d8a7e-1111-2222-3333-444455556666";
-  SECTION("every window quiet (40 evaluations, pages of 100)") {
+  SECTION("every window quiet (40 evaluations, pages of 100): the whole range in one request") {
     BridgeFixture fixture;
     fixture.searchMaxWindow = "";
     fixture.writeConfig();
     auto report = syncOnce(fixture, range).at(0);
     REQUIRE(report.ok);
-    CHECK(report.windows == 5);
+    CHECK(report.windows == 1);
+    CHECK(requestsTo(fixture, "POST", kSearch).size() == 1);
     CHECK(report.checkpoint == "2026-11-20T00:00:00Z");
-    CHECK(windowEnds(fixture) == std::vector<std::string>{"2026-11-01T00:00:00.000Z", "2026-11-03T00:00:00.000Z",
-                                                          "2026-11-07T00:00:00.000Z", "2026-11-15T00:00:00.000Z",
-                                                          "2026-11-20T00:00:00.000Z"});
     CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, matchingEvaluationIds(fixture, "acme-us")));
   }
-  SECTION("a window that held a page or more (pages of 7) is followed by a one-day window") {
+  SECTION("pages of 7: the long window stops at its first page's last date, one-day windows follow") {
     BridgeFixture fixture;
     fixture.searchMaxWindow = "";
     fixture.searchExtra = R"("pageSize": 7)";
     fixture.writeConfig();
     auto report = syncOnce(fixture, range).at(0);
     REQUIRE(report.ok);
-    CHECK(windowEnds(fixture) == std::vector<std::string>{"2026-11-01T00:00:00.000Z", "2026-11-03T00:00:00.000Z",
-                                                          "2026-11-04T00:00:00.000Z", "2026-11-06T00:00:00.000Z",
-                                                          "2026-11-10T00:00:00.000Z", "2026-11-18T00:00:00.000Z",
+    // The 7th evaluation is dated 06:00: the next window starts there (1 ms early, as any window).
+    const auto searches = requestsTo(fixture, "POST", kSearch);
+    REQUIRE(searches.size() >= 2);
+    CHECK(parseJsonObject(searches[1].body)->getArray("query")->getObject(0)->getValue<std::string>("startValue") ==
+          "2026-11-01T05:59:59.999Z");
+    // Busy one-day windows from the stop; after the first quiet one, the rest of the range at once.
+    CHECK(windowEnds(fixture) == std::vector<std::string>{"2026-11-20T00:00:00.000Z", "2026-11-02T06:00:00.000Z",
+                                                          "2026-11-03T06:00:00.000Z", "2026-11-04T06:00:00.000Z",
                                                           "2026-11-20T00:00:00.000Z"});
     CHECK(report.checkpoint == "2026-11-20T00:00:00Z");
     CHECK(incidentKeysOf(fixture, orgId) == keysFor(orgId, matchingEvaluationIds(fixture, "acme-us")));
   }
-  SECTION("maxWindow set: every window is that long") {
+  SECTION("a sweep that fails after a stopped window keeps its checkpoint at the stop, not at the window's end") {
+    BridgeFixture fixture;
+    fixture.searchMaxWindow = "";
+    fixture.searchExtra = R"("pageSize": 7)";
+    fixture.writeConfig();
+    sim::FaultRule refused;  // the first search answers; every later one is refused for good
+    refused.server = "acme-us";
+    refused.method = "POST";
+    refused.pathPrefix = kSearch;
+    refused.kind = "status";
+    refused.status = 400;
+    refused.after = 1;
+    fixture.simulator.addFault(refused);
+    auto report = syncOnce(fixture, range).at(0);
+    CHECK_FALSE(report.ok);
+    CHECK(report.checkpoint == "2026-11-01T06:00:00Z");
+  }
+  SECTION("maxWindow set: every window is that long, and none stops early") {
     BridgeFixture fixture;
     fixture.searchMaxWindow = "P5D";
+    fixture.searchExtra = R"("pageSize": 7)";
     fixture.writeConfig();
     REQUIRE(syncOnce(fixture, range).at(0).ok);
     CHECK(windowEnds(fixture) == std::vector<std::string>{"2026-11-05T00:00:00.000Z", "2026-11-10T00:00:00.000Z",

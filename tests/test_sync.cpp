@@ -1,6 +1,7 @@
 // Unit tests of src/sync's pure logic: how a sweep cuts its range into windows.
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,50 +16,81 @@ Poco::Timespan days(int n) { return Poco::Timespan(n, 0, 0, 0, 0); }
 
 Poco::Timestamp at(const std::string& iso) { return *parseIsoTime(iso); }
 
-// Walks every window, telling the planner that window i held counts[i] evaluations (0 past the
-// end of counts); returns "start/end" of each.
-std::vector<std::string> walk(SweepWindows windows, const std::vector<int>& counts) {
+// What a window held: its evaluations, and where its source stopped reading it, if it did.
+struct Held {
+  Held(int held = 0, std::optional<std::string> stop = std::nullopt) : count(held), stoppedAt(std::move(stop)) {}
+  int count;
+  std::optional<std::string> stoppedAt;
+};
+
+// Walks every window, telling the planner that window i held held[i] (nothing past the end of
+// held); returns "start/end" of each, with " may stop" where the window may stop early.
+std::vector<std::string> walk(SweepWindows windows, const std::vector<Held>& held) {
   std::vector<std::string> seen;
   for (std::size_t i = 0; !windows.done(); ++i) {
-    seen.push_back(formatIsoTime(windows.windowStart()) + "/" + formatIsoTime(windows.windowEnd()));
-    windows.next(i < counts.size() ? counts[i] : 0);
+    REQUIRE(i < 100);  // a sweep that does not move on fails here instead of hanging
+    seen.push_back(formatIsoTime(windows.windowStart()) + "/" + formatIsoTime(windows.windowEnd()) +
+                   (windows.mayStopEarly() ? " may stop" : ""));
+    const Held h = i < held.size() ? held[i] : Held{};
+    windows.next(h.count, h.stoppedAt ? std::optional<Poco::Timestamp>(at(*h.stoppedAt)) : std::nullopt);
   }
   return seen;
 }
 
 }  // namespace
 
-TEST_CASE("quiet windows double up to the longest, and the last one ends at the end of the range") {
+TEST_CASE("a quiet range is read in windows as long as allowed, the last one ending at the end of the range") {
   SweepWindows windows(at("2026-11-01T00:00:00Z"), at("2026-11-28T00:00:00Z"), days(1), days(10), 100);
-  CHECK(walk(windows, {}) == std::vector<std::string>{
+  CHECK(walk(windows, {}) == std::vector<std::string>{"2026-11-01T00:00:00Z/2026-11-11T00:00:00Z may stop",
+                                                      "2026-11-11T00:00:00Z/2026-11-21T00:00:00Z may stop",
+                                                      "2026-11-21T00:00:00Z/2026-11-28T00:00:00Z may stop"});
+}
+
+TEST_CASE("a window that held a page or more is followed by one of the first length, a quiet one by the longest") {
+  SweepWindows windows(at("2026-11-01T00:00:00Z"), at("2026-12-10T00:00:00Z"), days(1), days(10), 100);
+  // quiet, busy (read whole), quiet (99 is still quiet), busy, busy (100 is not quiet), quiet
+  CHECK(walk(windows, {{0}, {150}, {99}, {100}, {100}, {5}}) ==
+        std::vector<std::string>{"2026-11-01T00:00:00Z/2026-11-11T00:00:00Z may stop",
+                                 "2026-11-11T00:00:00Z/2026-11-21T00:00:00Z may stop",
+                                 "2026-11-21T00:00:00Z/2026-11-22T00:00:00Z",
+                                 "2026-11-22T00:00:00Z/2026-12-02T00:00:00Z may stop",
+                                 "2026-12-02T00:00:00Z/2026-12-03T00:00:00Z",
+                                 "2026-12-03T00:00:00Z/2026-12-04T00:00:00Z",
+                                 "2026-12-04T00:00:00Z/2026-12-10T00:00:00Z may stop"});
+}
+
+TEST_CASE("a window stopped at its first full page goes on from there, in whole seconds, with the first length") {
+  SweepWindows windows(at("2026-11-01T00:00:00Z"), at("2026-11-28T00:00:00Z"), days(1), days(10), 100);
+  CHECK(walk(windows, {{100, "2026-11-03T05:30:07.250Z"}, {40}, {100, "2026-11-05T00:00:00Z"}}) ==
+        std::vector<std::string>{"2026-11-01T00:00:00Z/2026-11-11T00:00:00Z may stop",
+                                 "2026-11-03T05:30:07Z/2026-11-04T05:30:07Z",
+                                 "2026-11-04T05:30:07Z/2026-11-14T05:30:07Z may stop",
+                                 "2026-11-05T00:00:00Z/2026-11-06T00:00:00Z",
+                                 "2026-11-06T00:00:00Z/2026-11-16T00:00:00Z may stop",
+                                 "2026-11-16T00:00:00Z/2026-11-26T00:00:00Z may stop",
+                                 "2026-11-26T00:00:00Z/2026-11-28T00:00:00Z may stop"});
+}
+
+TEST_CASE("a stop within the window's first second still moves the sweep on, and one at its end reads it whole") {
+  SweepWindows windows(at("2026-11-01T00:00:00Z"), at("2026-11-13T00:00:00Z"), days(1), days(10), 100);
+  // The page reached no further than the first second: read again in a window that never stops.
+  // The third stops at its own end (a result dated exactly endValue): it was read whole.
+  CHECK(walk(windows, {{100, "2026-11-01T00:00:00.400Z"}, {100}, {100, "2026-11-03T00:00:00Z"}}) ==
+        std::vector<std::string>{"2026-11-01T00:00:00Z/2026-11-11T00:00:00Z may stop",
                                  "2026-11-01T00:00:00Z/2026-11-02T00:00:00Z",
-                                 "2026-11-02T00:00:00Z/2026-11-04T00:00:00Z",
-                                 "2026-11-04T00:00:00Z/2026-11-08T00:00:00Z",
-                                 "2026-11-08T00:00:00Z/2026-11-16T00:00:00Z",
-                                 "2026-11-16T00:00:00Z/2026-11-26T00:00:00Z",  // 10 days: the longest
-                                 "2026-11-26T00:00:00Z/2026-11-28T00:00:00Z"});
+                                 "2026-11-02T00:00:00Z/2026-11-03T00:00:00Z",
+                                 "2026-11-03T00:00:00Z/2026-11-04T00:00:00Z",
+                                 "2026-11-04T00:00:00Z/2026-11-13T00:00:00Z may stop"});
 }
 
-TEST_CASE("a window that held a page or more sends the length back to the first") {
-  SweepWindows windows(at("2026-11-01T00:00:00Z"), at("2026-11-12T00:00:00Z"), days(1), days(30), 100);
-  // quiet, quiet (grows to 4 days), busy (99 is still quiet, 100 is not), then quiet again
-  CHECK(walk(windows, {0, 99, 100, 5}) == std::vector<std::string>{
-                                              "2026-11-01T00:00:00Z/2026-11-02T00:00:00Z",
-                                              "2026-11-02T00:00:00Z/2026-11-04T00:00:00Z",
-                                              "2026-11-04T00:00:00Z/2026-11-08T00:00:00Z",
-                                              "2026-11-08T00:00:00Z/2026-11-09T00:00:00Z",
-                                              "2026-11-09T00:00:00Z/2026-11-11T00:00:00Z",
-                                              "2026-11-11T00:00:00Z/2026-11-12T00:00:00Z"});
-}
-
-TEST_CASE("when the first window is the longest, windows keep one length") {
+TEST_CASE("when the first window is the longest, windows keep one length and never stop early") {
   SweepWindows windows(at("2026-11-01T00:00:00Z"), at("2026-11-03T12:00:00Z"), days(1), days(1), 100);
-  CHECK(walk(windows, {}) == std::vector<std::string>{"2026-11-01T00:00:00Z/2026-11-02T00:00:00Z",
-                                                      "2026-11-02T00:00:00Z/2026-11-03T00:00:00Z",
-                                                      "2026-11-03T00:00:00Z/2026-11-03T12:00:00Z"});
+  CHECK(walk(windows, {{0}, {100}}) == std::vector<std::string>{"2026-11-01T00:00:00Z/2026-11-02T00:00:00Z",
+                                                                "2026-11-02T00:00:00Z/2026-11-03T00:00:00Z",
+                                                                "2026-11-03T00:00:00Z/2026-11-03T12:00:00Z"});
 }
 
-TEST_CASE("an empty range has no window, and a range shorter than the first is one window") {
+TEST_CASE("an empty range has no window, and a range shorter than the first is one window that never stops") {
   CHECK(walk(SweepWindows(at("2026-11-01T00:00:00Z"), at("2026-11-01T00:00:00Z"), days(1), days(1), 100), {}).empty());
   CHECK(walk(SweepWindows(at("2026-11-01T00:00:00Z"), at("2026-11-01T00:15:00Z"), days(1), days(30), 100), {}) ==
         std::vector<std::string>{"2026-11-01T00:00:00Z/2026-11-01T00:15:00Z"});

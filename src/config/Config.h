@@ -42,8 +42,9 @@ struct SearchSettings {
   // evaluation is found again; releaseDate, createdDate and conversationDate may be chosen.
   std::string dateField = "submittedDate";
   // "maxWindow", at most P90D (the API allows 3 months per request). When set, every window is
-  // that long. When not, windows start at one day and grow over quiet stretches up to 30 days
-  // (SweepWindows.h): firstWindowS is the length a window starts at and returns to.
+  // that long. When not, a quiet stretch is read in windows of up to 30 days, each of which may
+  // stop at its first full page, and a busy one in one-day windows (SweepWindows.h):
+  // firstWindowS is that one day.
   int maxWindowS = 30 * 86400;
   int firstWindowS = 86400;
   int overlapS = 600;       // "overlap": each sweep starts this far before the checkpoint

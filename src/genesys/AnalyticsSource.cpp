@@ -19,7 +19,7 @@ namespace evalbridge {
 
 AnalyticsSource::AnalyticsSource(OrgClient& client, ShutdownToken& shutdown) : client_(client), shutdown_(shutdown) {}
 
-void AnalyticsSource::fetch(const TimeWindow& window, const EvaluationPageHandler& handler) {
+WindowStop AnalyticsSource::fetch(const TimeWindow& window, const EvaluationPageHandler& handler) {
   const TimeWindow interval = analyticsInterval(window, client_.org().analytics.lookbackS);
   AsyncJobSteps steps;
   steps.kind = "analytics conversation-details job";
@@ -30,6 +30,7 @@ void AnalyticsSource::fetch(const TimeWindow& window, const EvaluationPageHandle
   steps.statusPath = [](const std::string& jobId) { return std::string(kAnalyticsJobsPath) + "/" + urlEncode(jobId); };
   steps.readResults = [&](const std::string& jobId, const Poco::JSON::Object::Ptr&) { readPages(jobId, window, handler); };
   runAsyncJob(client_, shutdown_, steps);
+  return std::nullopt;  // a job covers its window whole
 }
 
 std::optional<Poco::Timestamp> AnalyticsSource::completeUntil() {

@@ -25,7 +25,7 @@ class ShutdownToken;
 class AnalyticsSource : public EvaluationSource {
  public:
   AnalyticsSource(OrgClient& client, ShutdownToken& shutdown);
-  void fetch(const TimeWindow& window, const EvaluationPageHandler& handler) override;
+  WindowStop fetch(const TimeWindow& window, const EvaluationPageHandler& handler) override;
   // GET .../details/jobs/availability -> dataAvailabilityDate: analytics data before it is
   // complete; later data may still arrive, so no window may end after it.
   std::optional<Poco::Timestamp> completeUntil() override;

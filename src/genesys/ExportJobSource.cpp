@@ -49,7 +49,7 @@ ExportJobSource::ExportJobSource(OrgClient& client, ShutdownToken& shutdown)
 
 ExportJobSource::~ExportJobSource() = default;
 
-void ExportJobSource::fetch(const TimeWindow& window, const EvaluationPageHandler& handler) {
+WindowStop ExportJobSource::fetch(const TimeWindow& window, const EvaluationPageHandler& handler) {
   AsyncJobSteps steps;
   steps.kind = "export job";
   steps.range = "[" + window.start + ", " + window.end + ")";
@@ -64,6 +64,7 @@ void ExportJobSource::fetch(const TimeWindow& window, const EvaluationPageHandle
       readPages(jobId, handler);
   };
   runAsyncJob(client_, shutdown_, steps);
+  return std::nullopt;  // a job covers its window whole
 }
 
 std::string ExportJobSource::submit(const TimeWindow& window) {

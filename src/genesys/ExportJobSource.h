@@ -33,7 +33,7 @@ class ExportJobSource : public EvaluationSource {
 
   ExportJobSource(OrgClient& client, ShutdownToken& shutdown);
   ~ExportJobSource() override;
-  void fetch(const TimeWindow& window, const EvaluationPageHandler& handler) override;
+  WindowStop fetch(const TimeWindow& window, const EvaluationPageHandler& handler) override;
 
  private:
   std::string submit(const TimeWindow& window);

@@ -67,7 +67,8 @@ bool SearchPaging::advance(const std::vector<Poco::JSON::Object::Ptr>& results) 
     }
     last = *date;
   }
-  if (sorted && from_ < last) {
+  movedByDate_ = sorted && from_ < last;
+  if (movedByDate_) {
     from_ = last;
     pageNumber_ = 1;
     return true;

@@ -44,6 +44,9 @@ class SearchPaging {
   // PermanentError when the next page would reach past maxResults (the message says which
   // setting to change).
   bool advance(const std::vector<Poco::JSON::Object::Ptr>& results);
+  // After advance() returned true: the next request starts at the date of the last result read
+  // (from()), so everything of the window before that date has been read.
+  bool movedByDate() const { return movedByDate_; }
 
  private:
   Poco::Timestamp from_;
@@ -52,6 +55,7 @@ class SearchPaging {
   int pageSize_;
   int maxResults_;
   int pageNumber_ = 1;
+  bool movedByDate_ = false;
 };
 
 }  // namespace evalbridge

@@ -15,7 +15,7 @@ namespace evalbridge {
 
 SearchSource::SearchSource(OrgClient& client) : client_(client) {}
 
-void SearchSource::fetch(const TimeWindow& window, const EvaluationPageHandler& handler) {
+WindowStop SearchSource::fetch(const TimeWindow& window, const EvaluationPageHandler& handler) {
   const SearchSettings& settings = client_.org().search;
   SearchPaging paging(window, settings.dateField, settings.pageSize, settings.maxResults);
   // One projector and one reader for the sweep: their buffers are reused page after page.
@@ -43,7 +43,10 @@ void SearchSource::fetch(const TimeWindow& window, const EvaluationPageHandler& 
       throw TransientError(what + ": the answer is not a search response: " + e.message());
     }
     if (!results.empty()) handler(results);
-    if (!paging.advance(results)) return;
+    if (!paging.advance(results)) return std::nullopt;
+    // A long window sent over a quiet stretch ran into a busy one: it ends here, and the sweep
+    // goes on from this date in shorter windows (whose checkpoints move more often).
+    if (window.mayStopAtFullPage && paging.movedByDate()) return paging.from();
   }
 }
 

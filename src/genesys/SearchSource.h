@@ -18,7 +18,7 @@ class OrgClient;
 class SearchSource : public EvaluationSource {
  public:
   explicit SearchSource(OrgClient& client);
-  void fetch(const TimeWindow& window, const EvaluationPageHandler& handler) override;
+  WindowStop fetch(const TimeWindow& window, const EvaluationPageHandler& handler) override;
 
  private:
   OrgClient& client_;

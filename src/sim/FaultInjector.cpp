@@ -44,6 +44,7 @@ bool FaultInjector::matches(const FaultRule& rule, const std::string& server, co
 }
 
 bool FaultInjector::fires(ActiveRule& active) {
+  if (active.matched++ < active.rule.after) return false;
   if (active.rule.count >= 0 && active.fired >= active.rule.count) return false;
   if (active.rule.probability < 1.0 && !(active.prng.nextDouble() < active.rule.probability)) {
     return false;

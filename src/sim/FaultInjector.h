@@ -36,6 +36,7 @@ class FaultInjector {
     FaultRule rule;
     SplitMix64 prng;
     int fired = 0;
+    int matched = 0;  // requests this rule matched, fired or not
   };
   static bool matches(const FaultRule& rule, const std::string& server, const std::string& method,
                       const std::string& path);

@@ -231,6 +231,7 @@ FaultRule faultRuleFromJson(const Poco::JSON::Object::Ptr& json) {
   reader.read("poison", rule.poison);
   reader.read("probability", rule.probability);
   reader.read("count", rule.count);
+  reader.read("after", rule.after);
   reader.read("seed", rule.seed);
   reader.finish();
   if (rule.server.empty()) reader.fail("server", "is required");
@@ -253,6 +254,7 @@ Poco::JSON::Object::Ptr toJson(const FaultRule& rule) {
   json->set("poison", rule.poison);
   json->set("probability", rule.probability);
   json->set("count", rule.count);
+  json->set("after", rule.after);
   json->set("seed", rule.seed);
   return json;
 }

@@ -80,6 +80,7 @@ struct FaultRule {
   std::string poison = R"({"id":"poison-1","agent":{"name":"\ud83d"}})";
   double probability = 1.0;
   int count = -1;
+  int after = 0;            // matching requests let through before the rule may fire
   std::uint64_t seed = 7;
 };
 

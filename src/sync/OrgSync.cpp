@@ -103,14 +103,15 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
                          org_.sweepPageSize());
     while (!windows.done() && !shutdown_.stopRequested()) {
       const Poco::Timestamp windowEnd = windows.windowEnd();
-      TimeWindow window{formatIsoTime(windows.windowStart()), formatIsoTime(windowEnd)};
+      TimeWindow window{formatIsoTime(windows.windowStart()), formatIsoTime(windowEnd), windows.mayStopEarly()};
       ++report.windows;
       const int exportedBefore = report.exported;
+      WindowStop stop;
       {
         // Delivery runs alongside the export; the window is only judged once all of it settled.
         DeliveryQueue queue(sink_);
         try {
-          source_.fetch(window, [&](const std::vector<Poco::JSON::Object::Ptr>& page) {
+          stop = source_.fetch(window, [&](const std::vector<Poco::JSON::Object::Ptr>& page) {
             processPage(page, report, queue);
           });
         } catch (...) {
@@ -122,12 +123,14 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
         submitted_.clear();
       }
       const int exported = report.exported - exportedBefore;
+      // Read up to the stop only: the checkpoint may move that far (whole seconds, so not past it).
+      if (stop && *stop < windowEnd) window.end = formatIsoTime(*stop);
       // A window that exported nothing delivered nothing, so the check below would answer as it
       // did for the window before: its checkpoint waits for the next window that exported
       // something, or the last one. (A quiet month would otherwise cost a commit and a pending
       // query per window; a stop before then only reads the quiet days again.)
       if (exported == 0 && windowEnd < end) {
-        windows.next(exported);
+        windows.next(exported, stop);
         continue;
       }
       // Only a window with nothing left pending may be checkpointed. A record the push path is
@@ -146,7 +149,7 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
         if (const auto refused = sink_.accessRefused()) report.error += ": " + *refused;
         break;
       }
-      windows.next(exported);
+      windows.next(exported, stop);
     }
     if (shutdown_.stopRequested() && report.ok) {
       report.ok = false;

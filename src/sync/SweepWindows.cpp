@@ -11,7 +11,7 @@ SweepWindows::SweepWindows(Poco::Timestamp start, Poco::Timestamp end, Poco::Tim
       // Never longer than the longest, never empty (a zero length would never reach the end).
       first_(std::max(Poco::Timespan(1, 0), std::min(first, longest))),
       longest_(std::max(first_, longest)),
-      length_(first_),
+      length_(longest_),
       quietBelow_(quietBelow) {}
 
 Poco::Timestamp SweepWindows::windowEnd() const {
@@ -19,13 +19,20 @@ Poco::Timestamp SweepWindows::windowEnd() const {
   return end_ - start_ <= length_.totalMicroseconds() ? end_ : start_ + length_;
 }
 
-void SweepWindows::next(int exported) {
-  start_ = windowEnd();
-  if (exported >= quietBelow_) {
+bool SweepWindows::mayStopEarly() const { return windowEnd() - start_ > first_.totalMicroseconds(); }
+
+void SweepWindows::next(int exported, const std::optional<Poco::Timestamp>& stoppedAt) {
+  const Poco::Timestamp end = windowEnd();
+  if (stoppedAt && *stoppedAt < end) {
+    // Read up to stoppedAt only: the sweep goes on from there (in whole seconds, as windows are
+    // asked for) in a window of the first length, which never stops early, so the sweep moves on
+    // even when the page reached no further than the window's first second.
+    start_ = std::max(start_, Poco::Timestamp::fromEpochTime(stoppedAt->epochTime()));
     length_ = first_;
-  } else {
-    length_ = longest_ - length_ <= length_ ? longest_ : length_ + length_;
+    return;
   }
+  start_ = end;
+  length_ = exported >= quietBelow_ ? first_ : longest_;
 }
 
 }  // namespace evalbridge
