@@ -236,7 +236,7 @@ TEST_CASE("a minimal config gets the documented defaults", "[config]") {
   CHECK(c.orgs[0].search.dateField == "submittedDate");
   CHECK(c.orgs[0].search.pageSize == 100);
   CHECK(c.orgs[0].search.maxResults == 10000);
-  // maxWindow not set: windows start at one day and may grow to 30 days over quiet stretches.
+  // maxWindow not set: windows of up to 30 days over quiet stretches, one day over busy ones.
   CHECK(c.orgs[0].sweepFirstWindowS() == 86400);
   CHECK(c.orgs[0].sweepWindowS() == 30 * 86400);
   CHECK(c.orgs[0].sweepOverlapS() == 600);
@@ -641,10 +641,10 @@ TEST_CASE("genesys.search: date field, window of at most P90D, page size at most
         file + ": genesys.search.dateField: 'changedDate' must be \"submittedDate\", \"releaseDate\", "
                "\"createdDate\" or \"conversationDate\"");
   CHECK_THAT(errorFor(fx, withSearch(R"({ "maxWindow": "P91D" })")), Catch::StartsWith(file + ": genesys.search.maxWindow: "));
-  // Without maxWindow the first window is one day: the overlap must be shorter than that.
+  // Without maxWindow a busy stretch is read in one-day windows: the overlap must be shorter.
   CHECK(errorFor(fx, withSearch(R"({ "overlap": "P1D" })")) ==
-        file + ": genesys.search.overlap: must be shorter than the first window (86400 s when maxWindow is not set; "
-               "set maxWindow for longer windows)");
+        file + ": genesys.search.overlap: must be shorter than a busy stretch's windows (86400 s when maxWindow is "
+               "not set; set maxWindow for longer windows)");
   CHECK(loadConfig(fx.write(withSearch(R"({ "overlap": "P2D", "maxWindow": "P3D" })"))).orgs[0].sweepFirstWindowS() ==
         3 * 86400);
   // A maxWindow shorter than a day: every window is that long.

@@ -160,10 +160,13 @@ TEST_CASE("search paging moves by date while results come sorted, by page number
   REQUIRE(paging.advance(resultsAt({"2026-11-20T01:00:00.000Z", "2026-11-20T02:00:00.000Z", "2026-11-20T03:00:00.000Z"})));
   CHECK(searchDate(paging.from()) == "2026-11-20T03:00:00.000Z");
   CHECK(paging.pageNumber() == 1);
+  CHECK(paging.movedByDate());  // what a long window may stop at: all before 03:00 was read
   // A full page that all shares the start date cannot move the date: the page number grows.
   REQUIRE(paging.advance(resultsAt({"2026-11-20T03:00:00.000Z", "2026-11-20T03:00:00.000Z", "2026-11-20T03:00:00.000Z"})));
   CHECK(paging.pageNumber() == 2);
   CHECK(searchDate(paging.from()) == "2026-11-20T03:00:00.000Z");
+  CHECK_FALSE(paging.movedByDate());
+  CHECK_FALSE(paging.outOfOrder());
   // ... but not past maxResults (6 = 2 pages of 3): a clear error naming the setting.
   CHECK_THROWS_WITH(
       paging.advance(resultsAt({"2026-11-20T03:00:00.000Z", "2026-11-20T03:00:00.000Z", "2026-11-20T03:00:00.000Z"})),
@@ -175,6 +178,12 @@ TEST_CASE("search paging moves by date while results come sorted, by page number
   SearchPaging unsorted(window, "submittedDate", 3, 100);
   REQUIRE(unsorted.advance(resultsAt({"2026-11-20T05:00:00.000Z", "2026-11-20T02:00:00.000Z", "2026-11-20T09:00:00.000Z"})));
   CHECK(unsorted.pageNumber() == 2);
+  CHECK(searchDate(unsorted.from()) == "2026-11-20T00:00:00.000Z");
+  CHECK(unsorted.outOfOrder());
+  // ... to the window's end: a later page in order says nothing of the pages after it.
+  REQUIRE(unsorted.advance(resultsAt({"2026-11-20T10:00:00.000Z", "2026-11-20T11:00:00.000Z", "2026-11-20T12:00:00.000Z"})));
+  CHECK(unsorted.pageNumber() == 3);
+  CHECK_FALSE(unsorted.movedByDate());
   CHECK(searchDate(unsorted.from()) == "2026-11-20T00:00:00.000Z");
   // A result without the date field cannot anchor the keyset either.
   SearchPaging undated(window, "submittedDate", 1, 100);

@@ -2,8 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <Poco/DateTimeFormatter.h>
 
 #include "common/IsoTime.h"
 #include "sync/SweepWindows.h"
@@ -23,13 +26,18 @@ struct Held {
   std::optional<std::string> stoppedAt;
 };
 
+// An instant as the windows hold it, to the millisecond where it has a fraction.
+std::string shown(const Poco::Timestamp& time) {
+  return Poco::DateTimeFormatter::format(time, time.epochMicroseconds() % 1000000 ? "%Y-%m-%dT%H:%M:%S.%iZ" : "%Y-%m-%dT%H:%M:%SZ");
+}
+
 // Walks every window, telling the planner that window i held held[i] (nothing past the end of
 // held); returns "start/end" of each, with " may stop" where the window may stop early.
 std::vector<std::string> walk(SweepWindows windows, const std::vector<Held>& held) {
   std::vector<std::string> seen;
   for (std::size_t i = 0; !windows.done(); ++i) {
     REQUIRE(i < 100);  // a sweep that does not move on fails here instead of hanging
-    seen.push_back(formatIsoTime(windows.windowStart()) + "/" + formatIsoTime(windows.windowEnd()) +
+    seen.push_back(shown(windows.windowStart()) + "/" + shown(windows.windowEnd()) +
                    (windows.mayStopEarly() ? " may stop" : ""));
     const Held h = i < held.size() ? held[i] : Held{};
     windows.next(h.count, h.stoppedAt ? std::optional<Poco::Timestamp>(at(*h.stoppedAt)) : std::nullopt);
@@ -72,15 +80,24 @@ TEST_CASE("a window stopped at its first full page goes on from there, in whole 
 }
 
 TEST_CASE("a stop within the window's first second still moves the sweep on, and one at its end reads it whole") {
-  SweepWindows windows(at("2026-11-01T00:00:00Z"), at("2026-11-13T00:00:00Z"), days(1), days(10), 100);
-  // The page reached no further than the first second: read again in a window that never stops.
-  // The third stops at its own end (a result dated exactly endValue): it was read whole.
-  CHECK(walk(windows, {{100, "2026-11-01T00:00:00.400Z"}, {100}, {100, "2026-11-03T00:00:00Z"}}) ==
+  SweepWindows windows(at("2026-11-01T00:00:00Z"), at("2026-11-30T00:00:00Z"), days(1), days(10), 100);
+  // The page reached no further than the first second (or its results came out of order, and the
+  // source stopped at the window's start): read again in a window that never stops.
+  // The fourth, quiet, stops at its own end (a result dated exactly endValue): it was read whole.
+  CHECK(walk(windows, {{100, "2026-11-01T00:00:00.400Z"}, {100}, {5}, {5, "2026-11-13T00:00:00Z"}}) ==
         std::vector<std::string>{"2026-11-01T00:00:00Z/2026-11-11T00:00:00Z may stop",
                                  "2026-11-01T00:00:00Z/2026-11-02T00:00:00Z",
                                  "2026-11-02T00:00:00Z/2026-11-03T00:00:00Z",
-                                 "2026-11-03T00:00:00Z/2026-11-04T00:00:00Z",
-                                 "2026-11-04T00:00:00Z/2026-11-13T00:00:00Z may stop"});
+                                 "2026-11-03T00:00:00Z/2026-11-13T00:00:00Z may stop",
+                                 "2026-11-13T00:00:00Z/2026-11-23T00:00:00Z may stop",
+                                 "2026-11-23T00:00:00Z/2026-11-30T00:00:00Z may stop"});
+}
+
+TEST_CASE("only a window longer than the first length may stop early") {
+  SweepWindows windows(at("2026-11-01T00:00:00Z"), at("2026-11-30T00:00:00Z"), days(1), days(10), 100);
+  windows.next(100, at("2026-11-02T00:00:00Z"));  // the long first window stops
+  REQUIRE_FALSE(windows.mayStopEarly());
+  CHECK_THROWS_AS(windows.next(100, at("2026-11-02T00:00:00.500Z")), std::logic_error);
 }
 
 TEST_CASE("when the first window is the longest, windows keep one length and never stop early") {

@@ -408,7 +408,7 @@ SearchSettings readSearch(const Reader& r, const Object::Ptr& genesys) {
   if (o->has("maxWindow")) {
     s.firstWindowS = s.maxWindowS;  // a window length chosen: windows keep it
   } else if (s.overlapS >= s.firstWindowS) {
-    r.fail(join(p, "overlap"), "must be shorter than the first window (" + std::to_string(s.firstWindowS) +
+    r.fail(join(p, "overlap"), "must be shorter than a busy stretch's windows (" + std::to_string(s.firstWindowS) +
                                    " s when maxWindow is not set; set maxWindow for longer windows)");
   }
   s.pageSize = r.integer(o, p, "pageSize", s.pageSize, 1, 100);

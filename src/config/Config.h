@@ -83,8 +83,9 @@ struct OrgSettings {
   // genesys.export's for "export" and "analytics".
   int sweepWindowS() const { return source == "search" ? search.maxWindowS : exportSettings.maxWindowS; }
   int sweepOverlapS() const { return source == "search" ? search.overlapS : exportSettings.overlapS; }
-  // The first window of a sweep, and its length over busy stretches. Only search windows grow
-  // (an empty one is one cheap request); export and analytics windows are jobs, always maxWindow.
+  // The window length over busy stretches. A search sweep reads quiet ones in windows of up to
+  // sweepWindowS (SweepWindows.h: an empty one is one cheap request); export and analytics
+  // windows are jobs, always maxWindow.
   int sweepFirstWindowS() const { return source == "search" ? search.firstWindowS : exportSettings.maxWindowS; }
   // A window that held fewer evaluations than one page is quiet (SweepWindows.h).
   int sweepPageSize() const { return source == "search" ? search.pageSize : exportSettings.pageSize; }

@@ -67,7 +67,8 @@ bool SearchPaging::advance(const std::vector<Poco::JSON::Object::Ptr>& results) 
     }
     last = *date;
   }
-  movedByDate_ = sorted && from_ < last;
+  outOfOrder_ = outOfOrder_ || !sorted;
+  movedByDate_ = !outOfOrder_ && from_ < last;
   if (movedByDate_) {
     from_ = last;
     pageNumber_ = 1;
@@ -76,7 +77,7 @@ bool SearchPaging::advance(const std::vector<Poco::JSON::Object::Ptr>& results) 
   if (static_cast<long long>(pageNumber_ + 1) * pageSize_ > maxResults_) {
     throw PermanentError(
         std::string("evaluation search: ") +
-        (sorted ? "more than genesys.search.maxResults (" + std::to_string(maxResults_) + ") evaluations share " +
+        (!outOfOrder_ ? "more than genesys.search.maxResults (" + std::to_string(maxResults_) + ") evaluations share " +
                       dateField_ + " " + searchDate(from_)
                 : "the results do not come sorted by " + dateField_ + ", and the window [" + searchDate(from_) +
                       ", " + searchDate(to_) + ") holds more than genesys.search.maxResults (" +

@@ -31,7 +31,8 @@ std::string searchRequestBody(const std::string& dateField, const Poco::Timestam
 // skip the one after it; and page numbers reach only so deep. So while results come sorted by the
 // date field, each next request starts again at page 1 from the date of the last result read
 // (keyset paging). Only when a whole page shares one date, or the order is not as asked, does the
-// page number grow, bounded by maxResults.
+// page number grow, bounded by maxResults; once a page came out of order, the rest of the window
+// is paged by number (a later page in order says nothing of what the pages after it hold).
 class SearchPaging {
  public:
   SearchPaging(const TimeWindow& window, std::string dateField, int pageSize, int maxResults);
@@ -47,6 +48,8 @@ class SearchPaging {
   // After advance() returned true: the next request starts at the date of the last result read
   // (from()), so everything of the window before that date has been read.
   bool movedByDate() const { return movedByDate_; }
+  // A page came out of the order asked for: nothing short of the window's end is known read.
+  bool outOfOrder() const { return outOfOrder_; }
 
  private:
   Poco::Timestamp from_;
@@ -56,6 +59,7 @@ class SearchPaging {
   int maxResults_;
   int pageNumber_ = 1;
   bool movedByDate_ = false;
+  bool outOfOrder_ = false;
 };
 
 }  // namespace evalbridge

@@ -5,6 +5,7 @@
 #include <Poco/MemoryStream.h>
 
 #include "common/Errors.h"
+#include "common/IsoTime.h"
 #include "genesys/EvaluationProjection.h"
 #include "genesys/ExportResultReader.h"
 #include "genesys/MalformedEntry.h"
@@ -45,8 +46,11 @@ WindowStop SearchSource::fetch(const TimeWindow& window, const EvaluationPageHan
     if (!results.empty()) handler(results);
     if (!paging.advance(results)) return std::nullopt;
     // A long window sent over a quiet stretch ran into a busy one: it ends here, and the sweep
-    // goes on from this date in shorter windows (whose checkpoints move more often).
+    // goes on from this date in shorter windows (whose checkpoints move more often). Results out
+    // of order say nothing of what was read: the sweep goes on from the window's start, in
+    // windows short enough for page-number paging to reach their end.
     if (window.mayStopAtFullPage && paging.movedByDate()) return paging.from();
+    if (window.mayStopAtFullPage && paging.outOfOrder()) return requireIsoTime(window.start, "window start");
   }
 }
 

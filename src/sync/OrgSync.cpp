@@ -128,7 +128,7 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
       // A window that exported nothing delivered nothing, so the check below would answer as it
       // did for the window before: its checkpoint waits for the next window that exported
       // something, or the last one. (A quiet month would otherwise cost a commit and a pending
-      // query per window; a stop before then only reads the quiet days again.)
+      // query per window; a shutdown before then only reads the quiet days again.)
       if (exported == 0 && windowEnd < end) {
         windows.next(exported, stop);
         continue;

@@ -1,6 +1,9 @@
 #include "sync/SweepWindows.h"
 
 #include <algorithm>
+#include <stdexcept>
+
+#include "common/IsoTime.h"
 
 namespace evalbridge {
 
@@ -22,6 +25,10 @@ Poco::Timestamp SweepWindows::windowEnd() const {
 bool SweepWindows::mayStopEarly() const { return windowEnd() - start_ > first_.totalMicroseconds(); }
 
 void SweepWindows::next(int exported, const std::optional<Poco::Timestamp>& stoppedAt) {
+  // Only a long window may stop: one of the first length that stopped in its first second would
+  // be read again and again.
+  if (stoppedAt && !mayStopEarly())
+    throw std::logic_error("a sweep window of the first length stopped early at " + formatIsoTime(*stoppedAt));
   const Poco::Timestamp end = windowEnd();
   if (stoppedAt && *stoppedAt < end) {
     // Read up to stoppedAt only: the sweep goes on from there (in whole seconds, as windows are
