@@ -28,7 +28,8 @@ struct Held {
 
 // An instant as the windows hold it, to the millisecond where it has a fraction.
 std::string shown(const Poco::Timestamp& time) {
-  return Poco::DateTimeFormatter::format(time, time.epochMicroseconds() % 1000000 ? "%Y-%m-%dT%H:%M:%S.%iZ" : "%Y-%m-%dT%H:%M:%SZ");
+  const bool fraction = time.epochMicroseconds() % 1000000 != 0;
+  return Poco::DateTimeFormatter::format(time, fraction ? "%Y-%m-%dT%H:%M:%S.%iZ" : "%Y-%m-%dT%H:%M:%SZ");
 }
 
 // Walks every window, telling the planner that window i held held[i] (nothing past the end of
