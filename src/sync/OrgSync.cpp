@@ -123,8 +123,8 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
         submitted_.clear();
       }
       const int exported = report.exported - exportedBefore;
-      // Read up to the stop only: the checkpoint may move that far (whole seconds, so not past it).
-      if (stop && *stop < windowEnd) window.end = formatIsoTime(*stop);
+      // The checkpoint may move as far as the window was read (whole seconds, so not past it).
+      window.end = formatIsoTime(windows.readUntil(stop));
       // A window that exported nothing delivered nothing, so the check below would answer as it
       // did for the window before: its checkpoint waits for the next window that exported
       // something, or the last one. (A quiet month would otherwise cost a commit and a pending

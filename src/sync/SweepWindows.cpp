@@ -24,17 +24,23 @@ Poco::Timestamp SweepWindows::windowEnd() const {
 
 bool SweepWindows::mayStopEarly() const { return windowEnd() - start_ > first_.totalMicroseconds(); }
 
+Poco::Timestamp SweepWindows::readUntil(const std::optional<Poco::Timestamp>& stoppedAt) const {
+  const Poco::Timestamp end = windowEnd();
+  return stoppedAt && *stoppedAt < end ? *stoppedAt : end;
+}
+
 void SweepWindows::next(int exported, const std::optional<Poco::Timestamp>& stoppedAt) {
   // Only a long window may stop: one of the first length that stopped in its first second would
   // be read again and again.
   if (stoppedAt && !mayStopEarly())
     throw std::logic_error("a sweep window of the first length stopped early at " + formatIsoTime(*stoppedAt));
   const Poco::Timestamp end = windowEnd();
-  if (stoppedAt && *stoppedAt < end) {
-    // Read up to stoppedAt only: the sweep goes on from there (in whole seconds, as windows are
+  const Poco::Timestamp until = readUntil(stoppedAt);
+  if (until < end) {
+    // Read up to the stop only: the sweep goes on from there (in whole seconds, as windows are
     // asked for) in a window of the first length, which never stops early, so the sweep moves on
     // even when the page reached no further than the window's first second.
-    start_ = std::max(start_, Poco::Timestamp::fromEpochTime(stoppedAt->epochTime()));
+    start_ = std::max(start_, Poco::Timestamp::fromEpochTime(until.epochTime()));
     length_ = first_;
     return;
   }

@@ -28,6 +28,9 @@ class SweepWindows {
   Poco::Timestamp windowEnd() const;
   // The current window is longer than the first length: it may stop at its first full page.
   bool mayStopEarly() const;
+  // Where reading the current window ended: at `stoppedAt` when its source stopped short of the
+  // window's end, else at that end. The checkpoint may move that far; next() goes on from there.
+  Poco::Timestamp readUntil(const std::optional<Poco::Timestamp>& stoppedAt) const;
   // The current window has been read and held `exported` evaluations, or was read up to
   // `stoppedAt` only: move to the next one.
   void next(int exported, const std::optional<Poco::Timestamp>& stoppedAt = std::nullopt);
