@@ -372,6 +372,11 @@ def report_export(count, together, results):
         "equal", b["incidents"] == s["incidents"])
 
 
+def median_cost(costs):
+    """Each figure's median over the runs (the lower middle one of an even count)."""
+    return {k: sorted(c[k] for c in costs)[(len(costs) - 1) // 2] for k in costs[0]}
+
+
 def median_run(runs):
     """The run whose bridge CPU is the median (the lower middle one of an even count)."""
     ordered = sorted(runs, key=lambda r: r["bridge"]["cpuS"])
@@ -426,8 +431,9 @@ def orgs_case(args, orgs, per_org, with_script, search=None):
             cost, full = measured(args, ws, who, cmd)
             cost["incidents"] = sim.incidents()
             results[who] = cost
-            COMMANDS.append(("%s, %d orgs x %d" % (who, orgs, per_org), shown(sim.cmd, ws) + "  +  " +
-                             shown(full, ws)))
+            command = ("%s, %d orgs x %d" % (who, orgs, per_org), shown(sim.cmd, ws) + "  +  " + shown(full, ws))
+            if command not in COMMANDS:  # once, however many rounds ran it
+                COMMANDS.append(command)
         finally:
             sim.stop()
             shutil.rmtree(ws, ignore_errors=True)
@@ -436,17 +442,25 @@ def orgs_case(args, orgs, per_org, with_script, search=None):
 
 def many_orgs(args):
     n = 10 if args.quick else 100
-    r = orgs_case(args, n, 20, True)
+    # Bridge and script alternate, a fresh simulator each, for --orgs-rounds rounds: on this VM one
+    # run of either moves by 10-40% from minute to minute, more than the margin the CPU target is
+    # judged by. The ratio is of the two medians; every run is printed beside it.
+    rounds = [orgs_case(args, n, 20, True) for _ in range(max(1, args.orgs_rounds))]
+    r = {who: median_cost([x[who] for x in rounds]) for who in ("bridge", "script")}
     b, s = r["bridge"], r["script"]
     label = "%d orgs x 20 evaluations" % n
     row("%s: bridge peak RSS" % label, "%.1f MB" % (b["maxRssKb"] / 1024), "script %.1f MB" % (s["maxRssKb"] / 1024),
-        "%.2f" % (b["maxRssKb"] / s["maxRssKb"]), "(reported)")
-    row("%s: bridge CPU s" % label, "%.2f s" % b["cpuS"], "script %.2f s" % s["cpuS"],
-        "%.2f" % (b["cpuS"] / s["cpuS"]), "(reported)")
+        "%.2f" % (b["maxRssKb"] / s["maxRssKb"]), "<= 40 MiB", b["maxRssKb"] <= 40 * 1024)
+    cpu_ratio = b["cpuS"] / s["cpuS"]
+    row("%s: bridge CPU s (median of %d)" % (label, len(rounds)), "%.2f s" % b["cpuS"], "script %.2f s" % s["cpuS"],
+        "%.2f" % cpu_ratio, "<= 0.20", None if args.quick else cpu_ratio <= 0.2)
+    if len(rounds) > 1:
+        row("%s: CPU s of each run" % label, " / ".join("%.2f" % x["bridge"]["cpuS"] for x in rounds),
+            "script " + " / ".join("%.2f" % x["script"]["cpuS"] for x in rounds), "-", "(reported)")
     row("%s: wall s" % label, "%.2f s" % b["wallS"], "script %.2f s" % s["wallS"],
         "%.2f" % (b["wallS"] / s["wallS"]), "(reported)")
-    row("%s: incidents" % label, "%d" % b["incidents"], "script %d" % s["incidents"], "-", "equal",
-        b["incidents"] == s["incidents"])
+    row("%s: incidents" % label, "%d" % b["incidents"], "script %d" % s["incidents"], "-", "equal, every run",
+        all(x["bridge"]["incidents"] == x["script"]["incidents"] for x in rounds))
     # The same requests as the script (one-day windows): what the bridge costs per request.
     same = orgs_case(args, n, 20, False, search={"maxWindow": "P1D"})["bridge"]
     row("%s: bridge CPU s, maxWindow P1D (the script's windows)" % label, "%.2f s" % same["cpuS"],
@@ -575,6 +589,8 @@ def main():
     ap.add_argument("--sizes", default="2000,10000", help="evaluation counts of the one-org case")
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs of each one-org size; the run with the median bridge CPU is reported")
+    ap.add_argument("--orgs-rounds", type=int, default=5,
+                    help="alternated bridge and script runs of the 100-org case; medians are judged")
     ap.add_argument("--search-concurrency", type=int, default=4, help="genesys.search.maxConcurrency (default 4)")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--json", help="write rows, commands and notes here")
