@@ -706,6 +706,45 @@ TEST_CASE("a delivery whose outcome is still committing keeps its record: a seco
   CHECK(test::incidentsByCorrelation(d.fixture.simulator)[d.record.correlationId] == 1);
 }
 
+// Kills: a batch in which one outcome fails losing the others (the fallback to a savepoint each
+// removed), and a batch written twice (the fallback run after a commit too): each record would
+// then hold two "created" events.
+TEST_CASE("a batch of outcomes is written once, and one that fails in it is written again without the failing one") {
+  test::TempDir dir;
+  Ledger ledger(dir.file("ledger.db"));
+  ledger.observe(matchedIntents(20));
+  HeldWrites fence;
+  ledger.setFence(&fence);
+  struct Release {  // however the test ends: the ledger's destructor waits for the held write
+    HeldWrites& fence;
+    ~Release() { fence.set(false, false); }
+  } release{fence};
+  std::atomic<int> committed{0};
+  std::atomic<int> failed{0};
+  auto post = [&](const std::string& id) {
+    ledger.markDeliveredLater("org", id, IncidentRef{"sys-" + id, "INC-" + id, "1", "", 0}, std::nullopt,
+                              [&](std::exception_ptr error) { ++(error ? failed : committed); });
+  };
+  fence.set(true, false);
+  post("e0");  // its batch waits in the fence: everything posted next waits for one batch of its own
+  REQUIRE(fence.waitUntilHeld());
+  for (int i = 1; i < 10; ++i) post("e" + std::to_string(i));
+  post("missing");  // the ledger has no such record: this write fails, after nine have been written
+  for (int i = 10; i < 20; ++i) post("e" + std::to_string(i));
+  fence.set(false, false);
+  ledger.flushOutcomes();
+  CHECK(committed == 20);
+  CHECK(failed == 1);
+  for (int i = 0; i < 20; ++i) {
+    const std::string id = "e" + std::to_string(i);
+    CAPTURE(id);
+    CHECK(ledger.find("org", id)->status == RecordStatus::Created);
+    int created = 0;
+    for (const HistoryEntry& entry : ledger.history("org", id)) created += entry.event == "created";
+    CHECK(created == 1);
+  }
+}
+
 TEST_CASE("an incident the ledger could not record is looked up before the record's next create, never posted again") {
   HeldDelivery d;
   REQUIRE(d.intent);

@@ -101,6 +101,21 @@ void GroupCommit::commitBatch(std::vector<Item*>& batch) {
   // pending record is looked up by correlation_id before anything is posted (IncidentSink), so
   // the incident is adopted, never created twice. An intent is different (without it a POST
   // could leave no trace), so intents keep the full wait.
+  //
+  // The batch is first written whole in one transaction. A savepoint per write is kept for a
+  // batch in which one fails: a savepoint costs SQLite a copy of every page the write touches,
+  // kept in a temporary file (measured: 26 of an outcome's 34 write calls), and PostgreSQL a
+  // subtransaction each, hundreds in one transaction. Each write is SQL alone, so after a
+  // failure the batch is rolled back and written again, a savepoint each, and only the failing
+  // write is lost.
+  try {
+    Transaction transaction(db_, Transaction::Durability::Relaxed);
+    for (Item* item : batch) item->write();
+    transaction.commit();
+    return;
+  } catch (...) {
+    // Rolled back whole (the Transaction's destructor); written again below.
+  }
   try {
     Transaction transaction(db_, Transaction::Durability::Relaxed);
     for (Item* item : batch) {

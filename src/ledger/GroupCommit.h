@@ -2,7 +2,9 @@
 // Group commit for the ledger's outcome writes. With synchronous=FULL each commit waits for the
 // disk (an fsync), and the delivery workers record outcomes concurrently; committing them one by
 // one would make the disk, not ServiceNow, the limit. Writes that arrive while a commit is in
-// progress are written together in the next transaction, each in its own savepoint.
+// progress are written together in the next transaction; only a batch in which a write fails is
+// written again with a savepoint each. A write may therefore run twice, the first run rolled
+// back: it must do nothing but write to the database.
 //
 // run() returns once the caller's write is committed, as with a transaction of its own; a write
 // that fails is rolled back alone and its exception rethrown to its caller, the others still
