@@ -35,6 +35,7 @@ import os
 import re
 import shlex
 import shutil
+import statistics
 import signal
 import subprocess
 import sys
@@ -185,6 +186,12 @@ def shown(cmd, ws):
     return " ".join(shlex.quote(c.replace(ws, "$WS")) for c in cmd)
 
 
+def remember(command):
+    """A (label, command line) for the list printed at the end: once, however many rounds ran it."""
+    if command not in COMMANDS:
+        COMMANDS.append(command)
+
+
 def row(figure, value, yardstick, ratio, target, ok=None):
     verdict = "" if ok is None else ("ok" if ok else "MISS")
     ROWS.append((figure, value, yardstick, ratio, target, verdict))
@@ -228,7 +235,7 @@ def wrk_ceiling(args, connections, latency_ms, seconds, sim_cpus, client_cpus, l
         errors = re.search(r"Socket errors:.*", out)
         if bad or errors:
             NOTES.append("wrk %s: %s %s" % (label, bad.group(0) if bad else "", errors.group(0) if errors else ""))
-        COMMANDS.append(("ceiling " + label, shown(sim.cmd, ws) + "  +  POST $CONTROL/control/faults "
+        remember(("ceiling " + label, shown(sim.cmd, ws) + "  +  POST $CONTROL/control/faults "
                          '{"server":"servicenow","kind":"latency","latencyMs":%d}  +  ' % latency_ms +
                          shown(cmd, ws).replace(sim.servicenow, "$SERVICENOW")))
         return rate
@@ -258,7 +265,7 @@ def bridge_rate(args, connections, latency_ms, incidents, sim_cpus, bridge_cpus,
         rate = created / window if posts else 0.0
         if created != incidents:
             NOTES.append("delivery %s: %d incidents for %d evaluations" % (label, created, incidents))
-        COMMANDS.append(("bridge " + label, shown(sim.cmd, ws) + "  +  latency fault %d ms  +  " % latency_ms +
+        remember(("bridge " + label, shown(sim.cmd, ws) + "  +  latency fault %d ms  +  " % latency_ms +
                          shown(cmd, ws) + "   (rate = incidents / (last POST arrival - first + latency), from "
                          "GET /control/requests)"))
         return rate, cost, created
@@ -277,18 +284,31 @@ def delivery(args):
              (32, 2, 1000 if args.quick else 4000, "0", "1", "32 x 2 ms, sim CPU 0 / bridge CPU 1", 0.8, "export"),
              (8, 20, 1000, None, None, "8 x 20 ms", None, "search"),
              (32, 2, 1000, None, None, "32 x 2 ms", None, "search")]
+    # A judged case alternates the raw ceiling and the bridge for --delivery-rounds rounds (a fresh
+    # simulator each) and divides the medians: on this VM the pinned ceiling alone has measured
+    # from 3,300/s to 7,300/s from one run to the next. Each run is printed beside the medians.
     ceilings = {}
     for conns, lat, n, sim_cpus, client_cpus, label, target, source in cases:
-        if label not in ceilings:
-            ceilings[label] = wrk_ceiling(args, conns, lat, seconds, sim_cpus, client_cpus, label)
-        ceiling = ceilings[label]
-        rate, cost, created = bridge_rate(args, conns, lat, n, sim_cpus, client_cpus, label + ", " + source, source)
+        rounds = max(1, args.delivery_rounds) if target and not args.quick else 1
+        runs = []
+        for _ in range(rounds):
+            if label not in ceilings or target:
+                ceilings.setdefault(label, []).append(
+                    wrk_ceiling(args, conns, lat, seconds, sim_cpus, client_cpus, label))
+            runs.append(bridge_rate(args, conns, lat, n, sim_cpus, client_cpus, label + ", " + source, source))
+        ceiling = statistics.median(ceilings[label])
+        rate = statistics.median(r[0] for r in runs)
+        cpu_us = statistics.median(r[1]["cpuS"] / max(r[2], 1) * 1e6 for r in runs)
+        created = min(r[2] for r in runs)
         ratio = rate / ceiling
-        row("incidents/s %s, %s source (%d incidents)" % (label, source, created), "%.0f/s" % rate,
+        shown_rounds = " (median of %d)" % len(runs) if len(runs) > 1 else ""
+        row("incidents/s %s, %s source (%d incidents)%s" % (label, source, created, shown_rounds), "%.0f/s" % rate,
             "wrk %.0f/s (ideal %d)" % (ceiling, conns * 1000 // lat), "%.2f" % ratio,
             ">= %.2f" % target if target else "(reported)", ratio >= target if target else None)
-        row("  bridge CPU per incident, %s, %s" % (label, source), "%.0f us" % (cost["cpuS"] / max(created, 1) * 1e6), "-", "-",
-            "(reported)")
+        if len(runs) > 1:
+            row("  each run, %s, %s" % (label, source), " / ".join("%.0f" % r[0] for r in runs),
+                "wrk " + " / ".join("%.0f" % c for c in ceilings[label]), "-", "(reported)")
+        row("  bridge CPU per incident, %s, %s" % (label, source), "%.0f us" % cpu_us, "-", "-", "(reported)")
 
 # ---------------------------------------------------------------- one org, many evaluations
 
@@ -431,9 +451,7 @@ def orgs_case(args, orgs, per_org, with_script, search=None):
             cost, full = measured(args, ws, who, cmd)
             cost["incidents"] = sim.incidents()
             results[who] = cost
-            command = ("%s, %d orgs x %d" % (who, orgs, per_org), shown(sim.cmd, ws) + "  +  " + shown(full, ws))
-            if command not in COMMANDS:  # once, however many rounds ran it
-                COMMANDS.append(command)
+            remember(("%s, %d orgs x %d" % (who, orgs, per_org), shown(sim.cmd, ws) + "  +  " + shown(full, ws)))
         finally:
             sim.stop()
             shutil.rmtree(ws, ignore_errors=True)
@@ -589,6 +607,8 @@ def main():
     ap.add_argument("--sizes", default="2000,10000", help="evaluation counts of the one-org case")
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs of each one-org size; the run with the median bridge CPU is reported")
+    ap.add_argument("--delivery-rounds", type=int, default=3,
+                    help="alternated ceiling and bridge runs of each judged delivery case; medians are judged")
     ap.add_argument("--orgs-rounds", type=int, default=5,
                     help="alternated bridge and script runs of the 100-org case; medians are judged")
     ap.add_argument("--search-concurrency", type=int, default=4, help="genesys.search.maxConcurrency (default 4)")
