@@ -55,13 +55,13 @@ IncidentRef incident(const std::string& number) { return {"sys" + number, number
 }  // namespace
 
 // Kills: a content hash that changes with the engine behind it (another algorithm, upper-case hex,
-// a digest not reset between texts): every record the ledger holds would look rescored, and be
+// an engine reused without a reset): every record the ledger holds would look rescored, and be
 // sent again as an update.
 TEST_CASE("content hashes are lower-case hex SHA-256, the same for the same text however often computed") {
   const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";  // FIPS 180-2
   CHECK(sha256Hex("abc") == abc);
   CHECK(sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(sha256Hex("abc") == abc);  // the engine kept for the thread starts each text afresh
+  CHECK(sha256Hex("abc") == abc);
   std::string fromOtherThread;
   std::thread([&] { fromOtherThread = sha256Hex("abc"); }).join();
   CHECK(fromOtherThread == abc);
