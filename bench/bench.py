@@ -286,7 +286,7 @@ def delivery(args):
              (32, 2, 1000, None, None, "32 x 2 ms", None, "search")]
     # A judged case alternates the raw ceiling and the bridge for --delivery-rounds rounds (a fresh
     # simulator each) and divides the medians: on this VM the pinned ceiling alone has measured
-    # from 3,300/s to 7,300/s from one run to the next. Each run is printed beside the medians.
+    # from 1,400/s to 7,300/s from one run to the next. Each run is printed beside the medians.
     ceilings = {}
     for conns, lat, n, sim_cpus, client_cpus, label, target, source in cases:
         rounds = max(1, args.delivery_rounds) if target and not args.quick else 1
@@ -394,7 +394,7 @@ def report_export(count, together, results):
 
 def median_cost(costs):
     """Each figure's median over the runs (the lower middle one of an even count)."""
-    return {k: sorted(c[k] for c in costs)[(len(costs) - 1) // 2] for k in costs[0]}
+    return {k: statistics.median_low(c[k] for c in costs) for k in costs[0]}
 
 
 def median_run(runs):
