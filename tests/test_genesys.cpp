@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <tuple>
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -10,6 +11,7 @@
 
 #include "config/Regions.h"
 #include "genesys/AnalyticsQuery.h"
+#include "genesys/EvaluationFetcher.h"
 #include "genesys/GenesysError.h"
 #include "genesys/PermissionProbes.h"
 #include "genesys/SearchQuery.h"
@@ -119,6 +121,20 @@ TEST_CASE("only evaluations that changed inside the window are read in full") {
         "/api/v2/quality/conversations/c1/evaluations/e-in?expand=agent%2Cevaluator%2CevaluationForm");
   CHECK(evaluationsInWindow(json(R"({"conversations":[]})"), TimeWindow{"2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z"})
             .empty());
+}
+
+TEST_CASE("full reads use as few readers as take the same rounds as maxConcurrency, never more") {
+  // {refs, maxConcurrency, readers}: the rounds (round trips) are those of maxConcurrency readers.
+  const std::vector<std::tuple<std::size_t, int, int>> cases{
+      {0, 4, 0}, {1, 4, 1}, {3, 4, 3}, {4, 4, 4}, {5, 4, 3}, {6, 4, 3}, {7, 4, 4}, {8, 4, 4},
+      {9, 4, 3}, {12, 4, 4}, {13, 4, 4}, {100, 4, 4}, {6, 1, 1}, {6, 0, 1}, {30, 8, 8}, {17, 8, 6}};
+  for (const auto& [refs, most, readers] : cases) {
+    INFO(refs << " refs at maxConcurrency " << most);
+    CHECK(readersFor(refs, most) == readers);
+    if (refs == 0) continue;
+    const auto rounds = [&](std::size_t threads) { return (refs + threads - 1) / threads; };
+    CHECK(rounds(static_cast<std::size_t>(readers)) == rounds(static_cast<std::size_t>(std::max(1, most))));
+  }
 }
 
 TEST_CASE("a search request: one DATE_RANGE in the documented format, sorted by its field, starting 1 ms early") {

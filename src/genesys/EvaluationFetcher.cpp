@@ -22,6 +22,12 @@ Poco::Logger& logger() { return Poco::Logger::get("evalbridge.genesys"); }
 
 }  // namespace
 
+int readersFor(std::size_t refs, int maxConcurrency) {
+  const std::size_t most = static_cast<std::size_t>(std::max(1, maxConcurrency));
+  const std::size_t rounds = (refs + most - 1) / most;
+  return rounds == 0 ? 0 : static_cast<int>((refs + rounds - 1) / rounds);
+}
+
 EvaluationFetcher::EvaluationFetcher(OrgClient& client, int maxConcurrency,
                                      std::shared_ptr<const ProjectionPaths> projection)
     : client_(client), maxConcurrency_(std::max(1, maxConcurrency)), projection_(std::move(projection)) {}
@@ -129,7 +135,7 @@ std::vector<Poco::JSON::Object::Ptr> EvaluationFetcher::fetchEach(const std::vec
       failed.store(true);
     }
   };
-  const int helpers = static_cast<int>(std::min(static_cast<std::size_t>(maxConcurrency_), refs.size())) - 1;
+  const int helpers = readersFor(refs.size(), maxConcurrency_) - 1;
   if (helpers <= 0) {
     work();  // one read needs no second thread
   } else if (WorkerThreads* shared = client_.readers()) {

@@ -10,6 +10,7 @@
 // unreadable answer is read again, after the retry loop's backoff: the same bytes again are bad
 // data too (a malformed entry), different ones a transfer gone wrong (TransientError, and the
 // window is read again).
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,13 @@
 #include "genesys/EvaluationRef.h"
 
 namespace evalbridge {
+
+// How many threads read `refs` evaluations (the caller among them): as few as read them in as
+// few rounds as `maxConcurrency` would. 6 refs at 4 take two rounds, as 3 readers do. Each reader
+// beyond the caller costs a handoff to a pool thread and, when the org has no idle connection, a
+// new one (measured: one 100-org sync made 379 connections for 1,458 requests, most of them for
+// helpers that read a single evaluation); the page's latency, in round trips, stays the same.
+int readersFor(std::size_t refs, int maxConcurrency);
 
 class EvaluationProjector;
 class OrgClient;

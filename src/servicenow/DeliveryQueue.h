@@ -8,6 +8,7 @@
 // is full, which keeps memory bounded however fast the export is read.
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -19,7 +20,9 @@ namespace evalbridge {
 
 class DeliveryQueue {
  public:
-  explicit DeliveryQueue(IncidentSink& sink);
+  // `maxBacklog`: how many records may be submitted and not yet settled; 0 for the default,
+  // max(1000, 16 x the sink's concurrency).
+  explicit DeliveryQueue(IncidentSink& sink, std::size_t maxBacklog = 0);
   ~DeliveryQueue();  // drains
   DeliveryQueue(const DeliveryQueue&) = delete;
   DeliveryQueue& operator=(const DeliveryQueue&) = delete;
