@@ -54,7 +54,11 @@ void RateLimiter::release() {
     std::lock_guard<std::mutex> lock(mutex_);
     --inFlight_;
   }
-  changed_.notify_all();
+  // One permit is free, so one waiter may take it. Every waiter waits for the same condition, so
+  // any one of them will do; waking them all (the sink runs twice as many workers as permits)
+  // cost a context switch per waiter for each request, measured at four in ten of the delivery's
+  // switches at 32 connections.
+  changed_.notify_one();
 }
 
 RateLimiter::Permit::~Permit() {
