@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <thread>
 
 #include "ledger/Ledger.h"
@@ -204,6 +206,35 @@ TEST_CASE("what a delivery reads: a pending record without its raw text, and not
     CHECK_FALSE(ledger.findPending("org-1", id));
   }
   CHECK_FALSE(ledger.findPending("org-2", "e1"));
+}
+
+// Kills: findPending reading through the writer's connection (it would wait for the transaction
+// to end, as every delivery waited behind a page's intents or a batch of outcomes).
+TEST_CASE("a delivery reads its pending record while a write transaction is open, as last committed") {
+  TempDir dir;
+  const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
+  INFO(evalbridge::test::backendName(place.backend));
+  Ledger ledger(place.location, place.password);
+  ledger.observe({matched("e1", "{\"a\":\"1\"}")});
+  std::promise<void> open;
+  std::promise<void> release;
+  std::thread writer([&] {
+    Transaction transaction(ledger.database());
+    Statement(ledger.database(), "UPDATE evaluations SET fields_json='{\"a\":\"2\"}' WHERE evaluation_id='e1'").run();
+    open.set_value();
+    release.get_future().wait();
+    transaction.commit();
+  });
+  open.get_future().wait();
+  auto read = std::async(std::launch::async, [&] { return ledger.findPending("org-1", "e1"); });
+  const bool answered = read.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  release.set_value();  // before any check: a blocked read ends only with the transaction
+  writer.join();
+  CHECK(answered);
+  const auto during = read.get();
+  REQUIRE(during);
+  CHECK(during->fieldsJson == (answered ? "{\"a\":\"1\"}" : "{\"a\":\"2\"}"));
+  CHECK(ledger.findPending("org-1", "e1")->fieldsJson == "{\"a\":\"2\"}");  // committed now
 }
 
 TEST_CASE("re-export of the same content changes nothing, and a rescore becomes an update") {

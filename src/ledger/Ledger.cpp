@@ -119,6 +119,8 @@ std::string utcNowIso() {
 
 Ledger::Ledger(const std::string& location, const std::string& password)
     : db_(openDatabase(location, password)),
+      location_(location),
+      password_(password),
       outcomes_(std::make_unique<GroupCommit>(*db_)),
       skipped_(std::make_unique<SkippedRecords>(*db_)) {
   schemaVersion_ = applyMigrations(*db_);
@@ -458,10 +460,21 @@ std::optional<LedgerRecord> Ledger::find(const std::string& orgId, const std::st
   return readRecord(query);
 }
 
+Database& Ledger::readConnection() const {
+  if (location_ == ":memory:") return *db_;
+  std::lock_guard<std::mutex> lock(readConnectionMutex_);
+  if (!reads_) {
+    reads_ = openDatabaseForReading(location_, password_);
+    // Each delivery reads a different row once: a small page cache does, and keeps RSS flat.
+    if (reads_->backend() == LedgerBackend::Sqlite) reads_->exec("PRAGMA cache_size=64");
+  }
+  return *reads_;
+}
+
 std::optional<LedgerRecord> Ledger::findPending(const std::string& orgId, const std::string& evaluationId) const {
   // The full rows alone (a lean skip, buffered or not, is never pending), without the raw text
   // (several KB that delivery never sends).
-  Statement query(*db_, "SELECT " + kColumnsWithoutRaw +
+  Statement query(readConnection(), "SELECT " + kColumnsWithoutRaw +
                             " FROM evaluations WHERE org_id=? AND evaluation_id=? AND status='pending'");
   query.bind(1, orgId).bind(2, evaluationId);
   if (!query.step()) return std::nullopt;

@@ -188,7 +188,19 @@ class Ledger {
   // A record pruned with a tombstone (Retention) whose evaluation is exported again is put back
   // as it was when pruned, so it is decided as if it had never gone: never a second create.
   std::optional<LedgerRecord> restorePruned(const Observation& observation);
+  // What findPending reads through: a second connection, opened on first use, so a delivery's
+  // read of its record does not wait while a page's intents or a batch of outcomes commit (SQLite
+  // in WAL mode and PostgreSQL both let a reader see what is committed while a writer works). It
+  // sees only what is committed, as the main connection does between transactions. An in-memory
+  // ledger has no second connection that would see it: there, the main one.
+  Database& readConnection() const;
   std::unique_ptr<Database> db_;
+  // As given, to open the second connection (a PostgreSQL URL's settings, its password apart);
+  // never printed: path() is the printable form.
+  std::string location_;
+  std::string password_;
+  mutable std::mutex readConnectionMutex_;
+  mutable std::unique_ptr<Database> reads_;
   std::unique_ptr<GroupCommit> outcomes_;  // markDelivered / markAttemptFailed / markDead
   std::unique_ptr<SkippedRecords> skipped_;  // lean rows of skips that never reached ServiceNow
   std::size_t skipBufferRows_ = 0;
