@@ -24,6 +24,12 @@ void SimServer::start(Poco::Net::HTTPRequestHandlerFactory::Ptr factory) {
   params->setKeepAliveTimeout(Poco::Timespan(5, 0));
   params->setTimeout(Poco::Timespan(30, 0));
   params->setSoftwareVersion("evalbridge-sim");
+  // How long an idle dispatcher thread waits for a connection before it ends (Poco: 10 s). Poco
+  // 1.11's TCPServerDispatcher can lose the stop's wake-up (a thread that checked "stopped" just
+  // before stop() woke the waiting ones then waits its whole idle time), and stop() joins it:
+  // seen as a stop of 10.0 s in one of a dozen parallel runs of the notification stop test.
+  // Busy threads are not affected.
+  params->setThreadIdleTime(Poco::Timespan(0, 500 * 1000));
   server_ = std::make_unique<Poco::Net::HTTPServer>(factory, pool_, socket_, params);
   server_->start();
 }
