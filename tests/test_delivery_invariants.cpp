@@ -623,6 +623,32 @@ TEST_CASE("a queue with a full backlog takes the next record as soon as one sett
   for (const auto& [correlationId, count] : incidents) CHECK(count == 1);
 }
 
+// Caught: a sink with more delivery threads than ServiceNow permits (the extra ones only wait for a
+// permit, and each request's end woke one of them).
+TEST_CASE("a sink delivers on as many threads as it has permits, all of them busy under load", "[invariants]") {
+  BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  const int permits = config.servicenow.maxConcurrency;
+  std::vector<LedgerRecord> queued;
+  for (int i = 0; i < 3 * permits; ++i) {
+    const Observation observation = failingEvaluation(config, "eval-load-" + std::to_string(i), "");
+    REQUIRE(engine.ledger().observe({observation})[0] == Decision::Create);
+    LedgerRecord key;
+    key.orgId = observation.orgId;
+    key.evaluationId = observation.evaluationId;
+    queued.push_back(key);
+  }
+  sim::FaultRule slow = incidentFault("POST", "latency");
+  slow.latencyMs = 100;  // every permit is taken while records wait
+  fixture.simulator.addFault(slow);
+  DeliveryQueue queue(engine.sink());
+  queue.submit(queued, false);
+  CHECK(queue.drain().created == 3 * permits);
+  CHECK(engine.sink().workers().started() == permits);
+}
+
 // Caught: a create posted although its intent's commit failed (the disk refused the write).
 TEST_CASE("a ledger that cannot write the intents posts nothing, and the next cycle delivers each once",
           "[invariants]") {

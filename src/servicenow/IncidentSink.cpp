@@ -201,9 +201,11 @@ IncidentSink::IncidentSink(ServiceNowClient& client, Ledger& ledger, ShutdownTok
     : client_(client),
       ledger_(ledger),
       shutdown_(shutdown),
-      // Twice the permits: a worker waiting for the ledger (its record's read, or a push delivery's
-      // outcome commit) does not hold a request back.
-      workers_(2 * maxConcurrency()) {}
+      // As many as the permits: a worker never waits for the ledger's writer (its record is read
+      // through the ledger's second connection, its outcome is posted, not waited for; the push
+      // path has its own threads), so one more worker per permit only waited for a permit, and
+      // each request's end woke one of them (measured at 32 x 2 ms: 12% less CPU per incident).
+      workers_(maxConcurrency()) {}
 
 IncidentSink::FlushOutcomesAtEnd::~FlushOutcomesAtEnd() { ledger.flushOutcomes(); }
 
