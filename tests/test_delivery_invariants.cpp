@@ -164,6 +164,22 @@ Observation failingEvaluation(const Config& config, const std::string& evaluatio
   return observation;
 }
 
+// `count` failing evaluations ("<prefix>0", ...) with their intents in the engine's ledger, keyed
+// as the sweep queues them (key and changedDate; the sink reads the rest under its claim).
+std::vector<LedgerRecord> queuedIntents(SyncEngine& engine, const Config& config, const std::string& prefix,
+                                        int count) {
+  std::vector<LedgerRecord> queued;
+  for (int i = 0; i < count; ++i) {
+    const Observation observation = failingEvaluation(config, prefix + std::to_string(i), "");
+    REQUIRE(engine.ledger().observe({observation})[0] == Decision::Create);
+    LedgerRecord key;
+    key.orgId = observation.orgId;
+    key.evaluationId = observation.evaluationId;
+    queued.push_back(key);
+  }
+  return queued;
+}
+
 // From here on, this (child) process can write no file beyond `bytes` (RLIMIT_FSIZE, for real: the
 // kernel refuses the write with EFBIG, as a full disk refuses it with ENOSPC). The signal the
 // kernel sends with the refusal would end the process; the bridge must see the error instead.
@@ -595,15 +611,7 @@ TEST_CASE("a queue with a full backlog takes the next record as soon as one sett
   Config config = loadConfig(fixture.configPath());
   ShutdownToken shutdown;
   SyncEngine engine(config, shutdown);
-  std::vector<LedgerRecord> queued;
-  for (int i = 0; i < 12; ++i) {
-    const Observation observation = failingEvaluation(config, "eval-backlog-" + std::to_string(i), "");
-    REQUIRE(engine.ledger().observe({observation})[0] == Decision::Create);
-    LedgerRecord key;
-    key.orgId = observation.orgId;
-    key.evaluationId = observation.evaluationId;
-    queued.push_back(key);
-  }
+  const std::vector<LedgerRecord> queued = queuedIntents(engine, config, "eval-backlog-", 12);
   sim::FaultRule slow = incidentFault("POST", "latency");
   slow.latencyMs = 4000;  // the first create is held; the others pass it
   slow.count = 1;
@@ -631,15 +639,7 @@ TEST_CASE("a sink delivers on as many threads as it has permits, all of them bus
   ShutdownToken shutdown;
   SyncEngine engine(config, shutdown);
   const int permits = config.servicenow.maxConcurrency;
-  std::vector<LedgerRecord> queued;
-  for (int i = 0; i < 3 * permits; ++i) {
-    const Observation observation = failingEvaluation(config, "eval-load-" + std::to_string(i), "");
-    REQUIRE(engine.ledger().observe({observation})[0] == Decision::Create);
-    LedgerRecord key;
-    key.orgId = observation.orgId;
-    key.evaluationId = observation.evaluationId;
-    queued.push_back(key);
-  }
+  const std::vector<LedgerRecord> queued = queuedIntents(engine, config, "eval-load-", 3 * permits);
   sim::FaultRule slow = incidentFault("POST", "latency");
   slow.latencyMs = 100;  // every permit is taken while records wait
   fixture.simulator.addFault(slow);
