@@ -20,10 +20,12 @@
 #include "ledger/Transaction.h"
 #include "support/LeanSkipChecks.h"
 #include "support/LedgerBackends.h"
+#include "support/LogCapture.h"
 #include "support/TempDir.h"
 
 using namespace evalbridge;
 using evalbridge::test::LedgerPlace;
+using evalbridge::test::LogCapture;
 using evalbridge::test::TempDir;
 using evalbridge::test::checkLeanSkip;
 using evalbridge::test::countRows;
@@ -235,6 +237,23 @@ TEST_CASE("a delivery reads its pending record while a write transaction is open
   REQUIRE(during);
   CHECK(during->fieldsJson == (answered ? "{\"a\":\"1\"}" : "{\"a\":\"2\"}"));
   CHECK(ledger.findPending("org-1", "e1")->fieldsJson == "{\"a\":\"2\"}");  // committed now
+}
+
+// Kills: deliveries that fail (every one, for good) when the second connection cannot be opened,
+// instead of reading through the first.
+TEST_CASE("without a second connection a delivery's read goes through the first, and says so once") {
+  TempDir dir;
+  Ledger ledger(dir.file("ledger.db"));
+  ledger.observe({matched("e1", "{\"a\":\"1\"}"), matched("e2", "{\"a\":\"2\"}")});
+  // The name is gone, the open file is not: the first connection works on, a second cannot open.
+  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((dir.file("ledger.db") + suffix).c_str());
+  LogCapture log("evalbridge.ledger");
+  REQUIRE(ledger.findPending("org-1", "e1"));
+  CHECK(ledger.findPending("org-1", "e1")->fieldsJson == "{\"a\":\"1\"}");
+  CHECK(ledger.findPending("org-1", "e2")->fieldsJson == "{\"a\":\"2\"}");
+  int warnings = 0;
+  for (const auto& line : log.lines()) warnings += line.first.find("second connection") != std::string::npos;
+  CHECK(warnings == 1);
 }
 
 TEST_CASE("re-export of the same content changes nothing, and a rescore becomes an update") {

@@ -463,12 +463,23 @@ std::optional<LedgerRecord> Ledger::find(const std::string& orgId, const std::st
 Database& Ledger::readConnection() const {
   if (location_ == ":memory:") return *db_;
   std::lock_guard<std::mutex> lock(readConnectionMutex_);
-  if (!reads_) {
-    reads_ = openDatabaseForReading(location_, password_);
-    // Each delivery reads a different row once: a small page cache does, and keeps RSS flat.
-    if (reads_->backend() == LedgerBackend::Sqlite) reads_->exec("PRAGMA cache_size=64");
+  if (!reads_ && !readsRefused_) {
+    try {
+      auto opened = openDatabaseForReading(location_, password_);
+      // Each delivery reads a different row once: a small page cache does, and keeps RSS flat.
+      if (opened->backend() == LedgerBackend::Sqlite) opened->exec("PRAGMA cache_size=64");
+      reads_ = std::move(opened);
+    } catch (const std::exception& e) {
+      // E.g. a PostgreSQL server at max_connections. The writer's connection reads as well,
+      // only behind its commits: slower, never wrong, so deliveries go on.
+      readsRefused_ = true;
+      Poco::Logger::get("evalbridge.ledger")
+          .warning("ledger %s: a second connection for the deliveries' reads could not be opened (%s); they read "
+                   "through the first, waiting for its commits",
+                   db_->path(), errorText(e));
+    }
   }
-  return *reads_;
+  return reads_ ? *reads_ : *db_;
 }
 
 std::optional<LedgerRecord> Ledger::findPending(const std::string& orgId, const std::string& evaluationId) const {

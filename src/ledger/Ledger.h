@@ -192,7 +192,8 @@ class Ledger {
   // read of its record does not wait while a page's intents or a batch of outcomes commit (SQLite
   // in WAL mode and PostgreSQL both let a reader see what is committed while a writer works). It
   // sees only what is committed, as the main connection does between transactions. An in-memory
-  // ledger has no second connection that would see it: there, the main one.
+  // ledger has no second connection that would see it, and one that cannot be opened is logged
+  // once: there, the main one.
   Database& readConnection() const;
   std::unique_ptr<Database> db_;
   // As given, to open the second connection (a PostgreSQL URL's settings, its password apart);
@@ -201,6 +202,7 @@ class Ledger {
   std::string password_;
   mutable std::mutex readConnectionMutex_;
   mutable std::unique_ptr<Database> reads_;
+  mutable bool readsRefused_ = false;  // the second connection could not be opened: the first reads
   std::unique_ptr<GroupCommit> outcomes_;  // markDelivered / markAttemptFailed / markDead
   std::unique_ptr<SkippedRecords> skipped_;  // lean rows of skips that never reached ServiceNow
   std::size_t skipBufferRows_ = 0;
