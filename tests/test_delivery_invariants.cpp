@@ -607,16 +607,13 @@ TEST_CASE("a sweep's queue times each incident it delivered, once, from the chan
 // then waits for the held create as well), or the last one settling without waking drain.
 TEST_CASE("a queue with a full backlog takes the next record as soon as one settles, and drains once all have",
           "[invariants]") {
-  BridgeFixture fixture;
-  Config config = loadConfig(fixture.configPath());
-  ShutdownToken shutdown;
-  SyncEngine engine(config, shutdown);
-  const std::vector<LedgerRecord> queued = queuedIntents(engine, config, "eval-backlog-", 12);
+  EngineFixture f;
+  const std::vector<LedgerRecord> queued = queuedIntents(f.engine, f.config, "eval-backlog-", 12);
   sim::FaultRule slow = incidentFault("POST", "latency");
   slow.latencyMs = 4000;  // the first create is held; the others pass it
   slow.count = 1;
-  fixture.simulator.addFault(slow);
-  DeliveryQueue queue(engine.sink(), 2);
+  f.fixture.simulator.addFault(slow);
+  DeliveryQueue queue(f.engine.sink(), 2);
   const auto started = std::chrono::steady_clock::now();
   queue.submit(queued, false);  // returns once ten have settled, beside the held one
   // Not waiting for the held create: each record that settled made room at once. (Eleven quick
@@ -625,8 +622,8 @@ TEST_CASE("a queue with a full backlog takes the next record as soon as one sett
   const DeliveryCounts counts = queue.drain();
   CHECK(counts.created == 12);
   CHECK(counts.leftPending == 0);
-  CHECK(tableRequests(fixture.simulator, "POST").size() == 12);
-  const auto incidents = test::incidentsByCorrelation(fixture.simulator);
+  CHECK(tableRequests(f.fixture.simulator, "POST").size() == 12);
+  const auto incidents = test::incidentsByCorrelation(f.fixture.simulator);
   CHECK(incidents.size() == 12);
   for (const auto& [correlationId, count] : incidents) CHECK(count == 1);
 }
@@ -634,19 +631,16 @@ TEST_CASE("a queue with a full backlog takes the next record as soon as one sett
 // Caught: a sink with more delivery threads than ServiceNow permits (the extra ones only wait for a
 // permit, and each request's end woke one of them).
 TEST_CASE("a sink delivers on as many threads as it has permits, all of them busy under load", "[invariants]") {
-  BridgeFixture fixture;
-  Config config = loadConfig(fixture.configPath());
-  ShutdownToken shutdown;
-  SyncEngine engine(config, shutdown);
-  const int permits = config.servicenow.maxConcurrency;
-  const std::vector<LedgerRecord> queued = queuedIntents(engine, config, "eval-load-", 3 * permits);
+  EngineFixture f;
+  const int permits = f.config.servicenow.maxConcurrency;
+  const std::vector<LedgerRecord> queued = queuedIntents(f.engine, f.config, "eval-load-", 3 * permits);
   sim::FaultRule slow = incidentFault("POST", "latency");
   slow.latencyMs = 100;  // every permit is taken while records wait
-  fixture.simulator.addFault(slow);
-  DeliveryQueue queue(engine.sink());
+  f.fixture.simulator.addFault(slow);
+  DeliveryQueue queue(f.engine.sink());
   queue.submit(queued, false);
   CHECK(queue.drain().created == 3 * permits);
-  CHECK(engine.sink().workers().started() == permits);
+  CHECK(f.engine.sink().workers().started() == permits);
 }
 
 // Caught: a create posted although its intent's commit failed (the disk refused the write).
