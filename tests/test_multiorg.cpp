@@ -133,6 +133,28 @@ TEST_CASE("tokens are cached per org and renewed exactly once after a 401") {
   CHECK(unauthorized == 1);
 }
 
+TEST_CASE("a sweep asks whom its token belongs to once per token, not once per cycle") {
+  BridgeFixture fixture;
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  Config config = loadConfig(fixture.configPath());
+  ShutdownToken shutdown;
+  SyncEngine engine(config, shutdown);
+  auto cycle = [&] {
+    fixture.simulator.clearRequests();
+    REQUIRE(engine.syncOnce("", {})[0].ok);
+    return requestsTo(fixture, "acme-us", "GET", "/api/v2/tokens/me").size();
+  };
+  CHECK(cycle() == 1);
+  CHECK(cycle() == 0);  // the same token: its org cannot have changed
+
+  // The bridge learns of the renewal only when a call gets 401, inside the next cycle; the cycle
+  // after that asks about the new token.
+  fixture.simulator.expireTokens("acme-us");
+  CHECK(cycle() == 0);
+  CHECK(requestsTo(fixture, "acme-us", "POST", "/oauth/token").size() == 1);
+  CHECK(cycle() == 1);
+}
+
 TEST_CASE("an org whose credentials belong to another orgId is refused, by the engine and by the CLI") {
   BridgeFixture fixture(twoOrgs());
   auto orgs = simulatedOrgs(fixture);

@@ -46,6 +46,7 @@ void OrgClient::fetchToken() {
     // token that expires in flight.
     int margin = std::max(30, expiresIn / 10);
     renewAt_ = std::chrono::steady_clock::now() + std::chrono::seconds(std::max(0, expiresIn - margin));
+    ++tokenGeneration_;
   } catch (const Poco::Exception& e) {
     throw TransientError("org " + org_.name + ": login at " + org_.loginBase +
                          " answered 200 without a usable access_token (" + e.message() + ")");
@@ -130,6 +131,23 @@ OrgIdentity OrgClient::identity() {
     throw PermanentError("org " + org_.name + ": GET /api/v2/tokens/me returned an unreadable body: " + e.message());
   }
   return identity;
+}
+
+OrgIdentity OrgClient::tokenIdentity() {
+  accessToken();  // the token this sweep starts with
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> lock(tokenMutex_);
+    if (identifiedGeneration_ != 0 && identifiedGeneration_ == tokenGeneration_) return identified_;
+    generation = tokenGeneration_;
+  }
+  OrgIdentity answer = identity();
+  std::lock_guard<std::mutex> lock(tokenMutex_);
+  // Remembered for the token asked about. Had the call renewed it (a 401), the next sweep asks
+  // again: only ever too often, never too seldom.
+  identifiedGeneration_ = generation;
+  identified_ = answer;
+  return answer;
 }
 
 void OrgClient::fail(const HttpResponse& response, const std::string& request) const {

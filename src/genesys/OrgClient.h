@@ -3,6 +3,7 @@
 // connection pool, its own token (cached, renewed before expiry and once on a 401), sent only to
 // that org's apiBase. Two orgs never share a token or a connection.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -55,8 +56,12 @@ class OrgClient {
   // Reads a pre-signed URL: never sends the Authorization header (the URL is its own credential).
   HttpResponse download(const std::string& url);
 
-  // GET /api/v2/tokens/me.
+  // GET /api/v2/tokens/me: who the org's current token belongs to, asked now.
   OrgIdentity identity();
+  // The same, asked once per token: a token's org and OAuth client never change, so a sweep that
+  // still holds the token an earlier sweep checked asks nothing (in `run`, one request fewer per
+  // org and cycle against the org's rate limit). A token renewed since is asked about again.
+  OrgIdentity tokenIdentity();
 
   // Throws GenesysApiError-like explanation for a failed response of this org.
   [[noreturn]] void fail(const HttpResponse& response, const std::string& request) const;
@@ -74,6 +79,9 @@ class OrgClient {
   std::mutex tokenMutex_;
   std::string token_;
   std::chrono::steady_clock::time_point renewAt_{};
+  std::uint64_t tokenGeneration_ = 0;     // counts the tokens fetched
+  std::uint64_t identifiedGeneration_ = 0;  // the token identified_ was asked of; 0: none yet
+  OrgIdentity identified_;
 };
 
 }  // namespace evalbridge

@@ -69,8 +69,9 @@ OrgSyncReport OrgSync::run(const SyncRange& range) {
   ledger_.beginSweep(org_.orgId);
   try {
     // A token is only ever valid in its own org: refuse to export when the credentials belong
-    // to another org than the one configured (the ledger keys everything by orgId).
-    OrgIdentity identity = client_.identity();
+    // to another org than the one configured (the ledger keys everything by orgId). Asked once
+    // per token: the answer cannot change while the token does not.
+    OrgIdentity identity = client_.tokenIdentity();
     if (identity.orgId != org_.orgId) {
       throw PermanentError("org " + org_.name + ": the configured orgId is " + org_.orgId +
                            ", but the OAuth client " + org_.clientId + " belongs to org " + identity.orgId + " (" +
