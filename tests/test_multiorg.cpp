@@ -35,6 +35,20 @@ std::vector<sim::RecordedRequest> requestsTo(const BridgeFixture& fixture, const
   return out;
 }
 
+Config writtenConfig(BridgeFixture& fixture) {
+  writeBridgeConfig(fixture, simulatedOrgs(fixture));
+  return loadConfig(fixture.configPath());
+}
+
+// The simulator's org and one engine for several cycles: its clients, and their tokens, last from
+// one cycle to the next, as in `run`.
+struct CyclingEngine {
+  BridgeFixture fixture;
+  Config config = writtenConfig(fixture);
+  ShutdownToken shutdown;
+  SyncEngine engine{config, shutdown};
+};
+
 }  // namespace
 
 TEST_CASE("an org without quality:evaluation:view fails alone, and the other org's incidents are delivered") {
@@ -114,11 +128,9 @@ TEST_CASE("no token ever reaches another org's host or a pre-signed download URL
 }
 
 TEST_CASE("tokens are cached per org and renewed exactly once after a 401") {
-  BridgeFixture fixture;
-  writeBridgeConfig(fixture, simulatedOrgs(fixture));
-  Config config = loadConfig(fixture.configPath());
-  ShutdownToken shutdown;
-  SyncEngine engine(config, shutdown);
+  CyclingEngine cycling;
+  BridgeFixture& fixture = cycling.fixture;
+  SyncEngine& engine = cycling.engine;
   REQUIRE(engine.syncOnce("", {})[0].ok);
   CHECK(requestsTo(fixture, "acme-us", "POST", "/oauth/token").size() == 1);  // one login for the whole cycle
 
@@ -134,11 +146,9 @@ TEST_CASE("tokens are cached per org and renewed exactly once after a 401") {
 }
 
 TEST_CASE("a sweep asks whom its token belongs to once per token, not once per cycle") {
-  BridgeFixture fixture;
-  writeBridgeConfig(fixture, simulatedOrgs(fixture));
-  Config config = loadConfig(fixture.configPath());
-  ShutdownToken shutdown;
-  SyncEngine engine(config, shutdown);
+  CyclingEngine cycling;
+  BridgeFixture& fixture = cycling.fixture;
+  SyncEngine& engine = cycling.engine;
   auto cycle = [&] {
     fixture.simulator.clearRequests();
     REQUIRE(engine.syncOnce("", {})[0].ok);
