@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench.py: every figure of bench/run.sh, each beside its ceiling or yardstick, from one run.
 
-    python3 bench/bench.py --build BUILD_DIR [--quick] [--json FILE] [--parts delivery,export,orgs,push,replicas]
+    python3 bench/bench.py --build BUILD_DIR [--quick] [--json FILE] [--parts delivery,export,orgs,idle,push,replicas]
 
 Everything runs on 127.0.0.1: evalbridge-sim (the simulator) and evalbridge as child processes,
 wrk for the raw ServiceNow ceiling, bench/plain_sync.py as the yardstick. CPU, wall time and
@@ -19,6 +19,9 @@ Figures (one line each: value, ceiling or yardstick, ratio, target):
             200k / 20k (linearity).
   orgs      100 orgs x 20 evaluations in one sync --once, bridge vs plain_sync.py; bridge RSS at
             10 and 1,000 orgs.
+  idle      `evalbridge run` over 100 orgs (10 with --quick) once their evaluations are delivered,
+            sweeping every 5 s: Genesys requests per org and cycle against the floor of one (the
+            sweep's search), and the daemon's CPU per org and cycle (what an idle org costs a BPO).
   push      `evalbridge run` with push pickup, 3 orgs, evaluations submitted at 50/s for 60 s
             (every one failing), ServiceNow at 20 ms: time from submit to incident (p50, p90, p99,
             max) against the floor of one 20 ms POST, and every evaluation exactly one incident.
@@ -499,6 +502,65 @@ def many_orgs(args):
             row("%d orgs x 20 evaluations: bridge peak RSS" % extra, "not run", "-", "-", "(reported)")
 
 
+# ---------------------------------------------------------------- idle (`run`, nothing new)
+
+def process_cpu_s(pid):
+    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def idle_orgs(args):
+    n = 10 if args.quick else 100
+    interval_s, measured_s = 5, 10 if args.quick else 30
+    today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    first = today - dt.timedelta(days=25)
+    scenario = {"orgs": [org_entry(i, 20, 0.3, first, 3600) for i in range(n)]}
+    ws = tempfile.mkdtemp(prefix="eb-idle-", dir=args.tmp)
+    sim = Sim(args, ws, scenario)
+    bridge = None
+    try:
+        path = write_config(ws, sim, scenario, 8, first - dt.timedelta(days=1))
+        with open(path) as f:
+            config = json.load(f)
+        config["sync"] = {"intervalS": interval_s, "pullIntervalS": interval_s}
+        for org in config["genesys"]["orgs"]:
+            org["notifications"] = False  # the sweep alone: what every cycle costs
+        config["server"] = {"listen": "127.0.0.1:0"}
+        with open(path, "w") as f:
+            json.dump(config, f, indent=1)
+        cmd = [args.bridge, "--config", path, "--quiet", "run"]
+        remember(("idle run, %d orgs" % n, shown(sim.cmd, ws) + "  +  " + shown(cmd, ws)))
+        with open(os.path.join(ws, "idle.stdout"), "w") as out, open(os.path.join(ws, "idle.stderr"), "w") as err:
+            bridge = subprocess.Popen(cmd, cwd=ws, stdout=out, stderr=err)
+        # Idle from the first cycle that creates nothing: the incident count holds for two cycles.
+        seen, still_since, deadline = -1, time.monotonic(), time.monotonic() + args.case_timeout_s
+        while time.monotonic() - still_since < 2 * interval_s:
+            if time.monotonic() > deadline or bridge.poll() is not None:
+                raise RuntimeError("the daemon did not settle (exit %s)" % bridge.poll())
+            count = sim.incidents()
+            if count != seen:
+                seen, still_since = count, time.monotonic()
+            time.sleep(0.5)
+        sim.clear_requests()
+        cpu_before, started = process_cpu_s(bridge.pid), time.monotonic()
+        time.sleep(measured_s)
+        cpu = process_cpu_s(bridge.pid) - cpu_before
+        cycles = (time.monotonic() - started) / interval_s
+        requests = sim.requests()
+    finally:
+        if bridge is not None and bridge.poll() is None:
+            bridge.send_signal(signal.SIGTERM)
+            bridge.wait(60)
+        sim.stop()
+        shutil.rmtree(ws, ignore_errors=True)
+    genesys = sum(1 for r in requests if r["server"] not in ("servicenow", "control"))
+    per_cycle = genesys / n / cycles
+    label = "idle run, %d orgs, a sweep every %d s" % (n, interval_s)
+    row("%s: Genesys requests per org and cycle" % label, "%.2f" % per_cycle, "floor 1 (the search)",
+        "%.2f" % per_cycle, "(reported)")
+    row("%s: CPU per org and cycle" % label, "%.2f ms" % (1000 * cpu / n / cycles), "-", "-", "(reported)")
+
+
 def percentile(values, p):
     ordered = sorted(values)
     if not ordered:
@@ -605,7 +667,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--parts", default="delivery,export,orgs,push,replicas")
+    ap.add_argument("--parts", default="delivery,export,orgs,idle,push,replicas")
     ap.add_argument("--case-timeout-s", type=int, default=900, help="bound on one measured command")
     ap.add_argument("--sizes", default="2000,10000", help="evaluation counts of the one-org case")
     ap.add_argument("--repeat", type=int, default=1,
@@ -634,6 +696,8 @@ def main():
             exports(args)
         if "orgs" in parts:
             many_orgs(args)
+        if "idle" in parts:
+            idle_orgs(args)
         if "push" in parts:
             push_latency(args)
         if "replicas" in parts:
