@@ -440,12 +440,18 @@ def exports(args):
 
 # ---------------------------------------------------------------- many orgs
 
-def orgs_case(args, orgs, per_org, with_script, search=None):
-    # 20 evaluations an hour apart, 25 days ago, read from a day before them: the script reads the
-    # 27 days in one-day windows; the bridge's windows adapt unless `search` sets maxWindow.
+def orgs_scenario(orgs, per_org):
+    """`per_org` evaluations an hour apart in each org, 30% failing, from 25 days ago; returns the
+    first one's date and the scenario."""
     today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     first = today - dt.timedelta(days=25)
-    scenario = {"orgs": [org_entry(i, per_org, 0.3, first, 3600) for i in range(orgs)]}
+    return first, {"orgs": [org_entry(i, per_org, 0.3, first, 3600) for i in range(orgs)]}
+
+
+def orgs_case(args, orgs, per_org, with_script, search=None):
+    # Read from a day before the first evaluation: the script reads the 27 days in one-day
+    # windows; the bridge's windows adapt unless `search` sets maxWindow.
+    first, scenario = orgs_scenario(orgs, per_org)
     results = {}
     for who in (("bridge", "script") if with_script else ("bridge",)):
         ws = tempfile.mkdtemp(prefix="eb-orgs-", dir=args.tmp)
@@ -512,9 +518,7 @@ def process_cpu_s(pid):
 def idle_orgs(args):
     n = 10 if args.quick else 100
     interval_s, measured_s = 5, 10 if args.quick else 30
-    today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
-    first = today - dt.timedelta(days=25)
-    scenario = {"orgs": [org_entry(i, 20, 0.3, first, 3600) for i in range(n)]}
+    first, scenario = orgs_scenario(n, 20)
     ws = tempfile.mkdtemp(prefix="eb-idle-", dir=args.tmp)
     sim = Sim(args, ws, scenario)
     bridge = None
@@ -536,7 +540,9 @@ def idle_orgs(args):
         seen, still_since, deadline = -1, time.monotonic(), time.monotonic() + args.case_timeout_s
         while time.monotonic() - still_since < 2 * interval_s:
             if time.monotonic() > deadline or bridge.poll() is not None:
-                raise RuntimeError("the daemon did not settle (exit %s)" % bridge.poll())
+                with open(os.path.join(ws, "idle.stderr")) as f:
+                    tail = f.read()[-600:].strip().replace("\n", " | ")
+                raise RuntimeError("the daemon did not settle (exit %s): %s" % (bridge.poll(), tail))
             count = sim.incidents()
             if count != seen:
                 seen, still_since = count, time.monotonic()

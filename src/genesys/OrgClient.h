@@ -79,7 +79,7 @@ class OrgClient {
   std::mutex tokenMutex_;
   std::string token_;
   std::chrono::steady_clock::time_point renewAt_{};
-  std::uint64_t tokenGeneration_ = 0;     // counts the tokens fetched
+  std::uint64_t tokenGeneration_ = 0;       // counts the tokens fetched
   std::uint64_t identifiedGeneration_ = 0;  // the token identified_ was asked of; 0: none yet
   OrgIdentity identified_;
 };
