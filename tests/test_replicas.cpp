@@ -213,6 +213,7 @@ TEST_CASE("replicas: a replica paused past its lease wakes unable to write or se
   // a page. The fence refuses each; give it time to try.
   std::this_thread::sleep_for(std::chrono::seconds(kLeaseTtlS + 2));
   const std::string woke = a.log().substr(logBefore);
+  INFO("the woken replica logged:\n" << woke);  // which record, under which lease, if this fails
   CHECK(woke.find("created incident") == std::string::npos);
   CHECK(eventually([&] { return evenlySpread(url, 2, 4); }, 30s));  // then it rejoins with a fresh token
   checkExactlyOnce(fixture);
