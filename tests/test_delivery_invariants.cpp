@@ -31,10 +31,12 @@
 #include "sim/Simulator.h"
 #include "support/BridgeFixture.h"
 #include "support/DeliveryChecks.h"
+#include "support/SyncOnce.h"
 #include "support/ThreadLimit.h"
 #include "sync/SyncEngine.h"
 
 using namespace evalbridge;
+using evalbridge::test::EngineFixture;
 using evalbridge::test::BridgeFixture;
 
 namespace {
@@ -187,14 +189,6 @@ void refuseWritesBeyond(rlim_t bytes) {
   ::signal(SIGXFSZ, SIG_IGN);
   if (!test::setSoftLimit(RLIMIT_FSIZE, bytes)) ::_exit(92);  // only ever called in a forked child
 }
-
-// The simulator and an engine over it, for cases that drive the ledger and the sink themselves.
-struct EngineFixture {
-  BridgeFixture fixture;
-  Config config = loadConfig(fixture.configPath());
-  ShutdownToken shutdown;
-  SyncEngine engine{config, shutdown};
-};
 
 // The incident the simulated ServiceNow holds for `correlationId` (the test requires exactly one).
 Poco::JSON::Object::Ptr incidentFor(const sim::Simulator& simulator, const std::string& correlationId) {

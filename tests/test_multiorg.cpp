@@ -35,19 +35,8 @@ std::vector<sim::RecordedRequest> requestsTo(const BridgeFixture& fixture, const
   return out;
 }
 
-Config writtenConfig(BridgeFixture& fixture) {
-  writeBridgeConfig(fixture, simulatedOrgs(fixture));
-  return loadConfig(fixture.configPath());
-}
-
-// The simulator's org and one engine for several cycles: its clients, and their tokens, last from
-// one cycle to the next, as in `run`.
-struct CyclingEngine {
-  BridgeFixture fixture;
-  Config config = writtenConfig(fixture);
-  ShutdownToken shutdown;
-  SyncEngine engine{config, shutdown};
-};
+// The config this file's tests use: every simulated org, as `simulatedOrgs` lists them.
+void writeSimulatedOrgs(BridgeFixture& fixture) { writeBridgeConfig(fixture, simulatedOrgs(fixture)); }
 
 }  // namespace
 
@@ -128,7 +117,7 @@ TEST_CASE("no token ever reaches another org's host or a pre-signed download URL
 }
 
 TEST_CASE("tokens are cached per org and renewed exactly once after a 401") {
-  CyclingEngine cycling;
+  EngineFixture cycling(writeSimulatedOrgs);
   BridgeFixture& fixture = cycling.fixture;
   SyncEngine& engine = cycling.engine;
   REQUIRE(engine.syncOnce("", {})[0].ok);
@@ -146,7 +135,7 @@ TEST_CASE("tokens are cached per org and renewed exactly once after a 401") {
 }
 
 TEST_CASE("a sweep asks whom its token belongs to once per token, not once per cycle") {
-  CyclingEngine cycling;
+  EngineFixture cycling(writeSimulatedOrgs);
   BridgeFixture& fixture = cycling.fixture;
   SyncEngine& engine = cycling.engine;
   auto cycle = [&] {

@@ -138,7 +138,7 @@ OrgIdentity OrgClient::tokenIdentity() {
   std::uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(tokenMutex_);
-    if (identifiedGeneration_ != 0 && identifiedGeneration_ == tokenGeneration_) return identified_;
+    if (identifiedGeneration_ == tokenGeneration_) return identified_;  // a fetched token is never 0
     generation = tokenGeneration_;
   }
   OrgIdentity answer = identity();
