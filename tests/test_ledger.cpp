@@ -681,7 +681,8 @@ TEST_CASE("a reason first seen in a rolled-back page is not remembered under a k
   const LedgerPlace place = ledgerPlace(GENERATE(LedgerBackend::Sqlite, LedgerBackend::Postgres), dir);
   Ledger ledger(place.location, place.password);
   struct RefuseOrg2 : OrgFence {
-    void check(Database&, const std::string& orgId, Purpose) override {
+    LeaseToken current(const std::string&) const override { return 1; }
+    void check(Database&, const std::string& orgId, Purpose, LeaseToken) override {
       if (orgId == "org-2") throw LeaseLost("org-2 is held elsewhere");
     }
   } fence;

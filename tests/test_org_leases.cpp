@@ -105,8 +105,8 @@ TEST_CASE("a replica whose lease was taken over can neither write nor pass the f
   Replica b(url, "replica-b");
   b.leases.tick();
   REQUIRE(b.leases.holds("org-a"));
-  CHECK_THROWS_AS(a.leases.check(a.ledger.database(), "org-a", OrgFence::Purpose::Request), LeaseLost);
-  CHECK_THROWS_AS(a.leases.check(a.ledger.database(), "org-a", OrgFence::Purpose::Write), LeaseLost);
+  CHECK_THROWS_AS(a.leases.check(a.ledger.database(), "org-a", OrgFence::Purpose::Request, kAnyLease), LeaseLost);
+  CHECK_THROWS_AS(a.leases.check(a.ledger.database(), "org-a", OrgFence::Purpose::Write, kAnyLease), LeaseLost);
   CHECK_THROWS_AS(a.ledger.observe({matchedFor("org-a", "e2")}), LeaseLost);
   CHECK_THROWS_AS(a.ledger.markDead("org-a", "e1", "from the old holder"), LeaseLost);
   CHECK_THROWS_AS(a.ledger.setCheckpoint("org-a", "org-a", "2026-11-02T00:00:00Z"), LeaseLost);
@@ -162,8 +162,8 @@ TEST_CASE("a surplus org is released only when its work here has finished", "[le
   for (const auto& org : kOrgs) {
     if (a.held().count(org)) continue;
     INFO(org << " is draining");
-    CHECK_NOTHROW(a.leases.check(a.ledger.database(), org, OrgFence::Purpose::Write));
-    CHECK_THROWS_AS(a.leases.check(a.ledger.database(), org, OrgFence::Purpose::Request), LeaseLost);
+    CHECK_NOTHROW(a.leases.check(a.ledger.database(), org, OrgFence::Purpose::Write, kAnyLease));
+    CHECK_THROWS_AS(a.leases.check(a.ledger.database(), org, OrgFence::Purpose::Request, kAnyLease), LeaseLost);
   }
   a.busy.clear();
   a.leases.tick();  // released
@@ -230,4 +230,58 @@ TEST_CASE("a request that waited for its permit past a takeover is not sent", "[
   for (const auto& request : fixture.simulator.requests()) posts += request.server == "servicenow" && request.method == "POST";
   CHECK(posts == 1);
   CHECK(fixture.simulator.incidents().size() == 1);
+}
+
+// Kills: the fence asked whether this replica holds the org now rather than whether it still holds
+// the lease the delivery began under. A lost its lease while it waited out a Retry-After, B
+// delivered the record, and A took the org back (a new token) before its wait ended: the retry
+// would post a second incident.
+TEST_CASE("a delivery that outlived its lease is not finished under the next one", "[leases][fencing]") {
+  test::BridgeFixture fixture;
+  Config config = loadConfig(fixture.configPath());
+  sim::FaultRule throttled;
+  throttled.server = "servicenow";
+  throttled.method = "POST";
+  throttled.kind = "status";
+  throttled.status = 429;
+  throttled.retryAfter = "3";
+  throttled.count = 1;
+  fixture.simulator.addFault(throttled);
+
+  const std::string url = freshLedger();
+  Replica a(url, "replica-a");
+  a.leases.tick();
+  REQUIRE(a.leases.holds("org-a"));
+  const LeaseToken begunUnder = a.ledger.currentLease("org-a");
+  a.ledger.observe({matchedFor("org-a", "e1")});
+  ShutdownToken shutdown;
+  ServiceNowClient client(config.servicenow, shutdown);
+  IncidentSink sinkA(client, a.ledger, shutdown);
+  std::atomic<int> retries{0};
+  auto delivery =
+      std::async(std::launch::async, [&] { return sinkA.deliverOne(*a.ledger.find("org-a", "e1"), false, retries); });
+  // A's POST was throttled; A waits 3 s before its next attempt.
+  REQUIRE(test::eventually([&] { return fixture.simulator.arrivals("servicenow", "POST") == 1; }));
+  REQUIRE(test::eventually([&] { return retries.load() == 1; }));
+
+  // Meanwhile A's lease lapses, B takes the org, delivers the record and hands the org back.
+  sharedPostgres().runSql(url.substr(url.rfind('/') + 1),
+                          "UPDATE org_leases SET expires_at = 0 WHERE org_id = 'org-a'");
+  Replica b(url, "replica-b");
+  b.leases.tick();
+  REQUIRE(b.leases.holds("org-a"));
+  IncidentSink sinkB(client, b.ledger, shutdown);
+  REQUIRE(sinkB.deliverOne(*b.ledger.find("org-a", "e1"), false, retries) == DeliveryOutcome::Created);
+  b.leases.releaseAll();
+  a.leases.tick();  // lost (its token was superseded), then taken again with a new one
+  REQUIRE(a.leases.holds("org-a"));
+  REQUIRE(a.ledger.currentLease("org-a") != begunUnder);
+
+  CHECK(delivery.get() == DeliveryOutcome::LeftPending);
+  CHECK(fixture.simulator.arrivals("servicenow", "POST") == 2);  // the throttled one and B's
+  CHECK(fixture.simulator.incidents().size() == 1);
+  // Writes are held to the same lease: the delivery's, refused; the lease held now, allowed.
+  CHECK_THROWS_AS(a.leases.check(a.ledger.database(), "org-a", OrgFence::Purpose::Write, begunUnder), LeaseLost);
+  CHECK_NOTHROW(a.leases.check(a.ledger.database(), "org-a", OrgFence::Purpose::Write,
+                               a.ledger.currentLease("org-a")));
 }

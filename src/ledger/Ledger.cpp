@@ -552,21 +552,23 @@ std::vector<std::string> Ledger::pendingKeys(const std::string& orgId) const {
 }
 
 void Ledger::markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
-                           const std::optional<SentContent>& sent) {
-  outcomes_->run([&] { writeDelivered(orgId, evaluationId, incident, sent); });
+                           const std::optional<SentContent>& sent, LeaseToken begunUnder) {
+  outcomes_->run([&] { writeDelivered(orgId, evaluationId, incident, sent, begunUnder); });
 }
 
 void Ledger::markDeliveredLater(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
-                                const std::optional<SentContent>& sent, GroupCommit::Committed committed) {
-  outcomes_->post([this, orgId, evaluationId, incident, sent] { writeDelivered(orgId, evaluationId, incident, sent); },
+                                const std::optional<SentContent>& sent, GroupCommit::Committed committed,
+                                LeaseToken begunUnder) {
+  outcomes_->post([this, orgId, evaluationId, incident, sent,
+                   begunUnder] { writeDelivered(orgId, evaluationId, incident, sent, begunUnder); },
                   std::move(committed));
 }
 
 void Ledger::flushOutcomes() { outcomes_->flush(); }
 
 void Ledger::writeDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
-                            const std::optional<SentContent>& sent) {
-  fenceWrite(orgId);
+                            const std::optional<SentContent>& sent, LeaseToken begunUnder) {
+  fenceWrite(orgId, begunUnder);
   // Only these are needed: read them alone, not the record with its raw text. A record being
   // delivered is never a lean skip, so it is in evaluations.
   bool wasUpdate = false;
@@ -618,9 +620,10 @@ void Ledger::writeDelivered(const std::string& orgId, const std::string& evaluat
   addHistory(orgId, evaluationId, event, named);
 }
 
-void Ledger::markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error) {
+void Ledger::markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error,
+                               LeaseToken begunUnder) {
   outcomes_->run([&] {
-    fenceWrite(orgId);
+    fenceWrite(orgId, begunUnder);
     Statement update(*db_,
                      "UPDATE evaluations SET attempts=attempts+1, last_error=?, updated_at=?"
                      " WHERE org_id=? AND evaluation_id=?");
@@ -629,9 +632,10 @@ void Ledger::markAttemptFailed(const std::string& orgId, const std::string& eval
   });
 }
 
-void Ledger::markDead(const std::string& orgId, const std::string& evaluationId, const std::string& reason) {
+void Ledger::markDead(const std::string& orgId, const std::string& evaluationId, const std::string& reason,
+                      LeaseToken begunUnder) {
   outcomes_->run([&] {
-    fenceWrite(orgId);
+    fenceWrite(orgId, begunUnder);
     Statement update(*db_,
                      "UPDATE evaluations SET status='dead', last_error=?, updated_at=? WHERE org_id=? AND evaluation_id=?");
     update.bind(1, reason).bind(2, utcNowIso()).bind(3, orgId).bind(4, evaluationId).run();
@@ -732,14 +736,18 @@ std::optional<std::string> Ledger::checkpoint(const std::string& orgId) const {
   return query.text(0);
 }
 
-void Ledger::checkFence(const std::string& orgId) {
+void Ledger::checkFence(const std::string& orgId, LeaseToken begunUnder) {
   if (fence_ == nullptr) return;
   std::lock_guard<std::recursive_mutex> lock(db_->mutex());
-  fence_->check(*db_, orgId, OrgFence::Purpose::Request);
+  fence_->check(*db_, orgId, OrgFence::Purpose::Request, begunUnder);
 }
 
-void Ledger::fenceWrite(const std::string& orgId) const {
-  if (fence_ != nullptr) fence_->check(*db_, orgId, OrgFence::Purpose::Write);
+LeaseToken Ledger::currentLease(const std::string& orgId) const {
+  return fence_ == nullptr ? kAnyLease : fence_->current(orgId);
+}
+
+void Ledger::fenceWrite(const std::string& orgId, LeaseToken begunUnder) const {
+  if (fence_ != nullptr) fence_->check(*db_, orgId, OrgFence::Purpose::Write, begunUnder);
 }
 
 void Ledger::setCheckpoint(const std::string& orgId, const std::string& orgName, const std::string& windowEnd) {

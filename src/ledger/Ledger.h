@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ledger/GroupCommit.h"
+#include "ledger/LeaseToken.h"
 #include "ledger/LedgerRecord.h"
 
 namespace evalbridge {
@@ -115,17 +116,22 @@ class Ledger {
   // the request was out) records the incident and leaves the record pending as an update of it,
   // with `sent`'s fields as what the incident has; one for a correlation_id the record no longer
   // follows (a follow-up replaced it) is kept in the history only.
+  // With a fence, `begunUnder` is the lease the delivery began under (currentLease): an outcome
+  // is refused (LeaseLost) once this replica holds the org under another one.
   void markDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
-                     const std::optional<SentContent>& sent = std::nullopt);
+                     const std::optional<SentContent>& sent = std::nullopt, LeaseToken begunUnder = kAnyLease);
   // As markDelivered, without waiting: the write joins the next outcome commit and `committed`
   // runs once it has ended (nullptr, or the failure), on the committing thread. Until then the
   // record still reads as pending, so the caller must keep it from being delivered again (the
   // sink holds its claim until `committed`). flushOutcomes() waits for every such write.
   void markDeliveredLater(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
-                          const std::optional<SentContent>& sent, GroupCommit::Committed committed);
+                          const std::optional<SentContent>& sent, GroupCommit::Committed committed,
+                          LeaseToken begunUnder = kAnyLease);
   void flushOutcomes();
-  void markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error);
-  void markDead(const std::string& orgId, const std::string& evaluationId, const std::string& reason);
+  void markAttemptFailed(const std::string& orgId, const std::string& evaluationId, const std::string& error,
+                         LeaseToken begunUnder = kAnyLease);
+  void markDead(const std::string& orgId, const std::string& evaluationId, const std::string& reason,
+                LeaseToken begunUnder = kAnyLease);
   // Moves dead records back to pending (create, or update when an incident is known).
   // Returns the number moved. `orgId`/`evaluationId` empty = every dead record.
   int replay(const std::string& orgId, const std::string& evaluationId);
@@ -144,8 +150,11 @@ class Ledger {
   // about to leave. Set before any worker starts; nullptr (the default) checks nothing.
   void setFence(OrgFence* fence) { fence_ = fence; }
   // Before a request to ServiceNow: throws LeaseLost when a fence is set and this replica no
-  // longer holds the org, or is handing it over.
-  void checkFence(const std::string& orgId);
+  // longer holds the org (under `begunUnder`, unless kAnyLease), or is handing it over.
+  void checkFence(const std::string& orgId, LeaseToken begunUnder = kAnyLease);
+  // The lease this replica holds the org under now: work that begins records it and is held to it
+  // (OrgFence.h). kAnyLease without a fence.
+  LeaseToken currentLease(const std::string& orgId) const;
 
   std::optional<std::string> checkpoint(const std::string& orgId) const;
   // Also writes the org's buffered skips, in the same transaction: a checkpoint never passes a
@@ -180,9 +189,9 @@ class Ledger {
   Decision observeOne(const Observation& observation, bool unseen);
   // Which of `evaluationIds` (one org's) the ledger has neither a record nor a tombstone of.
   std::set<std::string> unseenOf(const std::string& orgId, const std::vector<std::string>& evaluationIds) const;
-  void fenceWrite(const std::string& orgId) const;  // in the write's transaction
+  void fenceWrite(const std::string& orgId, LeaseToken begunUnder = kAnyLease) const;  // in the write's transaction
   void writeDelivered(const std::string& orgId, const std::string& evaluationId, const IncidentRef& incident,
-                      const std::optional<SentContent>& sent);
+                      const std::optional<SentContent>& sent, LeaseToken begunUnder);
   Decision recordFollowUp(const Observation& observation, const LedgerRecord& row);
   Decision deadLetterChange(const Observation& observation, const std::string& rawHash);
   // A record pruned with a tombstone (Retention) whose evaluation is exported again is put back

@@ -6,8 +6,14 @@
 // the org's lease with the token it was given, and the check locks the lease row until the commit,
 // so a takeover (which bumps the token) waits for that write or makes it fail. The same check runs
 // just before each request to ServiceNow.
+//
+// Work that spans many checks (a delivery: its reads, attempts, waits and outcome) is held to the
+// lease it began under, not to whichever lease the replica holds by then: a replica that lost an
+// org during a long wait (a Retry-After, a pause) and took it back with a new token must not finish
+// work another replica may have done meanwhile.
 #include <string>
 
+#include "ledger/LeaseToken.h"
 #include "ledger/LedgerError.h"
 
 namespace evalbridge {
@@ -27,9 +33,12 @@ class OrgFence {
   // being handed over does not get.
   enum class Purpose { Write, Request };
   virtual ~OrgFence() = default;
-  // Throws LeaseLost unless this replica holds `orgId`'s lease. Called with `db`'s mutex held and,
-  // for writes, inside the write's transaction.
-  virtual void check(Database& db, const std::string& orgId, Purpose purpose) = 0;
+  // The token of the org's lease this replica holds now, or kNoLease.
+  virtual LeaseToken current(const std::string& orgId) const = 0;
+  // Throws LeaseLost unless this replica holds `orgId`'s lease, and, unless `begunUnder` is
+  // kAnyLease, holds it still with that token. Called with `db`'s mutex held and, for writes,
+  // inside the write's transaction.
+  virtual void check(Database& db, const std::string& orgId, Purpose purpose, LeaseToken begunUnder) = 0;
 };
 
 }  // namespace evalbridge

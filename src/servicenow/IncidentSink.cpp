@@ -111,11 +111,11 @@ std::optional<std::string> unusableFields(const LedgerRecord& record, Poco::JSON
   }
 }
 
-AttemptHooks hooksFor(Ledger& ledger, const LedgerRecord& record, std::atomic<int>& retries) {
+AttemptHooks hooksFor(Ledger& ledger, const LedgerRecord& record, std::atomic<int>& retries, LeaseToken lease) {
   AttemptHooks hooks;
-  hooks.onFailure = [&ledger, &record, &retries](int, const std::string& failure) {
+  hooks.onFailure = [&ledger, &record, &retries, lease](int, const std::string& failure) {
     ++retries;
-    ledger.markAttemptFailed(record.orgId, record.evaluationId, failure);
+    ledger.markAttemptFailed(record.orgId, record.evaluationId, failure, lease);
   };
   hooks.onRetry = [&record](int attempt, const std::string& failure, std::chrono::milliseconds delay) {
     logger().information("%s: attempt %d failed (%s); retrying in %d ms", record.key(), attempt, failure,
@@ -231,7 +231,7 @@ void IncidentSink::recordDelivered(const LedgerRecord& record, const IncidentRef
   const std::string key = record.key();
   if (settle.commit == OutcomeCommit::Wait) {
     try {
-      ledger_.markDelivered(record.orgId, record.evaluationId, incident, sent);
+      ledger_.markDelivered(record.orgId, record.evaluationId, incident, sent, settle.lease);
     } catch (...) {
       rememberUnrecorded(key);
       throw;
@@ -265,7 +265,7 @@ void IncidentSink::recordDelivered(const LedgerRecord& record, const IncidentRef
                    key, number, why);
   };
   try {
-    ledger_.markDeliveredLater(record.orgId, record.evaluationId, incident, sent, std::move(committed));
+    ledger_.markDeliveredLater(record.orgId, record.evaluationId, incident, sent, std::move(committed), settle.lease);
   } catch (...) {
     rememberUnrecorded(key);
     throw;
@@ -287,7 +287,9 @@ DeliveryOutcome IncidentSink::deliverOne(const LedgerRecord& queued, bool verify
   if (refusal_.holding()) return DeliveryOutcome::LeftPending;
   auto claim = claims_.tryClaim(queued.key());
   if (!claim) return DeliveryOutcome::Elsewhere;
-  const Settle settle{commit, std::make_shared<DeliveryClaims::Claim>(std::move(*claim)), std::move(unrecorded)};
+  // The lease first, then the record: the record as read is what this lease's holder sees.
+  const Settle settle{commit, std::make_shared<DeliveryClaims::Claim>(std::move(*claim)), std::move(unrecorded),
+                      ledger_.currentLease(queued.orgId)};
   // As the ledger has it now: a delivery that held the claim before may have settled it, and a
   // rescore may have changed what is to be sent.
   const std::optional<LedgerRecord> current = ledger_.findPending(queued.orgId, queued.evaluationId);
@@ -310,7 +312,7 @@ DeliveryOutcome IncidentSink::deliverOne(const LedgerRecord& queued, bool verify
     return DeliveryOutcome::LeftPending;
   } catch (const PermanentError& e) {
     // e.g. a correlation_id or sys_id that must not enter a query: no request can fix it.
-    ledger_.markDead(record.orgId, record.evaluationId, e.message());
+    ledger_.markDead(record.orgId, record.evaluationId, e.message(), settle.lease);
     logger().error("%s: %s", record.key(), e.message());
     return DeliveryOutcome::Dead;
   }
@@ -346,13 +348,13 @@ IncidentSink::Lookup IncidentSink::lookUp(const LedgerRecord& record, const Sett
       const std::string reason = "more than one incident carries correlation_id " + record.correlationId + " (" +
                                  numbers + "); merge them by hand in ServiceNow, then `evalbridge ledger replay " +
                                  record.key() + "`";
-      ledger_.markDead(record.orgId, record.evaluationId, reason);
+      ledger_.markDead(record.orgId, record.evaluationId, reason, settle.lease);
       logger().error("%s: %s", record.key(), reason);
       lookup.settled = DeliveryOutcome::Dead;
     }
   } else if (isPermanentStatus(found.status)) {
     ledger_.markDead(record.orgId, record.evaluationId,
-                     "looking up correlation_id failed: " + describeServiceNowError(found));
+                     "looking up correlation_id failed: " + describeServiceNowError(found), settle.lease);
     lookup.settled = DeliveryOutcome::Dead;
   } else {
     lookup.verdict = AttemptVerdict::retry("lookup: " + describeServiceNowError(found),
@@ -365,7 +367,7 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
                                      const Settle& settle) {
   Poco::JSON::Object::Ptr fields;
   if (auto why = unusableFields(record, fields)) {
-    ledger_.markDead(record.orgId, record.evaluationId, *why);
+    ledger_.markDead(record.orgId, record.evaluationId, *why, settle.lease);
     return DeliveryOutcome::Dead;
   }
   // The bridge's own correlation fields always win over anything mapped (SPEC section 4).
@@ -393,7 +395,7 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
     lookupFirst = true;
     // Replicas: only the org's lease holder may post. Checked once the request holds its permit,
     // just before it is written, so a wait for the permit cannot outlast the lease unnoticed.
-    HttpResponse response = client_.create(*fields, [&] { ledger_.checkFence(record.orgId); });
+    HttpResponse response = client_.create(*fields, [&] { ledger_.checkFence(record.orgId, settle.lease); });
     refuseOn401(response, client_.settings(), "create");
     if (isSuccess(response.status)) {
       Incident incident = incidentOf(response);
@@ -403,7 +405,7 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
     }
     const std::string error = describeServiceNowError(response);
     if (isPermanentStatus(response.status)) {
-      ledger_.markDead(record.orgId, record.evaluationId, "create failed: " + error);
+      ledger_.markDead(record.orgId, record.evaluationId, "create failed: " + error, settle.lease);
       logger().error("%s: create failed permanently: %s", record.key(), error);
       outcome = DeliveryOutcome::Dead;
       return AttemptVerdict::done();
@@ -412,8 +414,8 @@ DeliveryOutcome IncidentSink::create(const LedgerRecord& record, bool verifyFirs
     lookupFirst = response.status != 429;
     return AttemptVerdict::retry(error, parseRetryAfter(response.header("Retry-After")));
   };
-  if (runAttempts(client_.settings().retry, shutdown_, attempt, hooksFor(ledger_, record, retries)).end ==
-      LoopEnd::OutOfBudget)
+  const AttemptHooks hooks = hooksFor(ledger_, record, retries, settle.lease);
+  if (runAttempts(client_.settings().retry, shutdown_, attempt, hooks).end == LoopEnd::OutOfBudget)
     logger().warning("%s: still undelivered after the retry budget; kept pending for the next cycle", record.key());
   return outcome;
 }
@@ -422,7 +424,7 @@ DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int
   Poco::JSON::Object::Ptr fields = new Poco::JSON::Object;
   if (!record.fieldsJson.empty()) {
     if (auto why = unusableFields(record, fields)) {
-      ledger_.markDead(record.orgId, record.evaluationId, *why);
+      ledger_.markDead(record.orgId, record.evaluationId, *why, settle.lease);
       return DeliveryOutcome::Dead;
     }
   }
@@ -442,7 +444,8 @@ DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int
   auto attempt = [&](int) -> AttemptVerdict {
     // A PATCH of the same fields is idempotent, so it is simply sent again after any failure
     // (a repeated work note is the worst case).
-    HttpResponse response = client_.patch(record.incident.sysId, *fields, [&] { ledger_.checkFence(record.orgId); });
+    HttpResponse response =
+        client_.patch(record.incident.sysId, *fields, [&] { ledger_.checkFence(record.orgId, settle.lease); });
     refuseOn401(response, client_.settings(), "update of " + record.incident.number);
     if (response.status == 200) {
       Incident incident = patchedIncident(response, record.incident);
@@ -452,13 +455,14 @@ DeliveryOutcome IncidentSink::update(const LedgerRecord& record, std::atomic<int
     }
     const std::string error = describeServiceNowError(response);
     if (isPermanentStatus(response.status)) {
-      ledger_.markDead(record.orgId, record.evaluationId, "update of " + record.incident.number + " failed: " + error);
+      ledger_.markDead(record.orgId, record.evaluationId, "update of " + record.incident.number + " failed: " + error,
+                       settle.lease);
       outcome = DeliveryOutcome::Dead;
       return AttemptVerdict::done();
     }
     return AttemptVerdict::retry(error, parseRetryAfter(response.header("Retry-After")));
   };
-  runAttempts(client_.settings().retry, shutdown_, attempt, hooksFor(ledger_, record, retries));
+  runAttempts(client_.settings().retry, shutdown_, attempt, hooksFor(ledger_, record, retries, settle.lease));
   return outcome;
 }
 

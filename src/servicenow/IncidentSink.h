@@ -20,6 +20,7 @@
 
 #include "common/WorkerThreads.h"
 #include "config/Config.h"
+#include "ledger/LeaseToken.h"
 #include "ledger/LedgerRecord.h"
 #include "servicenow/AccessRefusal.h"
 #include "servicenow/DeliveryClaims.h"
@@ -96,11 +97,13 @@ class IncidentSink {
 
  private:
   // How one delivery records an incident: its commit mode, its claim, which a Later commit keeps
-  // until the write has ended, and the caller's flag for a Later commit that fails (may be null).
+  // until the write has ended, the caller's flag for a Later commit that fails (may be null), and
+  // the lease it began under.
   struct Settle {
     OutcomeCommit commit;
     std::shared_ptr<DeliveryClaims::Claim> claim;
     UnrecordedFlag unrecorded;
+    LeaseToken lease;  // the org's lease when the delivery began: every check and write is held to it
   };
   DeliveryOutcome create(const LedgerRecord& record, bool verifyFirst, std::atomic<int>& retries, const Settle& settle);
   DeliveryOutcome update(const LedgerRecord& record, std::atomic<int>& retries, const Settle& settle);

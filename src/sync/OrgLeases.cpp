@@ -205,7 +205,13 @@ void OrgLeases::releaseAll() {
   if (!leases.empty()) logger().information("released %z lease(s) at shutdown", leases.size());
 }
 
-void OrgLeases::check(Database& db, const std::string& orgId, Purpose purpose) {
+LeaseToken OrgLeases::current(const std::string& orgId) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = leases_.find(orgId);
+  return found != leases_.end() && locallyValid(found->second) ? found->second.token : kNoLease;
+}
+
+void OrgLeases::check(Database& db, const std::string& orgId, Purpose purpose, LeaseToken begunUnder) {
   long long token = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -215,6 +221,10 @@ void OrgLeases::check(Database& db, const std::string& orgId, Purpose purpose) {
     if (purpose == Purpose::Request && found->second.draining)
       throw LeaseLost("org " + orgId + ": replica " + replicaId_ + " is handing it over to another replica");
     token = found->second.token;
+    if (begunUnder != kAnyLease && begunUnder != token)
+      throw LeaseLost("org " + orgId + ": replica " + replicaId_ + " holds it under token " + std::to_string(token) +
+                      ", not token " + std::to_string(begunUnder) +
+                      " that this work began under; another replica may have done it meanwhile");
   }
   // FOR SHARE: a takeover's UPDATE of this row waits until the caller's transaction ends.
   Statement query(db, "SELECT token FROM org_leases WHERE org_id = ?1 AND owner = ?2 AND token = ?3"

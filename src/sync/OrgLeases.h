@@ -58,7 +58,8 @@ class OrgLeases : public OrgFence {
   // waiting out the TTL. Call when no work is in flight any more.
   void releaseAll();
 
-  void check(Database& db, const std::string& orgId, Purpose purpose) override;
+  LeaseToken current(const std::string& orgId) const override;
+  void check(Database& db, const std::string& orgId, Purpose purpose, LeaseToken begunUnder) override;
 
   const std::string& replicaId() const { return replicaId_; }
   std::chrono::milliseconds renewInterval() const { return std::chrono::milliseconds(ttlMs_ / 3); }
