@@ -221,10 +221,13 @@ void OrgLeases::check(Database& db, const std::string& orgId, Purpose purpose, L
     if (purpose == Purpose::Request && found->second.draining)
       throw LeaseLost("org " + orgId + ": replica " + replicaId_ + " is handing it over to another replica");
     token = found->second.token;
-    if (begunUnder != kAnyLease && begunUnder != token)
+    if (begunUnder != kAnyLease && begunUnder != token) {
+      const std::string begun = begunUnder == kNoLease
+                                    ? "but did not hold it when this work began"
+                                    : "not token " + std::to_string(begunUnder) + " that this work began under";
       throw LeaseLost("org " + orgId + ": replica " + replicaId_ + " holds it under token " + std::to_string(token) +
-                      ", not token " + std::to_string(begunUnder) +
-                      " that this work began under; another replica may have done it meanwhile");
+                      ", " + begun + "; another replica may have done it meanwhile");
+    }
   }
   // FOR SHARE: a takeover's UPDATE of this row waits until the caller's transaction ends.
   Statement query(db, "SELECT token FROM org_leases WHERE org_id = ?1 AND owner = ?2 AND token = ?3"
