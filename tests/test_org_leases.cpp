@@ -70,6 +70,34 @@ std::set<std::string> both(const Replica& a, const Replica& b) {
   return all;
 }
 
+// Behind its holder's back, the org's lease lapses (as after a pause): the next replica to tick
+// takes it with a new token.
+void lapse(const std::string& url, const std::string& org) {
+  sharedPostgres().runSql(url.substr(url.rfind('/') + 1),
+                          "UPDATE org_leases SET expires_at = 0 WHERE org_id = '" + org + "'");
+}
+
+// A fault on ServiceNow's POSTs (creates).
+sim::FaultRule onCreates(const std::string& kind) {
+  sim::FaultRule rule;
+  rule.server = "servicenow";
+  rule.method = "POST";
+  rule.kind = kind;
+  return rule;
+}
+
+// A replica's delivery path to the fixture's ServiceNow.
+struct Sender {
+  Sender(const Config& config, Ledger& ledger) : client(config.servicenow, shutdown), sink(client, ledger, shutdown) {}
+  DeliveryOutcome deliver(Ledger& ledger, const std::string& id) {
+    return sink.deliverOne(*ledger.find("org-a", id), false, retries);
+  }
+  ShutdownToken shutdown;
+  ServiceNowClient client;
+  IncidentSink sink;
+  std::atomic<int> retries{0};
+};
+
 }  // namespace
 
 // Kills: a share other than ceil(orgs/live); a surplus never drained; a drained lease never
@@ -101,7 +129,7 @@ TEST_CASE("a replica whose lease was taken over can neither write nor pass the f
   REQUIRE(a.leases.holds("org-a"));
   a.ledger.observe({matchedFor("org-a", "e1")});
   // Behind A's back, its lease on org-a lapses (as after a pause) and B takes it.
-  sharedPostgres().runSql(url.substr(url.rfind('/') + 1), "UPDATE org_leases SET expires_at = 0 WHERE org_id = 'org-a'");
+  lapse(url, "org-a");
   Replica b(url, "replica-b");
   b.leases.tick();
   REQUIRE(b.leases.holds("org-a"));
@@ -193,10 +221,7 @@ TEST_CASE("a request that waited for its permit past a takeover is not sent", "[
   test::BridgeFixture fixture;
   Config config = loadConfig(fixture.configPath());
   config.servicenow.maxConcurrency = 1;  // the second delivery waits for the first one's permit
-  sim::FaultRule slow;
-  slow.server = "servicenow";
-  slow.method = "POST";
-  slow.kind = "latency";
+  sim::FaultRule slow = onCreates("latency");
   slow.latencyMs = 1500;
   fixture.simulator.addFault(slow);
 
@@ -205,13 +230,8 @@ TEST_CASE("a request that waited for its permit past a takeover is not sent", "[
   a.leases.tick();
   REQUIRE(a.leases.holds("org-a"));
   a.ledger.observe({matchedFor("org-a", "e1"), matchedFor("org-a", "e2")});
-  ShutdownToken shutdown;
-  ServiceNowClient client(config.servicenow, shutdown);
-  IncidentSink sink(client, a.ledger, shutdown);
-  std::atomic<int> retries{0};
-  const auto deliver = [&](const std::string& id) {
-    return sink.deliverOne(*a.ledger.find("org-a", id), false, retries);
-  };
+  Sender sender(config, a.ledger);
+  const auto deliver = [&](const std::string& id) { return sender.deliver(a.ledger, id); };
   auto first = std::async(std::launch::async, deliver, "e1");
   // e1's POST has reached ServiceNow, which holds it 1.5 s.
   REQUIRE(test::eventually([&] { return fixture.simulator.arrivals("servicenow", "POST") == 1; }));
@@ -219,7 +239,7 @@ TEST_CASE("a request that waited for its permit past a takeover is not sent", "[
   // Nothing outside shows that e2 waits for the permit. A slow start only weakens the check (e2
   // then meets the fence before it waits), it never makes it fail.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  sharedPostgres().runSql(url.substr(url.rfind('/') + 1), "UPDATE org_leases SET expires_at = 0 WHERE org_id = 'org-a'");
+  lapse(url, "org-a");
   Replica b(url, "replica-b");
   b.leases.tick();
   REQUIRE(b.leases.holds("org-a"));
@@ -239,10 +259,7 @@ TEST_CASE("a request that waited for its permit past a takeover is not sent", "[
 TEST_CASE("a delivery that outlived its lease is not finished under the next one", "[leases][fencing]") {
   test::BridgeFixture fixture;
   Config config = loadConfig(fixture.configPath());
-  sim::FaultRule throttled;
-  throttled.server = "servicenow";
-  throttled.method = "POST";
-  throttled.kind = "status";
+  sim::FaultRule throttled = onCreates("status");
   throttled.status = 429;
   throttled.retryAfter = "3";
   throttled.count = 1;
@@ -254,24 +271,19 @@ TEST_CASE("a delivery that outlived its lease is not finished under the next one
   REQUIRE(a.leases.holds("org-a"));
   const LeaseToken begunUnder = a.ledger.currentLease("org-a");
   a.ledger.observe({matchedFor("org-a", "e1")});
-  ShutdownToken shutdown;
-  ServiceNowClient client(config.servicenow, shutdown);
-  IncidentSink sinkA(client, a.ledger, shutdown);
-  std::atomic<int> retries{0};
-  auto delivery =
-      std::async(std::launch::async, [&] { return sinkA.deliverOne(*a.ledger.find("org-a", "e1"), false, retries); });
+  Sender senderA(config, a.ledger);
+  auto delivery = std::async(std::launch::async, [&] { return senderA.deliver(a.ledger, "e1"); });
   // A's POST was throttled; A waits 3 s before its next attempt.
   REQUIRE(test::eventually([&] { return fixture.simulator.arrivals("servicenow", "POST") == 1; }));
-  REQUIRE(test::eventually([&] { return retries.load() == 1; }));
+  REQUIRE(test::eventually([&] { return senderA.retries.load() == 1; }));
 
   // Meanwhile A's lease lapses, B takes the org, delivers the record and hands the org back.
-  sharedPostgres().runSql(url.substr(url.rfind('/') + 1),
-                          "UPDATE org_leases SET expires_at = 0 WHERE org_id = 'org-a'");
+  lapse(url, "org-a");
   Replica b(url, "replica-b");
   b.leases.tick();
   REQUIRE(b.leases.holds("org-a"));
-  IncidentSink sinkB(client, b.ledger, shutdown);
-  REQUIRE(sinkB.deliverOne(*b.ledger.find("org-a", "e1"), false, retries) == DeliveryOutcome::Created);
+  Sender senderB(config, b.ledger);
+  REQUIRE(senderB.deliver(b.ledger, "e1") == DeliveryOutcome::Created);
   b.leases.releaseAll();
   a.leases.tick();  // lost (its token was superseded), then taken again with a new one
   REQUIRE(a.leases.holds("org-a"));
