@@ -292,8 +292,13 @@ TEST_CASE("a delivery that outlived its lease is not finished under the next one
   CHECK(delivery.get() == DeliveryOutcome::LeftPending);
   CHECK(fixture.simulator.arrivals("servicenow", "POST") == 2);  // the throttled one and B's
   CHECK(fixture.simulator.incidents().size() == 1);
-  // Writes are held to the same lease: the delivery's, refused; the lease held now, allowed.
-  CHECK_THROWS_AS(a.leases.check(a.ledger.database(), "org-a", OrgFence::Purpose::Write, begunUnder), LeaseLost);
-  CHECK_NOTHROW(a.leases.check(a.ledger.database(), "org-a", OrgFence::Purpose::Write,
-                               a.ledger.currentLease("org-a")));
+  // A delivery's writes are held to its lease too: under the old one each is refused and changes
+  // nothing; under the lease held now, allowed.
+  const IncidentRef elsewhere{"sys-from-the-old-lease", "INC-OLD", "1", "", std::nullopt};
+  CHECK_THROWS_AS(a.ledger.markDelivered("org-a", "e1", elsewhere, std::nullopt, begunUnder), LeaseLost);
+  CHECK_THROWS_AS(a.ledger.markAttemptFailed("org-a", "e1", "from the old lease", begunUnder), LeaseLost);
+  CHECK_THROWS_AS(a.ledger.markDead("org-a", "e1", "from the old lease", begunUnder), LeaseLost);
+  CHECK(a.ledger.find("org-a", "e1")->incident.number != "INC-OLD");
+  CHECK(a.ledger.find("org-a", "e1")->status == RecordStatus::Created);
+  CHECK_NOTHROW(a.ledger.markAttemptFailed("org-a", "e1", "under the lease held now", a.ledger.currentLease("org-a")));
 }
